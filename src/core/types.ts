@@ -1,0 +1,263 @@
+/**
+ * The ports the engine talks through. Core knows nothing of browsers, axios, workers or
+ * IndexedDB: `vue/defaults.ts` plugs real adapters in, tests plug fakes in.
+ */
+import type { UploadError } from './errors'
+
+/** What the engine knows about a file without reading it. */
+export interface FileInfo {
+  readonly name: string
+  readonly size: number
+  readonly type: string
+  readonly lastModified: number
+}
+
+/** A file split into `count` parts of `partSize` bytes (the last one shorter), in whole bytes. */
+export interface ChunkPlan {
+  readonly size: number
+  readonly partSize: number
+  readonly count: number
+}
+
+/** One part of a plan: bytes `[start, end)`. */
+export interface PartRange {
+  readonly index: number
+  readonly start: number
+  readonly end: number
+}
+
+// ---------------------------------------------------------------------------------------
+// Transport
+// ---------------------------------------------------------------------------------------
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
+export type RequestBody = Blob | string | ArrayBuffer | Uint8Array
+
+export interface HttpRequest {
+  readonly method: HttpMethod
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: RequestBody
+  /** Cancels the request; the transport rejects with `abortError(signal)`. */
+  readonly signal: AbortSignal
+  /** Whole-request timeout; 0 or undefined means none (bodies are guarded by stall detection). */
+  readonly timeoutMs?: number
+  /** Called with the bytes of the body sent so far (cumulative, not a delta). */
+  readonly onUploadProgress?: (loaded: number) => void
+}
+
+export interface HttpResponse {
+  readonly status: number
+  /** Header names are lower-case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body as text; protocols parse it. */
+  readonly body: string
+}
+
+/**
+ * Sends one HTTP request. Resolves with any status (protocols interpret them); rejects only
+ * with an `UploadError` of code `network`, `timeout` or the signal's abort reason.
+ */
+export interface Transport {
+  request(request: HttpRequest): Promise<HttpResponse>
+}
+
+// ---------------------------------------------------------------------------------------
+// Clock
+// ---------------------------------------------------------------------------------------
+
+export interface Clock {
+  now(): number
+  /** Schedules `fn`; returns a function that cancels it. */
+  setTimeout(fn: () => void, ms: number): () => void
+}
+
+// ---------------------------------------------------------------------------------------
+// Hasher
+// ---------------------------------------------------------------------------------------
+
+export interface HashOptions {
+  readonly signal: AbortSignal
+  /** Cumulative bytes hashed so far. */
+  readonly onProgress?: (bytesHashed: number) => void
+}
+
+export interface Hasher {
+  /** Streams the blob slice by slice into MD5; resolves with the lower-case hex digest. */
+  md5(blob: Blob, options: HashOptions): Promise<string>
+  /**
+   * A quick identity: MD5 (hex) over a few sampled slices (start, middle, end). For a blob
+   * no larger than the samples together it is the MD5 of the whole blob.
+   */
+  sample(blob: Blob, options: HashOptions): Promise<string>
+}
+
+// ---------------------------------------------------------------------------------------
+// Resume store
+// ---------------------------------------------------------------------------------------
+
+/** JSON-serializable server-side handle of an upload (an id, a URL, an S3 UploadId and key…). */
+export type RemoteUpload = Readonly<Record<string, string | number | boolean | null>>
+
+/** A part the server has acknowledged. */
+export interface AckedPart {
+  readonly index: number
+  readonly size: number
+  /** Protocol receipt for the part (S3 ETag); absent where the protocol has none. */
+  readonly etag?: string
+}
+
+export const RESUME_RECORD_VERSION = 1
+
+/** Everything needed to resume an upload in a later visit. */
+export interface ResumeRecord {
+  readonly v: typeof RESUME_RECORD_VERSION
+  readonly key: string
+  readonly fingerprint: string
+  readonly file: FileInfo
+  readonly hash?: string
+  readonly protocol: string
+  readonly remote: RemoteUpload
+  readonly plan: ChunkPlan
+  readonly parts: readonly AckedPart[]
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly expiresAt: number
+}
+
+export interface ResumeStore {
+  get(key: string): Promise<ResumeRecord | undefined>
+  set(key: string, record: ResumeRecord): Promise<void>
+  delete(key: string): Promise<void>
+  /** Every readable, unexpired record. Unreadable ones are dropped, never thrown on. */
+  list(): Promise<ResumeRecord[]>
+}
+
+// ---------------------------------------------------------------------------------------
+// Protocol: the client-side twin of LiveView's UploadWriter
+// ---------------------------------------------------------------------------------------
+
+export interface ProtocolCapabilities {
+  /** Smallest part except the last, in bytes. */
+  readonly minPartSize: number
+  /** Largest part, in bytes. */
+  readonly maxPartSize: number
+  /** Most parts one upload may have. */
+  readonly maxParts: number
+  /** Several parts of one file may be in flight at once. */
+  readonly parallel: boolean
+  /**
+   * The server keeps the bytes of a request that was cut (tus, the HTTP stream route), so
+   * after a failure the engine asks `status()` before re-sending.
+   */
+  readonly keepsPartialBodies: boolean
+  /** When 'md5', the engine hashes each part before sending and passes `partMd5`. */
+  readonly partChecksum?: 'md5'
+}
+
+/** What the server holds: whole parts, and for sequential protocols a byte offset. */
+export interface ServerState {
+  readonly parts: readonly AckedPart[]
+  /** Contiguous bytes held from the start, when the protocol counts in bytes (tus). */
+  readonly offset?: number
+}
+
+export interface UploadResult {
+  readonly size: number
+  /** MD5 (hex) of the stored file, when the server reports one. */
+  readonly hash?: string
+  readonly etag?: string
+  readonly location?: string
+  /** True when the server already held the file and no bytes were sent. */
+  readonly instant?: boolean
+  /** Whatever else the server answered, for the app. */
+  readonly data?: Readonly<Record<string, unknown>>
+}
+
+export interface ProtocolContext {
+  readonly transport: Transport
+  readonly signal: AbortSignal
+  readonly clock: Clock
+}
+
+export interface CreateRequest extends ProtocolContext {
+  readonly file: FileInfo
+  /** Quick identity (name, size, lastModified, sampled MD5). */
+  readonly fingerprint: string
+  /** Full MD5, when already known (a resumed record, a small file). */
+  readonly hash?: string
+  readonly plan: ChunkPlan
+  readonly metadata: Readonly<Record<string, string>>
+}
+
+export type CreateResult =
+  | {
+      readonly kind: 'created'
+      readonly remote: RemoteUpload
+      /** The server already holds a file that looks the same: wait for the hash and `claim`. */
+      readonly duplicateCandidate?: boolean
+    }
+  | { readonly kind: 'complete'; readonly result: UploadResult }
+
+export interface RemoteRequest extends ProtocolContext {
+  readonly remote: RemoteUpload
+  readonly plan: ChunkPlan
+}
+
+export interface PartRequest extends RemoteRequest {
+  readonly part: PartRange
+  /** Where this request starts; past `part.start` when the server kept part of the part. */
+  readonly start: number
+  /** The bytes `[start, part.end)` of the file. */
+  readonly body: Blob
+  /** MD5 (hex) of the whole part, when `capabilities.partChecksum` is 'md5'. */
+  readonly partMd5?: string
+  /** Cumulative bytes of `body` sent; the engine replaces, never adds. */
+  readonly onProgress: (loaded: number) => void
+}
+
+export interface StreamRequest extends RemoteRequest {
+  /** The File itself: from byte 0, a body Chromium sends twice as fast as any slice. */
+  readonly body: Blob
+  readonly onProgress: (loaded: number) => void
+}
+
+export interface CompleteRequest extends RemoteRequest {
+  readonly parts: readonly AckedPart[]
+  /** Full MD5 (hex) for the server to verify, when hashing is on. */
+  readonly hash?: string
+}
+
+export interface ClaimRequest extends RemoteRequest {
+  readonly hash: string
+}
+
+/**
+ * One backend kind. Each method maps an intent to wire calls and throws `UploadError`s whose
+ * `retryable` and `retryAfterMs` tell the engine's one scheduler what to do; protocols never
+ * retry, wait or count concurrency themselves.
+ */
+export interface UploadProtocol {
+  /** Stored in resume records; a record is only resumed by a protocol of the same name. */
+  readonly name: string
+  readonly capabilities: ProtocolCapabilities
+  /** Creates the server-side upload, or answers that the server already has the file. */
+  create(request: CreateRequest): Promise<CreateResult>
+  /** Asks what the server holds. Its answer wins over local records. */
+  status(request: RemoteRequest): Promise<ServerState>
+  /** Sends one part (or its remainder). Resolves once the server acknowledged it. */
+  uploadPart(request: PartRequest): Promise<AckedPart>
+  /**
+   * Optional fast path, used only when nothing has been sent yet: one request whose body is
+   * the whole File. Resolves with what the server then holds.
+   */
+  uploadStream?(request: StreamRequest): Promise<ServerState>
+  /** Optional instant upload: claims a stored file with this hash instead of sending bytes. */
+  claim?(request: ClaimRequest): Promise<UploadResult | undefined>
+  /** Assembles the file on the server once every part is acknowledged. */
+  complete(request: CompleteRequest): Promise<UploadResult>
+  /** Deletes the server-side upload and what it holds. Unknown uploads are not an error. */
+  abort(request: RemoteRequest): Promise<void>
+}
+
+export type { UploadError }

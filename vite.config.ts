@@ -1,0 +1,52 @@
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import vue from '@vitejs/plugin-vue'
+import { fileURLToPath } from 'node:url'
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
+/** Public entries: each becomes dist/<name>.js, so an app loads only the protocol it uses. */
+const entries = {
+  index: src('index.ts'),
+  core: src('entries/core.ts'),
+  http: src('entries/http.ts'),
+  hashing: src('entries/hashing.ts'),
+  transport: src('entries/transport.ts'),
+  persistence: src('entries/persistence.ts'),
+}
+
+const node = (name: string, include: string[], timeout: number): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name, environment: 'node', include, testTimeout: timeout, hookTimeout: timeout },
+})
+
+export default defineConfig({
+  // Required: with the default '/', the hashing worker's URL becomes root-absolute and 404s in apps.
+  base: './',
+  plugins: [vue()],
+  resolve: {
+    alias: [{ find: /^vue-chunked-upload$/, replacement: src('index.ts') }],
+  },
+  build: {
+    lib: { entry: entries, formats: ['es'], cssFileName: 'style' },
+    rolldownOptions: {
+      external: [/^vue$/, /^pinia$/, /^@vueuse\//, /^idb-keyval/, /^axios/],
+    },
+    sourcemap: true,
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'happy-dom',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/setup.unit.ts'],
+        },
+      },
+      node('integration', ['test/integration/**/*.test.ts'], 120_000),
+      // Node-side tests that drive Debian's Chromium through playwright-core.
+      node('browser', ['test/browser/**/*.test.ts'], 300_000),
+    ],
+  },
+})
