@@ -1,0 +1,147 @@
+/**
+ * MD5 of a Blob, streamed slice by slice. Pure: it needs only `Blob`, so the same code runs
+ * in the hashing worker, on the main thread as a fallback, and in Node.
+ */
+import SparkMD5 from 'spark-md5'
+import { UploadError, throwIfAborted } from '../core/errors'
+
+/** Default slice for {@link md5OfBlob}: 4 MiB, where spark-md5 in a worker reaches ~67 MiB/s. */
+export const DEFAULT_SLICE_SIZE = 4 * 1024 * 1024
+
+/** Default sample for {@link sampleMd5}: 256 KiB from each of the start, middle and end. */
+export const DEFAULT_SAMPLE_SIZE = 256 * 1024
+
+export interface Md5StreamOptions {
+  /** Checked between slices; an aborted signal rejects with `abortError(signal)`. */
+  readonly signal?: AbortSignal
+  /** Cumulative bytes hashed, called once per slice. */
+  readonly onProgress?: (bytesHashed: number) => void
+  /** Bytes read per slice. Default {@link DEFAULT_SLICE_SIZE} (4 MiB). */
+  readonly sliceSize?: number
+  /**
+   * Awaited between two slices. On the main thread pass a macrotask yield so no task runs
+   * longer than one slice; in a worker leave it out.
+   */
+  readonly yieldBetweenSlices?: () => Promise<void>
+}
+
+/**
+ * Streams `blob` into MD5 and resolves with the lower-case hex digest. Never holds more than
+ * two slices: the next slice is read while the current one is hashed, which overlaps disk
+ * I/O with CPU.
+ *
+ * Rejects with the signal's abort error, with `file-unreadable` when the browser cannot read
+ * the file any more, or `file-changed` when it is shorter than it was.
+ */
+export async function md5OfBlob(blob: Blob, options: Md5StreamOptions = {}): Promise<string> {
+  const { signal, onProgress, sliceSize = DEFAULT_SLICE_SIZE, yieldBetweenSlices } = options
+  assertPositiveInteger(sliceSize, 'sliceSize')
+  if (signal) throwIfAborted(signal)
+
+  const size = blob.size
+  // A fresh instance per call: jobs run concurrently and must never share MD5 state.
+  const spark = new SparkMD5.ArrayBuffer()
+  try {
+    let offset = 0
+    let next = size > 0 ? readSlice(blob, 0, Math.min(sliceSize, size)) : undefined
+    while (next !== undefined) {
+      const buffer = await next
+      const end = offset + buffer.byteLength
+      next = end < size ? readSlice(blob, end, Math.min(end + sliceSize, size)) : undefined
+      spark.append(buffer)
+      offset = end
+      onProgress?.(offset)
+      if (next !== undefined && yieldBetweenSlices) await yieldBetweenSlices()
+      if (signal) throwIfAborted(signal)
+    }
+    return spark.end()
+  } finally {
+    spark.destroy()
+  }
+}
+
+export interface SampleMd5Options {
+  readonly signal?: AbortSignal
+  /** Cumulative bytes of the samples hashed. */
+  readonly onProgress?: (bytesHashed: number) => void
+  /** Bytes taken from each of the three places. Default {@link DEFAULT_SAMPLE_SIZE} (256 KiB). */
+  readonly sampleSize?: number
+}
+
+/**
+ * A quick identity for a Blob, as lower-case hex MD5. With `s = sampleSize` and `n = blob.size`:
+ *
+ * - `n <= 3s`: the MD5 of the whole blob, so a small file's full hash is known at once.
+ * - otherwise: the MD5 of the concatenation of bytes `[0, s)`, bytes `[m, m + s)` with
+ *   `m = floor((n - s) / 2)`, bytes `[n - s, n)`, and `n` written in decimal ASCII
+ *   (`"1073741824"`). The three ranges never overlap because `n > 3s`.
+ *
+ * Two blobs that differ only outside the samples get the same value: it identifies, it does
+ * not verify.
+ */
+export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Promise<string> {
+  const { signal, onProgress, sampleSize = DEFAULT_SAMPLE_SIZE } = options
+  assertPositiveInteger(sampleSize, 'sampleSize')
+  const size = blob.size
+  if (size <= 3 * sampleSize) {
+    return md5OfBlob(blob, { signal, onProgress, sliceSize: Math.max(size, 1) })
+  }
+  if (signal) throwIfAborted(signal)
+
+  const middle = Math.floor((size - sampleSize) / 2)
+  const starts = [0, middle, size - sampleSize]
+  // Three small reads: issue them together, hash them in order.
+  const reads = starts.map((start) => readSlice(blob, start, start + sampleSize))
+  const spark = new SparkMD5.ArrayBuffer()
+  try {
+    let hashed = 0
+    for (const read of reads) {
+      spark.append(await read)
+      hashed += sampleSize
+      onProgress?.(hashed)
+      if (signal) throwIfAborted(signal)
+    }
+    spark.append(asciiBytes(String(size)))
+    return spark.end()
+  } finally {
+    spark.destroy()
+  }
+}
+
+/** Reads `[start, end)`; the returned promise is marked handled so an abandoned read-ahead never surfaces as an unhandled rejection. */
+function readSlice(blob: Blob, start: number, end: number): Promise<ArrayBuffer> {
+  const read = blob
+    .slice(start, end)
+    .arrayBuffer()
+    .then(
+      (buffer) => {
+        if (buffer.byteLength !== end - start) {
+          throw new UploadError('file-changed', 'The file became shorter while it was being read', {
+            retryable: false,
+            params: { expected: end - start, actual: buffer.byteLength },
+          })
+        }
+        return buffer
+      },
+      (error: unknown) => {
+        throw new UploadError('file-unreadable', 'The file could not be read', {
+          retryable: false,
+          cause: error,
+        })
+      },
+    )
+  read.catch(() => undefined)
+  return read
+}
+
+function asciiBytes(text: string): ArrayBuffer {
+  const bytes = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  return bytes.buffer
+}
+
+function assertPositiveInteger(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`)
+  }
+}
