@@ -240,6 +240,8 @@ export interface ClaimRequest extends RemoteRequest {
 export interface UploadProtocol {
   /** Stored in resume records; a record is only resumed by a protocol of the same name. */
   readonly name: string
+  /** Which backend this instance talks to (a base URL); part of the resume key. */
+  readonly endpoint?: string
   readonly capabilities: ProtocolCapabilities
   /** Creates the server-side upload, or answers that the server already has the file. */
   create(request: CreateRequest): Promise<CreateResult>

@@ -1,0 +1,184 @@
+import { UploadError } from './errors'
+import { awaitHash } from './hash-job'
+import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
+import { isValidPlan, partLength, planChunks } from './plan'
+import { createByteCounts, rawBytes, shownBytes } from './progress'
+import type { AckedPart, ResumeRecord, ServerState, UploadResult } from './types'
+
+/** Control requests go first: they unblock whole files, parts only bytes. */
+export const CONTROL_PRIORITY = 1
+
+/** The quick identity of a file: never waits for the full hash. */
+async function fingerprintOf(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<string> {
+  const { name, size, lastModified, type } = job.info
+  const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
+  return [size, lastModified, type, name, sample].join(':')
+}
+
+export function resumeKey(ctx: FlowContext, fingerprint: string): string {
+  return ['vcu', ctx.protocol.name, ctx.protocol.endpoint ?? '', fingerprint].join('|')
+}
+
+async function readRecord(ctx: FlowContext, key: string): Promise<ResumeRecord | undefined> {
+  if (!ctx.store) return undefined
+  try {
+    return await ctx.store.get(key)
+  } catch (error) {
+    ctx.emit('warning', {
+      error: new UploadError('storage-unavailable', 'Resume data could not be read', { cause: error }),
+    })
+    return undefined
+  }
+}
+
+function usable(ctx: FlowContext, job: Job, record: ResumeRecord | undefined): record is ResumeRecord {
+  return (
+    record !== undefined &&
+    record.protocol === ctx.protocol.name &&
+    record.file.size === job.info.size &&
+    record.file.name === job.info.name &&
+    record.expiresAt > ctx.clock.now() &&
+    isValidPlan(record.plan, job.info.size, ctx.protocol.capabilities)
+  )
+}
+
+/**
+ * Applies what the server says it holds. Its answer wins over anything local: parts it
+ * does not list are sent again, malformed entries are ignored.
+ */
+export function reconcile(job: Job, server: ServerSide, state: ServerState): void {
+  const { plan } = server
+  server.acked.clear()
+  for (const part of state.parts) {
+    if (Number.isInteger(part.index) && part.index >= 0 && part.index < plan.count) {
+      server.acked.set(part.index, { ...part, size: partLength(plan, part.index) })
+    }
+  }
+  let acked = 0
+  for (const part of server.acked.values()) acked += part.size
+  server.partialBytes = 0
+  if (state.offset !== undefined) {
+    // Sequential protocols count bytes: whole parts below the offset are held, and the
+    // part the offset falls in is held up to it.
+    const whole = Math.min(plan.count, Math.floor(state.offset / plan.partSize))
+    server.acked.clear()
+    acked = 0
+    for (let index = 0; index < whole; index++) {
+      server.acked.set(index, { index, size: partLength(plan, index) })
+      acked += partLength(plan, index)
+    }
+    server.partialBytes = Math.max(0, Math.min(state.offset, plan.size) - acked)
+  }
+  // Bytes sent before that the server no longer holds were sent in vain: count them re-sent.
+  const previous = job.counts
+  const held = acked + server.partialBytes
+  job.counts = createByteCounts(held)
+  job.counts.resent = previous.resent + Math.max(0, rawBytes(previous) - held)
+  job.counts.shown = previous.shown
+  shownBytes(job.counts, job.info.size)
+}
+
+export type Connected = { kind: 'upload'; server: ServerSide } | { kind: 'done'; result: UploadResult }
+
+/**
+ * Finds the server-side upload for this job: the one this run already knows, a resume
+ * record from an earlier visit (checked against the server), or a new one.
+ */
+export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
+  const status = async (server: ServerSide) =>
+    ctx.scheduler.run({
+      owner: job.id,
+      priority: CONTROL_PRIORITY,
+      signal,
+      run: (s) =>
+        ctx.protocol.status({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan: server.plan }),
+    })
+
+  if (job.server) {
+    job.stats.resumed = true
+    reconcile(job, job.server, await status(job.server))
+    return { kind: 'upload', server: job.server }
+  }
+
+  const fingerprint = await fingerprintOf(ctx, job, signal)
+  const key = resumeKey(ctx, fingerprint)
+  const record = await readRecord(ctx, key)
+  if (usable(ctx, job, record)) {
+    const server: ServerSide = {
+      key,
+      fingerprint,
+      remote: record.remote,
+      plan: record.plan,
+      createdAt: record.createdAt,
+      acked: new Map(),
+      partialBytes: 0,
+    }
+    try {
+      reconcile(job, server, await status(server))
+      job.server = server
+      job.stats.resumed = true
+      return { kind: 'upload', server }
+    } catch (error) {
+      // The server forgot it (expired, aborted elsewhere): start over, keep nothing stale.
+      if (!(error instanceof UploadError) || !['not-found', 'expired'].includes(error.code)) throw error
+      await ctx.writer.delete(key)
+    }
+  } else if (record) {
+    await ctx.writer.delete(key)
+  }
+  return create(ctx, job, signal, key, fingerprint)
+}
+
+async function create(
+  ctx: FlowContext,
+  job: Job,
+  signal: AbortSignal,
+  key: string,
+  fingerprint: string,
+): Promise<Connected> {
+  const { protocol } = ctx
+  const plan = planChunks(job.info.size, ctx.options.chunkSize, protocol.capabilities)
+  const created = await ctx.scheduler.run({
+    owner: job.id,
+    priority: CONTROL_PRIORITY,
+    signal,
+    run: (s) =>
+      protocol.create({
+        ...ctx,
+        transport: ctx.control,
+        signal: s,
+        file: job.info,
+        fingerprint,
+        hash: job.hash.status.value,
+        plan,
+        metadata: ctx.options.metadata(job.info),
+      }),
+  })
+  if (created.kind === 'complete') return { kind: 'done', result: { ...created.result, instant: true } }
+  const server: ServerSide = {
+    key,
+    fingerprint,
+    remote: created.remote,
+    plan,
+    createdAt: ctx.clock.now(),
+    acked: new Map<number, AckedPart>(),
+    partialBytes: 0,
+  }
+  job.server = server
+  job.counts = createByteCounts()
+  saveRecord(ctx, job)
+  if (created.duplicateCandidate && protocol.claim && job.hash.promise) {
+    setStatus(ctx, job, { state: 'hashing' })
+    const hash = await awaitHash(job, signal)
+    if (hash) {
+      const claimed = await ctx.scheduler.run({
+        owner: job.id,
+        priority: CONTROL_PRIORITY,
+        signal,
+        run: (s) => protocol.claim!({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan, hash }),
+      })
+      if (claimed) return { kind: 'done', result: { ...claimed, instant: true } }
+    }
+  }
+  return { kind: 'upload', server }
+}

@@ -1,0 +1,105 @@
+import { connect, CONTROL_PRIORITY } from './connect'
+import { toUploadError, UploadError } from './errors'
+import { awaitHash, startHashing } from './hash-job'
+import { setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
+import { sendAll } from './send'
+import type { UploadResult } from './types'
+
+/**
+ * One run of one upload: identify, find or create the server side, send what it lacks,
+ * complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
+ * already set the status, so an aborted run just stops.
+ */
+export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
+  const controller = new AbortController()
+  const run: Run = { controller, signal: controller.signal }
+  job.run = run
+  const { signal } = run
+  job.stats.startedAt ??= ctx.clock.now()
+  try {
+    setStatus(ctx, job, { state: 'preparing' })
+    startHashing(ctx, job)
+    const connected = await connect(ctx, job, signal)
+    let result: UploadResult
+    if (connected.kind === 'done') {
+      result = connected.result
+    } else {
+      ctx.emit('upload-started', {
+        upload: ctx.snapshot(job),
+        resumed: job.stats.resumed,
+        bytesAlreadyUploaded: job.counts.acked,
+      })
+      await sendAll(ctx, job, connected.server, signal)
+      result = await finish(ctx, job, connected.server, signal)
+    }
+    if (job.run === run && !signal.aborted) await succeed(ctx, job, result)
+  } catch (error) {
+    if (job.run !== run || signal.aborted) return
+    fail(ctx, job, toUploadError(error))
+  } finally {
+    if (job.run === run) job.run = undefined
+  }
+}
+
+async function finish(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
+  let hash: string | undefined
+  if (job.hash.status.state !== 'off' && ctx.hasher) {
+    if (!job.hash.status.value) setStatus(ctx, job, { state: 'hashing' })
+    hash = await awaitHash(job, signal)
+  }
+  setStatus(ctx, job, { state: 'completing' })
+  const parts = [...server.acked.values()].sort((a, b) => a.index - b.index)
+  const result = await ctx.scheduler.run({
+    owner: job.id,
+    priority: CONTROL_PRIORITY,
+    signal,
+    run: (s) =>
+      ctx.protocol.complete({
+        ...ctx,
+        transport: ctx.control,
+        signal: s,
+        remote: server.remote,
+        plan: server.plan,
+        parts,
+        hash,
+      }),
+  })
+  if (hash && result.hash && result.hash.toLowerCase() !== hash) {
+    throw new UploadError('hash-mismatch', 'The stored file differs from the local file', {
+      retryable: false,
+      params: { name: job.info.name, expected: hash, actual: result.hash },
+    })
+  }
+  return result
+}
+
+async function succeed(ctx: FlowContext, job: Job, result: UploadResult): Promise<void> {
+  const now = ctx.clock.now()
+  job.stats.finishedAt = now
+  job.counts.acked = job.info.size
+  job.counts.inflight.clear()
+  setStatus(ctx, job, { state: 'done', result })
+  ctx.emit('upload-success', {
+    upload: ctx.snapshot(job),
+    result,
+    durationMs: now - (job.stats.startedAt ?? now),
+    retries: job.stats.retries,
+    bytesResent: job.counts.resent,
+    resumed: job.stats.resumed,
+    instant: result.instant === true,
+  })
+  if (job.server) await ctx.writer.delete(job.server.key)
+}
+
+function fail(ctx: FlowContext, job: Job, error: UploadError): void {
+  const now = ctx.clock.now()
+  job.stats.finishedAt = now
+  job.counts.inflight.clear()
+  setStatus(ctx, job, { state: 'error', error })
+  ctx.emit('upload-error', {
+    upload: ctx.snapshot(job),
+    error,
+    durationMs: now - (job.stats.startedAt ?? now),
+    retries: job.stats.retries,
+  })
+}

@@ -1,0 +1,141 @@
+import type { RecordWriter } from './record-writer'
+import type { Emitter } from './emitter'
+import { createByteCounts, type ByteCounts, type Rate } from './progress'
+import type { Scheduler } from './scheduler'
+import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from './state'
+import {
+  RESUME_RECORD_VERSION,
+  type AckedPart,
+  type ChunkPlan,
+  type Clock,
+  type FileInfo,
+  type Hasher,
+  type RemoteUpload,
+  type ResumeRecord,
+  type ResumeStore,
+  type Transport,
+  type UploadProtocol,
+} from './types'
+
+/** Options the flow reads; resolved once by `createUploader`. */
+export interface FlowOptions {
+  readonly chunkSize: number
+  readonly concurrency: number
+  readonly stallTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly hashing: boolean
+  readonly stream: boolean
+  readonly resumeExpiryMs: number
+  readonly metadata: (file: FileInfo) => Record<string, string>
+}
+
+/** What a flow needs from the uploader that runs it. */
+export interface FlowContext {
+  readonly protocol: UploadProtocol
+  /** For part bodies: no overall timeout, stall detection guards them. */
+  readonly transport: Transport
+  /** For control requests: the same transport with `requestTimeoutMs` applied. */
+  readonly control: Transport
+  readonly clock: Clock
+  readonly hasher: Hasher | undefined
+  readonly store: ResumeStore | undefined
+  readonly scheduler: Scheduler
+  readonly writer: RecordWriter
+  readonly options: FlowOptions
+  readonly emit: Emitter<UploadEvents>['emit']
+  /** The job changed; 'state' notifies at once, 'progress' at most every few frames. */
+  readonly changed: (job: Job, kind: 'state' | 'progress') => void
+  readonly snapshot: (job: Job) => UploadSnapshot
+}
+
+/** One run of a job: a pause or cancel aborts it and a resume starts a new one. */
+export interface Run {
+  readonly controller: AbortController
+  readonly signal: AbortSignal
+}
+
+/** The engine's mutable record of one upload. Only the flow and the uploader touch it. */
+export interface Job {
+  readonly id: string
+  readonly file: Blob
+  readonly info: FileInfo
+  status: UploadStatus
+  counts: ByteCounts
+  rate: Rate | undefined
+  run: Run | undefined
+  server: ServerSide | undefined
+  hash: HashJob
+  stats: JobStats
+}
+
+/** What the server side of a job is, once created or found. */
+export interface ServerSide {
+  readonly key: string
+  readonly fingerprint: string
+  readonly remote: RemoteUpload
+  readonly plan: ChunkPlan
+  readonly createdAt: number
+  readonly acked: Map<number, AckedPart>
+  /** Sequential protocols: bytes past the last whole part that the server holds. */
+  partialBytes: number
+}
+
+export interface HashJob {
+  status: HashStatus
+  promise: Promise<string | undefined> | undefined
+  controller: AbortController | undefined
+}
+
+export interface JobStats {
+  retries: number
+  resumed: boolean
+  readonly addedAt: number
+  startedAt: number | undefined
+  finishedAt: number | undefined
+}
+
+export function createJob(id: string, file: Blob, info: FileInfo, now: number, hashing: boolean): Job {
+  return {
+    id,
+    file,
+    info,
+    status: { state: 'queued' },
+    counts: createByteCounts(),
+    rate: undefined,
+    run: undefined,
+    server: undefined,
+    hash: {
+      status: { state: hashing ? 'idle' : 'off', bytes: 0 },
+      promise: undefined,
+      controller: undefined,
+    },
+    stats: { retries: 0, resumed: false, addedAt: now, startedAt: undefined, finishedAt: undefined },
+  }
+}
+
+export function setStatus(ctx: FlowContext, job: Job, status: UploadStatus): void {
+  job.status = status
+  ctx.changed(job, 'state')
+}
+
+export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): ResumeRecord {
+  const now = ctx.clock.now()
+  return {
+    v: RESUME_RECORD_VERSION,
+    key: server.key,
+    fingerprint: server.fingerprint,
+    file: job.info,
+    hash: job.hash.status.value,
+    protocol: ctx.protocol.name,
+    remote: server.remote,
+    plan: server.plan,
+    parts: [...server.acked.values()],
+    createdAt: server.createdAt,
+    updatedAt: now,
+    expiresAt: now + ctx.options.resumeExpiryMs,
+  }
+}
+
+export function saveRecord(ctx: FlowContext, job: Job): void {
+  if (job.server) ctx.writer.write(toRecord(ctx, job, job.server))
+}

@@ -1,0 +1,172 @@
+import { sleep } from './clock'
+import { abortError, toUploadError, type UploadError } from './errors'
+import { defaultRetryPolicy, retryDelay, shouldRetry, type RetryPolicy } from './retry'
+import type { Clock } from './types'
+
+export interface SchedulerTask<T> {
+  /** Tasks of different owners (files) take turns. */
+  readonly owner: string
+  /** Higher runs first. @default 0 */
+  readonly priority?: number
+  readonly signal: AbortSignal
+  /** One attempt. Its errors decide, through `retryable`, whether another follows. */
+  readonly run: (signal: AbortSignal, attempt: number) => Promise<T>
+  readonly onRetry?: (info: { error: UploadError; attempt: number; delayMs: number }) => void
+  /** Set false for requests whose failure is itself the answer. @default true */
+  readonly retry?: boolean
+}
+
+export interface Scheduler {
+  run<T>(task: SchedulerTask<T>): Promise<T>
+  setConcurrency(limit: number): void
+  /** Requests in flight right now. */
+  readonly active: number
+  readonly waiting: number
+  dispose(): void
+}
+
+interface Waiter {
+  readonly priority: number
+  readonly start: () => void
+}
+
+export interface SchedulerOptions {
+  readonly concurrency: number
+  readonly clock: Clock
+  readonly retry?: RetryPolicy
+  readonly random?: () => number
+}
+
+/**
+ * The one place that owns concurrency and retry: a global limit of requests in flight
+ * across all files, refilled the moment a slot frees, with owners served round-robin and
+ * failed attempts retried after backoff without holding a slot. A 429 holds every new
+ * start until its Retry-After has passed, since the server spoke for all requests.
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { clock } = options
+  const policy = options.retry ?? defaultRetryPolicy
+  const random = options.random ?? Math.random
+  let limit = Math.max(1, Math.floor(options.concurrency))
+  let active = 0
+  let waiting = 0
+  let turn = 0
+  let holdUntil = 0
+  let cancelHoldTimer: (() => void) | undefined
+  // Per-owner FIFO queues; `served` remembers when each owner last got a slot.
+  const queues = new Map<string, Waiter[]>()
+  const served = new Map<string, number>()
+
+  function pickOwner(): string | undefined {
+    let best: string | undefined
+    for (const [owner, queue] of queues) {
+      if (best === undefined) {
+        best = owner
+        continue
+      }
+      const a = queue[0].priority
+      const b = queues.get(best)![0].priority
+      if (a > b || (a === b && (served.get(owner) ?? -1) < (served.get(best) ?? -1))) best = owner
+    }
+    return best
+  }
+
+  function pump(): void {
+    const now = clock.now()
+    if (holdUntil > now) {
+      cancelHoldTimer ??= clock.setTimeout(() => {
+        cancelHoldTimer = undefined
+        pump()
+      }, holdUntil - now)
+      return
+    }
+    while (active < limit && waiting > 0) {
+      const owner = pickOwner()!
+      const queue = queues.get(owner)!
+      const waiter = queue.shift()!
+      if (queue.length === 0) queues.delete(owner)
+      served.set(owner, turn++)
+      waiting--
+      active++
+      waiter.start()
+    }
+  }
+
+  function acquire(owner: string, priority: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(abortError(signal))
+      const waiter: Waiter = {
+        priority,
+        start: () => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
+      const onAbort = () => {
+        const queue = queues.get(owner)
+        const at = queue?.indexOf(waiter) ?? -1
+        if (queue && at >= 0) {
+          queue.splice(at, 1)
+          if (queue.length === 0) queues.delete(owner)
+          waiting--
+        }
+        reject(abortError(signal))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      let queue = queues.get(owner)
+      if (!queue) queues.set(owner, (queue = []))
+      // Keep each owner's queue ordered by priority, FIFO within a priority.
+      let at = queue.length
+      while (at > 0 && queue[at - 1].priority < priority) at--
+      queue.splice(at, 0, waiter)
+      waiting++
+      pump()
+    })
+  }
+
+  function release(): void {
+    active--
+    pump()
+  }
+
+  async function run<T>(task: SchedulerTask<T>): Promise<T> {
+    const { signal } = task
+    for (let attempt = 1; ; attempt++) {
+      await acquire(task.owner, task.priority ?? 0, signal)
+      let error: UploadError
+      try {
+        return await task.run(signal, attempt)
+      } catch (thrown) {
+        if (signal.aborted) throw abortError(signal)
+        error = toUploadError(thrown)
+      } finally {
+        release()
+      }
+      if (task.retry === false || !shouldRetry(policy, attempt, error)) throw error
+      const delayMs = retryDelay(policy, attempt, error, random)
+      if (error.status === 429 && error.retryAfterMs !== undefined) {
+        holdUntil = Math.max(holdUntil, clock.now() + delayMs)
+      }
+      task.onRetry?.({ error, attempt, delayMs })
+      await sleep(clock, delayMs, signal)
+    }
+  }
+
+  return {
+    run,
+    setConcurrency(next) {
+      limit = Math.max(1, Math.floor(next))
+      pump()
+    },
+    get active() {
+      return active
+    },
+    get waiting() {
+      return waiting
+    },
+    dispose() {
+      cancelHoldTimer?.()
+      cancelHoldTimer = undefined
+    },
+  }
+}

@@ -1,0 +1,181 @@
+import { reconcile, CONTROL_PRIORITY } from './connect'
+import { abortError, toUploadError, UploadError } from './errors'
+import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
+import { partAt } from './plan'
+import { ackRequest, dropRequest, rawBytes, reportLoaded } from './progress'
+import { withStallGuard } from './stall-guard'
+
+/** The key the whole-file stream reports its bytes under (parts use their index). */
+const STREAM_KEY = -1
+
+function onRetry(ctx: FlowContext, job: Job) {
+  return ({ error, attempt, delayMs }: { error: UploadError; attempt: number; delayMs: number }) => {
+    job.stats.retries++
+    setStatus(ctx, job, { state: 'uploading', retrying: true })
+    ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
+  }
+}
+
+async function refreshState(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
+  const state = await ctx.scheduler.run({
+    owner: job.id,
+    priority: CONTROL_PRIORITY,
+    signal,
+    run: (s) =>
+      ctx.protocol.status({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan: server.plan }),
+  })
+  reconcile(job, server, state)
+  saveRecord(ctx, job)
+}
+
+/**
+ * The fast path: when nothing has been sent yet, one request whose body is the File itself.
+ * If it is cut, the server's status says which parts arrived and the parts path sends the
+ * rest; a failure that is not retryable fails the file.
+ */
+async function sendStream(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
+  const uploadStream = ctx.protocol.uploadStream!
+  try {
+    const state = await ctx.scheduler.run({
+      owner: job.id,
+      signal,
+      retry: false,
+      run: (s) =>
+        withStallGuard(ctx.clock, ctx.options.stallTimeoutMs, s, (guarded, touch) =>
+          uploadStream({
+            ...ctx,
+            signal: guarded,
+            remote: server.remote,
+            plan: server.plan,
+            body: job.file,
+            onProgress: (loaded) => {
+              touch()
+              if (signal.aborted) return
+              reportLoaded(job.counts, STREAM_KEY, loaded)
+              ctx.changed(job, 'progress')
+            },
+          }),
+        ),
+    })
+    reconcile(job, server, state)
+    saveRecord(ctx, job)
+  } catch (thrown) {
+    if (signal.aborted) throw abortError(signal)
+    const error = toUploadError(thrown)
+    if (!error.retryable) throw error
+    onRetry(ctx, job)({ error, attempt: 1, delayMs: 0 })
+    await refreshState(ctx, job, server, signal)
+  }
+}
+
+/** Sends every part the server lacks, on as many lanes as the protocol and limit allow. */
+async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
+  const { protocol, options } = ctx
+  const { capabilities } = protocol
+  const pending: number[] = []
+  for (let index = 0; index < server.plan.count; index++) {
+    if (!server.acked.has(index)) pending.push(index)
+  }
+  let cursor = 0
+  // The first lane to fail stops its siblings, so no request outlives the failure.
+  const lanes = new AbortController()
+  const onAbort = () => lanes.abort(signal.reason)
+  signal.addEventListener('abort', onAbort, { once: true })
+
+  const sendOne = async (index: number) => {
+    const part = partAt(server.plan, index)
+    let partMd5: string | undefined
+    const startedAt = ctx.clock.now()
+    let attempts = 0
+    await ctx.scheduler.run({
+      owner: job.id,
+      signal: lanes.signal,
+      onRetry: onRetry(ctx, job),
+      run: async (attemptSignal, attempt) => {
+        attempts = attempt
+        if (attempt > 1 && capabilities.keepsPartialBodies) {
+          await refreshState(ctx, job, server, attemptSignal)
+          if (server.acked.has(index)) return
+        }
+        // Only the first missing part can be partly held (sequential protocols count bytes).
+        const partial = server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
+        const start = part.start + partial
+        if (capabilities.partChecksum === 'md5' && ctx.hasher && partMd5 === undefined) {
+          partMd5 = await ctx.hasher.md5(job.file.slice(part.start, part.end), { signal: attemptSignal })
+        }
+        try {
+          const receipt = await withStallGuard(ctx.clock, options.stallTimeoutMs, attemptSignal, (guarded, touch) =>
+            protocol.uploadPart({
+              ...ctx,
+              signal: guarded,
+              remote: server.remote,
+              plan: server.plan,
+              part,
+              start,
+              body: job.file.slice(start, part.end),
+              partMd5,
+              onProgress: (loaded) => {
+                touch()
+                if (attemptSignal.aborted) return
+                reportLoaded(job.counts, index, loaded)
+                ctx.changed(job, 'progress')
+              },
+            }),
+          )
+          if (signal.aborted) throw abortError(signal)
+          ackRequest(job.counts, index, part.end - start)
+          if (partial > 0) server.partialBytes = 0
+          server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
+        } catch (error) {
+          if (!signal.aborted) dropRequest(job.counts, index)
+          throw error
+        }
+        if (job.status.state === 'uploading' && job.status.retrying) {
+          setStatus(ctx, job, { state: 'uploading', retrying: false })
+        }
+        saveRecord(ctx, job)
+        ctx.changed(job, 'progress')
+      },
+    })
+    ctx.emit('part-uploaded', {
+      upload: ctx.snapshot(job),
+      part: server.acked.get(index)!,
+      durationMs: ctx.clock.now() - startedAt,
+      attempts,
+    })
+  }
+
+  const lane = async () => {
+    while (cursor < pending.length && !lanes.signal.aborted) {
+      await sendOne(pending[cursor++])
+    }
+  }
+  const count = capabilities.parallel ? Math.min(options.concurrency, pending.length) : 1
+  const results = await Promise.allSettled(Array.from({ length: count }, lane))
+  signal.removeEventListener('abort', onAbort)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (signal.aborted) throw abortError(signal)
+  if (failed) {
+    lanes.abort(failed.reason)
+    throw toUploadError(failed.reason)
+  }
+}
+
+function firstMissing(server: ServerSide): number {
+  let index = 0
+  while (server.acked.has(index)) index++
+  return index
+}
+
+/** Sends whatever the server lacks, by the fastest path available. */
+export async function sendAll(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
+  setStatus(ctx, job, { state: 'uploading', retrying: false })
+  const nothingSent = server.acked.size === 0 && server.partialBytes === 0 && rawBytes(job.counts) === 0
+  if (ctx.options.stream && ctx.protocol.uploadStream && nothingSent && job.info.size > 0) {
+    await sendStream(ctx, job, server, signal)
+  }
+  if (server.acked.size < server.plan.count) await sendParts(ctx, job, server, signal)
+  if (server.acked.size < server.plan.count) {
+    throw new UploadError('protocol', 'The server did not acknowledge every part', { retryable: false })
+  }
+}

@@ -1,0 +1,117 @@
+import type { UploadError } from './errors'
+import type { AckedPart, FileInfo, UploadResult } from './types'
+
+/** Where one upload stands. The engine owns it; bindings mirror it and never rebuild it. */
+export type UploadStatus =
+  /** Added with `autoStart` off: waits for `start()`. */
+  | { readonly state: 'idle' }
+  | { readonly state: 'queued' }
+  /** Identifying the file and creating or finding the server-side upload. */
+  | { readonly state: 'preparing' }
+  /** Waiting for the full hash (instant-upload check, or verification before complete). */
+  | { readonly state: 'hashing' }
+  | { readonly state: 'uploading'; readonly retrying: boolean }
+  | { readonly state: 'paused'; readonly reason: 'user' | 'offline' }
+  | { readonly state: 'completing' }
+  | { readonly state: 'done'; readonly result: UploadResult }
+  | { readonly state: 'error'; readonly error: UploadError }
+  | { readonly state: 'canceled' }
+
+export type UploadState = UploadStatus['state']
+
+export interface HashStatus {
+  readonly state: 'off' | 'idle' | 'hashing' | 'done' | 'error'
+  readonly bytes: number
+  /** MD5, lower-case hex, once known. */
+  readonly value?: string
+}
+
+/** An immutable view of one upload; a new object whenever something in it changes. */
+export interface UploadSnapshot {
+  readonly id: string
+  readonly file: FileInfo
+  readonly status: UploadStatus
+  /** Bytes shown as uploaded: never decreasing, never above the size. */
+  readonly bytesUploaded: number
+  /** 0..1 */
+  readonly progress: number
+  /** Bytes per second, smoothed. */
+  readonly speed: number
+  /** Seconds left, when known. */
+  readonly eta: number | undefined
+  readonly hash: HashStatus
+  /** Failed attempts that were retried. */
+  readonly retries: number
+  /** Bytes sent more than once (retries, cut requests). */
+  readonly bytesResent: number
+  /** True when the upload continued one created earlier (this visit or a previous one). */
+  readonly resumed: boolean
+  readonly addedAt: number
+  readonly startedAt: number | undefined
+  readonly finishedAt: number | undefined
+}
+
+export interface TotalProgress {
+  readonly bytesUploaded: number
+  readonly size: number
+  readonly progress: number
+  readonly speed: number
+  readonly eta: number | undefined
+}
+
+export interface UploaderSnapshot {
+  readonly uploads: readonly UploadSnapshot[]
+  readonly total: TotalProgress
+  readonly online: boolean
+  /** Requests in flight across all files. */
+  readonly activeRequests: number
+}
+
+/**
+ * Events, with what monitoring needs: durations, retries, bytes re-sent, resumes. Enough
+ * to report success rate, average time by size, and interruption and resume rates.
+ */
+export interface UploadEvents {
+  'file-added': { readonly upload: UploadSnapshot }
+  'file-rejected': { readonly file: FileInfo; readonly error: UploadError }
+  'upload-started': {
+    readonly upload: UploadSnapshot
+    readonly resumed: boolean
+    /** Bytes the server already held. */
+    readonly bytesAlreadyUploaded: number
+  }
+  'part-uploaded': {
+    readonly upload: UploadSnapshot
+    readonly part: AckedPart
+    readonly durationMs: number
+    readonly attempts: number
+  }
+  retry: {
+    readonly upload: UploadSnapshot
+    readonly error: UploadError
+    readonly attempt: number
+    readonly delayMs: number
+  }
+  progress: { readonly upload: UploadSnapshot }
+  paused: { readonly upload: UploadSnapshot; readonly reason: 'user' | 'offline' }
+  resumed: { readonly upload: UploadSnapshot }
+  hashed: { readonly upload: UploadSnapshot; readonly hash: string; readonly durationMs: number }
+  'upload-success': {
+    readonly upload: UploadSnapshot
+    readonly result: UploadResult
+    readonly durationMs: number
+    readonly retries: number
+    readonly bytesResent: number
+    readonly resumed: boolean
+    readonly instant: boolean
+  }
+  'upload-error': {
+    readonly upload: UploadSnapshot
+    readonly error: UploadError
+    readonly durationMs: number
+    readonly retries: number
+  }
+  'upload-canceled': { readonly upload: UploadSnapshot }
+  /** Something degraded without failing an upload (resume storage unavailable, …). */
+  warning: { readonly error: UploadError }
+}

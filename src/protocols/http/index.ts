@@ -1,0 +1,1 @@
+export { createHttpProtocol, httpCapabilities, type HttpProtocolOptions } from './protocol'

@@ -1,0 +1,167 @@
+import {
+  httpError,
+  KiB,
+  MiB,
+  parseJsonObject,
+  serverErrorCode,
+  UploadError,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponse,
+  type ProtocolContext,
+  type RequestBody,
+  type UploadProtocol,
+} from '../../core'
+import { idFrom, partsFromRanges, resultFrom } from './wire'
+
+export interface HttpProtocolOptions {
+  /** Base URL of the routes, e.g. `https://api.example.com/uploads-api`. */
+  readonly endpoint: string
+  /** Extra headers for every request (auth); a function is called per request. */
+  readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>)
+}
+
+/** Limits of the protocol as the reference server enforces them. */
+export const httpCapabilities = Object.freeze({
+  minPartSize: 256 * KiB,
+  maxPartSize: 512 * MiB,
+  maxParts: 10_000,
+  parallel: true,
+  keepsPartialBodies: false,
+})
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/**
+ * The client of the HTTP chunk protocol (docs/http-protocol.md): parallel idempotent chunk
+ * PUTs, one status query that lists every chunk held, instant upload by hash, a whole-File
+ * stream from byte 0, and completion verified by MD5.
+ */
+export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol {
+  const base = options.endpoint.replace(/\/+$/, '')
+  const headers = () => (typeof options.headers === 'function' ? options.headers() : (options.headers ?? {}))
+  const uploadUrl = (remote: { readonly id?: unknown }) => `${base}/uploads/${encodeURIComponent(String(remote.id))}`
+
+  async function send(
+    ctx: ProtocolContext,
+    method: HttpMethod,
+    url: string,
+    extra: Partial<HttpRequest> & { body?: RequestBody } = {},
+  ): Promise<HttpResponse> {
+    return ctx.transport.request({
+      method,
+      url,
+      signal: ctx.signal,
+      ...extra,
+      headers: { ...headers(), ...extra.headers },
+    })
+  }
+
+  const sendJson = (ctx: ProtocolContext, url: string, body: unknown) =>
+    send(ctx, 'POST', url, { body: JSON.stringify(body), headers: JSON_HEADERS })
+
+  function fail(ctx: ProtocolContext, response: HttpResponse, what: string): never {
+    const code = serverErrorCode(response)
+    if (code === 'bad-digest') {
+      throw new UploadError('server', `${what}: the server received corrupted bytes`, {
+        retryable: true,
+        status: response.status,
+      })
+    }
+    if (code === 'hash-mismatch') {
+      throw new UploadError('hash-mismatch', `${what}: the stored file's MD5 differs`, {
+        retryable: false,
+        status: response.status,
+      })
+    }
+    throw httpError(response, ctx.clock.now(), what)
+  }
+
+  return {
+    name: 'http',
+    endpoint: base,
+    capabilities: httpCapabilities,
+
+    async create(request) {
+      const { file, plan } = request
+      const response = await sendJson(request, `${base}/uploads`, {
+        name: file.name,
+        size: file.size,
+        type: file.type,
+        lastModified: file.lastModified,
+        chunkSize: plan.partSize,
+        fingerprint: request.fingerprint,
+        hash: request.hash,
+        metadata: request.metadata,
+      })
+      if (response.status !== 200 && response.status !== 201) fail(request, response, 'Create')
+      const body = parseJsonObject(response, 'Create')
+      if (response.status === 200 && body.instant === true) {
+        return { kind: 'complete', result: resultFrom(body, 'create') }
+      }
+      return {
+        kind: 'created',
+        remote: { id: idFrom(body) },
+        duplicateCandidate: body.duplicateCandidate === true,
+      }
+    },
+
+    async status(request) {
+      const response = await send(request, 'GET', uploadUrl(request.remote))
+      if (response.status !== 200) fail(request, response, 'Status')
+      const body = parseJsonObject(response, 'Status')
+      return { parts: partsFromRanges(body.received, request.plan) }
+    },
+
+    async uploadPart(request) {
+      const { part } = request
+      if (request.start !== part.start) {
+        throw new UploadError('protocol', 'The HTTP chunk protocol sends whole chunks only', { retryable: false })
+      }
+      const response = await send(request, 'PUT', `${uploadUrl(request.remote)}/chunks/${part.index}`, {
+        body: request.body,
+        headers: { 'content-type': 'application/octet-stream' },
+        onUploadProgress: request.onProgress,
+      })
+      if (response.status !== 204 && response.status !== 200) fail(request, response, `Chunk ${part.index}`)
+      return { index: part.index, size: part.end - part.start }
+    },
+
+    async uploadStream(request) {
+      const response = await send(request, 'PUT', `${uploadUrl(request.remote)}/stream`, {
+        body: request.body,
+        headers: { 'content-type': 'application/octet-stream', 'upload-offset': '0' },
+        onUploadProgress: request.onProgress,
+      })
+      if (response.status !== 200) fail(request, response, 'Stream')
+      const body = parseJsonObject(response, 'Stream')
+      return { parts: partsFromRanges(body.received, request.plan) }
+    },
+
+    async claim(request) {
+      const response = await sendJson(request, `${uploadUrl(request.remote)}/instant`, { hash: request.hash })
+      if (response.status !== 200) fail(request, response, 'Instant upload')
+      const body = parseJsonObject(response, 'Instant upload')
+      return body.instant === true ? resultFrom(body, 'instant') : undefined
+    },
+
+    async complete(request) {
+      const response = await sendJson(request, `${uploadUrl(request.remote)}/complete`, { hash: request.hash })
+      if (response.status === 409 && serverErrorCode(response) === 'incomplete') {
+        throw new UploadError('protocol', 'The server is missing chunks the client saw acknowledged', {
+          retryable: false,
+          status: 409,
+        })
+      }
+      if (response.status !== 200) fail(request, response, 'Complete')
+      return resultFrom(parseJsonObject(response, 'Complete'), 'complete')
+    },
+
+    async abort(request) {
+      const response = await send(request, 'DELETE', uploadUrl(request.remote))
+      if (response.status !== 204 && response.status !== 200 && response.status !== 404) {
+        fail(request, response, 'Abort')
+      }
+    },
+  }
+}
