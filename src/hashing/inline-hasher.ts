@@ -1,0 +1,37 @@
+/**
+ * The main-thread fallback for environments without Worker (SSR, tests, a CSP that forbids
+ * workers). It yields to the event loop between slices so it never blocks for long.
+ */
+import type { HashOptions } from '../core/types'
+import type { DisposableHasher } from './disposable-hasher'
+import { DEFAULT_SAMPLE_SIZE, md5OfBlob, sampleMd5 } from './md5-stream'
+import { yieldToEventLoop } from './yield-to-event-loop'
+
+/** Default inline slice: 1 MiB, about 15 ms of spark-md5, well under the 50 ms long-task bar. */
+export const DEFAULT_INLINE_SLICE_SIZE = 1024 * 1024
+
+export interface InlineHasherOptions {
+  /** Bytes hashed per task. Default {@link DEFAULT_INLINE_SLICE_SIZE} (1 MiB). */
+  readonly sliceSize?: number
+  /** Bytes per sample for `sample()`. Default {@link DEFAULT_SAMPLE_SIZE} (256 KiB). */
+  readonly sampleSize?: number
+  /** Awaited between slices. Default: a macrotask ({@link yieldToEventLoop}). */
+  readonly yieldBetweenSlices?: () => Promise<void>
+}
+
+/** A {@link DisposableHasher} on the current thread; it holds nothing, so `dispose()` does nothing. */
+export function createInlineHasher(options: InlineHasherOptions = {}): DisposableHasher {
+  const {
+    sliceSize = DEFAULT_INLINE_SLICE_SIZE,
+    sampleSize = DEFAULT_SAMPLE_SIZE,
+    yieldBetweenSlices = yieldToEventLoop,
+  } = options
+  return {
+    md5: (blob: Blob, { signal, onProgress }: HashOptions) =>
+      md5OfBlob(blob, { signal, onProgress, sliceSize, yieldBetweenSlices }),
+    // Three samples of 256 KiB take ~12 ms together: one task is fine.
+    sample: (blob: Blob, { signal, onProgress }: HashOptions) =>
+      sampleMd5(blob, { signal, onProgress, sampleSize }),
+    dispose: () => undefined,
+  }
+}

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { UploadError } from '../../src/core/errors'
+import { handleMessage, type WorkerJobs } from '../../src/hashing/md5.worker'
+import type { WorkerRequest, WorkerResponse } from '../../src/hashing/worker-protocol'
+import { createWorkerHasher } from '../../src/hashing/worker-hasher'
+import { createHasher } from '../../src/hashing'
+import { createInlineHasher } from '../../src/hashing/inline-hasher'
+
+/** An in-process stand-in for the hashing Worker: runs the real handler, on later tasks. */
+class FakeHashWorker {
+  onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null = null
+  onerror: ((event: Event) => void) | null = null
+  onmessageerror: ((event: Event) => void) | null = null
+  terminated = false
+  readonly received: WorkerRequest[] = []
+  private readonly jobs: WorkerJobs = new Map()
+
+  postMessage(request: WorkerRequest): void {
+    if (this.terminated) return
+    this.received.push(request)
+    // Like a real worker: the message is handled on a later task, not synchronously.
+    setTimeout(() => {
+      if (this.terminated) return
+      void handleMessage(request, (response) => this.deliver(response), this.jobs)
+    }, 0)
+  }
+
+  /** Simulates a worker whose script failed to load. */
+  fail(): void {
+    setTimeout(() => this.onerror?.(new Event('error')), 0)
+  }
+
+  terminate(): void {
+    this.terminated = true
+    for (const controller of this.jobs.values()) controller.abort()
+  }
+
+  private deliver(response: WorkerResponse): void {
+    if (this.terminated) return
+    this.onmessage?.({ data: response } as MessageEvent<WorkerResponse>)
+  }
+}
+
+const asWorker = (fake: FakeHashWorker) => fake as unknown as Worker
+
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
+const filled = (size: number, seed = 3) => Uint8Array.from({ length: size }, (_, i) => (i * seed + 11) & 0xff)
+const signal = () => new AbortController().signal
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+function fakeFactory() {
+  const workers: FakeHashWorker[] = []
+  const createWorker = vi.fn(() => {
+    const worker = new FakeHashWorker()
+    workers.push(worker)
+    return asWorker(worker)
+  })
+  return { workers, createWorker }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('createWorkerHasher', () => {
+  it('creates the worker lazily, on the first job, and hashes in it', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, sliceSize: 1000 })
+    expect(createWorker).not.toHaveBeenCalled()
+
+    const data = filled(4321)
+    const seen: number[] = []
+    await expect(hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(data))
+    expect(createWorker).toHaveBeenCalledTimes(1)
+    expect(workers[0].received[0]).toMatchObject({ type: 'md5', id: 1, sliceSize: 1000 })
+    expect(seen).toEqual([1000, 2000, 3000, 4000, 4321])
+    hasher.dispose()
+  })
+
+  it('runs concurrent md5 and sample jobs in one worker, each with its own result', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, sliceSize: 512, sampleSize: 256 })
+    const inputs = [filled(3000, 3), filled(5000, 5), filled(700, 7)]
+    const results = await Promise.all([
+      ...inputs.map((data) => hasher.md5(new Blob([data]), { signal: signal() })),
+      hasher.sample(new Blob([inputs[2]]), { signal: signal() }),
+    ])
+    expect(results).toEqual([...inputs.map(md5), md5(inputs[2])])
+    expect(createWorker).toHaveBeenCalledTimes(1)
+    hasher.dispose()
+  })
+
+  it('on abort rejects at once with the signal reason and tells the worker to cancel', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, sliceSize: 1000 })
+    const controller = new AbortController()
+    const reason = new UploadError('aborted', 'paused by the user', { retryable: false })
+    const job = hasher.md5(new Blob([filled(200_000)]), {
+      signal: controller.signal,
+      onProgress: (n) => n >= 3000 && controller.abort(reason),
+    })
+    await expect(job).rejects.toBe(reason)
+    expect(workers[0].received.at(-1)).toEqual({ type: 'cancel', id: 1 })
+
+    // The worker stays usable for later jobs.
+    const data = filled(2000)
+    await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+    expect(createWorker).toHaveBeenCalledTimes(1)
+    hasher.dispose()
+  })
+
+  it('rejects an already aborted job without starting a worker', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker })
+    const controller = new AbortController()
+    controller.abort({ kind: 'cancel' })
+    await expect(hasher.md5(new Blob(['x']), { signal: controller.signal })).rejects.toMatchObject({
+      code: 'aborted',
+      cause: { kind: 'cancel' },
+    })
+    expect(createWorker).not.toHaveBeenCalled()
+  })
+
+  it('passes the code of a failed job through', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker })
+    const broken = { size: 4, slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }) } as unknown as Blob
+    // The fake worker reads the fake blob in-process; a real one would get a structured clone.
+    await expect(hasher.md5(broken, { signal: signal() })).rejects.toMatchObject({ code: 'file-unreadable' })
+    hasher.dispose()
+  })
+
+  it('falls back to the inline hasher when the worker cannot be constructed, and does not retry it', async () => {
+    const createWorker = vi.fn((): Worker => {
+      throw new DOMException('Refused by Content-Security-Policy', 'SecurityError')
+    })
+    const hasher = createWorkerHasher({ createWorker })
+    const a = filled(3000)
+    const b = filled(100)
+    const seen: number[] = []
+    await expect(hasher.md5(new Blob([a]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(a))
+    await expect(hasher.sample(new Blob([b]), { signal: signal() })).resolves.toBe(md5(b))
+    expect(seen.at(-1)).toBe(3000)
+    expect(createWorker).toHaveBeenCalledTimes(1)
+  })
+
+  it('moves the jobs of a worker that fails to load to the inline hasher', async () => {
+    const failing = new FakeHashWorker()
+    failing.postMessage = function (this: FakeHashWorker, request: WorkerRequest) {
+      this.received.push(request)
+      this.fail()
+    }
+    const createWorker = vi.fn(() => asWorker(failing))
+    const hasher = createWorkerHasher({ createWorker })
+    const data = filled(5000)
+    const other = filled(10)
+    const results = await Promise.all([
+      hasher.md5(new Blob([data]), { signal: signal() }),
+      hasher.sample(new Blob([other]), { signal: signal() }),
+    ])
+    expect(results).toEqual([md5(data), md5(other)])
+    expect(failing.terminated).toBe(true)
+    await expect(hasher.md5(new Blob([other]), { signal: signal() })).resolves.toBe(md5(other))
+    expect(createWorker).toHaveBeenCalledTimes(1)
+    expect(failing.received).toHaveLength(2)
+  })
+
+  it('uses the given fallback and keeps progress monotonic when a job restarts inline', async () => {
+    const failing = new FakeHashWorker()
+    // Reports some progress, then dies: the inline re-run starts again from byte 0.
+    failing.postMessage = function (this: FakeHashWorker, request: WorkerRequest) {
+      setTimeout(() => {
+        this.onmessage?.({ data: { type: 'progress', id: request.id, bytes: 2000 } } as MessageEvent<WorkerResponse>)
+        this.fail()
+      }, 0)
+    }
+    const fallback = vi.fn(() => createInlineHasher({ sliceSize: 1000 }))
+    const hasher = createWorkerHasher({ createWorker: () => asWorker(failing), fallback })
+    const data = filled(4500)
+    const seen: number[] = []
+    await expect(hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(data))
+    expect(fallback).toHaveBeenCalledTimes(1)
+    expect(seen).toEqual([2000, 3000, 4000, 4500])
+  })
+
+  it('terminates the worker after the idle period and starts a new one for later work', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, idleMs: 40 })
+    await hasher.md5(new Blob([filled(100)]), { signal: signal() })
+    expect(workers[0].terminated).toBe(false)
+
+    // New work inside the idle period cancels the shutdown.
+    await sleep(20)
+    await hasher.md5(new Blob([filled(100)]), { signal: signal() })
+    await sleep(25)
+    expect(workers[0].terminated).toBe(false)
+
+    await sleep(60)
+    expect(workers[0].terminated).toBe(true)
+    await hasher.md5(new Blob([filled(100)]), { signal: signal() })
+    expect(createWorker).toHaveBeenCalledTimes(2)
+    hasher.dispose()
+    expect(workers[1].terminated).toBe(true)
+  })
+
+  it('never terminates a worker that still has a job', async () => {
+    const worker = new FakeHashWorker()
+    const post = worker.postMessage.bind(worker)
+    // md5 jobs are answered 30 ms late; the sample job finishes long before.
+    worker.postMessage = (request) => void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
+    const hasher = createWorkerHasher({ createWorker: () => asWorker(worker), idleMs: 1 })
+    const data = filled(100)
+    const slow = hasher.md5(new Blob([data]), { signal: signal() })
+    await hasher.sample(new Blob([filled(10)]), { signal: signal() })
+    await sleep(10)
+    expect(worker.terminated).toBe(false)
+    await expect(slow).resolves.toBe(md5(data))
+    await sleep(10)
+    expect(worker.terminated).toBe(true)
+  })
+
+  it('dispose terminates the worker, rejects running jobs and removes their abort listeners', async () => {
+    const silent = new FakeHashWorker()
+    // A worker that never answers, so the job is surely still running at dispose().
+    silent.postMessage = (request) => void silent.received.push(request)
+    const hasher = createWorkerHasher({ createWorker: () => asWorker(silent) })
+    const controller = new AbortController()
+    const removed = vi.spyOn(controller.signal, 'removeEventListener')
+    const job = hasher.md5(new Blob([filled(500)]), { signal: controller.signal })
+    await sleep(0)
+    hasher.dispose()
+    await expect(job).rejects.toMatchObject({ code: 'aborted', message: 'The hasher was disposed' })
+    expect(silent.terminated).toBe(true)
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
+  })
+})
+
+describe('createHasher', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('hashes on the main thread where there is no Worker', async () => {
+    vi.stubGlobal('Worker', undefined)
+    const data = filled(3000)
+    const hasher = createHasher({ inline: { sliceSize: 1000 } })
+    await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+  })
+
+  it('uses the bundled module worker where Worker exists', async () => {
+    const constructed: unknown[][] = []
+    vi.stubGlobal(
+      'Worker',
+      class extends FakeHashWorker {
+        constructor(...args: unknown[]) {
+          super()
+          constructed.push(args)
+        }
+      },
+    )
+    const data = filled(3000)
+    const hasher = createHasher()
+    expect(constructed).toHaveLength(0)
+    await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+    expect(constructed).toHaveLength(1)
+    const [url, options] = constructed[0] as [URL, WorkerOptions]
+    expect(String(url)).toMatch(/\/md5\.worker\.ts\b/)
+    expect(options).toEqual({ type: 'module' })
+    hasher.dispose()
+  })
+})
