@@ -7,8 +7,16 @@ import { createInlineHasher, type InlineHasherOptions } from './inline-hasher'
 import { createWorkerHasher, type WorkerHasherOptions } from './worker-hasher'
 
 export type { DisposableHasher } from './disposable-hasher'
-export { createInlineHasher, DEFAULT_INLINE_SLICE_SIZE, type InlineHasherOptions } from './inline-hasher'
-export { createWorkerHasher, DEFAULT_WORKER_IDLE_MS, type WorkerHasherOptions } from './worker-hasher'
+export {
+  createInlineHasher,
+  DEFAULT_INLINE_SLICE_SIZE,
+  type InlineHasherOptions,
+} from './inline-hasher'
+export {
+  createWorkerHasher,
+  DEFAULT_WORKER_IDLE_MS,
+  type WorkerHasherOptions,
+} from './worker-hasher'
 export {
   md5OfBlob,
   sampleMd5,

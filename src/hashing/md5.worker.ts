@@ -32,8 +32,16 @@ export async function handleMessage(
   try {
     const hex =
       message.type === 'md5'
-        ? await md5OfBlob(message.blob, { signal: controller.signal, onProgress, sliceSize: message.sliceSize })
-        : await sampleMd5(message.blob, { signal: controller.signal, onProgress, sampleSize: message.sampleSize })
+        ? await md5OfBlob(message.blob, {
+            signal: controller.signal,
+            onProgress,
+            sliceSize: message.sliceSize,
+          })
+        : await sampleMd5(message.blob, {
+            signal: controller.signal,
+            onProgress,
+            sampleSize: message.sampleSize,
+          })
     post({ type: 'done', id, hex })
   } catch (error) {
     post(errorResponse(id, error))
@@ -43,7 +51,8 @@ export async function handleMessage(
 }
 
 function errorResponse(id: number, error: unknown): WorkerResponse {
-  if (error instanceof UploadError) return { type: 'error', id, message: error.message, code: error.code }
+  if (error instanceof UploadError)
+    return { type: 'error', id, message: error.message, code: error.code }
   return { type: 'error', id, message: error instanceof Error ? error.message : String(error) }
 }
 
@@ -63,5 +72,6 @@ function dedicatedWorkerScope(): DedicatedWorkerScope | undefined {
 const scope = dedicatedWorkerScope()
 if (scope) {
   const jobs: WorkerJobs = new Map()
-  scope.onmessage = (event) => void handleMessage(event.data, (response) => scope.postMessage(response), jobs)
+  scope.onmessage = (event) =>
+    void handleMessage(event.data, (response) => scope.postMessage(response), jobs)
 }

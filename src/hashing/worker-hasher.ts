@@ -119,9 +119,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   }
 
   function runInline(job: Job): void {
-    inline()[job.kind](job.blob, job.options).then(job.resolve, (error: unknown) =>
-      job.reject(error instanceof UploadError ? error : new UploadError('file-unreadable', String(error), { cause: error })),
-    )
+    inline()
+      [job.kind](job.blob, job.options)
+      .then(job.resolve, (error: unknown) =>
+        job.reject(
+          error instanceof UploadError
+            ? error
+            : new UploadError('file-unreadable', String(error), { cause: error }),
+        ),
+      )
   }
 
   function onResponse(response: WorkerResponse): void {
@@ -167,7 +173,9 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       }
       jobs.set(id, job)
       const request: WorkerRequest =
-        kind === 'md5' ? { type: 'md5', id, blob, sliceSize } : { type: 'sample', id, blob, sampleSize }
+        kind === 'md5'
+          ? { type: 'md5', id, blob, sliceSize }
+          : { type: 'sample', id, blob, sampleSize }
       try {
         target.postMessage(request)
       } catch {

@@ -7,7 +7,12 @@ import type { UploadErrorCode } from '../core/errors'
 /** Main thread → worker. */
 export type WorkerRequest =
   | { readonly type: 'md5'; readonly id: number; readonly blob: Blob; readonly sliceSize?: number }
-  | { readonly type: 'sample'; readonly id: number; readonly blob: Blob; readonly sampleSize?: number }
+  | {
+      readonly type: 'sample'
+      readonly id: number
+      readonly blob: Blob
+      readonly sampleSize?: number
+    }
   | { readonly type: 'cancel'; readonly id: number }
 
 /** Worker → main thread. Every job ends with exactly one `done` or `error`. */

@@ -35,7 +35,9 @@ describe('createInlineHasher', () => {
     const data = filled(2 * 1024 * 1024 + 10)
     const seen: number[] = []
     const hasher = createInlineHasher()
-    await expect(hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(data))
+    await expect(
+      hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) }),
+    ).resolves.toBe(md5(data))
     expect(seen).toEqual([1024 * 1024, 2 * 1024 * 1024, data.length])
   })
 
@@ -48,8 +50,21 @@ describe('createInlineHasher', () => {
         await yieldToEventLoop()
       },
     })
-    await hasher.md5(new Blob([filled(4500)]), { signal: signal(), onProgress: (n) => log.push(`hashed ${n}`) })
-    expect(log).toEqual(['hashed 1000', 'yield', 'hashed 2000', 'yield', 'hashed 3000', 'yield', 'hashed 4000', 'yield', 'hashed 4500'])
+    await hasher.md5(new Blob([filled(4500)]), {
+      signal: signal(),
+      onProgress: (n) => log.push(`hashed ${n}`),
+    })
+    expect(log).toEqual([
+      'hashed 1000',
+      'yield',
+      'hashed 2000',
+      'yield',
+      'hashed 3000',
+      'yield',
+      'hashed 4000',
+      'yield',
+      'hashed 4500',
+    ])
   })
 
   it('lets other macrotasks run while it hashes', async () => {
@@ -89,7 +104,9 @@ describe('createInlineHasher', () => {
       .update('1300')
       .digest('hex')
     expect(await hasher.sample(new Blob([data]), { signal: signal() })).toBe(expected)
-    expect(await hasher.sample(new Blob([data.subarray(0, 1200)]), { signal: signal() })).toBe(md5(data.subarray(0, 1200)))
+    expect(await hasher.sample(new Blob([data.subarray(0, 1200)]), { signal: signal() })).toBe(
+      md5(data.subarray(0, 1200)),
+    )
     hasher.dispose()
   })
 })

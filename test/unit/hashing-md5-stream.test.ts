@@ -4,7 +4,7 @@ import { UploadError } from '../../src/core/errors'
 import { md5OfBlob, sampleMd5 } from '../../src/hashing/md5-stream'
 
 /** Deterministic, incompressible-looking bytes. */
-function bytes(size: number, seed = 1): Uint8Array {
+function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size)
   let x = seed >>> 0 || 1
   for (let i = 0; i < size; i++) {
@@ -20,10 +20,13 @@ const nodeMd5 = (data: Uint8Array | string) => createHash('md5').update(data).di
 
 describe('md5OfBlob', () => {
   const slice = 1000
-  it.each([0, 1, 999, 1000, 1001, 3 * 1000 + 17, 5 * 1000])('equals node:crypto for %i bytes', async (size) => {
-    const data = bytes(size)
-    await expect(md5OfBlob(new Blob([data]), { sliceSize: slice })).resolves.toBe(nodeMd5(data))
-  })
+  it.each([0, 1, 999, 1000, 1001, 3 * 1000 + 17, 5 * 1000])(
+    'equals node:crypto for %i bytes',
+    async (size) => {
+      const data = bytes(size)
+      await expect(md5OfBlob(new Blob([data]), { sliceSize: slice })).resolves.toBe(nodeMd5(data))
+    },
+  )
 
   it('uses 4 MiB slices by default and matches over several of them', async () => {
     const data = bytes(9 * 1024 * 1024 + 3)
@@ -65,7 +68,16 @@ describe('md5OfBlob', () => {
       },
     } as unknown as Blob
     await md5OfBlob(tracing, { sliceSize: 1000, onProgress: (n) => log.push(`hashed ${n}`) })
-    expect(log).toEqual(['read 0', 'read 1000', 'hashed 1000', 'read 2000', 'hashed 2000', 'read 3000', 'hashed 3000', 'hashed 4000'])
+    expect(log).toEqual([
+      'read 0',
+      'read 1000',
+      'hashed 1000',
+      'read 2000',
+      'hashed 2000',
+      'read 3000',
+      'hashed 3000',
+      'hashed 4000',
+    ])
   })
 
   it('stops between slices when aborted and rejects with the reason', async () => {
@@ -88,7 +100,9 @@ describe('md5OfBlob', () => {
     const controller = new AbortController()
     const reason = { kind: 'pause' }
     controller.abort(reason)
-    const error = await md5OfBlob(new Blob([bytes(10)]), { signal: controller.signal }).catch((e: unknown) => e)
+    const error = await md5OfBlob(new Blob([bytes(10)]), { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(UploadError)
     expect(error).toMatchObject({ code: 'aborted', retryable: false, cause: reason })
   })
@@ -98,12 +112,18 @@ describe('md5OfBlob', () => {
       size: 10,
       slice: () => ({ arrayBuffer: () => Promise.reject(new Error('NotReadableError')) }),
     } as unknown as Blob
-    await expect(md5OfBlob(broken)).rejects.toMatchObject({ code: 'file-unreadable', retryable: false })
+    await expect(md5OfBlob(broken)).rejects.toMatchObject({
+      code: 'file-unreadable',
+      retryable: false,
+    })
   })
 
   it('rejects with file-changed when the blob is shorter than it claims', async () => {
     const inner = new Blob([bytes(5)])
-    const shrunk = { size: 10, slice: (s: number, e: number) => inner.slice(s, e) } as unknown as Blob
+    const shrunk = {
+      size: 10,
+      slice: (s: number, e: number) => inner.slice(s, e),
+    } as unknown as Blob
     await expect(md5OfBlob(shrunk)).rejects.toMatchObject({ code: 'file-changed' })
   })
 
@@ -125,10 +145,13 @@ describe('md5OfBlob', () => {
 describe('sampleMd5', () => {
   const sampleSize = 1024
 
-  it.each([0, 1, 1024, 3 * 1024])('is the full MD5 for a blob of %i bytes (<= 3 samples)', async (size) => {
-    const data = bytes(size)
-    await expect(sampleMd5(new Blob([data]), { sampleSize })).resolves.toBe(nodeMd5(data))
-  })
+  it.each([0, 1, 1024, 3 * 1024])(
+    'is the full MD5 for a blob of %i bytes (<= 3 samples)',
+    async (size) => {
+      const data = bytes(size)
+      await expect(sampleMd5(new Blob([data]), { sampleSize })).resolves.toBe(nodeMd5(data))
+    },
+  )
 
   it('defaults to 256 KiB samples: a 768 KiB blob gets its full MD5', async () => {
     const data = bytes(768 * 1024)
@@ -179,7 +202,9 @@ describe('sampleMd5', () => {
 
     const controller = new AbortController()
     controller.abort(new UploadError('aborted', 'gone'))
-    await expect(sampleMd5(new Blob([bytes(10_000)]), { sampleSize, signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      sampleMd5(new Blob([bytes(10_000)]), { sampleSize, signal: controller.signal }),
+    ).rejects.toMatchObject({
       code: 'aborted',
       message: 'gone',
     })

@@ -45,7 +45,8 @@ class FakeHashWorker {
 const asWorker = (fake: FakeHashWorker) => fake as unknown as Worker
 
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
-const filled = (size: number, seed = 3) => Uint8Array.from({ length: size }, (_, i) => (i * seed + 11) & 0xff)
+const filled = (size: number, seed = 3) =>
+  Uint8Array.from({ length: size }, (_, i) => (i * seed + 11) & 0xff)
 const signal = () => new AbortController().signal
 
 afterEach(() => {
@@ -72,7 +73,9 @@ describe('createWorkerHasher', () => {
 
     const data = filled(4321)
     const seen: number[] = []
-    await expect(hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(data))
+    await expect(
+      hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) }),
+    ).resolves.toBe(md5(data))
     expect(createWorker).toHaveBeenCalledTimes(1)
     expect(workers[0].received[0]).toMatchObject({ type: 'md5', id: 1, sliceSize: 1000 })
     expect(seen).toEqual([1000, 2000, 3000, 4000, 4321])
@@ -126,9 +129,14 @@ describe('createWorkerHasher', () => {
   it('passes the code of a failed job through', async () => {
     const { createWorker } = fakeFactory()
     const hasher = createWorkerHasher({ createWorker })
-    const broken = { size: 4, slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }) } as unknown as Blob
+    const broken = {
+      size: 4,
+      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }),
+    } as unknown as Blob
     // The fake worker reads the fake blob in-process; a real one would get a structured clone.
-    await expect(hasher.md5(broken, { signal: signal() })).rejects.toMatchObject({ code: 'file-unreadable' })
+    await expect(hasher.md5(broken, { signal: signal() })).rejects.toMatchObject({
+      code: 'file-unreadable',
+    })
     hasher.dispose()
   })
 
@@ -140,7 +148,9 @@ describe('createWorkerHasher', () => {
     const a = filled(3000)
     const b = filled(100)
     const seen: number[] = []
-    await expect(hasher.md5(new Blob([a]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(a))
+    await expect(
+      hasher.md5(new Blob([a]), { signal: signal(), onProgress: (n) => seen.push(n) }),
+    ).resolves.toBe(md5(a))
     await expect(hasher.sample(new Blob([b]), { signal: signal() })).resolves.toBe(md5(b))
     expect(seen.at(-1)).toBe(3000)
     expect(createWorker).toHaveBeenCalledTimes(1)
@@ -172,7 +182,9 @@ describe('createWorkerHasher', () => {
     // Reports some progress, then dies: the inline re-run starts again from byte 0.
     failing.postMessage = function (this: FakeHashWorker, request: WorkerRequest) {
       setTimeout(() => {
-        this.onmessage?.({ data: { type: 'progress', id: request.id, bytes: 2000 } } as MessageEvent<WorkerResponse>)
+        this.onmessage?.({
+          data: { type: 'progress', id: request.id, bytes: 2000 },
+        } as MessageEvent<WorkerResponse>)
         this.fail()
       }, 0)
     }
@@ -180,7 +192,9 @@ describe('createWorkerHasher', () => {
     const hasher = createWorkerHasher({ createWorker: () => asWorker(failing), fallback })
     const data = filled(4500)
     const seen: number[] = []
-    await expect(hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) })).resolves.toBe(md5(data))
+    await expect(
+      hasher.md5(new Blob([data]), { signal: signal(), onProgress: (n) => seen.push(n) }),
+    ).resolves.toBe(md5(data))
     expect(fallback).toHaveBeenCalledTimes(1)
     expect(seen).toEqual([2000, 3000, 4000, 4500])
   })
@@ -209,7 +223,8 @@ describe('createWorkerHasher', () => {
     const worker = new FakeHashWorker()
     const post = worker.postMessage.bind(worker)
     // md5 jobs are answered 30 ms late; the sample job finishes long before.
-    worker.postMessage = (request) => void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
+    worker.postMessage = (request) =>
+      void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
     const hasher = createWorkerHasher({ createWorker: () => asWorker(worker), idleMs: 1 })
     const data = filled(100)
     const slow = hasher.md5(new Blob([data]), { signal: signal() })

@@ -28,7 +28,11 @@ describe('md5.worker handleMessage', () => {
   it('answers a sample request with the sampled MD5', async () => {
     const data = filled(500)
     const { posted, post } = collector()
-    await handleMessage({ type: 'sample', id: 1, blob: new Blob([data]), sampleSize: 1024 }, post, new Map())
+    await handleMessage(
+      { type: 'sample', id: 1, blob: new Blob([data]), sampleSize: 1024 },
+      post,
+      new Map(),
+    )
     expect(posted.at(-1)).toEqual({ type: 'done', id: 1, hex: md5(data) })
   })
 
@@ -38,7 +42,11 @@ describe('md5.worker handleMessage', () => {
     const big = new Blob([filled(50_000)])
     const small = filled(3000)
     const cancelled = handleMessage({ type: 'md5', id: 1, blob: big, sliceSize: 1000 }, post, jobs)
-    const other = handleMessage({ type: 'md5', id: 2, blob: new Blob([small]), sliceSize: 1000 }, post, jobs)
+    const other = handleMessage(
+      { type: 'md5', id: 2, blob: new Blob([small]), sliceSize: 1000 },
+      post,
+      jobs,
+    )
     expect([...jobs.keys()]).toEqual([1, 2])
     await handleMessage({ type: 'cancel', id: 1 }, post, jobs)
     await Promise.all([cancelled, other])
@@ -47,7 +55,11 @@ describe('md5.worker handleMessage', () => {
     expect(forOne.at(-1)).toMatchObject({ type: 'error', id: 1, code: 'aborted' })
     expect(forOne.some((r) => r.type === 'done')).toBe(false)
     expect(forOne.filter((r) => r.type === 'progress').length).toBeLessThan(50)
-    expect(posted.filter((r) => r.id === 2).at(-1)).toEqual({ type: 'done', id: 2, hex: md5(small) })
+    expect(posted.filter((r) => r.id === 2).at(-1)).toEqual({
+      type: 'done',
+      id: 2,
+      hex: md5(small),
+    })
     expect(jobs.size).toBe(0)
   })
 
@@ -58,10 +70,15 @@ describe('md5.worker handleMessage', () => {
   })
 
   it('reports a read failure as an error message with its code', async () => {
-    const broken = { size: 4, slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }) } as unknown as Blob
+    const broken = {
+      size: 4,
+      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }),
+    } as unknown as Blob
     const { posted, post } = collector()
     await handleMessage({ type: 'md5', id: 3, blob: broken }, post, new Map())
-    expect(posted).toEqual([{ type: 'error', id: 3, message: 'The file could not be read', code: 'file-unreadable' }])
+    expect(posted).toEqual([
+      { type: 'error', id: 3, message: 'The file could not be read', code: 'file-unreadable' },
+    ])
   })
 
   it('does not attach onmessage when imported outside a worker', () => {
