@@ -47,6 +47,7 @@ const RETRYABLE_CODES: ReadonlySet<UploadErrorCode> = new Set([
   'timeout',
   'stalled',
   'offline',
+  'server',
 ])
 
 export class UploadError extends Error {
