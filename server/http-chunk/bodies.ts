@@ -1,0 +1,28 @@
+import type { CompletedMeta } from './meta'
+import type { UploadState } from './upload-state'
+
+/** The completion body of docs/http-protocol.md ("complete"). */
+export function completionBody(file: CompletedMeta): Record<string, unknown> {
+  return { id: file.id, size: file.size, hash: file.hash, name: file.name, instant: file.instant }
+}
+
+/** The status body of an upload still receiving chunks. */
+export function uploadStatus(upload: UploadState): Record<string, unknown> {
+  const { id, size, chunkSize, chunkCount, expiresAt } = upload.meta
+  return { id, size, chunkSize, chunkCount, received: upload.received.ranges(), complete: false, expiresAt }
+}
+
+/** The status body of a completed upload: every chunk held, no expiry, and the result. */
+export function completedStatus(file: CompletedMeta): Record<string, unknown> {
+  const chunkCount = Math.ceil(file.size / file.chunkSize)
+  return {
+    id: file.id,
+    size: file.size,
+    chunkSize: file.chunkSize,
+    chunkCount,
+    received: chunkCount > 0 ? [[0, chunkCount]] : [],
+    complete: true,
+    expiresAt: null,
+    result: completionBody(file),
+  }
+}

@@ -1,0 +1,80 @@
+import { completedStatus, completionBody, uploadStatus } from './bodies'
+import { HttpError, jsonResponse, notFound } from './errors'
+import { readJsonObject } from './request-body'
+import type { FileStore, Lookup } from './store'
+import { parseCreate, parseHash } from './validate'
+import type { UploadLimits } from './validate'
+
+const expired = (): HttpError => new HttpError(410, 'expired', 'the upload expired on the server')
+
+/** Resolves a lookup to a live upload or a completed file; anything else is an error. */
+export function requireKnown(found: Lookup): Exclude<Lookup, { state: 'missing' | 'expired' }> {
+  if (found.state === 'missing') throw notFound()
+  if (found.state === 'expired') throw expired()
+  return found
+}
+
+/** `POST /uploads`: create, or complete at once when the store already has the bytes. */
+export async function createUpload(request: Request, store: FileStore, limits: UploadLimits): Promise<Response> {
+  const input = parseCreate(await readJsonObject(request), limits)
+  const { hash, ...upload } = input
+  if (hash !== null) {
+    const source = store.findStored(upload.size, hash)
+    const file = source && (await store.createInstant(upload, source))
+    if (file) return jsonResponse(completionBody(file), 200)
+  }
+  const created = await store.create(upload)
+  return jsonResponse(
+    {
+      id: created.id,
+      chunkSize: created.meta.chunkSize,
+      chunkCount: created.meta.chunkCount,
+      received: [],
+      expiresAt: created.meta.expiresAt,
+      duplicateCandidate: store.hasDuplicateCandidate(upload.size, upload.fingerprint),
+    },
+    201,
+  )
+}
+
+/** `GET /uploads/:id` */
+export function getStatus(store: FileStore, id: string): Response {
+  const found = requireKnown(store.lookup(id))
+  return jsonResponse(found.state === 'complete' ? completedStatus(found.file) : uploadStatus(found.upload))
+}
+
+/** `POST /uploads/:id/instant` */
+export async function claimInstant(request: Request, store: FileStore, id: string): Promise<Response> {
+  const hash = parseHash((await readJsonObject(request)).hash, true) as string
+  const found = requireKnown(store.lookup(id))
+  if (found.state === 'complete') {
+    return jsonResponse(found.file.hash === hash ? completionBody(found.file) : { instant: false })
+  }
+  const file = await store.claimInstant(found.upload, hash)
+  return jsonResponse(file ? completionBody(file) : { instant: false })
+}
+
+/** `POST /uploads/:id/complete` */
+export async function completeUpload(request: Request, store: FileStore, id: string): Promise<Response> {
+  const clientHash = parseHash((await readJsonObject(request, true)).hash)
+  const found = requireKnown(store.lookup(id))
+  if (found.state === 'complete') {
+    if (clientHash !== null && clientHash !== found.file.hash) throw hashMismatch(clientHash, found.file.hash)
+    return jsonResponse(completionBody(found.file))
+  }
+  const outcome = await store.complete(found.upload, clientHash)
+  if (outcome.kind === 'incomplete') {
+    throw new HttpError(409, 'incomplete', 'chunks are missing', { missing: outcome.missing })
+  }
+  if (outcome.kind === 'mismatch') throw hashMismatch(clientHash ?? '', outcome.hash)
+  return jsonResponse(completionBody(outcome.file))
+}
+
+const hashMismatch = (sent: string, actual: string): HttpError =>
+  new HttpError(422, 'hash-mismatch', `the assembled file's MD5 is ${actual}, the client sent ${sent}`, { hash: actual })
+
+/** `DELETE /uploads/:id`: idempotent, so unknown and expired ids answer 204 too. */
+export async function abortUpload(store: FileStore, id: string): Promise<Response> {
+  await store.abort(id)
+  return new Response(null, { status: 204 })
+}

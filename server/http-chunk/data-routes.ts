@@ -1,0 +1,98 @@
+import type { FileHandle } from 'node:fs/promises'
+import { completedStatus, uploadStatus } from './bodies'
+import { requireKnown } from './control-routes'
+import { HttpError, badRequest, jsonResponse } from './errors'
+import { ingestChunk, ingestStream } from './ingest'
+import type { FileStore } from './store'
+import type { UploadState } from './upload-state'
+
+const INDEX = /^(0|[1-9][0-9]{0,8})$/
+const OFFSET = /^(0|[1-9][0-9]{0,15})$/
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/
+
+const busy = (index: number): HttpError =>
+  new HttpError(503, 'busy', `chunk ${index} is being written by another request`, {}, { 'retry-after': '1' })
+
+/** Reads the request body with a reader that is released whatever happens. */
+async function withReader<T>(request: Request, use: (reader: ReadableStreamDefaultReader<Uint8Array>) => Promise<T>): Promise<T> {
+  if (!request.body) throw badRequest('a body is required')
+  const reader = request.body.getReader()
+  try {
+    return await use(reader)
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+async function withPart<T>(store: FileStore, upload: UploadState, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  const handle = await store.openPart(upload)
+  try {
+    return await use(handle)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * `PUT /uploads/:id/chunks/:index`. Unread bodies (refusals, re-sent held chunks) are left
+ * to the server runtime to discard, which keeps the connection usable for the answer.
+ */
+export async function putChunk(request: Request, store: FileStore, id: string, rawIndex: string): Promise<Response> {
+  const found = requireKnown(store.lookup(id))
+  if (found.state === 'complete') return new Response(null, { status: 204 })
+  const upload = found.upload
+  const index = INDEX.test(rawIndex) ? Number(rawIndex) : -1
+  if (index < 0 || index >= upload.meta.chunkCount) {
+    throw badRequest(`chunk index must be in [0, ${upload.meta.chunkCount})`)
+  }
+  const expected = upload.chunkLength(index)
+  const declared = request.headers.get('content-length')
+  if (declared !== String(expected)) {
+    throw new HttpError(400, 'chunk-size-mismatch', `chunk ${index} must be ${expected} bytes, got ${declared ?? 'no Content-Length'}`)
+  }
+  const md5Header = request.headers.get('content-md5')
+  if (md5Header !== null && !BASE64_MD5.test(md5Header.trim())) throw badRequest('Content-MD5 must be the base64 of 16 bytes')
+  const md5 = md5Header === null ? null : Buffer.from(md5Header.trim(), 'base64')
+  if (upload.received.has(index)) return new Response(null, { status: 204 })
+  if (!upload.claim(index)) throw busy(index)
+  try {
+    await withPart(store, upload, (handle) =>
+      withReader(request, (reader) => ingestChunk({ upload, index, handle, reader, md5 })),
+    )
+    upload.markReceived(index)
+  } finally {
+    upload.release(index)
+  }
+  // The answer is an acknowledgement the client persists: the record must be on disk first.
+  await upload.persist()
+  return new Response(null, { status: 204 })
+}
+
+/** `PUT /uploads/:id/stream` */
+export async function putStream(request: Request, store: FileStore, id: string): Promise<Response> {
+  const found = requireKnown(store.lookup(id))
+  if (found.state === 'complete') return jsonResponse(completedStatus(found.file))
+  const upload = found.upload
+  const { size, chunkSize } = upload.meta
+  const rawOffset = request.headers.get('upload-offset') ?? ''
+  const offset = OFFSET.test(rawOffset) ? Number(rawOffset) : -1
+  if (offset < 0 || offset > size || offset % chunkSize !== 0) {
+    throw new HttpError(400, 'bad-offset', `Upload-Offset must be a multiple of ${chunkSize} within the file, got "${rawOffset}"`)
+  }
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > size - offset) {
+    throw new HttpError(413, 'body-too-large', `the body may hold at most ${size - offset} bytes from offset ${offset}`)
+  }
+  await withPart(store, upload, (handle) =>
+    withReader(request, async (reader) => {
+      try {
+        await ingestStream({ upload, handle, reader, offset })
+      } catch (error) {
+        // Stop reading a body we refuse; the runtime decides how to discard the rest.
+        if (error instanceof HttpError) await reader.cancel().catch(() => undefined)
+        throw error
+      }
+    }),
+  )
+  return jsonResponse(uploadStatus(upload))
+}

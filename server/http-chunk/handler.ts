@@ -1,0 +1,103 @@
+import { DEFAULT_CORS, withCors } from '../cors'
+import type { CorsOptions } from '../cors'
+import { isUnder, normalizeBasePath } from '../router'
+import type { FetchHandler } from '../router'
+import { abortUpload, claimInstant, completeUpload, createUpload, getStatus } from './control-routes'
+import { putChunk, putStream } from './data-routes'
+import { HttpError, errorResponse, notFound } from './errors'
+import { ClientGone } from './ingest'
+import { isUploadId } from './ids'
+import { FileStore } from './store'
+import { DEFAULT_MAX_FILE_SIZE } from './validate'
+
+/** Options of {@link createHttpChunkHandler}. */
+export interface HttpChunkHandlerOptions {
+  /** The store to use; or give `root` and one is created. */
+  store?: FileStore
+  /** Store directory, when no `store` is given. */
+  root?: string
+  /** Incomplete uploads expire this long after their last chunk (default 24 h); with `root` only. */
+  expiresInMs?: number
+  /** Where the routes live (default `/http`). */
+  basePath?: string
+  /** Largest accepted file in bytes (default 50 GiB); bigger ones get 413 `file-too-large`. */
+  maxFileSize?: number
+  /** Accepted types and extensions (`video/*`, `.mp4`, `application/pdf`); default: all. */
+  accept?: readonly string[]
+  /** Browser origins allowed to call (default: `http://127.0.0.1:*`, `http://localhost:*`); `false` adds no CORS. */
+  cors?: CorsOptions | false
+  /** Told about unexpected failures (answered as 500 `internal`); default `console.error`. */
+  onError?: (error: unknown, request: Request) => void
+}
+
+/** A handler bound to its store. */
+export type HttpChunkHandler = FetchHandler & { readonly store: FileStore }
+
+const ALLOWED: Record<string, string> = { uploads: 'POST', upload: 'GET, PUT, DELETE', action: 'POST', chunk: 'PUT' }
+
+/**
+ * The HTTP chunk protocol (docs/http-protocol.md) as a web-standard handler: mount it in
+ * any server that speaks `Request`/`Response`. Requests outside `basePath` get 404.
+ */
+export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpChunkHandler {
+  const store = options.store ?? new FileStore({ root: requireRoot(options.root), expiresInMs: options.expiresInMs })
+  const basePath = normalizeBasePath(options.basePath ?? '/http')
+  const limits = { maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, accept: options.accept ?? [] }
+  const onError = options.onError ?? ((error: unknown) => console.error('[http-chunk]', error))
+
+  const route = async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url)
+    if (!isUnder(pathname, basePath)) throw notFound('no such route')
+    // Segments stay percent-encoded: an encoded slash or dot can never form a valid id.
+    const [root, id, kind, index, ...extra] = pathname.slice(basePath.length + 1).split('/')
+    if (root !== 'uploads' || extra.length > 0) throw notFound('no such route')
+    await store.ready
+    const method = request.method
+    if (id === undefined) {
+      if (method === 'POST') return createUpload(request, store, limits)
+      throw notAllowed(ALLOWED.uploads)
+    }
+    if (!isUploadId(id)) throw notFound()
+    if (kind === undefined) {
+      if (method === 'GET' || method === 'HEAD') return getStatus(store, id)
+      if (method === 'DELETE') return abortUpload(store, id)
+      throw notAllowed(ALLOWED.upload)
+    }
+    if (kind === 'chunks' && index !== undefined) {
+      if (method === 'PUT') return putChunk(request, store, id, index)
+      throw notAllowed(ALLOWED.chunk)
+    }
+    if (index !== undefined) throw notFound('no such route')
+    if (kind === 'stream') {
+      if (method === 'PUT') return putStream(request, store, id)
+      throw notAllowed('PUT')
+    }
+    if (kind === 'complete' || kind === 'instant') {
+      if (method !== 'POST') throw notAllowed(ALLOWED.action)
+      return kind === 'complete' ? completeUpload(request, store, id) : claimInstant(request, store, id)
+    }
+    throw notFound('no such route')
+  }
+
+  const handle: FetchHandler = async (request) => {
+    try {
+      return await route(request)
+    } catch (error) {
+      if (error instanceof HttpError) return errorResponse(error)
+      // Nobody is left to read an answer; the status is for logs only.
+      if (error instanceof ClientGone) return errorResponse(new HttpError(400, 'bad-request', 'the body broke off'))
+      onError(error, request)
+      return errorResponse(new HttpError(500, 'internal', 'the server failed; try again later'))
+    }
+  }
+  const handler = options.cors === false ? handle : withCors(handle, options.cors ?? DEFAULT_CORS)
+  return Object.assign(handler, { store })
+}
+
+const notAllowed = (allow: string): HttpError =>
+  new HttpError(405, 'method-not-allowed', `allowed methods: ${allow}`, {}, { allow })
+
+function requireRoot(root: string | undefined): string {
+  if (!root) throw new TypeError('createHttpChunkHandler needs `store` or `root`')
+  return root
+}

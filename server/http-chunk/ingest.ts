@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto'
+import type { FileHandle } from 'node:fs/promises'
+import { BatchWriter } from './batch-writer'
+import { HttpError, notFound } from './errors'
+import type { UploadState } from './upload-state'
+
+/** The request body ended with an error: the client went away mid-body. */
+export class ClientGone extends Error {
+  constructor(cause: unknown) {
+    super('the client disconnected before the body ended', { cause })
+    this.name = 'ClientGone'
+  }
+}
+
+async function readPiece(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array | null> {
+  try {
+    const { done, value } = await reader.read()
+    return done ? null : value
+  } catch (error) {
+    throw new ClientGone(error)
+  }
+}
+
+/**
+ * Streams one chunk's body into the part file at its offset, hashing it on the way when
+ * the client sent a Content-MD5. The caller holds the chunk's claim and records the chunk
+ * only when this resolves.
+ */
+export async function ingestChunk(options: {
+  upload: UploadState
+  index: number
+  handle: FileHandle
+  reader: ReadableStreamDefaultReader<Uint8Array>
+  md5: Buffer | null
+}): Promise<void> {
+  const { upload, index, handle, reader, md5 } = options
+  const expected = upload.chunkLength(index)
+  const start = index * upload.meta.chunkSize
+  const hash = md5 ? createHash('md5') : null
+  const writer = new BatchWriter(handle)
+  let received = 0
+  for (;;) {
+    const piece = await readPiece(reader)
+    if (piece === null) break
+    received += piece.byteLength
+    if (received > expected) throw sizeMismatch(index, expected, received)
+    hash?.update(piece)
+    writer.append(piece, start + received - piece.byteLength)
+    if (writer.full) await writer.flush()
+  }
+  await writer.settle()
+  if (received !== expected) throw sizeMismatch(index, expected, received)
+  if (hash && md5 && !hash.digest().equals(md5)) {
+    throw new HttpError(400, 'bad-digest', `chunk ${index} does not match its Content-MD5`)
+  }
+}
+
+const sizeMismatch = (index: number, expected: number, got: number): HttpError =>
+  new HttpError(400, 'chunk-size-mismatch', `chunk ${index} must be ${expected} bytes, got ${got}`)
+
+/**
+ * Streams a body that starts at chunk boundary `offset` into the part file, recording each
+ * chunk as soon as its last byte is on disk. Chunks already held, or being written by
+ * another request, are read past without writing. When the body breaks off, every chunk
+ * that arrived whole is still recorded and persisted before the error is rethrown.
+ */
+export async function ingestStream(options: {
+  upload: UploadState
+  handle: FileHandle
+  reader: ReadableStreamDefaultReader<Uint8Array>
+  offset: number
+}): Promise<void> {
+  const { upload, handle, reader } = options
+  const { size, chunkSize } = upload.meta
+  const writer = new BatchWriter(handle)
+  let position = options.offset
+  let chunk = position / chunkSize
+  let chunkEnd = Math.min(size, position + chunkSize)
+  /** Every chunk this request claimed; all are released at the end (a no-op once held). */
+  const claimed: number[] = []
+  const claim = (index: number): boolean => {
+    const ok = index < upload.meta.chunkCount && upload.claim(index)
+    if (ok) claimed.push(index)
+    return ok
+  }
+  let writing = claim(chunk)
+  /** Chunks whose last byte is in the pending batch: recorded once that batch is written. */
+  let finished: number[] = []
+
+  const record = (chunks: number[]) => () => {
+    for (const index of chunks) {
+      upload.markReceived(index)
+      upload.release(index)
+    }
+    if (chunks.length > 0) upload.schedulePersist()
+  }
+  const flush = async (): Promise<void> => {
+    const chunks = finished
+    finished = []
+    await writer.flush(record(chunks))
+  }
+
+  try {
+    for (;;) {
+      const piece = await readPiece(reader)
+      if (piece === null) break
+      if (position + piece.byteLength > size) {
+        throw new HttpError(413, 'body-too-large', `the body runs past the end of the file (${size} bytes)`)
+      }
+      let rest = piece
+      while (rest.byteLength > 0) {
+        const take = Math.min(rest.byteLength, chunkEnd - position)
+        if (writing) writer.append(take === rest.byteLength ? rest : rest.subarray(0, take), position)
+        position += take
+        rest = rest.subarray(take)
+        if (position < chunkEnd) continue
+        if (writing) finished.push(chunk)
+        chunk++
+        chunkEnd = Math.min(size, chunkEnd + chunkSize)
+        const next = claim(chunk)
+        // A skipped chunk breaks contiguity: the batch must end where the skip begins.
+        if (writing && !next) await flush()
+        writing = next
+      }
+      if (writer.full) await flush()
+      if (upload.removed) throw notFound('the upload was aborted')
+    }
+  } finally {
+    // Whatever happened, whole chunks already read are written and recorded, the partial
+    // one is given up, and the meta reaches disk before the request ends.
+    try {
+      await writer.settle(record(finished))
+    } finally {
+      for (const index of claimed) upload.release(index)
+      await upload.persist()
+    }
+  }
+}

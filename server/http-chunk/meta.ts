@@ -1,0 +1,111 @@
+import { open, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ChunkRanges } from './chunk-set'
+
+/** What the store keeps on disk for an upload still receiving chunks: `uploads/<id>.json`. */
+export interface UploadMeta {
+  version: 1
+  id: string
+  name: string
+  size: number
+  type: string
+  lastModified: number | null
+  chunkSize: number
+  chunkCount: number
+  fingerprint: string | null
+  createdAt: number
+  /** Pushed forward whenever a chunk lands, so a slow but live upload never expires. */
+  expiresAt: number
+  received: ChunkRanges
+}
+
+/** What the store keeps beside a completed file: `files/<id>.json`. */
+export interface CompletedMeta {
+  version: 1
+  id: string
+  name: string
+  size: number
+  type: string
+  chunkSize: number
+  fingerprint: string | null
+  /** MD5 of the stored bytes, 32 lower-case hex, computed by the server. */
+  hash: string
+  instant: boolean
+  createdAt: number
+  completedAt: number
+}
+
+/** Paths of the store, built only from ids that passed `isUploadId`. */
+export class StorePaths {
+  readonly uploads: string
+  readonly files: string
+
+  constructor(readonly root: string) {
+    this.uploads = join(root, 'uploads')
+    this.files = join(root, 'files')
+  }
+
+  uploadMeta = (id: string): string => join(this.uploads, `${id}.json`)
+  part = (id: string): string => join(this.uploads, `${id}.part`)
+  fileMeta = (id: string): string => join(this.files, `${id}.json`)
+  file = (id: string): string => join(this.files, id)
+}
+
+/**
+ * Replaces `path` with `value` as JSON so a reader (or a restart after a crash) sees the old
+ * or the new content, never a torn file. Callers serialize writes per path, so one tmp name
+ * per path is enough.
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value) // before any await: later changes belong to the next write
+  const tmp = `${path}.tmp`
+  const handle = await open(tmp, 'w')
+  try {
+    await handle.writeFile(text)
+  } finally {
+    await handle.close()
+  }
+  await rename(tmp, path)
+}
+
+/** Reads a JSON file, or undefined when it is missing or not JSON (a torn or foreign file). */
+export async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+export async function removeQuietly(...paths: string[]): Promise<void> {
+  await Promise.all(paths.map((path) => rm(path, { force: true })))
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+const isText = (v: unknown): v is string => typeof v === 'string'
+const isNullableText = (v: unknown): v is string | null => v === null || typeof v === 'string'
+
+/** Validates an upload meta read from disk; anything unexpected is treated as absent. */
+export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined {
+  if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
+  const ok =
+    isText(value.name) && isCount(value.size) && isText(value.type) && isCount(value.chunkSize) &&
+    isCount(value.chunkCount) && isNullableText(value.fingerprint) && isCount(value.createdAt) &&
+    isCount(value.expiresAt) && Array.isArray(value.received) &&
+    (value.lastModified === null || typeof value.lastModified === 'number')
+  if (!ok || value.chunkSize === 0 || value.chunkCount !== Math.ceil((value.size as number) / (value.chunkSize as number))) {
+    return undefined
+  }
+  return value as unknown as UploadMeta
+}
+
+/** Validates a completed-file meta read from disk; anything unexpected is treated as absent. */
+export function asCompletedMeta(value: unknown, id: string): CompletedMeta | undefined {
+  if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
+  const ok =
+    isText(value.name) && isCount(value.size) && isText(value.type) && isCount(value.chunkSize) &&
+    isNullableText(value.fingerprint) && isText(value.hash) && /^[0-9a-f]{32}$/.test(value.hash) &&
+    typeof value.instant === 'boolean' && isCount(value.createdAt) && isCount(value.completedAt)
+  return ok ? (value as unknown as CompletedMeta) : undefined
+}

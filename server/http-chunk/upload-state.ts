@@ -1,0 +1,118 @@
+import { ChunkSet } from './chunk-set'
+import { writeJsonAtomic } from './meta'
+import type { UploadMeta } from './meta'
+
+/** How long recorded chunks may wait before the meta file is rewritten (stream route). */
+const PERSIST_DELAY_MS = 200
+
+/**
+ * The live state of one incomplete upload: its meta, which chunks are held, which are being
+ * written right now, and the serialized persistence of its meta file.
+ *
+ * Claims make concurrent writers safe: a chunk is written by at most one request at a time,
+ * and a held chunk is never written again, so a late or corrupt re-send can never damage
+ * bytes that were already acknowledged.
+ */
+export class UploadState {
+  readonly received: ChunkSet
+  private readonly claims = new Set<number>()
+  private writing: Promise<void> | null = null
+  private queued: Promise<void> | null = null
+  private timer: NodeJS.Timeout | null = null
+  /** Set once the upload is completed, aborted or swept: no write may recreate its meta. */
+  removed = false
+
+  constructor(
+    readonly meta: UploadMeta,
+    private readonly metaPath: string,
+    private readonly expiresInMs: number,
+  ) {
+    this.received = ChunkSet.fromRanges(meta.chunkCount, meta.received)
+  }
+
+  get id(): string {
+    return this.meta.id
+  }
+
+  /** Byte length of chunk `index` (the last one is shorter). */
+  chunkLength(index: number): number {
+    const start = index * this.meta.chunkSize
+    return Math.min(this.meta.size, start + this.meta.chunkSize) - start
+  }
+
+  /** True while some request is writing into the upload (sweeping must wait). */
+  get busy(): boolean {
+    return this.claims.size > 0
+  }
+
+  /** Reserves chunk `index` for writing; false when it is held or someone else is writing it. */
+  claim(index: number): boolean {
+    if (this.removed || this.received.has(index) || this.claims.has(index)) return false
+    this.claims.add(index)
+    return true
+  }
+
+  release(index: number): void {
+    this.claims.delete(index)
+  }
+
+  /** Records a fully written chunk; the caller persists (now or batched). */
+  markReceived(index: number, now = Date.now()): void {
+    if (this.removed) return
+    this.received.add(index)
+    this.meta.expiresAt = Math.max(this.meta.expiresAt, now + this.expiresInMs)
+  }
+
+  isExpired(now = Date.now()): boolean {
+    return now > this.meta.expiresAt
+  }
+
+  /**
+   * Writes the meta file. Calls made while a write runs share one follow-up write, which
+   * captures everything recorded until it starts: never more than one write in flight and
+   * one queued per upload, however many chunks arrive.
+   */
+  persist(): Promise<void> {
+    this.cancelTimer()
+    if (this.queued) return this.queued
+    if (!this.writing) return this.startWrite()
+    this.queued = this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null
+        return this.startWrite()
+      })
+    return this.queued
+  }
+
+  /** Persists within {@link PERSIST_DELAY_MS}: for the stream route, where chunks land fast. */
+  schedulePersist(): void {
+    if (this.timer || this.removed) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.persist().catch(() => undefined) // a failed batch is retried by the next persist
+    }, PERSIST_DELAY_MS)
+    this.timer.unref()
+  }
+
+  /** Stops all persistence and waits for a write in flight, before the files are removed. */
+  async retire(): Promise<void> {
+    this.removed = true
+    this.cancelTimer()
+    await Promise.allSettled([this.writing, this.queued])
+  }
+
+  private startWrite(): Promise<void> {
+    if (this.removed) return Promise.resolve()
+    this.meta.received = this.received.ranges()
+    this.writing = writeJsonAtomic(this.metaPath, this.meta).finally(() => {
+      this.writing = null
+    })
+    return this.writing
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+}

@@ -1,0 +1,132 @@
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { nodeRequestBody } from './node-body'
+import type { FetchHandler } from './router'
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** Interface to listen on (default `127.0.0.1`: the reference server is not for the open network). */
+  host?: string
+  /** Port (default 0: any free port). */
+  port?: number
+  /**
+   * A connection with no traffic for this long is closed (default 5 min). Bodies of many
+   * GiB take long, so there is no limit on a whole request, only on silence.
+   */
+  idleTimeoutMs?: number
+}
+
+/** A running listener. */
+export interface Listening {
+  /** `http://host:port`, without a trailing slash. */
+  url: string
+  port: number
+  /** Stops listening and closes every connection, idle or active. */
+  close(): Promise<void>
+}
+
+/**
+ * Serves a web-standard handler over node:http. Client disconnects reach the handler as
+ * an error of the request body stream and as an abort of `request.signal`.
+ */
+export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Listening> {
+  const host = options.host ?? '127.0.0.1'
+  const server = createServer((req, res) => void bridge(handler, req, res, origin))
+  server.requestTimeout = 0
+  server.timeout = options.idleTimeoutMs ?? 5 * 60 * 1000
+  let origin = ''
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      const { port } = server.address() as AddressInfo
+      origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      const close = (): Promise<void> =>
+        new Promise((done) => {
+          server.close(() => done())
+          server.closeAllConnections()
+        })
+      resolve({ url: origin, port, close })
+    })
+  })
+}
+
+async function bridge(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+  const controller = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
+  req.once('close', () => {
+    if (!req.complete) controller.abort()
+  })
+  const rawUrl = req.url ?? '/'
+  const method = req.method ?? 'GET'
+  const body = method === 'GET' || method === 'HEAD' ? null : nodeRequestBody(req)
+  let request: Request
+  try {
+    // The URL is built from our own origin, never the client's Host header; only an
+    // origin-form target is accepted, so `//evil/x` stays a path.
+    if (!rawUrl.startsWith('/')) throw new Error('not an origin-form request target')
+    const headers = new Headers()
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
+    const init = { method, headers, body: body?.stream, duplex: 'half', signal: controller.signal }
+    request = new Request(origin + rawUrl, init as RequestInit)
+  } catch {
+    body?.discard()
+    return send(errorJson(400, 'bad-request', 'malformed request'), res)
+  }
+  let response: Response
+  try {
+    response = await handler(request)
+  } catch (error) {
+    console.error('[reference-server] handler failed', error)
+    response = errorJson(500, 'internal', 'the server failed; try again later')
+  }
+  body?.discard()
+  await send(response, res)
+}
+
+const errorJson = (status: number, code: string, message: string): Response =>
+  new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  })
+
+async function send(response: Response, res: ServerResponse): Promise<void> {
+  if (res.destroyed) return
+  const headers: Record<string, string | string[]> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length > 0) headers['set-cookie'] = cookies
+  if (response.statusText) res.writeHead(response.status, response.statusText, headers)
+  else res.writeHead(response.status, headers)
+  if (!response.body) {
+    res.end()
+    return
+  }
+  try {
+    for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (res.destroyed) break
+      if (!res.write(piece)) await drained(res)
+    }
+    res.end()
+  } catch {
+    res.destroy()
+  }
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
