@@ -1,0 +1,2 @@
+/** `vue-chunked-upload/transport`: the axios-based HTTP transport. */
+export { createAxiosTransport, type AxiosTransportOptions } from '../transport'
