@@ -1,0 +1,12 @@
+/**
+ * vue-chunked-upload: resumable, concurrent, chunked uploads of very large files.
+ * The engine and its types, the HTTP chunk protocol, the default adapters, and messages.
+ * Subpath entries (`vue-chunked-upload/core`, `/http`, `/hashing`, …) load less.
+ */
+export * from './core'
+export { createHttpProtocol, httpCapabilities, type HttpProtocolOptions } from './protocols/http'
+export { createDefaultUploader, type DefaultUploaderOptions } from './vue/defaults'
+export { createHasher, createWorkerHasher, createInlineHasher, type DisposableHasher } from './hashing'
+export { createAxiosTransport, type AxiosTransportOptions } from './transport'
+export { createMemoryStore } from './persistence'
+export { formatError, formatBytes, en, zhCN, type LocaleName, type Messages, type MessageOverrides } from './locales'
