@@ -1,0 +1,138 @@
+/**
+ * Drives Debian's Chromium through playwright-core against a page served by Vite from
+ * `pages/`, which imports the library from `src/` the way an app would. Shared by the
+ * browser tests and `npm run bench`.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { createServer, type ViteDevServer } from 'vite'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Fails (never skips) when the browser is missing: CI must run these tests. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium'`)
+  }
+}
+
+export interface BrowserSession {
+  readonly context: BrowserContext
+  readonly userDataDir: string
+  newPage(): Promise<Page>
+  close(): Promise<void>
+}
+
+export async function launchChromium(): Promise<BrowserSession> {
+  requireChromium()
+  const userDataDir = mkdtempSync(join(tmpdir(), 'vcu-chromium-'))
+  // A fresh profile each time, so no IndexedDB or cache leaks between runs.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+  })
+  return {
+    context,
+    userDataDir,
+    newPage: () => context.newPage(),
+    async close() {
+      await context.close()
+      rmSync(userDataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Serves `test/browser/pages` with the library aliased to `src/`. */
+export async function startPageServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: ViteDevServer = await createServer({
+    configFile: false,
+    root: join(root, 'test/browser/pages'),
+    logLevel: 'warn',
+    resolve: { alias: [{ find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') }] },
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
+    optimizeDeps: { include: ['axios', 'spark-md5'] },
+  })
+  await server.listen()
+  const address = server.httpServer!.address()
+  if (!address || typeof address === 'string') throw new Error('page server has no port')
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+}
+
+/**
+ * A file of random bytes on disk (so Chromium's File is disk-backed, never in memory),
+ * reused between runs, with its MD5.
+ */
+export async function randomFile(size: number, name = `vcu-random-${size}.bin`): Promise<{ path: string; md5: string }> {
+  const dir = join(tmpdir(), 'vcu-files')
+  const path = join(dir, name)
+  const existing = await stat(path).catch(() => undefined)
+  if (existing?.size !== size) {
+    const { mkdir } = await import('node:fs/promises')
+    await mkdir(dir, { recursive: true })
+    const handle = await open(path, 'w')
+    const piece = 16 * 1024 * 1024
+    for (let written = 0; written < size; written += piece) {
+      await handle.write(randomBytes(Math.min(piece, size - written)))
+    }
+    await handle.close()
+  }
+  return { path, md5: await md5OfFile(path) }
+}
+
+export async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5')
+  const handle = await open(path, 'r')
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer)
+  } finally {
+    await handle.close().catch(() => {})
+  }
+  return hash.digest('hex')
+}
+
+/** Opens the test page and puts the file into its `<input type=file>` (disk-backed). */
+export async function openWithFile(page: Page, pageUrl: string, filePath: string): Promise<void> {
+  await page.goto(`${pageUrl}/index.html`)
+  await page.waitForFunction(() => (window as unknown as { vcu?: unknown }).vcu !== undefined)
+  await page.setInputFiles('#file', filePath)
+}
+
+/** Samples the page's JS heap through CDP; returns a stop function giving the peak in bytes. */
+export async function sampleHeap(page: Page, everyMs = 50): Promise<() => Promise<number>> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  let peak = 0
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const { metrics } = await cdp.send('Performance.getMetrics')
+      const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0
+      peak = Math.max(peak, used)
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
+  })()
+  return async () => {
+    running = false
+    await loop
+    await cdp.detach().catch(() => {})
+    return peak
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import {
+  launchChromium,
+  md5OfFile,
+  openWithFile,
+  randomFile,
+  startPageServer,
+  type BrowserSession,
+} from './harness'
+
+const MiB = 1024 * 1024
+
+describe('HTTP chunk protocol in real Chromium', () => {
+  let chromium: BrowserSession
+  let pages: { url: string; close(): Promise<void> }
+  let server: RunningReferenceServer
+  let root: string
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'vcu-store-'))
+    ;[chromium, pages, server] = await Promise.all([
+      launchChromium(),
+      startPageServer(),
+      startReferenceServer({ root }),
+    ])
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('hashes a disk-backed 256 MiB file in the Worker and stores it byte-identical', async () => {
+    const source = await randomFile(256 * MiB)
+    const page = await chromium.newPage()
+    await openWithFile(page, pages.url, source.path)
+    const run = await page.evaluate(
+      (endpoint) => (window as any).vcu.upload({ endpoint, hashing: true }),
+      server.httpUrl,
+    )
+    expect(run.error).toBeUndefined()
+    expect(run.upload.status.state).toBe('done')
+    // The Worker's MD5, the server's MD5 and the file on disk all agree with the source.
+    expect(run.hash).toBe(source.md5)
+    expect(run.result.hash).toBe(source.md5)
+    const stored = join(root, 'files', run.result.data.id)
+    expect(await md5OfFile(stored)).toBe(source.md5)
+    expect(run.upload.bytesUploaded).toBe(256 * MiB)
+    // Few requests: the whole File went as one stream (plus create, complete, preflights).
+    expect(run.requests).toBeLessThan(10)
+    await page.close()
+  })
+
+  it('hashes in a Worker, not on the main thread', async () => {
+    const source = await randomFile(64 * MiB)
+    const page = await chromium.newPage()
+    await openWithFile(page, pages.url, source.path)
+    const workers: string[] = []
+    page.on('worker', (worker) => workers.push(worker.url()))
+    const run = await page.evaluate(
+      (endpoint) => (window as any).vcu.upload({ endpoint, hashing: true }),
+      server.httpUrl,
+    )
+    expect(run.hash).toBe(source.md5)
+    expect(workers.some((url) => url.includes('md5.worker'))).toBe(true)
+    await page.close()
+  })
+})

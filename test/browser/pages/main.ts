@@ -1,0 +1,131 @@
+/**
+ * The page the browser tests and the benchmark drive. It uses the package's public entry,
+ * like an app, and exposes a few measured operations on `window.vcu`.
+ */
+import {
+  createDefaultUploader,
+  createHttpProtocol,
+  type UploadResult,
+  type UploadSnapshot,
+} from 'vue-chunked-upload'
+
+export interface UploadRun {
+  readonly ms: number
+  readonly firstByteMs: number
+  readonly result?: UploadResult
+  readonly error?: { code: string; message: string }
+  readonly hash?: string
+  readonly hashMs?: number
+  readonly longestTaskMs: number
+  readonly requests: number
+  readonly upload: UploadSnapshot
+}
+
+const longTasks: number[] = []
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longTasks.push(entry.duration)
+}).observe({ type: 'longtask', buffered: true })
+
+function file(): File {
+  const input = document.querySelector<HTMLInputElement>('#file')!
+  if (!input.files?.[0]) throw new Error('no file chosen')
+  return input.files[0]
+}
+
+function takeLongest(): number {
+  const longest = Math.max(0, ...longTasks)
+  longTasks.length = 0
+  return longest
+}
+
+async function upload(options: {
+  endpoint: string
+  hashing?: boolean
+  chunkSize?: number
+  concurrency?: number
+  stream?: boolean
+}): Promise<UploadRun> {
+  takeLongest()
+  const requestsBefore = performance.getEntriesByType('resource').length
+  const uploader = createDefaultUploader({
+    protocol: createHttpProtocol({ endpoint: options.endpoint }),
+    hashing: options.hashing ?? true,
+    chunkSize: options.chunkSize,
+    concurrency: options.concurrency,
+    stream: options.stream,
+  })
+  const started = performance.now()
+  let firstByteMs = -1
+  let hashMs: number | undefined
+  uploader.on('progress', ({ upload }) => {
+    if (firstByteMs < 0 && upload.bytesUploaded > 0) firstByteMs = performance.now() - started
+  })
+  uploader.on('hashed', ({ durationMs }) => (hashMs = durationMs))
+  const finished = new Promise<UploadSnapshot>((resolve) => {
+    uploader.on('upload-success', ({ upload }) => resolve(upload))
+    uploader.on('upload-error', ({ upload }) => resolve(upload))
+  })
+  uploader.add(file())
+  const snapshot = await finished
+  const ms = performance.now() - started
+  uploader.destroy()
+  const status = snapshot.status
+  return {
+    ms,
+    firstByteMs,
+    result: status.state === 'done' ? status.result : undefined,
+    error: status.state === 'error' ? { code: status.error.code, message: status.error.message } : undefined,
+    hash: snapshot.hash.value,
+    hashMs,
+    longestTaskMs: takeLongest(),
+    requests: performance.getEntriesByType('resource').length - requestsBefore,
+    upload: JSON.parse(JSON.stringify(snapshot)) as UploadSnapshot,
+  }
+}
+
+function xhr(method: string, url: string, body: Blob): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest()
+    request.open(method, url)
+    request.onload = () => (request.status < 300 ? resolve() : reject(new Error(`HTTP ${request.status}`)))
+    request.onerror = () => reject(new Error('network error'))
+    request.send(body)
+  })
+}
+
+/** The browser's limit: one XHR PUT whose body is the File itself. */
+async function xhrPut(url: string): Promise<{ ms: number }> {
+  const started = performance.now()
+  await xhr('PUT', url, file())
+  return { ms: performance.now() - started }
+}
+
+/** No protocol: `concurrency` XHR PUTs of `chunkSize` slices at a time. */
+async function slicePuts(url: string, chunkSize: number, concurrency: number): Promise<{ ms: number }> {
+  const f = file()
+  const started = performance.now()
+  let next = 0
+  const lane = async () => {
+    while (next * chunkSize < f.size) {
+      const index = next++
+      await xhr('PUT', `${url}?offset=${index * chunkSize}`, f.slice(index * chunkSize, (index + 1) * chunkSize))
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane))
+  return { ms: performance.now() - started }
+}
+
+/** Baseline hashing: raw spark-md5 in a Worker over 4 MiB slices. */
+async function rawHash(): Promise<{ ms: number; hex: string }> {
+  const worker = new Worker(new URL('./raw-md5.worker.ts', import.meta.url), { type: 'module' })
+  const started = performance.now()
+  const hex = await new Promise<string>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<string>) => resolve(event.data)
+    worker.onerror = (event) => reject(new Error(event.message))
+    worker.postMessage(file())
+  })
+  worker.terminate()
+  return { ms: performance.now() - started, hex }
+}
+
+Object.assign(window, { vcu: { upload, xhrPut, slicePuts, rawHash } })
