@@ -1,0 +1,10 @@
+import { defineMain } from '@storybook/vue3-vite/node'
+
+export default defineMain({
+  framework: '@storybook/vue3-vite',
+  stories: ['../stories/**/*.stories.@(ts|mdx)'],
+  addons: ['@storybook/addon-docs', '@storybook/addon-vitest'],
+  // The docgen server replaces the deprecated vue-docgen-api and types event payloads better.
+  features: { experimentalDocgenServer: true },
+  core: { disableTelemetry: true, disableWhatsNewNotifications: true },
+})
