@@ -32,7 +32,16 @@ export interface Listening {
  */
 export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Listening> {
   const host = options.host ?? '127.0.0.1'
-  const server = createServer((req, res) => void bridge(handler, req, res, origin))
+  // Requests still being handled; close() waits for them so no write outlives the server.
+  const active = new Set<Promise<void>>()
+  const server = createServer((req, res) => {
+    const done = bridge(handler, req, res, origin).catch((error: unknown) => {
+      console.error('[reference-server] could not answer', error)
+      res.destroy()
+    })
+    active.add(done)
+    void done.finally(() => active.delete(done))
+  })
   server.requestTimeout = 0
   server.timeout = options.idleTimeoutMs ?? 5 * 60 * 1000
   let origin = ''
@@ -42,11 +51,12 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
       server.off('error', reject)
       const { port } = server.address() as AddressInfo
       origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-      const close = (): Promise<void> =>
-        new Promise((done) => {
-          server.close(() => done())
-          server.closeAllConnections()
-        })
+      const close = async (): Promise<void> => {
+        const closed = new Promise<void>((done) => server.close(() => done()))
+        server.closeAllConnections()
+        await closed
+        await Promise.allSettled([...active])
+      }
       resolve({ url: origin, port, close })
     })
   })
