@@ -8,15 +8,17 @@ import type { AckedPart, ResumeRecord, ServerState, UploadResult } from './types
 /** Control requests go first: they unblock whole files, parts only bytes. */
 export const CONTROL_PRIORITY = 1
 
-/** The quick identity of a file: never waits for the full hash. */
-async function fingerprintOf(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<string> {
+/**
+ * The quick identity of a file, never waiting for the full hash: `content` (size and a
+ * sampled MD5) is what a server may match duplicates by; the resume key adds the name,
+ * type and date, so a record only comes back for what is very likely the same file.
+ */
+async function identify(ctx: FlowContext, job: Job, signal: AbortSignal) {
   const { name, size, lastModified, type } = job.info
   const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
-  return [size, lastModified, type, name, sample].join(':')
-}
-
-export function resumeKey(ctx: FlowContext, fingerprint: string): string {
-  return ['vcu', ctx.protocol.name, ctx.protocol.endpoint ?? '', fingerprint].join('|')
+  const content = `${size}:${sample}`
+  const key = ['vcu', ctx.protocol.name, ctx.protocol.endpoint ?? '', lastModified, type, name, content].join('|')
+  return { content, key }
 }
 
 async function readRecord(ctx: FlowContext, key: string): Promise<ResumeRecord | undefined> {
@@ -100,8 +102,7 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
     return { kind: 'upload', server: job.server }
   }
 
-  const fingerprint = await fingerprintOf(ctx, job, signal)
-  const key = resumeKey(ctx, fingerprint)
+  const { content: fingerprint, key } = await identify(ctx, job, signal)
   const record = await readRecord(ctx, key)
   if (usable(ctx, job, record)) {
     const server: ServerSide = {

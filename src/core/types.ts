@@ -182,7 +182,7 @@ export interface ProtocolContext {
 
 export interface CreateRequest extends ProtocolContext {
   readonly file: FileInfo
-  /** Quick identity (name, size, lastModified, sampled MD5). */
+  /** Quick content identity: the size and an MD5 of sampled slices, never the name. */
   readonly fingerprint: string
   /** Full MD5, when already known (a resumed record, a small file). */
   readonly hash?: string
