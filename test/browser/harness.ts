@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
+import type { VcuApi } from './pages/main'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -113,6 +114,21 @@ export async function openWithFile(page: Page, pageUrl: string, filePath: string
   await page.goto(`${pageUrl}/index.html`)
   await page.waitForFunction(() => (window as unknown as { vcu?: unknown }).vcu !== undefined)
   await page.setInputFiles('#file', filePath)
+}
+
+/** Calls one of the test page's `window.vcu` operations with JSON-serializable arguments. */
+export function callPage<K extends keyof VcuApi>(
+  page: Page,
+  method: K,
+  ...args: Parameters<VcuApi[K]>
+): Promise<Awaited<ReturnType<VcuApi[K]>>> {
+  return page.evaluate(
+    ([name, params]) => {
+      const api = (window as unknown as { vcu: Record<string, (...a: unknown[]) => unknown> }).vcu
+      return api[name](...params)
+    },
+    [method, args] as [string, unknown[]],
+  ) as Promise<Awaited<ReturnType<VcuApi[K]>>>
 }
 
 /** Samples the page's JS heap through CDP; returns a stop function giving the peak in bytes. */

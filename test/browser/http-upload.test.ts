@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import {
+  callPage,
   launchChromium,
   md5OfFile,
   openWithFile,
@@ -38,16 +39,13 @@ describe('HTTP chunk protocol in real Chromium', () => {
     const source = await randomFile(256 * MiB)
     const page = await chromium.newPage()
     await openWithFile(page, pages.url, source.path)
-    const run = await page.evaluate(
-      (endpoint) => (window as any).vcu.upload({ endpoint, hashing: true }),
-      server.httpUrl,
-    )
+    const run = await callPage(page, 'upload', { endpoint: server.httpUrl, hashing: true })
     expect(run.error).toBeUndefined()
     expect(run.upload.status.state).toBe('done')
     // The Worker's MD5, the server's MD5 and the file on disk all agree with the source.
     expect(run.hash).toBe(source.md5)
-    expect(run.result.hash).toBe(source.md5)
-    const stored = join(root, 'files', run.result.data.id)
+    expect(run.result?.hash).toBe(source.md5)
+    const stored = join(root, 'files', String(run.result?.data?.id))
     expect(await md5OfFile(stored)).toBe(source.md5)
     expect(run.upload.bytesUploaded).toBe(256 * MiB)
     // Few requests: the whole File went as one stream (plus create, complete, preflights).
@@ -61,10 +59,7 @@ describe('HTTP chunk protocol in real Chromium', () => {
     await openWithFile(page, pages.url, source.path)
     const workers: string[] = []
     page.on('worker', (worker) => workers.push(worker.url()))
-    const run = await page.evaluate(
-      (endpoint) => (window as any).vcu.upload({ endpoint, hashing: true }),
-      server.httpUrl,
-    )
+    const run = await callPage(page, 'upload', { endpoint: server.httpUrl, hashing: true })
     expect(run.hash).toBe(source.md5)
     expect(workers.some((url) => url.includes('md5.worker'))).toBe(true)
     await page.close()

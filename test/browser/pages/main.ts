@@ -128,4 +128,6 @@ async function rawHash(): Promise<{ ms: number; hex: string }> {
   return { ms: performance.now() - started, hex }
 }
 
-Object.assign(window, { vcu: { upload, xhrPut, slicePuts, rawHash } })
+const api = { upload, xhrPut, slicePuts, rawHash }
+export type VcuApi = typeof api
+Object.assign(window, { vcu: api })
