@@ -21,6 +21,8 @@ export interface UploadRun {
   readonly upload: UploadSnapshot
 }
 
+// Requests are counted from resource timing; the default buffer of 250 would cap them.
+performance.setResourceTimingBufferSize(100_000)
 const longTasks: number[] = []
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) longTasks.push(entry.duration)
@@ -55,11 +57,7 @@ async function upload(options: {
     stream: options.stream,
   })
   const started = performance.now()
-  let firstByteMs = -1
   let hashMs: number | undefined
-  uploader.on('progress', ({ upload }) => {
-    if (firstByteMs < 0 && upload.bytesUploaded > 0) firstByteMs = performance.now() - started
-  })
   uploader.on('hashed', ({ durationMs }) => (hashMs = durationMs))
   const finished = new Promise<UploadSnapshot>((resolve) => {
     uploader.on('upload-success', ({ upload }) => resolve(upload))
@@ -69,6 +67,13 @@ async function upload(options: {
   const snapshot = await finished
   const ms = performance.now() - started
   uploader.destroy()
+  // When the first request carrying file bytes started (progress events are throttled by
+  // XHR and axios, so they would overstate it).
+  const bodyRequest = performance
+    .getEntriesByType('resource')
+    .slice(requestsBefore)
+    .find((entry) => /\/(stream|chunks\/\d+)$/.test(entry.name))
+  const firstByteMs = bodyRequest ? bodyRequest.startTime - started : -1
   const status = snapshot.status
   return {
     ms,
