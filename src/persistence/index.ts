@@ -1,1 +1,3 @@
 export { createMemoryStore } from './memory-store'
+export { createIdbStore, type IdbStoreOptions } from './idb-store'
+export { isResumeRecord } from './validate'

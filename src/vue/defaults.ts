@@ -5,7 +5,7 @@
  */
 import { createUploader, type Uploader, type UploaderOptions } from '../core'
 import { createHasher } from '../hashing'
-import { createMemoryStore } from '../persistence'
+import { createIdbStore, createMemoryStore } from '../persistence'
 import { createAxiosTransport } from '../transport'
 
 export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
@@ -22,7 +22,8 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     ...options,
     transport: options.transport ?? createAxiosTransport(),
     hasher: options.hasher ?? owned,
-    store: options.store ?? createMemoryStore(),
+    // IndexedDB where the browser has it (resume across visits), memory otherwise (SSR, tests).
+    store: options.store ?? (typeof indexedDB === 'undefined' ? createMemoryStore() : createIdbStore()),
   })
   if (!owned) return uploader
   return {

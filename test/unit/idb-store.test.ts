@@ -1,0 +1,39 @@
+import { set as idbSet, createStore } from 'idb-keyval'
+import { describe, expect, it } from 'vitest'
+import { RESUME_RECORD_VERSION, type ResumeRecord } from '../../src/core'
+import { createIdbStore } from '../../src/persistence'
+
+const record = (key: string, expiresAt = 10_000): ResumeRecord => ({
+  v: RESUME_RECORD_VERSION,
+  key,
+  fingerprint: '1:abc',
+  file: { name: 'a.bin', size: 1, type: '', lastModified: 1 },
+  protocol: 'http',
+  remote: { id: 'x' },
+  plan: { size: 1, partSize: 1, count: 1 },
+  parts: [{ index: 0, size: 1 }],
+  createdAt: 0,
+  updatedAt: 0,
+  expiresAt,
+})
+
+describe('IndexedDB resume store (fake-indexeddb)', () => {
+  it('round-trips records and drops expired, foreign and corrupt ones without throwing', async () => {
+    const dbName = `t-${Math.random()}`
+    let now = 0
+    const store = createIdbStore({ dbName, now: () => now })
+    await store.set('good', record('good'))
+    await store.set('old', record('old', 5))
+    const raw = createStore(dbName, 'resume')
+    await idbSet('foreign', { hello: 'world' }, raw)
+    await idbSet('future', { ...record('future'), v: 99 }, raw)
+    await idbSet('half', { ...record('half'), parts: [{ index: 'x' }] }, raw)
+    now = 10
+    expect(await store.get('good')).toEqual(record('good'))
+    expect(await store.get('old')).toBeUndefined()
+    expect(await store.get('foreign')).toBeUndefined()
+    expect((await store.list()).map((r) => r.key)).toEqual(['good'])
+    await store.delete('good')
+    expect(await store.list()).toEqual([])
+  })
+})
