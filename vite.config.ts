@@ -14,7 +14,11 @@ const entries = {
   persistence: src('entries/persistence.ts'),
 }
 
-const node = (name: string, include: string[], timeout: number): TestProjectInlineConfiguration => ({
+const node = (
+  name: string,
+  include: string[],
+  timeout: number,
+): TestProjectInlineConfiguration => ({
   extends: true,
   test: { name, environment: 'node', include, testTimeout: timeout, hookTimeout: timeout },
 })

@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startReferenceServer } from '../server'
-import { callPage, launchChromium, openWithFile, randomFile, sampleHeap, startPageServer } from '../test/browser/harness'
+import {
+  callPage,
+  launchChromium,
+  openWithFile,
+  randomFile,
+  sampleHeap,
+  startPageServer,
+} from '../test/browser/harness'
 import { startSink } from './sink-server'
 import { row, summarize, type Summary } from './stats'
 
@@ -32,11 +39,19 @@ interface LibraryRun {
 }
 
 async function main() {
-  console.log(`bench: ${sizeMiB} MiB disk-backed file, ${runs} runs of each case, Chromium headless`)
+  console.log(
+    `bench: ${sizeMiB} MiB disk-backed file, ${runs} runs of each case, Chromium headless`,
+  )
   const source = await randomFile(size)
   const [chromium, pages] = await Promise.all([launchChromium(), startPageServer()])
   const sink = await startSink(join(tmpdir(), `vcu-sink-${process.pid}.bin`))
-  const results = { a: [] as LibraryRun[], b: [] as LibraryRun[], c: [] as number[], d: [] as number[], e: [] as number[] }
+  const results = {
+    a: [] as LibraryRun[],
+    b: [] as LibraryRun[],
+    c: [] as number[],
+    d: [] as number[],
+    e: [] as number[],
+  }
 
   async function library(hashing: boolean): Promise<LibraryRun> {
     // A fresh store each run, so the server never already holds the file (no instant upload).
@@ -48,7 +63,8 @@ async function main() {
       const stopHeap = await sampleHeap(page)
       const run = await callPage(page, 'upload', { endpoint: server.httpUrl, hashing })
       const peak = await stopHeap()
-      if (run.error || run.result?.size !== size) throw new Error(`upload failed: ${JSON.stringify(run.error)}`)
+      if (run.error || run.result?.size !== size)
+        throw new Error(`upload failed: ${JSON.stringify(run.error)}`)
       if (hashing && run.hash !== source.md5) throw new Error('hash mismatch')
       return {
         mibps: sizeMiB / (run.ms / 1000),
@@ -66,7 +82,9 @@ async function main() {
     }
   }
 
-  async function baseline(fn: (page: Awaited<ReturnType<typeof chromium.newPage>>) => Promise<{ ms: number }>) {
+  async function baseline(
+    fn: (page: Awaited<ReturnType<typeof chromium.newPage>>) => Promise<{ ms: number }>,
+  ) {
     const page = await chromium.newPage()
     try {
       await openWithFile(page, pages.url, source.path)
@@ -94,7 +112,8 @@ async function main() {
   }
   await Promise.allSettled([chromium.close(), pages.close(), sink.close()])
 
-  const pick = (list: LibraryRun[], key: keyof LibraryRun) => summarize(list.map((r) => Number(r[key] ?? NaN)))
+  const pick = (list: LibraryRun[], key: keyof LibraryRun) =>
+    summarize(list.map((r) => Number(r[key] ?? NaN)))
   const s = {
     a: pick(results.a, 'mibps'),
     b: pick(results.b, 'mibps'),
@@ -114,7 +133,8 @@ async function main() {
   const ratios = {
     'a / d (target ≥ 1.0)': s.a.median / s.d.median,
     'a / c (browser limit)': s.a.median / s.c.median,
-    'b time / max(a time, e time) (target ≤ 1.1)': s.bSeconds.median / Math.max(s.aSeconds.median, eSeconds),
+    'b time / max(a time, e time) (target ≤ 1.1)':
+      s.bSeconds.median / Math.max(s.aSeconds.median, eSeconds),
     'library hash rate / e (target ≥ 0.9)': s.hashRate.median / s.e.median,
   }
   const lines = [
@@ -135,8 +155,17 @@ async function main() {
     ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(52)} ${v.toFixed(2)}`),
   ]
   console.log(lines.join('\n'))
-  const out = fileURLToPath(new URL(`./results/http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url))
-  const json: Record<string, Summary | number | string> = { sizeMiB, runs, date: new Date().toISOString() }
+  const out = fileURLToPath(
+    new URL(
+      `./results/http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+      import.meta.url,
+    ),
+  )
+  const json: Record<string, Summary | number | string> = {
+    sizeMiB,
+    runs,
+    date: new Date().toISOString(),
+  }
   for (const [k, v] of Object.entries(s)) json[k] = v
   for (const [k, v] of Object.entries(ratios)) json[`ratio ${k}`] = v
   writeFileSync(out, JSON.stringify(json, null, 2))

@@ -7,7 +7,9 @@ import { rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { pipeline } from 'node:stream/promises'
 
-export async function startSink(path: string): Promise<{ url: string; reset(): Promise<void>; close(): Promise<void> }> {
+export async function startSink(
+  path: string,
+): Promise<{ url: string; reset(): Promise<void>; close(): Promise<void> }> {
   await writeFile(path, '')
   const cors = {
     'access-control-allow-origin': '*',

@@ -6,7 +6,25 @@
 export * from './core'
 export { createHttpProtocol, httpCapabilities, type HttpProtocolOptions } from './protocols/http'
 export { createDefaultUploader, type DefaultUploaderOptions } from './vue/defaults'
-export { createHasher, createWorkerHasher, createInlineHasher, type DisposableHasher } from './hashing'
+export {
+  createHasher,
+  createWorkerHasher,
+  createInlineHasher,
+  type DisposableHasher,
+} from './hashing'
 export { createAxiosTransport, type AxiosTransportOptions } from './transport'
-export { createMemoryStore, createIdbStore, isResumeRecord, type IdbStoreOptions } from './persistence'
-export { formatError, formatBytes, en, zhCN, type LocaleName, type Messages, type MessageOverrides } from './locales'
+export {
+  createMemoryStore,
+  createIdbStore,
+  isResumeRecord,
+  type IdbStoreOptions,
+} from './persistence'
+export {
+  formatError,
+  formatBytes,
+  en,
+  zhCN,
+  type LocaleName,
+  type Messages,
+  type MessageOverrides,
+} from './locales'

@@ -17,7 +17,15 @@ async function identify(ctx: FlowContext, job: Job, signal: AbortSignal) {
   const { name, size, lastModified, type } = job.info
   const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
   const content = `${size}:${sample}`
-  const key = ['vcu', ctx.protocol.name, ctx.protocol.endpoint ?? '', lastModified, type, name, content].join('|')
+  const key = [
+    'vcu',
+    ctx.protocol.name,
+    ctx.protocol.endpoint ?? '',
+    lastModified,
+    type,
+    name,
+    content,
+  ].join('|')
   return { content, key }
 }
 
@@ -27,13 +35,19 @@ async function readRecord(ctx: FlowContext, key: string): Promise<ResumeRecord |
     return await ctx.store.get(key)
   } catch (error) {
     ctx.emit('warning', {
-      error: new UploadError('storage-unavailable', 'Resume data could not be read', { cause: error }),
+      error: new UploadError('storage-unavailable', 'Resume data could not be read', {
+        cause: error,
+      }),
     })
     return undefined
   }
 }
 
-function usable(ctx: FlowContext, job: Job, record: ResumeRecord | undefined): record is ResumeRecord {
+function usable(
+  ctx: FlowContext,
+  job: Job,
+  record: ResumeRecord | undefined,
+): record is ResumeRecord {
   return (
     record !== undefined &&
     record.protocol === ctx.protocol.name &&
@@ -80,7 +94,8 @@ export function reconcile(job: Job, server: ServerSide, state: ServerState): voi
   shownBytes(job.counts, job.info.size)
 }
 
-export type Connected = { kind: 'upload'; server: ServerSide } | { kind: 'done'; result: UploadResult }
+export type Connected =
+  { kind: 'upload'; server: ServerSide } | { kind: 'done'; result: UploadResult }
 
 /**
  * Finds the server-side upload for this job: the one this run already knows, a resume
@@ -93,7 +108,13 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       priority: CONTROL_PRIORITY,
       signal,
       run: (s) =>
-        ctx.protocol.status({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan: server.plan }),
+        ctx.protocol.status({
+          ...ctx,
+          transport: ctx.control,
+          signal: s,
+          remote: server.remote,
+          plan: server.plan,
+        }),
     })
 
   if (job.server) {
@@ -121,7 +142,8 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       return { kind: 'upload', server }
     } catch (error) {
       // The server forgot it (expired, aborted elsewhere): start over, keep nothing stale.
-      if (!(error instanceof UploadError) || !['not-found', 'expired'].includes(error.code)) throw error
+      if (!(error instanceof UploadError) || !['not-found', 'expired'].includes(error.code))
+        throw error
       await ctx.writer.delete(key)
     }
   } else if (record) {
@@ -155,7 +177,8 @@ async function create(
         metadata: ctx.options.metadata(job.info),
       }),
   })
-  if (created.kind === 'complete') return { kind: 'done', result: { ...created.result, instant: true } }
+  if (created.kind === 'complete')
+    return { kind: 'done', result: { ...created.result, instant: true } }
   const server: ServerSide = {
     key,
     fingerprint,
@@ -176,7 +199,15 @@ async function create(
         owner: job.id,
         priority: CONTROL_PRIORITY,
         signal,
-        run: (s) => protocol.claim!({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan, hash }),
+        run: (s) =>
+          protocol.claim!({
+            ...ctx,
+            transport: ctx.control,
+            signal: s,
+            remote: server.remote,
+            plan,
+            hash,
+          }),
       })
       if (claimed) return { kind: 'done', result: { ...claimed, instant: true } }
     }

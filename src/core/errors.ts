@@ -83,7 +83,10 @@ export const CANCEL_REASON = Object.freeze({ kind: 'cancel' as const })
 export function abortError(signal: AbortSignal): UploadError {
   const reason: unknown = signal.reason
   if (reason instanceof UploadError) return reason
-  return new UploadError('aborted', 'The operation was aborted', { cause: reason, retryable: false })
+  return new UploadError('aborted', 'The operation was aborted', {
+    cause: reason,
+    retryable: false,
+  })
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

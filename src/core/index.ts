@@ -2,7 +2,12 @@ export * from './errors'
 export * from './types'
 export * from './state'
 export { planChunks, partAt, partLength, isValidPlan, KiB, MiB, GiB } from './plan'
-export { createScheduler, type Scheduler, type SchedulerTask, type SchedulerOptions } from './scheduler'
+export {
+  createScheduler,
+  type Scheduler,
+  type SchedulerTask,
+  type SchedulerOptions,
+} from './scheduler'
 export { defaultRetryPolicy, retryDelay, shouldRetry, type RetryPolicy } from './retry'
 export {
   deriveProgress,

@@ -94,7 +94,13 @@ export interface JobStats {
   finishedAt: number | undefined
 }
 
-export function createJob(id: string, file: Blob, info: FileInfo, now: number, hashing: boolean): Job {
+export function createJob(
+  id: string,
+  file: Blob,
+  info: FileInfo,
+  now: number,
+  hashing: boolean,
+): Job {
   return {
     id,
     file,
@@ -109,7 +115,13 @@ export function createJob(id: string, file: Blob, info: FileInfo, now: number, h
       promise: undefined,
       controller: undefined,
     },
-    stats: { retries: 0, resumed: false, addedAt: now, startedAt: undefined, finishedAt: undefined },
+    stats: {
+      retries: 0,
+      resumed: false,
+      addedAt: now,
+      startedAt: undefined,
+      finishedAt: undefined,
+    },
   }
 }
 

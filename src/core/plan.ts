@@ -16,16 +16,23 @@ export function planChunks(size: number, preferred: number, limits: PlanLimits):
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new UploadError('protocol', `Invalid file size ${size}`, { retryable: false })
   }
-  let partSize = Math.min(Math.max(Math.floor(preferred), limits.minPartSize, 1), limits.maxPartSize)
+  let partSize = Math.min(
+    Math.max(Math.floor(preferred), limits.minPartSize, 1),
+    limits.maxPartSize,
+  )
   if (Math.ceil(size / partSize) > limits.maxParts) {
     // Round up to whole MiB so grown parts stay aligned for readers and servers alike.
     partSize = Math.ceil(size / limits.maxParts / MiB) * MiB
   }
   if (partSize > limits.maxPartSize || Math.ceil(size / partSize) > limits.maxParts) {
-    throw new UploadError('too-many-parts', `A file of ${size} bytes needs more than ${limits.maxParts} parts`, {
-      retryable: false,
-      params: { size, maxParts: limits.maxParts, maxPartSize: limits.maxPartSize },
-    })
+    throw new UploadError(
+      'too-many-parts',
+      `A file of ${size} bytes needs more than ${limits.maxParts} parts`,
+      {
+        retryable: false,
+        params: { size, maxParts: limits.maxParts, maxPartSize: limits.maxPartSize },
+      },
+    )
   }
   return { size, partSize, count: Math.ceil(size / partSize) }
 }

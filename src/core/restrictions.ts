@@ -21,7 +21,10 @@ export function normalizeAccept(accept: Restrictions['accept']): string[] {
   return list.map((item) => item.trim().toLowerCase()).filter((item) => item !== '')
 }
 
-export function matchesAccept(file: Pick<FileInfo, 'name' | 'type'>, accept: readonly string[]): boolean {
+export function matchesAccept(
+  file: Pick<FileInfo, 'name' | 'type'>,
+  accept: readonly string[],
+): boolean {
   if (accept.length === 0) return true
   const name = file.name.toLowerCase()
   const type = file.type.toLowerCase()

@@ -9,7 +9,15 @@ import { withStallGuard } from './stall-guard'
 const STREAM_KEY = -1
 
 function onRetry(ctx: FlowContext, job: Job) {
-  return ({ error, attempt, delayMs }: { error: UploadError; attempt: number; delayMs: number }) => {
+  return ({
+    error,
+    attempt,
+    delayMs,
+  }: {
+    error: UploadError
+    attempt: number
+    delayMs: number
+  }) => {
     job.stats.retries++
     setStatus(ctx, job, { state: 'uploading', retrying: true })
     ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
@@ -22,7 +30,13 @@ async function refreshState(ctx: FlowContext, job: Job, server: ServerSide, sign
     priority: CONTROL_PRIORITY,
     signal,
     run: (s) =>
-      ctx.protocol.status({ ...ctx, transport: ctx.control, signal: s, remote: server.remote, plan: server.plan }),
+      ctx.protocol.status({
+        ...ctx,
+        transport: ctx.control,
+        signal: s,
+        remote: server.remote,
+        plan: server.plan,
+      }),
   })
   reconcile(job, server, state)
   saveRecord(ctx, job)
@@ -98,29 +112,36 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
           if (server.acked.has(index)) return
         }
         // Only the first missing part can be partly held (sequential protocols count bytes).
-        const partial = server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
+        const partial =
+          server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
         const start = part.start + partial
         if (capabilities.partChecksum === 'md5' && ctx.hasher && partMd5 === undefined) {
-          partMd5 = await ctx.hasher.md5(job.file.slice(part.start, part.end), { signal: attemptSignal })
+          partMd5 = await ctx.hasher.md5(job.file.slice(part.start, part.end), {
+            signal: attemptSignal,
+          })
         }
         try {
-          const receipt = await withStallGuard(ctx.clock, options.stallTimeoutMs, attemptSignal, (guarded, touch) =>
-            protocol.uploadPart({
-              ...ctx,
-              signal: guarded,
-              remote: server.remote,
-              plan: server.plan,
-              part,
-              start,
-              body: job.file.slice(start, part.end),
-              partMd5,
-              onProgress: (loaded) => {
-                touch()
-                if (attemptSignal.aborted) return
-                reportLoaded(job.counts, index, loaded)
-                ctx.changed(job, 'progress')
-              },
-            }),
+          const receipt = await withStallGuard(
+            ctx.clock,
+            options.stallTimeoutMs,
+            attemptSignal,
+            (guarded, touch) =>
+              protocol.uploadPart({
+                ...ctx,
+                signal: guarded,
+                remote: server.remote,
+                plan: server.plan,
+                part,
+                start,
+                body: job.file.slice(start, part.end),
+                partMd5,
+                onProgress: (loaded) => {
+                  touch()
+                  if (attemptSignal.aborted) return
+                  reportLoaded(job.counts, index, loaded)
+                  ctx.changed(job, 'progress')
+                },
+              }),
           )
           if (signal.aborted) throw abortError(signal)
           ackRequest(job.counts, index, part.end - start)
@@ -170,12 +191,15 @@ function firstMissing(server: ServerSide): number {
 /** Sends whatever the server lacks, by the fastest path available. */
 export async function sendAll(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
   setStatus(ctx, job, { state: 'uploading', retrying: false })
-  const nothingSent = server.acked.size === 0 && server.partialBytes === 0 && rawBytes(job.counts) === 0
+  const nothingSent =
+    server.acked.size === 0 && server.partialBytes === 0 && rawBytes(job.counts) === 0
   if (ctx.options.stream && ctx.protocol.uploadStream && nothingSent && job.info.size > 0) {
     await sendStream(ctx, job, server, signal)
   }
   if (server.acked.size < server.plan.count) await sendParts(ctx, job, server, signal)
   if (server.acked.size < server.plan.count) {
-    throw new UploadError('protocol', 'The server did not acknowledge every part', { retryable: false })
+    throw new UploadError('protocol', 'The server did not acknowledge every part', {
+      retryable: false,
+    })
   }
 }

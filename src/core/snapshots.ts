@@ -32,7 +32,9 @@ export function createSnapshots(deps: SnapshotDeps) {
     const shown = shownBytes(job.counts, job.info.size)
     const sending = job.status.state === 'uploading'
     // Speed follows bytes on the wire, re-sent ones included, so retries don't read as stalls.
-    job.rate = sending ? updateRate(job.rate, rawBytes(job.counts) + job.counts.resent, now) : undefined
+    job.rate = sending
+      ? updateRate(job.rate, rawBytes(job.counts) + job.counts.resent, now)
+      : undefined
     const view = deriveProgress(shown, job.info.size, job.rate?.speed ?? 0)
     return {
       id: job.id,

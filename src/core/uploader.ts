@@ -104,7 +104,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     resumeExpiryMs: options.resumeExpiryMs ?? 7 * 24 * 3600_000,
     metadata: options.metadata ?? (() => ({})),
   }
-  const emitter = createEmitter<UploadEvents>((error) => queueMicrotask(() => { throw error }))
+  const emitter = createEmitter<UploadEvents>((error) =>
+    queueMicrotask(() => {
+      throw error
+    }),
+  )
   const scheduler = createScheduler({
     concurrency,
     clock,
@@ -188,13 +192,21 @@ export function createUploader(options: UploaderOptions): Uploader {
         priority: CONTROL_PRIORITY,
         signal: new AbortController().signal,
         run: (signal) =>
-          options.protocol.abort({ ...ctx, transport: ctx.control, signal, remote: server.remote, plan: server.plan }),
+          options.protocol.abort({
+            ...ctx,
+            transport: ctx.control,
+            signal,
+            remote: server.remote,
+            plan: server.plan,
+          }),
       })
       await ctx.writer.delete(server.key)
     } catch (error) {
       // The record stays so that a later visit can clear what the server still holds.
       emitter.emit('warning', {
-        error: new UploadError('network', 'The upload could not be deleted on the server', { cause: error }),
+        error: new UploadError('network', 'The upload could not be deleted on the server', {
+          cause: error,
+        }),
       })
     }
   }
@@ -230,7 +242,8 @@ export function createUploader(options: UploaderOptions): Uploader {
     start(id) {
       for (const job of select(id)) {
         const { status } = job
-        if (status.state === 'idle' || (status.state === 'paused' && status.reason === 'user')) requeue(job)
+        if (status.state === 'idle' || (status.state === 'paused' && status.reason === 'user'))
+          requeue(job)
       }
       pumpFiles()
     },
@@ -240,7 +253,8 @@ export function createUploader(options: UploaderOptions): Uploader {
     },
     resume(id) {
       for (const job of select(id)) {
-        if (job.status.state === 'paused' && (online.value || job.status.reason === 'user')) requeue(job)
+        if (job.status.state === 'paused' && (online.value || job.status.reason === 'user'))
+          requeue(job)
       }
       pumpFiles()
     },

@@ -7,9 +7,11 @@ export const en: Messages = {
     'file-type-rejected': '{name} is not an accepted file type ({accept}).',
     'too-many-files': 'You can add at most {maxFiles} files.',
     'too-many-parts': 'This file is too large to upload with the current settings.',
-    'file-changed': 'The file changed on your device while it was uploading. Choose it again to restart.',
+    'file-changed':
+      'The file changed on your device while it was uploading. Choose it again to restart.',
     'file-unreadable': 'The file could not be read. It may have been moved or deleted.',
-    'hash-mismatch': 'The uploaded file does not match the file on your device. Please upload it again.',
+    'hash-mismatch':
+      'The uploaded file does not match the file on your device. Please upload it again.',
     network: 'The connection was lost. The upload will continue when it is back.',
     timeout: 'The server took too long to answer. Retrying…',
     stalled: 'The upload stopped making progress. Retrying…',
@@ -20,7 +22,8 @@ export const en: Messages = {
     'not-found': 'The server no longer knows this upload. It has to start again.',
     expired: 'This upload expired on the server. It has to start again.',
     aborted: 'The upload was stopped.',
-    'storage-unavailable': 'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
+    'storage-unavailable':
+      'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
     locked: 'This file is already uploading in another tab.',
     unsupported: 'This browser cannot do this.',
   },

@@ -31,7 +31,8 @@ export function formatError(
   overrides: MessageOverrides = {},
 ): string {
   const messages: Messages = locales[locale] ?? en
-  const template = overrides.errors?.[error.code] ?? messages.errors[error.code] ?? messages.errors.server
+  const template =
+    overrides.errors?.[error.code] ?? messages.errors[error.code] ?? messages.errors.server
   return template.replace(/\{(\w+)\}/g, (match, key: string) => {
     const value = error.params?.[key]
     if (value === undefined) return match === '{name}' ? '' : match

@@ -18,8 +18,10 @@ export interface IdbStoreOptions {
 export function createIdbStore(options: IdbStoreOptions = {}): ResumeStore {
   const now = options.now ?? Date.now
   let db: UseStore | undefined
-  const store = () => (db ??= createStore(options.dbName ?? 'vue-chunked-upload', options.storeName ?? 'resume'))
-  const usable = (value: unknown): value is ResumeRecord => isResumeRecord(value) && value.expiresAt > now()
+  const store = () =>
+    (db ??= createStore(options.dbName ?? 'vue-chunked-upload', options.storeName ?? 'resume'))
+  const usable = (value: unknown): value is ResumeRecord =>
+    isResumeRecord(value) && value.expiresAt > now()
 
   return {
     async get(key) {

@@ -4,7 +4,9 @@ import type { ResumeRecord, ResumeStore } from '../core'
  * Resume records in memory: for tests, SSR, and browsers without IndexedDB (uploads then
  * resume within the page's life only). Records are cloned so callers can't alias them.
  */
-export function createMemoryStore(now: () => number = Date.now): ResumeStore & { readonly size: number } {
+export function createMemoryStore(
+  now: () => number = Date.now,
+): ResumeStore & { readonly size: number } {
   const records = new Map<string, ResumeRecord>()
   return {
     async get(key) {

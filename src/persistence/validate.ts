@@ -1,7 +1,8 @@
 import { RESUME_RECORD_VERSION, type ResumeRecord } from '../core'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 
 /**
  * Whether a stored value is a record this version can use. Anything else (older versions,

@@ -23,7 +23,8 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     transport: options.transport ?? createAxiosTransport(),
     hasher: options.hasher ?? owned,
     // IndexedDB where the browser has it (resume across visits), memory otherwise (SSR, tests).
-    store: options.store ?? (typeof indexedDB === 'undefined' ? createMemoryStore() : createIdbStore()),
+    store:
+      options.store ?? (typeof indexedDB === 'undefined' ? createMemoryStore() : createIdbStore()),
   })
   if (!owned) return uploader
   return {

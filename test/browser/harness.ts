@@ -30,7 +30,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 /** Fails (never skips) when the browser is missing: CI must run these tests. */
 export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium'`)
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium'`,
+    )
   }
 }
 
@@ -81,7 +83,10 @@ export async function startPageServer(): Promise<{ url: string; close(): Promise
  * A file of random bytes on disk (so Chromium's File is disk-backed, never in memory),
  * reused between runs, with its MD5.
  */
-export async function randomFile(size: number, name = `vcu-random-${size}.bin`): Promise<{ path: string; md5: string }> {
+export async function randomFile(
+  size: number,
+  name = `vcu-random-${size}.bin`,
+): Promise<{ path: string; md5: string }> {
   const dir = join(tmpdir(), 'vcu-files')
   const path = join(dir, name)
   const existing = await stat(path).catch(() => undefined)
@@ -102,7 +107,8 @@ export async function md5OfFile(path: string): Promise<string> {
   const hash = createHash('md5')
   const handle = await open(path, 'r')
   try {
-    for await (const chunk of handle.createReadStream({ highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer)
+    for await (const chunk of handle.createReadStream({ highWaterMark: 4 * 1024 * 1024 }))
+      hash.update(chunk as Buffer)
   } finally {
     await handle.close().catch(() => {})
   }

@@ -29,7 +29,9 @@ export class FakeClock implements Clock {
     const end = this.time + ms
     for (;;) {
       await settle()
-      const next = [...this.timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
+      const next = [...this.timers]
+        .filter((t) => t.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
       if (!next) break
       this.timers.delete(next)
       this.time = next.at

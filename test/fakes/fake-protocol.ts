@@ -106,11 +106,16 @@ export class FakeProtocol implements UploadProtocol {
         progress: (loaded) => {
           if (done) return
           request.onProgress(loaded)
-          if (this.capabilities.keepsPartialBodies) upload.offset = Math.max(upload.offset, start + loaded)
+          if (this.capabilities.keepsPartialBodies)
+            upload.offset = Math.max(upload.offset, start + loaded)
         },
         succeed: () =>
           end(() => {
-            const acked = { index: part.index, size: part.end - part.start, etag: `"e${part.index}"` }
+            const acked = {
+              index: part.index,
+              size: part.end - part.start,
+              etag: `"e${part.index}"`,
+            }
             upload.held.set(part.index, acked)
             upload.offset = Math.max(upload.offset, part.end)
             resolve(acked)
@@ -138,7 +143,9 @@ export class FakeProtocol implements UploadProtocol {
     this.calls.push('complete')
     const upload = this.upload(request.remote)
     upload.completed = true
-    return this.options.completeResult?.(request.hash) ?? { size: request.plan.size, hash: request.hash }
+    return (
+      this.options.completeResult?.(request.hash) ?? { size: request.plan.size, hash: request.hash }
+    )
   }
 
   async claim(request: { hash: string }): Promise<UploadResult | undefined> {

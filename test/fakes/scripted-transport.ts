@@ -1,4 +1,10 @@
-import { abortError, UploadError, type HttpRequest, type HttpResponse, type Transport } from '../../src/core'
+import {
+  abortError,
+  UploadError,
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+} from '../../src/core'
 
 export interface ScriptedRequest extends HttpRequest {
   /** Reports upload progress for this request. */
@@ -43,7 +49,8 @@ export class ScriptedTransport implements Transport {
               body: json !== undefined ? JSON.stringify(json) : (body ?? ''),
             }),
           ),
-        fail: (error = new UploadError('network', 'connection reset')) => finish(() => reject(error)),
+        fail: (error = new UploadError('network', 'connection reset')) =>
+          finish(() => reject(error)),
         get settled() {
           return settled
         },

@@ -3,7 +3,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createUploader, type Transport, type Uploader, type UploaderOptions, type UploadSnapshot } from '../../src/core'
+import {
+  createUploader,
+  type Transport,
+  type Uploader,
+  type UploaderOptions,
+  type UploadSnapshot,
+} from '../../src/core'
 import { createInlineHasher } from '../../src/hashing'
 import { createHttpProtocol } from '../../src/protocols/http'
 import { createAxiosTransport } from '../../src/transport'
@@ -52,7 +58,11 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     rmSync(root, { recursive: true, force: true })
   })
 
-  function uploaderFor(endpoint: string, transport: Transport, extra: Partial<UploaderOptions> = {}) {
+  function uploaderFor(
+    endpoint: string,
+    transport: Transport,
+    extra: Partial<UploaderOptions> = {},
+  ) {
     return createUploader({
       protocol: createHttpProtocol({ endpoint }),
       transport,
@@ -73,7 +83,9 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     if (upload.status.state !== 'done') return
     expect(upload.status.result.hash).toBe(source.md5)
     expect(upload.hash.value).toBe(source.md5)
-    expect(await md5OfFile(join(root, 'files', String(upload.status.result.data?.id)))).toBe(source.md5)
+    expect(await md5OfFile(join(root, 'files', String(upload.status.result.data?.id)))).toBe(
+      source.md5,
+    )
     expect(transport.log.filter((l) => l.endsWith('/stream'))).toHaveLength(1)
     uploader.destroy()
   })
@@ -103,7 +115,9 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     expect(upload.bytesResent).toBeLessThan(20 * MiB)
     expect(upload.retries).toBe(2)
     if (upload.status.state === 'done') {
-      expect(await md5OfFile(join(root, 'files', String(upload.status.result.data?.id)))).toBe(source.md5)
+      expect(await md5OfFile(join(root, 'files', String(upload.status.result.data?.id)))).toBe(
+        source.md5,
+      )
     }
     uploader.destroy()
   })

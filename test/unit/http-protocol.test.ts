@@ -13,7 +13,10 @@ function ctx(transport: ScriptedTransport) {
 }
 
 describe('HTTP chunk protocol client', () => {
-  const protocol = createHttpProtocol({ endpoint: `${base}/`, headers: () => ({ authorization: 'Bearer t' }) })
+  const protocol = createHttpProtocol({
+    endpoint: `${base}/`,
+    headers: () => ({ authorization: 'Bearer t' }),
+  })
 
   it('creates an upload with the plan, the fingerprint and auth headers', async () => {
     const transport = new ScriptedTransport()
@@ -27,8 +30,15 @@ describe('HTTP chunk protocol client', () => {
     const request = await transport.next()
     expect(request.method).toBe('POST')
     expect(request.url).toBe(`${base}/uploads`)
-    expect(request.headers).toMatchObject({ authorization: 'Bearer t', 'content-type': 'application/json' })
-    expect(JSON.parse(request.body as string)).toMatchObject({ size: plan.size, chunkSize: 256 * 1024, fingerprint: 'fp' })
+    expect(request.headers).toMatchObject({
+      authorization: 'Bearer t',
+      'content-type': 'application/json',
+    })
+    expect(JSON.parse(request.body as string)).toMatchObject({
+      size: plan.size,
+      chunkSize: 256 * 1024,
+      fingerprint: 'fp',
+    })
     request.respond({ status: 201, json: { id, duplicateCandidate: true } })
     expect(await created).toEqual({ kind: 'created', remote: { id }, duplicateCandidate: true })
   })
@@ -47,7 +57,10 @@ describe('HTTP chunk protocol client', () => {
       status: 200,
       json: { id, size: 10, hash: 'D41D8CD98F00B204E9800998ECF8427E', instant: true },
     })
-    expect(await created).toMatchObject({ kind: 'complete', result: { size: 10, instant: true, hash: 'd41d8cd98f00b204e9800998ecf8427e' } })
+    expect(await created).toMatchObject({
+      kind: 'complete',
+      result: { size: 10, instant: true, hash: 'd41d8cd98f00b204e9800998ecf8427e' },
+    })
   })
 
   it('reads every held chunk from status ranges', async () => {
@@ -55,7 +68,15 @@ describe('HTTP chunk protocol client', () => {
     const status = protocol.status({ ...ctx(transport), remote: { id }, plan })
     const request = await transport.next()
     expect(request.url).toBe(`${base}/uploads/${id}`)
-    request.respond({ status: 200, json: { received: [[0, 1], [2, 3]] } })
+    request.respond({
+      status: 200,
+      json: {
+        received: [
+          [0, 1],
+          [2, 3],
+        ],
+      },
+    })
     expect(await status).toEqual({
       parts: [
         { index: 0, size: 256 * 1024 },
@@ -131,8 +152,13 @@ describe('HTTP chunk protocol client', () => {
     expect(status.method).toBe('GET')
     status.respond({ status: 200, json: { received: [[0, 1]] } })
     const chunks = [await transport.next(), await transport.next()]
-    expect(chunks.map((r) => r.url).sort()).toEqual([`${base}/uploads/${id}/chunks/1`, `${base}/uploads/${id}/chunks/2`])
-    expect((chunks[0].body as Blob).size + (chunks[1].body as Blob).size).toBe(plan.size - 256 * 1024)
+    expect(chunks.map((r) => r.url).sort()).toEqual([
+      `${base}/uploads/${id}/chunks/1`,
+      `${base}/uploads/${id}/chunks/2`,
+    ])
+    expect((chunks[0].body as Blob).size + (chunks[1].body as Blob).size).toBe(
+      plan.size - 256 * 1024,
+    )
     for (const chunk of chunks) chunk.respond({ status: 204 })
     const complete = await transport.next()
     expect(complete.url).toBe(`${base}/uploads/${id}/complete`)

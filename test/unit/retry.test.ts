@@ -10,8 +10,10 @@ import {
 
 describe('retry classification', () => {
   it('retries timeouts, conflicts, locks, too-early, rate limits and 5xx only', () => {
-    for (const status of [408, 409, 423, 425, 429, 500, 502, 503, 504]) expect(isRetryableStatus(status)).toBe(true)
-    for (const status of [400, 401, 403, 404, 410, 413, 415, 422]) expect(isRetryableStatus(status)).toBe(false)
+    for (const status of [408, 409, 423, 425, 429, 500, 502, 503, 504])
+      expect(isRetryableStatus(status)).toBe(true)
+    for (const status of [400, 401, 403, 404, 410, 413, 415, 422])
+      expect(isRetryableStatus(status)).toBe(false)
   })
 
   it('treats network errors as retryable and permanent ones as final', () => {

@@ -64,8 +64,17 @@ describe('scheduler', () => {
     const order: string[] = []
     const gate = deferred()
     const first = scheduler.run({ owner: 'a', signal: never, run: () => gate.promise })
-    const low = scheduler.run({ owner: 'a', signal: never, run: async () => void order.push('part') })
-    const high = scheduler.run({ owner: 'b', priority: 1, signal: never, run: async () => void order.push('control') })
+    const low = scheduler.run({
+      owner: 'a',
+      signal: never,
+      run: async () => void order.push('part'),
+    })
+    const high = scheduler.run({
+      owner: 'b',
+      priority: 1,
+      signal: never,
+      run: async () => void order.push('control'),
+    })
     gate.resolve()
     await Promise.all([first, low, high])
     expect(order).toEqual(['control', 'part'])
@@ -78,7 +87,11 @@ describe('scheduler', () => {
     const busy = scheduler.run({ owner: 'a', signal: never, run: () => gate.promise })
     const controller = new AbortController()
     let ran = false
-    const queued = scheduler.run({ owner: 'b', signal: controller.signal, run: async () => void (ran = true) })
+    const queued = scheduler.run({
+      owner: 'b',
+      signal: controller.signal,
+      run: async () => void (ran = true),
+    })
     controller.abort(new UploadError('aborted', 'paused'))
     await expect(queued).rejects.toMatchObject({ code: 'aborted' })
     expect(scheduler.waiting).toBe(0)
@@ -93,7 +106,13 @@ describe('scheduler', () => {
       concurrency: 1,
       clock,
       random: () => 0,
-      retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000, jitter: 0.5, maxRetryAfterMs: 60_000 },
+      retry: {
+        maxAttempts: 3,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        jitter: 0.5,
+        maxRetryAfterMs: 60_000,
+      },
     })
     const attempts: number[] = []
     const retries: number[] = []
@@ -161,13 +180,18 @@ describe('scheduler', () => {
       owner: 'a',
       signal: never,
       run: async () => {
-        if (++attempts === 1) throw new UploadError('server', 'slow down', { status: 429, retryAfterMs: 5000 })
+        if (++attempts === 1)
+          throw new UploadError('server', 'slow down', { status: 429, retryAfterMs: 5000 })
         return 'a'
       },
     })
     await settle()
     let otherStarted = false
-    const other = scheduler.run({ owner: 'b', signal: never, run: async () => void (otherStarted = true) })
+    const other = scheduler.run({
+      owner: 'b',
+      signal: never,
+      run: async () => void (otherStarted = true),
+    })
     await clock.advance(4999)
     expect(otherStarted).toBe(false)
     expect(attempts).toBe(1)

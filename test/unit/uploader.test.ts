@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createUploader, UploadError, type UploaderOptions, type UploaderSnapshot } from '../../src/core'
+import {
+  createUploader,
+  UploadError,
+  type UploaderOptions,
+  type UploaderSnapshot,
+} from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
@@ -12,7 +17,9 @@ function fileOf(size: number, name = 'data.bin', type = 'application/octet-strea
   return new File([bytes], name, { type, lastModified: 1_700_000_000_000 })
 }
 
-function setup(overrides: Partial<UploaderOptions> & { protocol: FakeProtocol; clock?: FakeClock }) {
+function setup(
+  overrides: Partial<UploaderOptions> & { protocol: FakeProtocol; clock?: FakeClock },
+) {
   const clock = overrides.clock ?? new FakeClock()
   const uploader = createUploader({
     transport: new ScriptedTransport(),
@@ -72,7 +79,12 @@ describe('uploader', () => {
         }, 50)
       },
     })
-    const { uploader, snapshots } = setup({ protocol, clock, concurrency: 1, retry: { baseDelayMs: 10, jitter: 0 } })
+    const { uploader, snapshots } = setup({
+      protocol,
+      clock,
+      concurrency: 1,
+      retry: { baseDelayMs: 10, jitter: 0 },
+    })
     uploader.add(fileOf(1000))
     await until(() => stateOf(uploader) === 'done', clock)
     const shown = snapshots.map((s) => s.uploads[0].bytesUploaded)
@@ -138,7 +150,12 @@ describe('uploader', () => {
 
   it('detects a stalled request, aborts it and retries the part', async () => {
     const protocol = new FakeProtocol()
-    const { uploader, clock } = setup({ protocol, concurrency: 1, stallTimeoutMs: 5000, retry: { jitter: 0 } })
+    const { uploader, clock } = setup({
+      protocol,
+      concurrency: 1,
+      stallTimeoutMs: 5000,
+      retry: { jitter: 0 },
+    })
     const retries: string[] = []
     uploader.on('retry', ({ error }) => retries.push(error.code))
     uploader.add(fileOf(100))
@@ -162,7 +179,9 @@ describe('uploader', () => {
     const protocol = new FakeProtocol({
       onPart: (call) =>
         refuse && call.index === 1
-          ? queueMicrotask(() => call.fail(new UploadError('rejected', 'forbidden', { status: 403 })))
+          ? queueMicrotask(() =>
+              call.fail(new UploadError('rejected', 'forbidden', { status: 403 })),
+            )
           : autoSucceed(call),
     })
     const { uploader } = setup({ protocol, concurrency: 1 })
@@ -220,12 +239,22 @@ describe('uploader', () => {
     for (const [id, upload] of protocol.uploads) backend.uploads.set(id, upload)
     const later = setup({ protocol: backend, store, hasher: new FakeHasher() })
     const started: { resumed: boolean; bytes: number }[] = []
-    later.uploader.on('upload-started', (e) => started.push({ resumed: e.resumed, bytes: e.bytesAlreadyUploaded }))
+    later.uploader.on('upload-started', (e) =>
+      started.push({ resumed: e.resumed, bytes: e.bytesAlreadyUploaded }),
+    )
     later.uploader.add(file)
     await until(() => stateOf(later.uploader) === 'done')
     expect(started).toEqual([{ resumed: true, bytes: 300 }])
     const sent = backend.calls.filter((c) => c.startsWith('part:'))
-    expect(sent.sort()).toEqual(['part:3', 'part:4', 'part:5', 'part:6', 'part:7', 'part:8', 'part:9'])
+    expect(sent.sort()).toEqual([
+      'part:3',
+      'part:4',
+      'part:5',
+      'part:6',
+      'part:7',
+      'part:8',
+      'part:9',
+    ])
     expect(backend.calls).not.toContain('create')
     await later.uploader.flush()
     expect(store.size).toBe(0)
@@ -263,7 +292,10 @@ describe('uploader', () => {
   })
 
   it('fails with hash-mismatch when the stored file differs', async () => {
-    const protocol = new FakeProtocol({ onPart: autoSucceed, completeResult: () => ({ size: 200, hash: '0'.repeat(32) }) })
+    const protocol = new FakeProtocol({
+      onPart: autoSucceed,
+      completeResult: () => ({ size: 200, hash: '0'.repeat(32) }),
+    })
     const { uploader } = setup({ protocol, hasher: new FakeHasher() })
     uploader.add(fileOf(200))
     await until(() => stateOf(uploader) === 'error')
@@ -286,7 +318,9 @@ describe('uploader', () => {
     let next = await protocol.nextPart()
     while (next.signal.aborted) next = await protocol.nextPart() // calls made before going offline
     expect(next.signal.aborted).toBe(false)
-    expect(uploader.getSnapshot().uploads[0].status).toEqual({ state: 'uploading', retrying: false })
+    expect(uploader.getSnapshot().uploads[0].status).toEqual({
+      state: 'uploading',
+      retrying: false,
+    })
   })
 })
-

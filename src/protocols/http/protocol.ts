@@ -39,8 +39,10 @@ const JSON_HEADERS = { 'content-type': 'application/json' }
  */
 export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol {
   const base = options.endpoint.replace(/\/+$/, '')
-  const headers = () => (typeof options.headers === 'function' ? options.headers() : (options.headers ?? {}))
-  const uploadUrl = (remote: { readonly id?: unknown }) => `${base}/uploads/${encodeURIComponent(String(remote.id))}`
+  const headers = () =>
+    typeof options.headers === 'function' ? options.headers() : (options.headers ?? {})
+  const uploadUrl = (remote: { readonly id?: unknown }) =>
+    `${base}/uploads/${encodeURIComponent(String(remote.id))}`
 
   async function send(
     ctx: ProtocolContext,
@@ -116,14 +118,22 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
     async uploadPart(request) {
       const { part } = request
       if (request.start !== part.start) {
-        throw new UploadError('protocol', 'The HTTP chunk protocol sends whole chunks only', { retryable: false })
+        throw new UploadError('protocol', 'The HTTP chunk protocol sends whole chunks only', {
+          retryable: false,
+        })
       }
-      const response = await send(request, 'PUT', `${uploadUrl(request.remote)}/chunks/${part.index}`, {
-        body: request.body,
-        headers: { 'content-type': 'application/octet-stream' },
-        onUploadProgress: request.onProgress,
-      })
-      if (response.status !== 204 && response.status !== 200) fail(request, response, `Chunk ${part.index}`)
+      const response = await send(
+        request,
+        'PUT',
+        `${uploadUrl(request.remote)}/chunks/${part.index}`,
+        {
+          body: request.body,
+          headers: { 'content-type': 'application/octet-stream' },
+          onUploadProgress: request.onProgress,
+        },
+      )
+      if (response.status !== 204 && response.status !== 200)
+        fail(request, response, `Chunk ${part.index}`)
       return { index: part.index, size: part.end - part.start }
     },
 
@@ -139,19 +149,27 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
     },
 
     async claim(request) {
-      const response = await sendJson(request, `${uploadUrl(request.remote)}/instant`, { hash: request.hash })
+      const response = await sendJson(request, `${uploadUrl(request.remote)}/instant`, {
+        hash: request.hash,
+      })
       if (response.status !== 200) fail(request, response, 'Instant upload')
       const body = parseJsonObject(response, 'Instant upload')
       return body.instant === true ? resultFrom(body, 'instant') : undefined
     },
 
     async complete(request) {
-      const response = await sendJson(request, `${uploadUrl(request.remote)}/complete`, { hash: request.hash })
+      const response = await sendJson(request, `${uploadUrl(request.remote)}/complete`, {
+        hash: request.hash,
+      })
       if (response.status === 409 && serverErrorCode(response) === 'incomplete') {
-        throw new UploadError('protocol', 'The server is missing chunks the client saw acknowledged', {
-          retryable: false,
-          status: 409,
-        })
+        throw new UploadError(
+          'protocol',
+          'The server is missing chunks the client saw acknowledged',
+          {
+            retryable: false,
+            status: 409,
+          },
+        )
       }
       if (response.status !== 200) fail(request, response, 'Complete')
       return resultFrom(parseJsonObject(response, 'Complete'), 'complete')

@@ -1,9 +1,17 @@
-import { isObject, UploadError, type AckedPart, type ChunkPlan, type UploadResult } from '../../core'
+import {
+  isObject,
+  UploadError,
+  type AckedPart,
+  type ChunkPlan,
+  type UploadResult,
+} from '../../core'
 
 /** Parsing of the HTTP chunk protocol's JSON answers (docs/http-protocol.md). */
 
 function garbage(what: string): UploadError {
-  return new UploadError('protocol', `The server's ${what} answer is malformed`, { retryable: false })
+  return new UploadError('protocol', `The server's ${what} answer is malformed`, {
+    retryable: false,
+  })
 }
 
 /** `received: [[from, to), …]` chunk ranges → acknowledged parts, validated against the plan. */
@@ -25,7 +33,10 @@ export function partsFromRanges(received: unknown, plan: ChunkPlan): AckedPart[]
 
 export function resultFrom(body: Record<string, unknown>, what: string): UploadResult {
   if (typeof body.size !== 'number') throw garbage(what)
-  if (body.hash !== undefined && (typeof body.hash !== 'string' || !/^[0-9a-f]{32}$/i.test(body.hash))) {
+  if (
+    body.hash !== undefined &&
+    (typeof body.hash !== 'string' || !/^[0-9a-f]{32}$/i.test(body.hash))
+  ) {
     throw garbage(what)
   }
   return {
@@ -38,7 +49,8 @@ export function resultFrom(body: Record<string, unknown>, what: string): UploadR
 }
 
 export function idFrom(body: Record<string, unknown>): string {
-  if (typeof body.id !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(body.id)) throw garbage('create')
+  if (typeof body.id !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(body.id))
+    throw garbage('create')
   return body.id
 }
 

@@ -79,7 +79,10 @@ async function upload(options: {
     ms,
     firstByteMs,
     result: status.state === 'done' ? status.result : undefined,
-    error: status.state === 'error' ? { code: status.error.code, message: status.error.message } : undefined,
+    error:
+      status.state === 'error'
+        ? { code: status.error.code, message: status.error.message }
+        : undefined,
     hash: snapshot.hash.value,
     hashMs,
     longestTaskMs: takeLongest(),
@@ -92,7 +95,8 @@ function xhr(method: string, url: string, body: Blob): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest()
     request.open(method, url)
-    request.onload = () => (request.status < 300 ? resolve() : reject(new Error(`HTTP ${request.status}`)))
+    request.onload = () =>
+      request.status < 300 ? resolve() : reject(new Error(`HTTP ${request.status}`))
     request.onerror = () => reject(new Error('network error'))
     request.send(body)
   })
@@ -106,14 +110,22 @@ async function xhrPut(url: string): Promise<{ ms: number }> {
 }
 
 /** No protocol: `concurrency` XHR PUTs of `chunkSize` slices at a time. */
-async function slicePuts(url: string, chunkSize: number, concurrency: number): Promise<{ ms: number }> {
+async function slicePuts(
+  url: string,
+  chunkSize: number,
+  concurrency: number,
+): Promise<{ ms: number }> {
   const f = file()
   const started = performance.now()
   let next = 0
   const lane = async () => {
     while (next * chunkSize < f.size) {
       const index = next++
-      await xhr('PUT', `${url}?offset=${index * chunkSize}`, f.slice(index * chunkSize, (index + 1) * chunkSize))
+      await xhr(
+        'PUT',
+        `${url}?offset=${index * chunkSize}`,
+        f.slice(index * chunkSize, (index + 1) * chunkSize),
+      )
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane))
