@@ -33,7 +33,7 @@ export default defineConfig({
   build: {
     lib: { entry: entries, formats: ['es'], cssFileName: 'style' },
     rolldownOptions: {
-      external: [/^vue$/, /^pinia$/, /^@vueuse\//, /^idb-keyval/, /^axios/],
+      external: [/^vue$/, /^pinia$/, /^@vueuse\//, /^idb-keyval/, /^axios/, /^spark-md5/],
     },
     sourcemap: true,
   },

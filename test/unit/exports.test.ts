@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest'
+import * as main from '../../src/index'
+import * as core from '../../src/entries/core'
+import * as http from '../../src/entries/http'
+import * as hashing from '../../src/entries/hashing'
+import * as transport from '../../src/entries/transport'
+import * as persistence from '../../src/entries/persistence'
+import pkg from '../../package.json'
+
+// Changing what an entry exports is a public API change: update these lists on purpose.
+describe('public surface', () => {
+  it('main entry', () => {
+    expect(Object.keys(main).sort()).toMatchInlineSnapshot(`
+      [
+        "CANCEL_REASON",
+        "GiB",
+        "KiB",
+        "MiB",
+        "OFFLINE_REASON",
+        "PAUSE_REASON",
+        "RESUME_RECORD_VERSION",
+        "UploadError",
+        "abortError",
+        "ackRequest",
+        "checkFile",
+        "createAxiosTransport",
+        "createByteCounts",
+        "createDefaultUploader",
+        "createEmitter",
+        "createHasher",
+        "createHttpProtocol",
+        "createIdbStore",
+        "createInlineHasher",
+        "createMemoryStore",
+        "createScheduler",
+        "createUploader",
+        "createWorkerHasher",
+        "defaultRetryPolicy",
+        "deriveProgress",
+        "dropRequest",
+        "en",
+        "formatBytes",
+        "formatError",
+        "httpCapabilities",
+        "httpError",
+        "isObject",
+        "isResumeRecord",
+        "isRetryableStatus",
+        "isUploadError",
+        "isValidPlan",
+        "matchesAccept",
+        "normalizeAccept",
+        "parseJsonObject",
+        "parseRetryAfter",
+        "partAt",
+        "partLength",
+        "planChunks",
+        "rawBytes",
+        "reportLoaded",
+        "retryDelay",
+        "serverErrorCode",
+        "shouldRetry",
+        "shownBytes",
+        "sleep",
+        "systemClock",
+        "throwIfAborted",
+        "toUploadError",
+        "updateRate",
+        "withStallGuard",
+        "zhCN",
+      ]
+    `)
+  })
+  it('subpath entries', () => {
+    expect({
+      core: Object.keys(core).sort(),
+      http: Object.keys(http).sort(),
+      hashing: Object.keys(hashing).sort(),
+      transport: Object.keys(transport).sort(),
+      persistence: Object.keys(persistence).sort(),
+    }).toMatchInlineSnapshot(`
+      {
+        "core": [
+          "CANCEL_REASON",
+          "GiB",
+          "KiB",
+          "MiB",
+          "OFFLINE_REASON",
+          "PAUSE_REASON",
+          "RESUME_RECORD_VERSION",
+          "UploadError",
+          "abortError",
+          "ackRequest",
+          "checkFile",
+          "createByteCounts",
+          "createEmitter",
+          "createScheduler",
+          "createUploader",
+          "defaultRetryPolicy",
+          "deriveProgress",
+          "dropRequest",
+          "httpError",
+          "isObject",
+          "isRetryableStatus",
+          "isUploadError",
+          "isValidPlan",
+          "matchesAccept",
+          "normalizeAccept",
+          "parseJsonObject",
+          "parseRetryAfter",
+          "partAt",
+          "partLength",
+          "planChunks",
+          "rawBytes",
+          "reportLoaded",
+          "retryDelay",
+          "serverErrorCode",
+          "shouldRetry",
+          "shownBytes",
+          "sleep",
+          "systemClock",
+          "throwIfAborted",
+          "toUploadError",
+          "updateRate",
+          "withStallGuard",
+        ],
+        "hashing": [
+          "DEFAULT_INLINE_SLICE_SIZE",
+          "DEFAULT_SAMPLE_SIZE",
+          "DEFAULT_SLICE_SIZE",
+          "DEFAULT_WORKER_IDLE_MS",
+          "createHasher",
+          "createInlineHasher",
+          "createWorkerHasher",
+          "md5OfBlob",
+          "sampleMd5",
+        ],
+        "http": [
+          "createHttpProtocol",
+          "httpCapabilities",
+        ],
+        "persistence": [
+          "createIdbStore",
+          "createMemoryStore",
+          "isResumeRecord",
+        ],
+        "transport": [
+          "createAxiosTransport",
+        ],
+      }
+    `)
+  })
+  it('package.json maps every subpath to a built file and its types', () => {
+    for (const [path, target] of Object.entries(pkg.exports)) {
+      if (path === './package.json') continue
+      expect(target).toMatchObject({
+        types: expect.stringMatching(/\.d\.ts$/),
+        import: expect.stringMatching(/\.js$/),
+      })
+    }
+    expect(Object.keys(pkg.exports).sort()).toEqual(
+      [
+        '.',
+        './core',
+        './hashing',
+        './http',
+        './package.json',
+        './persistence',
+        './transport',
+      ].sort(),
+    )
+    expect(pkg.peerDependencies).toMatchObject({
+      vue: expect.any(String),
+      pinia: expect.any(String),
+    })
+  })
+})
