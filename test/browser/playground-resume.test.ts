@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, type ViteDevServer } from 'vite'
+import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import { launchChromium, md5OfFile, randomFile, type BrowserSession } from './harness'
+
+const MiB = 1024 * 1024
+
+/**
+ * The README's promise, end to end: in the playground, drop a file, refresh the page in
+ * the middle of the upload, drop the same file again, and it resumes from what the server
+ * kept (IndexedDB record + status query), re-sending at most one chunk.
+ */
+describe('playground: refresh mid-upload and resume', () => {
+  let chromium: BrowserSession
+  let playground: ViteDevServer
+  let server: RunningReferenceServer
+  let root: string
+  let url: string
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'vcu-pg-'))
+    server = await startReferenceServer({ root })
+    process.env.VITE_UPLOAD_ENDPOINT = server.httpUrl
+    playground = await createServer({
+      configFile: fileURLToPath(new URL('../../playground/vite.config.ts', import.meta.url)),
+      server: { port: 0, strictPort: false, hmr: false },
+      logLevel: 'warn',
+    })
+    await playground.listen()
+    url = `http://127.0.0.1:${(playground.httpServer!.address() as { port: number }).port}/`
+    chromium = await launchChromium()
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), playground?.close(), server?.close()])
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('resumes after a reload, re-sending at most one chunk', async () => {
+    const source = await randomFile(96 * MiB, 'vcu-resume-96m.bin')
+    const page = await chromium.newPage()
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    // Slow the upload down (≈ 24 MiB/s) so the reload lands in the middle of it.
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 5,
+      downloadThroughput: -1,
+      uploadThroughput: 24 * MiB,
+    })
+    await page.goto(url)
+    await page.setInputFiles('input[type=file]', source.path)
+    const progress = () => page.getAttribute('[role=progressbar]', 'aria-valuenow').then(Number)
+    await expect.poll(progress, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(40)
+    const before = await progress()
+    expect(before).toBeLessThan(100)
+
+    await page.reload()
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    })
+    const puts: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'PUT') puts.push(new URL(request.url()).pathname)
+    })
+    await page.setInputFiles('input[type=file]', source.path)
+    await page.waitForFunction(() => document.body.innerText.includes(' · done'), null, {
+      timeout: 60_000,
+    })
+    expect(await page.innerText('ul')).toContain('resumed')
+    // After the reload: only chunk PUTs (no new stream from byte 0), and their bytes are no
+    // more than what was left at the reload plus one 8 MiB chunk cut mid-way.
+    const size = 96 * MiB
+    const chunkSize = 8 * MiB
+    expect(puts.length).toBeGreaterThan(0)
+    expect(puts.every((path) => /\/chunks\/\d+$/.test(path))).toBe(true)
+    const sent = puts
+      .map((path) => Number(path.split('/').pop()))
+      .reduce((sum, index) => sum + Math.min(chunkSize, size - index * chunkSize), 0)
+    const leftAtReload = ((100 - before) / 100) * size
+    expect(sent).toBeLessThanOrEqual(leftAtReload + chunkSize)
+    const stored = await md5OfFile(join(root, 'files', (await storedId(root))!))
+    expect(stored).toBe(source.md5)
+    await page.close()
+  })
+})
+
+async function storedId(root: string): Promise<string | undefined> {
+  const { readdir } = await import('node:fs/promises')
+  return (await readdir(join(root, 'files'))).find((name) => !name.endsWith('.json'))
+}
