@@ -26,7 +26,7 @@ export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */
 export interface ReferenceServerOptions
-  extends Pick<HttpChunkHandlerOptions, 'maxFileSize' | 'accept' | 'expiresInMs' | 'cors' | 'onError'> {
+  extends Pick<HttpChunkHandlerOptions, 'maxFileSize' | 'accept' | 'expiresInMs' | 'cors' | 'stallTimeoutMs' | 'onError'> {
   /** Store directory (created when missing). */
   root: string
   /** Base path of the HTTP chunk routes (default `/http`). */

@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises'
  * round trip. Pieces are gathered into batches of this many bytes and written with one
  * `writev`, without copying them.
  */
-export const BATCH_BYTES = 1024 * 1024
+export const BATCH_BYTES = 2 * 1024 * 1024
 /** Linux's IOV_MAX: one writev never takes more buffers than this. */
 const MAX_PIECES = 1024
 

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { completedStatus, uploadStatus } from './bodies'
 import { requireKnown } from './control-routes'
+import { BodyReader } from './body-reader'
 import { HttpError, badRequest, jsonResponse } from './errors'
 import { ingestChunk, ingestStream } from './ingest'
 import type { FileStore } from './store'
@@ -13,14 +14,14 @@ const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/
 const busy = (index: number): HttpError =>
   new HttpError(503, 'busy', `chunk ${index} is being written by another request`, {}, { 'retry-after': '1' })
 
-/** Reads the request body with a reader that is released whatever happens. */
-async function withReader<T>(request: Request, use: (reader: ReadableStreamDefaultReader<Uint8Array>) => Promise<T>): Promise<T> {
+/** Reads the request body through a stall-guarded reader that is released whatever happens. */
+async function withBody<T>(request: Request, stallTimeoutMs: number, use: (body: BodyReader) => Promise<T>): Promise<T> {
   if (!request.body) throw badRequest('a body is required')
-  const reader = request.body.getReader()
+  const body = new BodyReader(request.body.getReader(), stallTimeoutMs)
   try {
-    return await use(reader)
+    return await use(body)
   } finally {
-    reader.releaseLock()
+    body.close()
   }
 }
 
@@ -37,7 +38,7 @@ async function withPart<T>(store: FileStore, upload: UploadState, use: (handle: 
  * `PUT /uploads/:id/chunks/:index`. Unread bodies (refusals, re-sent held chunks) are left
  * to the server runtime to discard, which keeps the connection usable for the answer.
  */
-export async function putChunk(request: Request, store: FileStore, id: string, rawIndex: string): Promise<Response> {
+export async function putChunk(request: Request, store: FileStore, id: string, rawIndex: string, stallTimeoutMs: number): Promise<Response> {
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') return new Response(null, { status: 204 })
   const upload = found.upload
@@ -57,7 +58,7 @@ export async function putChunk(request: Request, store: FileStore, id: string, r
   if (!upload.claim(index)) throw busy(index)
   try {
     await withPart(store, upload, (handle) =>
-      withReader(request, (reader) => ingestChunk({ upload, index, handle, reader, md5 })),
+      withBody(request, stallTimeoutMs, (body) => ingestChunk({ upload, index, handle, body, md5 })),
     )
     upload.markReceived(index)
   } finally {
@@ -69,7 +70,7 @@ export async function putChunk(request: Request, store: FileStore, id: string, r
 }
 
 /** `PUT /uploads/:id/stream` */
-export async function putStream(request: Request, store: FileStore, id: string): Promise<Response> {
+export async function putStream(request: Request, store: FileStore, id: string, stallTimeoutMs: number): Promise<Response> {
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') return jsonResponse(completedStatus(found.file))
   const upload = found.upload
@@ -84,12 +85,11 @@ export async function putStream(request: Request, store: FileStore, id: string):
     throw new HttpError(413, 'body-too-large', `the body may hold at most ${size - offset} bytes from offset ${offset}`)
   }
   await withPart(store, upload, (handle) =>
-    withReader(request, async (reader) => {
+    withBody(request, stallTimeoutMs, async (body) => {
       try {
-        await ingestStream({ upload, handle, reader, offset })
+        await ingestStream({ upload, handle, body, offset })
       } catch (error) {
-        // Stop reading a body we refuse; the runtime decides how to discard the rest.
-        if (error instanceof HttpError) await reader.cancel().catch(() => undefined)
+        if (error instanceof HttpError) await body.cancel()
         throw error
       }
     }),

@@ -13,6 +13,7 @@ export type ProtocolErrorCode =
   | 'file-type-rejected'
   | 'hash-mismatch'
   | 'busy'
+  | 'timeout'
   | 'internal'
 
 /**

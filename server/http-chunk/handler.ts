@@ -5,7 +5,7 @@ import type { FetchHandler } from '../router'
 import { abortUpload, claimInstant, completeUpload, createUpload, getStatus } from './control-routes'
 import { putChunk, putStream } from './data-routes'
 import { HttpError, errorResponse, notFound } from './errors'
-import { ClientGone } from './ingest'
+import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
 import { isUploadId } from './ids'
 import { FileStore } from './store'
 import { DEFAULT_MAX_FILE_SIZE } from './validate'
@@ -26,6 +26,8 @@ export interface HttpChunkHandlerOptions {
   accept?: readonly string[]
   /** Browser origins allowed to call (default: `http://127.0.0.1:*`, `http://localhost:*`); `false` adds no CORS. */
   cors?: CorsOptions | false
+  /** A data body that sends nothing for this long is given up, freeing its chunk (default 30 s). */
+  stallTimeoutMs?: number
   /** Told about unexpected failures (answered as 500 `internal`); default `console.error`. */
   onError?: (error: unknown, request: Request) => void
 }
@@ -43,6 +45,7 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
   const store = options.store ?? new FileStore({ root: requireRoot(options.root), expiresInMs: options.expiresInMs })
   const basePath = normalizeBasePath(options.basePath ?? '/http')
   const limits = { maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, accept: options.accept ?? [] }
+  const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   const onError = options.onError ?? ((error: unknown) => console.error('[http-chunk]', error))
 
   const route = async (request: Request): Promise<Response> => {
@@ -64,12 +67,12 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
       throw notAllowed(ALLOWED.upload)
     }
     if (kind === 'chunks' && index !== undefined) {
-      if (method === 'PUT') return putChunk(request, store, id, index)
+      if (method === 'PUT') return putChunk(request, store, id, index, stallTimeoutMs)
       throw notAllowed(ALLOWED.chunk)
     }
     if (index !== undefined) throw notFound('no such route')
     if (kind === 'stream') {
-      if (method === 'PUT') return putStream(request, store, id)
+      if (method === 'PUT') return putStream(request, store, id, stallTimeoutMs)
       throw notAllowed('PUT')
     }
     if (kind === 'complete' || kind === 'instant') {
@@ -85,7 +88,7 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error)
       // Nobody is left to read an answer; the status is for logs only.
-      if (error instanceof ClientGone) return errorResponse(new HttpError(400, 'bad-request', 'the body broke off'))
+      if (error instanceof ClientGone) return errorResponse(new HttpError(408, 'timeout', error.message))
       onError(error, request)
       return errorResponse(new HttpError(500, 'internal', 'the server failed; try again later'))
     }

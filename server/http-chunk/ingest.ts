@@ -1,25 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { BatchWriter } from './batch-writer'
+import type { BodyReader } from './body-reader'
 import { HttpError, notFound } from './errors'
 import type { UploadState } from './upload-state'
-
-/** The request body ended with an error: the client went away mid-body. */
-export class ClientGone extends Error {
-  constructor(cause: unknown) {
-    super('the client disconnected before the body ended', { cause })
-    this.name = 'ClientGone'
-  }
-}
-
-async function readPiece(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array | null> {
-  try {
-    const { done, value } = await reader.read()
-    return done ? null : value
-  } catch (error) {
-    throw new ClientGone(error)
-  }
-}
 
 /**
  * Streams one chunk's body into the part file at its offset, hashing it on the way when
@@ -30,17 +14,17 @@ export async function ingestChunk(options: {
   upload: UploadState
   index: number
   handle: FileHandle
-  reader: ReadableStreamDefaultReader<Uint8Array>
+  body: BodyReader
   md5: Buffer | null
 }): Promise<void> {
-  const { upload, index, handle, reader, md5 } = options
+  const { upload, index, handle, body, md5 } = options
   const expected = upload.chunkLength(index)
   const start = index * upload.meta.chunkSize
   const hash = md5 ? createHash('md5') : null
   const writer = new BatchWriter(handle)
   let received = 0
   for (;;) {
-    const piece = await readPiece(reader)
+    const piece = await body.read()
     if (piece === null) break
     received += piece.byteLength
     if (received > expected) throw sizeMismatch(index, expected, received)
@@ -67,10 +51,10 @@ const sizeMismatch = (index: number, expected: number, got: number): HttpError =
 export async function ingestStream(options: {
   upload: UploadState
   handle: FileHandle
-  reader: ReadableStreamDefaultReader<Uint8Array>
+  body: BodyReader
   offset: number
 }): Promise<void> {
-  const { upload, handle, reader } = options
+  const { upload, handle, body } = options
   const { size, chunkSize } = upload.meta
   const writer = new BatchWriter(handle)
   let position = options.offset
@@ -102,7 +86,7 @@ export async function ingestStream(options: {
 
   try {
     for (;;) {
-      const piece = await readPiece(reader)
+      const piece = await body.read()
       if (piece === null) break
       if (position + piece.byteLength > size) {
         throw new HttpError(413, 'body-too-large', `the body runs past the end of the file (${size} bytes)`)
@@ -117,10 +101,10 @@ export async function ingestStream(options: {
         if (writing) finished.push(chunk)
         chunk++
         chunkEnd = Math.min(size, chunkEnd + chunkSize)
-        const next = claim(chunk)
-        // A skipped chunk breaks contiguity: the batch must end where the skip begins.
-        if (writing && !next) await flush()
-        writing = next
+        // A finished chunk goes to disk now, not when the batch fills: it must be recorded
+        // even if the client stalls right after it (chunks are ≥ 256 KiB, so writes stay big).
+        if (writing) await flush()
+        writing = claim(chunk)
       }
       if (writer.full) await flush()
       if (upload.removed) throw notFound('the upload was aborted')

@@ -82,7 +82,7 @@ export function putChunk(server: TestServer, id: string, index: number, bytes: U
   return fetch(`${server.httpUrl}/uploads/${id}/chunks/${index}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', ...headers },
-    body: bytes,
+    body: bytes as Uint8Array<ArrayBuffer>, // Node's Buffers are typed over ArrayBufferLike
   }).then(answer)
 }
 

@@ -26,11 +26,11 @@ const putStream = (id: string, body: Uint8Array, offset: number | string = 0) =>
   fetch(`${server.httpUrl}/uploads/${id}/stream`, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'upload-offset': String(offset) },
-    body,
+    body: body as Uint8Array<ArrayBuffer>,
   })
 
-/** Sends the first `sent` bytes of a stream body that declares `declared` bytes, then drops the connection. */
-async function cutStream(id: string, file: Buffer, sent: number): Promise<void> {
+/** Sends the first `sent` bytes of a stream body that declares the whole file; returns the open request. */
+async function partialStream(id: string, file: Buffer, sent: number) {
   const url = new URL(`${server.httpUrl}/uploads/${id}/stream`)
   const req = request(url, {
     method: 'PUT',
@@ -38,7 +38,12 @@ async function cutStream(id: string, file: Buffer, sent: number): Promise<void> 
   })
   req.on('error', () => undefined) // the destroy below is the point
   await new Promise<void>((resolve) => req.write(file.subarray(0, sent), () => resolve()))
-  req.destroy()
+  return req
+}
+
+/** Sends the first `sent` bytes of a stream body, then drops the connection. */
+async function cutStream(id: string, file: Buffer, sent: number): Promise<void> {
+  ;(await partialStream(id, file, sent)).destroy()
 }
 
 describe('reference server: stream route', () => {
@@ -111,5 +116,25 @@ describe('reference server: stream route', () => {
     const res = await putStream(id, garbage)
     expect((await res.json()).received).toEqual([[0, 3]])
     expect((await complete(server, id)).body.hash).toBe(md5Hex(file))
+  })
+
+  it('frees the chunk of a stream that stalls, so a retry can send it', async () => {
+    await server.close()
+    server = await server.restart({ stallTimeoutMs: 300 })
+    const file = randomFile(3 * CHUNK)
+    const id = (await createUpload(server, file)).body.id as string
+    const stalled = await partialStream(id, file, CHUNK + 1000)
+    try {
+      await eventually(async () => (await getStatus(server, id)).body.received.length > 0)
+      const blocked = await putChunk(server, id, 1, chunkOf(file, 1))
+      expect(blocked.status).toBe(503)
+      expect(blocked.body.error.code).toBe('busy')
+      expect(blocked.headers.get('retry-after')).toBe('1')
+      await eventually(async () => (await putChunk(server, id, 1, chunkOf(file, 1))).status === 204)
+      await putChunk(server, id, 2, chunkOf(file, 2))
+      expect((await complete(server, id, md5Hex(file))).status).toBe(200)
+    } finally {
+      stalled.destroy()
+    }
   })
 })
