@@ -2,27 +2,56 @@ import type { IncomingMessage } from 'node:http'
 
 /** Past this many unread bytes, a refused body is not worth draining: the socket is closed. */
 export const DISCARD_LIMIT = 600 * 1024 * 1024
+/** Bytes read ahead of the handler, so the socket keeps flowing while it awaits the disk. */
+const READ_AHEAD = 1024 * 1024
 
 /** A request body as a web stream, plus a way to throw away what nobody read. */
 export interface NodeBody {
   stream: ReadableStream<Uint8Array>
   /**
-   * Reads and drops the rest of the body so the answer can be read on a kept-alive
-   * connection; destroys the socket past {@link DISCARD_LIMIT}.
+   * Stops feeding the stream and reads and drops the rest of the body, so the answer can be
+   * read on a kept-alive connection; destroys the socket past {@link DISCARD_LIMIT}.
    */
   discard(): void
 }
 
 /**
- * Bridges an IncomingMessage to a web ReadableStream, pulling only when the handler reads.
- * `Readable.toWeb` is not used: it starts consuming at once and its `cancel` destroys the
- * socket, so a handler that refuses a body could neither leave it unread for Node to drain
- * nor answer on the same connection. Pulling with `read()` also hands over everything
- * buffered in one piece, which makes fewer, larger pieces under load.
+ * Bridges an IncomingMessage to a web ReadableStream with a bounded read-ahead.
+ * `Readable.toWeb` is not used because a refused body must be drained, not destroyed:
+ * its `cancel` destroys the socket (the client then sees a reset instead of our answer),
+ * and its listeners cannot be detached to drain what is left. The listeners here are
+ * attached once, not per read: reads come thousands of times a second.
  */
 export function nodeRequestBody(req: IncomingMessage): NodeBody {
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let open = true
   let discarding = false
+
+  const onData = (piece: Buffer): void => {
+    controller.enqueue(piece)
+    if ((controller.desiredSize ?? 0) <= 0) req.pause()
+  }
+  const onEnd = (): void => {
+    detach()
+    controller.close()
+  }
+  const onError = (error: Error): void => {
+    detach()
+    controller.error(error)
+  }
+  const onClose = (): void => {
+    if (open) onError(new Error('the client disconnected before the body ended'))
+  }
+  const detach = (): void => {
+    open = false
+    req.off('data', onData)
+    req.off('end', onEnd)
+    req.off('error', onError)
+    req.off('close', onClose)
+  }
+
   const discard = (): void => {
+    if (open) detach()
     if (discarding || req.complete || req.destroyed) return
     discarding = true
     let dropped = 0
@@ -32,46 +61,24 @@ export function nodeRequestBody(req: IncomingMessage): NodeBody {
     })
     req.resume()
   }
+
   const stream = new ReadableStream<Uint8Array>(
     {
-      pull: (controller) =>
-        new Promise<void>((resolve, reject) => {
-          const cleanup = (): void => {
-            req.off('readable', tryRead)
-            req.off('end', onEnd)
-            req.off('error', onError)
-            req.off('close', onClose)
-          }
-          const onEnd = (): void => {
-            cleanup()
-            controller.close()
-            resolve()
-          }
-          const onError = (error: Error): void => {
-            cleanup()
-            reject(error)
-          }
-          const onClose = (): void => onError(new Error('the client disconnected'))
-          function tryRead(): void {
-            const piece = req.read() as Buffer | null
-            if (piece !== null) {
-              cleanup()
-              controller.enqueue(piece)
-              resolve()
-            } else if (req.readableEnded) onEnd()
-          }
-          if (req.readableEnded) return onEnd()
-          if (req.destroyed) return onClose()
-          req.on('readable', tryRead)
-          req.on('end', onEnd)
-          req.on('error', onError)
-          req.on('close', onClose)
-          tryRead()
-        }),
+      start: (c) => {
+        controller = c
+        req.on('data', onData)
+        req.on('end', onEnd)
+        req.on('error', onError)
+        req.on('close', onClose)
+        req.pause()
+      },
+      // Called whenever the queue is below the read-ahead: let the socket flow again.
+      pull: () => {
+        if (open) req.resume()
+      },
       cancel: () => discard(),
     },
-    // Nothing is read ahead: the stream pulls only while the handler waits on a read.
-    { highWaterMark: 0 },
+    { highWaterMark: READ_AHEAD, size: (piece) => piece.byteLength },
   )
   return { stream, discard }
 }
