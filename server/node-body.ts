@@ -26,6 +26,9 @@ export function nodeRequestBody(req: IncomingMessage): NodeBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>
   let open = true
   let discarding = false
+  /** Why the body broke off, kept until the handler has read every byte that did arrive. */
+  let failure: Error | null = null
+  const queueEmpty = (): boolean => controller.desiredSize === READ_AHEAD
 
   const onData = (piece: Buffer): void => {
     controller.enqueue(piece)
@@ -35,9 +38,12 @@ export function nodeRequestBody(req: IncomingMessage): NodeBody {
     detach()
     controller.close()
   }
+  // Erroring a web stream drops its queue, so the error waits until the queue is read:
+  // the handler must see every byte that arrived before the cut (whole chunks are kept).
   const onError = (error: Error): void => {
     detach()
-    controller.error(error)
+    failure = error
+    if (queueEmpty()) controller.error(error)
   }
   const onClose = (): void => {
     if (open) onError(new Error('the client disconnected before the body ended'))
@@ -75,6 +81,7 @@ export function nodeRequestBody(req: IncomingMessage): NodeBody {
       // Called whenever the queue is below the read-ahead: let the socket flow again.
       pull: () => {
         if (open) req.resume()
+        else if (failure && queueEmpty()) controller.error(failure)
       },
       cancel: () => discard(),
     },
