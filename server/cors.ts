@@ -27,7 +27,10 @@ export function isOriginAllowed(origin: string, options: CorsOptions): boolean {
   return options.origins.some((rule) => {
     if (!rule.endsWith(':*')) return rule === origin
     const base = rule.slice(0, -2)
-    return origin === base || (origin.startsWith(`${base}:`) && /^\d{1,5}$/.test(origin.slice(base.length + 1)))
+    return (
+      origin === base ||
+      (origin.startsWith(`${base}:`) && /^\d{1,5}$/.test(origin.slice(base.length + 1)))
+    )
   })
 }
 
@@ -45,7 +48,10 @@ export function withCors(handler: FetchHandler, options: CorsOptions = DEFAULT_C
         const requested = request.headers.get('access-control-request-headers')
         headers.set('access-control-allow-origin', origin)
         headers.set('access-control-allow-methods', ALLOWED_METHODS)
-        headers.set('access-control-allow-headers', requested && HEADER_LIST.test(requested) ? requested : DEFAULT_ALLOWED_HEADERS)
+        headers.set(
+          'access-control-allow-headers',
+          requested && HEADER_LIST.test(requested) ? requested : DEFAULT_ALLOWED_HEADERS,
+        )
         headers.set('access-control-max-age', String(options.maxAgeSeconds ?? 600))
         if (request.headers.get('access-control-request-private-network') === 'true') {
           headers.set('access-control-allow-private-network', 'true')
@@ -60,6 +66,10 @@ export function withCors(handler: FetchHandler, options: CorsOptions = DEFAULT_C
     headers.set('access-control-allow-origin', origin)
     headers.set('access-control-expose-headers', EXPOSED_HEADERS)
     headers.append('vary', 'Origin')
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    })
   }
 }

@@ -15,7 +15,12 @@ export type { HttpChunkHandler, HttpChunkHandlerOptions } from './http-chunk/han
 export { FileStore, DEFAULT_EXPIRES_IN_MS } from './http-chunk/store'
 export type { FileStoreOptions, Lookup, CompleteOutcome, NewUpload } from './http-chunk/store'
 export type { CompletedMeta, UploadMeta } from './http-chunk/meta'
-export { DEFAULT_MAX_FILE_SIZE, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_CHUNKS } from './http-chunk/validate'
+export {
+  DEFAULT_MAX_FILE_SIZE,
+  MIN_CHUNK_SIZE,
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS,
+} from './http-chunk/validate'
 export { isUploadId } from './http-chunk/ids'
 export { createRouter, normalizeBasePath, isUnder } from './router'
 export type { FetchHandler, RouteMount } from './router'
@@ -25,8 +30,10 @@ export { serve } from './node-listener'
 export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */
-export interface ReferenceServerOptions
-  extends Pick<HttpChunkHandlerOptions, 'maxFileSize' | 'accept' | 'expiresInMs' | 'cors' | 'stallTimeoutMs' | 'onError'> {
+export interface ReferenceServerOptions extends Pick<
+  HttpChunkHandlerOptions,
+  'maxFileSize' | 'accept' | 'expiresInMs' | 'cors' | 'stallTimeoutMs' | 'onError'
+> {
   /** Store directory (created when missing). */
   root: string
   /** Base path of the HTTP chunk routes (default `/http`). */
@@ -56,11 +63,16 @@ export function createReferenceServer(options: ReferenceServerOptions): Referenc
   const store = new FileStore({ root: options.root, expiresInMs: options.expiresInMs })
   const httpBasePath = normalizeBasePath(options.basePath ?? '/http')
   const http = createHttpChunkHandler({ ...options, store, basePath: httpBasePath })
-  const routes: RouteMount[] = [{ basePath: httpBasePath, handler: http }, ...(options.routes ?? [])]
+  const routes: RouteMount[] = [
+    { basePath: httpBasePath, handler: http },
+    ...(options.routes ?? []),
+  ]
   let closed = false
   const router = createRouter(routes)
   const handler: FetchHandler = (request) =>
-    closed ? Promise.resolve(new Response(null, { status: 503, headers: { 'retry-after': '1' } })) : router(request)
+    closed
+      ? Promise.resolve(new Response(null, { status: 503, headers: { 'retry-after': '1' } }))
+      : router(request)
   return {
     handler,
     store,
@@ -98,14 +110,18 @@ export interface RunningReferenceServer {
 }
 
 /** Starts the reference server on a node:http listener (127.0.0.1 by default). */
-export async function startReferenceServer(options: StartReferenceServerOptions): Promise<RunningReferenceServer> {
+export async function startReferenceServer(
+  options: StartReferenceServerOptions,
+): Promise<RunningReferenceServer> {
   const server = createReferenceServer(options)
   await server.store.ready
   const listening = await serve(server.handler, { host: options.host, port: options.port })
   const expiresInMs = server.store.expiresInMs
   const every = options.sweepIntervalMs ?? Math.min(10 * 60_000, Math.max(1000, expiresInMs / 4))
   const timer = setInterval(() => {
-    server.sweep().catch((error: unknown) => console.error('[reference-server] sweep failed', error))
+    server
+      .sweep()
+      .catch((error: unknown) => console.error('[reference-server] sweep failed', error))
   }, every)
   timer.unref()
   return {

@@ -62,7 +62,12 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
   })
 }
 
-async function bridge(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+async function bridge(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+): Promise<void> {
   const controller = new AbortController()
   res.once('close', () => {
     if (!res.writableFinished) controller.abort()
@@ -79,7 +84,8 @@ async function bridge(handler: FetchHandler, req: IncomingMessage, res: ServerRe
     // origin-form target is accepted, so `//evil/x` stays a path.
     if (!rawUrl.startsWith('/')) throw new Error('not an origin-form request target')
     const headers = new Headers()
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
     const init = { method, headers, body: body?.stream, duplex: 'half', signal: controller.signal }
     request = new Request(origin + rawUrl, init as RequestInit)
   } catch {

@@ -9,7 +9,15 @@ export function completionBody(file: CompletedMeta): Record<string, unknown> {
 /** The status body of an upload still receiving chunks. */
 export function uploadStatus(upload: UploadState): Record<string, unknown> {
   const { id, size, chunkSize, chunkCount, expiresAt } = upload.meta
-  return { id, size, chunkSize, chunkCount, received: upload.received.ranges(), complete: false, expiresAt }
+  return {
+    id,
+    size,
+    chunkSize,
+    chunkCount,
+    received: upload.received.ranges(),
+    complete: false,
+    expiresAt,
+  }
 }
 
 /** The status body of a completed upload: every chunk held, no expiry, and the result. */

@@ -15,7 +15,11 @@ export function requireKnown(found: Lookup): Exclude<Lookup, { state: 'missing' 
 }
 
 /** `POST /uploads`: create, or complete at once when the store already has the bytes. */
-export async function createUpload(request: Request, store: FileStore, limits: UploadLimits): Promise<Response> {
+export async function createUpload(
+  request: Request,
+  store: FileStore,
+  limits: UploadLimits,
+): Promise<Response> {
   const input = parseCreate(await readJsonObject(request), limits)
   const { hash, ...upload } = input
   if (hash !== null) {
@@ -40,11 +44,17 @@ export async function createUpload(request: Request, store: FileStore, limits: U
 /** `GET /uploads/:id` */
 export function getStatus(store: FileStore, id: string): Response {
   const found = requireKnown(store.lookup(id))
-  return jsonResponse(found.state === 'complete' ? completedStatus(found.file) : uploadStatus(found.upload))
+  return jsonResponse(
+    found.state === 'complete' ? completedStatus(found.file) : uploadStatus(found.upload),
+  )
 }
 
 /** `POST /uploads/:id/instant` */
-export async function claimInstant(request: Request, store: FileStore, id: string): Promise<Response> {
+export async function claimInstant(
+  request: Request,
+  store: FileStore,
+  id: string,
+): Promise<Response> {
   const hash = parseHash((await readJsonObject(request)).hash, true) as string
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') {
@@ -55,11 +65,16 @@ export async function claimInstant(request: Request, store: FileStore, id: strin
 }
 
 /** `POST /uploads/:id/complete` */
-export async function completeUpload(request: Request, store: FileStore, id: string): Promise<Response> {
+export async function completeUpload(
+  request: Request,
+  store: FileStore,
+  id: string,
+): Promise<Response> {
   const clientHash = parseHash((await readJsonObject(request, true)).hash)
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') {
-    if (clientHash !== null && clientHash !== found.file.hash) throw hashMismatch(clientHash, found.file.hash)
+    if (clientHash !== null && clientHash !== found.file.hash)
+      throw hashMismatch(clientHash, found.file.hash)
     return jsonResponse(completionBody(found.file))
   }
   const outcome = await store.complete(found.upload, clientHash)
@@ -71,7 +86,12 @@ export async function completeUpload(request: Request, store: FileStore, id: str
 }
 
 const hashMismatch = (sent: string, actual: string): HttpError =>
-  new HttpError(422, 'hash-mismatch', `the assembled file's MD5 is ${actual}, the client sent ${sent}`, { hash: actual })
+  new HttpError(
+    422,
+    'hash-mismatch',
+    `the assembled file's MD5 is ${actual}, the client sent ${sent}`,
+    { hash: actual },
+  )
 
 /** `DELETE /uploads/:id`: idempotent, so unknown and expired ids answer 204 too. */
 export async function abortUpload(store: FileStore, id: string): Promise<Response> {

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { completedStatus, uploadStatus } from './bodies'
 import { requireKnown } from './control-routes'
 import { BodyReader } from './body-reader'
-import { HttpError, badRequest, jsonResponse } from './errors'
+import { HttpError, badRequest, jsonResponse, notFound } from './errors'
 import { ingestChunk, ingestStream } from './ingest'
 import type { FileStore } from './store'
 import type { UploadState } from './upload-state'
@@ -12,10 +12,20 @@ const OFFSET = /^(0|[1-9][0-9]{0,15})$/
 const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/
 
 const busy = (index: number): HttpError =>
-  new HttpError(503, 'busy', `chunk ${index} is being written by another request`, {}, { 'retry-after': '1' })
+  new HttpError(
+    503,
+    'busy',
+    `chunk ${index} is being written by another request`,
+    {},
+    { 'retry-after': '1' },
+  )
 
 /** Reads the request body through a stall-guarded reader that is released whatever happens. */
-async function withBody<T>(request: Request, stallTimeoutMs: number, use: (body: BodyReader) => Promise<T>): Promise<T> {
+async function withBody<T>(
+  request: Request,
+  stallTimeoutMs: number,
+  use: (body: BodyReader) => Promise<T>,
+): Promise<T> {
   if (!request.body) throw badRequest('a body is required')
   const body = new BodyReader(request.body.getReader(), stallTimeoutMs)
   try {
@@ -25,7 +35,11 @@ async function withBody<T>(request: Request, stallTimeoutMs: number, use: (body:
   }
 }
 
-async function withPart<T>(store: FileStore, upload: UploadState, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+async function withPart<T>(
+  store: FileStore,
+  upload: UploadState,
+  use: (handle: FileHandle) => Promise<T>,
+): Promise<T> {
   const handle = await store.openPart(upload)
   try {
     return await use(handle)
@@ -38,7 +52,13 @@ async function withPart<T>(store: FileStore, upload: UploadState, use: (handle: 
  * `PUT /uploads/:id/chunks/:index`. Unread bodies (refusals, re-sent held chunks) are left
  * to the server runtime to discard, which keeps the connection usable for the answer.
  */
-export async function putChunk(request: Request, store: FileStore, id: string, rawIndex: string, stallTimeoutMs: number): Promise<Response> {
+export async function putChunk(
+  request: Request,
+  store: FileStore,
+  id: string,
+  rawIndex: string,
+  stallTimeoutMs: number,
+): Promise<Response> {
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') return new Response(null, { status: 204 })
   const upload = found.upload
@@ -49,16 +69,23 @@ export async function putChunk(request: Request, store: FileStore, id: string, r
   const expected = upload.chunkLength(index)
   const declared = request.headers.get('content-length')
   if (declared !== String(expected)) {
-    throw new HttpError(400, 'chunk-size-mismatch', `chunk ${index} must be ${expected} bytes, got ${declared ?? 'no Content-Length'}`)
+    throw new HttpError(
+      400,
+      'chunk-size-mismatch',
+      `chunk ${index} must be ${expected} bytes, got ${declared ?? 'no Content-Length'}`,
+    )
   }
   const md5Header = request.headers.get('content-md5')
-  if (md5Header !== null && !BASE64_MD5.test(md5Header.trim())) throw badRequest('Content-MD5 must be the base64 of 16 bytes')
+  if (md5Header !== null && !BASE64_MD5.test(md5Header.trim()))
+    throw badRequest('Content-MD5 must be the base64 of 16 bytes')
   const md5 = md5Header === null ? null : Buffer.from(md5Header.trim(), 'base64')
   if (upload.received.has(index)) return new Response(null, { status: 204 })
-  if (!upload.claim(index)) throw busy(index)
+  if (!upload.claim(index)) throw upload.removed ? notFound() : busy(index)
   try {
     await withPart(store, upload, (handle) =>
-      withBody(request, stallTimeoutMs, (body) => ingestChunk({ upload, index, handle, body, md5 })),
+      withBody(request, stallTimeoutMs, (body) =>
+        ingestChunk({ upload, index, handle, body, md5 }),
+      ),
     )
     upload.markReceived(index)
   } finally {
@@ -70,7 +97,12 @@ export async function putChunk(request: Request, store: FileStore, id: string, r
 }
 
 /** `PUT /uploads/:id/stream` */
-export async function putStream(request: Request, store: FileStore, id: string, stallTimeoutMs: number): Promise<Response> {
+export async function putStream(
+  request: Request,
+  store: FileStore,
+  id: string,
+  stallTimeoutMs: number,
+): Promise<Response> {
   const found = requireKnown(store.lookup(id))
   if (found.state === 'complete') return jsonResponse(completedStatus(found.file))
   const upload = found.upload
@@ -78,11 +110,19 @@ export async function putStream(request: Request, store: FileStore, id: string, 
   const rawOffset = request.headers.get('upload-offset') ?? ''
   const offset = OFFSET.test(rawOffset) ? Number(rawOffset) : -1
   if (offset < 0 || offset > size || offset % chunkSize !== 0) {
-    throw new HttpError(400, 'bad-offset', `Upload-Offset must be a multiple of ${chunkSize} within the file, got "${rawOffset}"`)
+    throw new HttpError(
+      400,
+      'bad-offset',
+      `Upload-Offset must be a multiple of ${chunkSize} within the file, got "${rawOffset}"`,
+    )
   }
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > size - offset) {
-    throw new HttpError(413, 'body-too-large', `the body may hold at most ${size - offset} bytes from offset ${offset}`)
+    throw new HttpError(
+      413,
+      'body-too-large',
+      `the body may hold at most ${size - offset} bytes from offset ${offset}`,
+    )
   }
   await withPart(store, upload, (handle) =>
     withBody(request, stallTimeoutMs, async (body) => {

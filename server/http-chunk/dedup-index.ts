@@ -17,7 +17,8 @@ export class DedupIndex {
 
   remove(file: CompletedMeta): void {
     removeFrom(this.byHash, `${file.size}:${file.hash}`, file.id)
-    if (file.fingerprint) removeFrom(this.byFingerprint, `${file.size}:${file.fingerprint}`, file.id)
+    if (file.fingerprint)
+      removeFrom(this.byFingerprint, `${file.size}:${file.fingerprint}`, file.id)
   }
 
   /** Ids of completed files with these bytes, oldest first. */

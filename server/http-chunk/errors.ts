@@ -36,7 +36,11 @@ export class HttpError extends Error {
 }
 
 /** A JSON response with the protocol's content type. */
-export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   const text = JSON.stringify(body)
   return new Response(text, {
     status,
@@ -55,5 +59,6 @@ export function errorResponse(error: HttpError): Response {
   return jsonResponse(body, error.status, error.headers)
 }
 
-export const notFound = (what = 'unknown upload'): HttpError => new HttpError(404, 'not-found', what)
+export const notFound = (what = 'unknown upload'): HttpError =>
+  new HttpError(404, 'not-found', what)
 export const badRequest = (message: string): HttpError => new HttpError(400, 'bad-request', message)

@@ -2,7 +2,13 @@ import { DEFAULT_CORS, withCors } from '../cors'
 import type { CorsOptions } from '../cors'
 import { isUnder, normalizeBasePath } from '../router'
 import type { FetchHandler } from '../router'
-import { abortUpload, claimInstant, completeUpload, createUpload, getStatus } from './control-routes'
+import {
+  abortUpload,
+  claimInstant,
+  completeUpload,
+  createUpload,
+  getStatus,
+} from './control-routes'
 import { putChunk, putStream } from './data-routes'
 import { HttpError, errorResponse, notFound } from './errors'
 import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
@@ -35,16 +41,26 @@ export interface HttpChunkHandlerOptions {
 /** A handler bound to its store. */
 export type HttpChunkHandler = FetchHandler & { readonly store: FileStore }
 
-const ALLOWED: Record<string, string> = { uploads: 'POST', upload: 'GET, PUT, DELETE', action: 'POST', chunk: 'PUT' }
+const ALLOWED: Record<string, string> = {
+  uploads: 'POST',
+  upload: 'GET, PUT, DELETE',
+  action: 'POST',
+  chunk: 'PUT',
+}
 
 /**
  * The HTTP chunk protocol (docs/http-protocol.md) as a web-standard handler: mount it in
  * any server that speaks `Request`/`Response`. Requests outside `basePath` get 404.
  */
 export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpChunkHandler {
-  const store = options.store ?? new FileStore({ root: requireRoot(options.root), expiresInMs: options.expiresInMs })
+  const store =
+    options.store ??
+    new FileStore({ root: requireRoot(options.root), expiresInMs: options.expiresInMs })
   const basePath = normalizeBasePath(options.basePath ?? '/http')
-  const limits = { maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, accept: options.accept ?? [] }
+  const limits = {
+    maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    accept: options.accept ?? [],
+  }
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   const onError = options.onError ?? ((error: unknown) => console.error('[http-chunk]', error))
 
@@ -77,7 +93,9 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     }
     if (kind === 'complete' || kind === 'instant') {
       if (method !== 'POST') throw notAllowed(ALLOWED.action)
-      return kind === 'complete' ? completeUpload(request, store, id) : claimInstant(request, store, id)
+      return kind === 'complete'
+        ? completeUpload(request, store, id)
+        : claimInstant(request, store, id)
     }
     throw notFound('no such route')
   }
@@ -88,7 +106,8 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error)
       // Nobody is left to read an answer; the status is for logs only.
-      if (error instanceof ClientGone) return errorResponse(new HttpError(408, 'timeout', error.message))
+      if (error instanceof ClientGone)
+        return errorResponse(new HttpError(408, 'timeout', error.message))
       onError(error, request)
       return errorResponse(new HttpError(500, 'internal', 'the server failed; try again later'))
     }

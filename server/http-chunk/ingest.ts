@@ -89,12 +89,17 @@ export async function ingestStream(options: {
       const piece = await body.read()
       if (piece === null) break
       if (position + piece.byteLength > size) {
-        throw new HttpError(413, 'body-too-large', `the body runs past the end of the file (${size} bytes)`)
+        throw new HttpError(
+          413,
+          'body-too-large',
+          `the body runs past the end of the file (${size} bytes)`,
+        )
       }
       let rest = piece
       while (rest.byteLength > 0) {
         const take = Math.min(rest.byteLength, chunkEnd - position)
-        if (writing) writer.append(take === rest.byteLength ? rest : rest.subarray(0, take), position)
+        if (writing)
+          writer.append(take === rest.byteLength ? rest : rest.subarray(0, take), position)
         position += take
         rest = rest.subarray(take)
         if (position < chunkEnd) continue

@@ -90,11 +90,21 @@ const isNullableText = (v: unknown): v is string | null => v === null || typeof 
 export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined {
   if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
   const ok =
-    isText(value.name) && isCount(value.size) && isText(value.type) && isCount(value.chunkSize) &&
-    isCount(value.chunkCount) && isNullableText(value.fingerprint) && isCount(value.createdAt) &&
-    isCount(value.expiresAt) && Array.isArray(value.received) &&
+    isText(value.name) &&
+    isCount(value.size) &&
+    isText(value.type) &&
+    isCount(value.chunkSize) &&
+    isCount(value.chunkCount) &&
+    isNullableText(value.fingerprint) &&
+    isCount(value.createdAt) &&
+    isCount(value.expiresAt) &&
+    Array.isArray(value.received) &&
     (value.lastModified === null || typeof value.lastModified === 'number')
-  if (!ok || value.chunkSize === 0 || value.chunkCount !== Math.ceil((value.size as number) / (value.chunkSize as number))) {
+  if (
+    !ok ||
+    value.chunkSize === 0 ||
+    value.chunkCount !== Math.ceil((value.size as number) / (value.chunkSize as number))
+  ) {
     return undefined
   }
   return value as unknown as UploadMeta
@@ -104,8 +114,15 @@ export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined
 export function asCompletedMeta(value: unknown, id: string): CompletedMeta | undefined {
   if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
   const ok =
-    isText(value.name) && isCount(value.size) && isText(value.type) && isCount(value.chunkSize) &&
-    isNullableText(value.fingerprint) && isText(value.hash) && /^[0-9a-f]{32}$/.test(value.hash) &&
-    typeof value.instant === 'boolean' && isCount(value.createdAt) && isCount(value.completedAt)
+    isText(value.name) &&
+    isCount(value.size) &&
+    isText(value.type) &&
+    isCount(value.chunkSize) &&
+    isNullableText(value.fingerprint) &&
+    isText(value.hash) &&
+    /^[0-9a-f]{32}$/.test(value.hash) &&
+    typeof value.instant === 'boolean' &&
+    isCount(value.createdAt) &&
+    isCount(value.completedAt)
   return ok ? (value as unknown as CompletedMeta) : undefined
 }

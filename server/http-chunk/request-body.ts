@@ -11,7 +11,10 @@ const tooLarge = (): HttpError =>
  * Content-Length over the cap is refused before reading, and an undeclared length is
  * counted while reading. An empty body gives `{}` when `optional`.
  */
-export async function readJsonObject(request: Request, optional = false): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  request: Request,
+  optional = false,
+): Promise<Record<string, unknown>> {
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > MAX_JSON_BYTES) throw tooLarge()
   const pieces: Uint8Array[] = []
@@ -44,6 +47,7 @@ export async function readJsonObject(request: Request, optional = false): Promis
   } catch {
     throw badRequest('the body is not valid JSON')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('the body must be a JSON object')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('the body must be a JSON object')
   return value as Record<string, unknown>
 }

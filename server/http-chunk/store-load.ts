@@ -44,7 +44,8 @@ export async function loadStore(paths: StorePaths): Promise<LoadedStore> {
   const live = new Set(uploads.map((meta) => meta.id))
   for (const name of await readdir(paths.uploads)) {
     const entry = parseName(name)
-    if (entry?.suffix === '.part' && !live.has(entry.id) && !done.has(entry.id)) await removeQuietly(paths.part(entry.id))
+    if (entry?.suffix === '.part' && !live.has(entry.id) && !done.has(entry.id))
+      await removeQuietly(paths.part(entry.id))
   }
   return { uploads, completed }
 }

@@ -114,7 +114,11 @@ export class FileStore {
    * Completes a new upload with the bytes of `source` (instant upload at create time):
    * a hard link, or a copy where links are impossible.
    */
-  async createInstant(input: NewUpload, source: CompletedMeta, now = Date.now()): Promise<CompletedMeta | undefined> {
+  async createInstant(
+    input: NewUpload,
+    source: CompletedMeta,
+    now = Date.now(),
+  ): Promise<CompletedMeta | undefined> {
     const id = newUploadId()
     if (!(await this.linkStored(source, id))) return undefined
     const file = completedMeta({ id, createdAt: now, ...input }, source.hash, true, now)
@@ -123,7 +127,11 @@ export class FileStore {
   }
 
   /** Completes an existing upload with the bytes of a stored file with this hash, if any. */
-  claimInstant(upload: UploadState, hash: string, now = Date.now()): Promise<CompletedMeta | undefined> {
+  claimInstant(
+    upload: UploadState,
+    hash: string,
+    now = Date.now(),
+  ): Promise<CompletedMeta | undefined> {
     return this.exclusive(upload.id, async () => {
       if (upload.removed) return this.completed.get(upload.id)
       const source = this.findStored(upload.meta.size, hash)
@@ -181,14 +189,21 @@ export class FileStore {
     await Promise.allSettled([...this.uploads.values()].map((upload) => upload.persist()))
   }
 
-  private async runComplete(upload: UploadState, clientHash: string | null): Promise<CompleteOutcome> {
+  private async runComplete(
+    upload: UploadState,
+    clientHash: string | null,
+  ): Promise<CompleteOutcome> {
     const done = this.completed.get(upload.id)
-    if (done) return clientHash === null || clientHash === done.hash ? { kind: 'done', file: done } : { kind: 'mismatch', hash: done.hash }
+    if (done)
+      return clientHash === null || clientHash === done.hash
+        ? { kind: 'done', file: done }
+        : { kind: 'mismatch', hash: done.hash }
     if (upload.removed) throw new Error(`upload ${upload.id} was removed before it completed`)
     if (!upload.received.full) return { kind: 'incomplete', missing: upload.received.missing() }
     const part = this.paths.part(upload.id)
     const { size } = await stat(part)
-    if (size !== upload.meta.size) throw new Error(`part of ${upload.id} is ${size} bytes, expected ${upload.meta.size}`)
+    if (size !== upload.meta.size)
+      throw new Error(`part of ${upload.id} is ${size} bytes, expected ${upload.meta.size}`)
     const hash = this.partHashes.get(upload.id) ?? (await md5OfFile(part))
     this.partHashes.set(upload.id, hash)
     if (clientHash !== null && clientHash !== hash) return { kind: 'mismatch', hash }
@@ -229,7 +244,13 @@ export class FileStore {
       if (code === 'ENOENT') return false
       // Links can be impossible (another device, a filesystem without them): copy instead.
       await copyFile(from, to).catch(() => undefined)
-      if (!(await stat(to).then(() => true, () => false))) return false
+      if (
+        !(await stat(to).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return false
     }
     return true
   }
@@ -244,7 +265,11 @@ export class FileStore {
     await mkdir(this.paths.uploads, { recursive: true })
     await mkdir(this.paths.files, { recursive: true })
     const { uploads, completed } = await loadStore(this.paths)
-    for (const meta of uploads) this.uploads.set(meta.id, new UploadState(meta, this.paths.uploadMeta(meta.id), this.expiresInMs))
+    for (const meta of uploads)
+      this.uploads.set(
+        meta.id,
+        new UploadState(meta, this.paths.uploadMeta(meta.id), this.expiresInMs),
+      )
     for (const file of completed) {
       this.completed.set(file.id, file)
       this.index.add(file)
@@ -253,11 +278,26 @@ export class FileStore {
 }
 
 function completedMeta(
-  upload: Pick<UploadMeta, 'id' | 'name' | 'size' | 'type' | 'chunkSize' | 'fingerprint' | 'createdAt'>,
+  upload: Pick<
+    UploadMeta,
+    'id' | 'name' | 'size' | 'type' | 'chunkSize' | 'fingerprint' | 'createdAt'
+  >,
   hash: string,
   instant: boolean,
   now: number,
 ): CompletedMeta {
   const { id, name, size, type, chunkSize, fingerprint, createdAt } = upload
-  return { version: 1, id, name, size, type, chunkSize, fingerprint, hash, instant, createdAt, completedAt: now }
+  return {
+    version: 1,
+    id,
+    name,
+    size,
+    type,
+    chunkSize,
+    fingerprint,
+    hash,
+    instant,
+    createdAt,
+    completedAt: now,
+  }
 }

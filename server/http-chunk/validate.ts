@@ -16,14 +16,25 @@ export interface UploadLimits {
 const HASH = /^[0-9a-f]{32}$/
 // Names and types are only stored and echoed, never used in paths; control characters are
 // still refused so they cannot corrupt logs or headers of apps that display them.
-const CONTROL = /[\u0000-\u001f\u007f]/
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
 
 function text(value: unknown, field: string, max: number, required: boolean): string {
   if (value === undefined || value === null) {
     if (required) throw badRequest(`${field} is required`)
     return ''
   }
-  if (typeof value !== 'string' || value.length > max || CONTROL.test(value) || (required && value.length === 0)) {
+  if (
+    typeof value !== 'string' ||
+    value.length > max ||
+    hasControlCharacter(value) ||
+    (required && value.length === 0)
+  ) {
     throw badRequest(`${field} must be a string of at most ${max} printable characters`)
   }
   return value
@@ -32,32 +43,54 @@ function text(value: unknown, field: string, max: number, required: boolean): st
 /** A full-file MD5 as the protocol sends it, or null when absent. */
 export function parseHash(value: unknown, required = false): string | null {
   if ((value === undefined || value === null) && !required) return null
-  if (typeof value !== 'string' || !HASH.test(value.toLowerCase())) throw badRequest('hash must be an MD5 in 32 hex digits')
+  if (typeof value !== 'string' || !HASH.test(value.toLowerCase()))
+    throw badRequest('hash must be an MD5 in 32 hex digits')
   return value.toLowerCase()
 }
 
 /** Validates a create body against the limits; throws the protocol error for the first fault. */
-export function parseCreate(body: Record<string, unknown>, limits: UploadLimits): NewUpload & { hash: string | null } {
+export function parseCreate(
+  body: Record<string, unknown>,
+  limits: UploadLimits,
+): NewUpload & { hash: string | null } {
   const name = text(body.name, 'name', 1024, true)
   const type = text(body.type, 'type', 255, false).toLowerCase()
   const { size, chunkSize } = body
-  if (!Number.isSafeInteger(size) || (size as number) < 0) throw badRequest('size must be a whole number of bytes')
+  if (!Number.isSafeInteger(size) || (size as number) < 0)
+    throw badRequest('size must be a whole number of bytes')
   if ((size as number) > limits.maxFileSize) {
-    throw new HttpError(413, 'file-too-large', `the file is ${size} bytes; the limit is ${limits.maxFileSize}`, { limit: limits.maxFileSize })
+    throw new HttpError(
+      413,
+      'file-too-large',
+      `the file is ${size} bytes; the limit is ${limits.maxFileSize}`,
+      { limit: limits.maxFileSize },
+    )
   }
-  if (!Number.isSafeInteger(chunkSize) || (chunkSize as number) < MIN_CHUNK_SIZE || (chunkSize as number) > MAX_CHUNK_SIZE) {
+  if (
+    !Number.isSafeInteger(chunkSize) ||
+    (chunkSize as number) < MIN_CHUNK_SIZE ||
+    (chunkSize as number) > MAX_CHUNK_SIZE
+  ) {
     throw badRequest(`chunkSize must be a whole number in [${MIN_CHUNK_SIZE}, ${MAX_CHUNK_SIZE}]`)
   }
   if (Math.ceil((size as number) / (chunkSize as number)) > MAX_CHUNKS) {
     throw badRequest(`chunkSize ${chunkSize} gives more than ${MAX_CHUNKS} chunks`)
   }
   const lastModified = body.lastModified
-  if (lastModified !== undefined && lastModified !== null && !(typeof lastModified === 'number' && Number.isFinite(lastModified))) {
+  if (
+    lastModified !== undefined &&
+    lastModified !== null &&
+    !(typeof lastModified === 'number' && Number.isFinite(lastModified))
+  ) {
     throw badRequest('lastModified must be a number')
   }
   const fingerprint = text(body.fingerprint, 'fingerprint', 256, false) || null
   if (!isAccepted(name, type, limits.accept)) {
-    throw new HttpError(415, 'file-type-rejected', `files of type "${type || 'unknown'}" named like "${name}" are not accepted`)
+    throw new HttpError(
+      415,
+      'file-type-rejected',
+      `files of type "${type || 'unknown'}" named like "${name}" are not accepted`,
+    )
   }
   return {
     name,

@@ -22,7 +22,10 @@ export interface TestServer extends RunningReferenceServer {
   restart(options?: Partial<StartReferenceServerOptions>): Promise<TestServer>
 }
 
-export async function startTestServer(options: Partial<StartReferenceServerOptions> = {}, root?: string): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<StartReferenceServerOptions> = {},
+  root?: string,
+): Promise<TestServer> {
   const dir = root ?? (await mkdtemp(join(tmpdir(), 'vcu-server-')))
   const running = await startReferenceServer({ ...options, root: dir })
   return {
@@ -37,13 +40,15 @@ export async function startTestServer(options: Partial<StartReferenceServerOptio
 }
 
 export const md5Hex = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex')
-export const md5Base64 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('base64')
+export const md5Base64 = (bytes: Uint8Array): string =>
+  createHash('md5').update(bytes).digest('base64')
 export const randomFile = (size: number): Buffer => randomBytes(size)
 
 /** Bytes of chunk `index` of `file`. */
 export const chunkOf = (file: Buffer, index: number, chunkSize = CHUNK): Buffer =>
   file.subarray(index * chunkSize, Math.min(file.length, (index + 1) * chunkSize))
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests probe arbitrary JSON fields
 export interface Answer<T = any> {
   status: number
   body: T
@@ -52,7 +57,11 @@ export interface Answer<T = any> {
 
 async function answer(response: Response): Promise<Answer> {
   const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers }
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  }
 }
 
 export function postJson(url: string, body: unknown): Promise<Answer> {
@@ -63,7 +72,11 @@ export function postJson(url: string, body: unknown): Promise<Answer> {
   }).then(answer)
 }
 
-export async function createUpload(server: TestServer, file: Buffer, extra: Record<string, unknown> = {}): Promise<Answer> {
+export async function createUpload(
+  server: TestServer,
+  file: Buffer,
+  extra: Record<string, unknown> = {},
+): Promise<Answer> {
   return postJson(`${server.httpUrl}/uploads`, {
     name: 'data.bin',
     size: file.length,
@@ -78,7 +91,13 @@ export async function createUpload(server: TestServer, file: Buffer, extra: Reco
 export const getStatus = (server: TestServer, id: string): Promise<Answer> =>
   fetch(`${server.httpUrl}/uploads/${id}`).then(answer)
 
-export function putChunk(server: TestServer, id: string, index: number, bytes: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+export function putChunk(
+  server: TestServer,
+  id: string,
+  index: number,
+  bytes: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return fetch(`${server.httpUrl}/uploads/${id}/chunks/${index}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', ...headers },
@@ -90,7 +109,11 @@ export const complete = (server: TestServer, id: string, hash?: string): Promise
   postJson(`${server.httpUrl}/uploads/${id}/complete`, hash === undefined ? {} : { hash })
 
 /** Names in a store folder that belong to `id` (its meta, part, data or tmp files). */
-export async function filesOf(server: TestServer, folder: 'uploads' | 'files', id: string): Promise<string[]> {
+export async function filesOf(
+  server: TestServer,
+  folder: 'uploads' | 'files',
+  id: string,
+): Promise<string[]> {
   return (await readdir(join(server.root, folder))).filter((name) => name.startsWith(id))
 }
 

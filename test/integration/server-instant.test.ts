@@ -39,7 +39,12 @@ describe('reference server: instant upload', () => {
     const first = await store(file)
     const again = await createUpload(server, file, { name: 'copy.bin', hash: md5Hex(file) })
     expect(again.status).toBe(200)
-    expect(again.body).toMatchObject({ size: file.length, hash: md5Hex(file), name: 'copy.bin', instant: true })
+    expect(again.body).toMatchObject({
+      size: file.length,
+      hash: md5Hex(file),
+      name: 'copy.bin',
+      instant: true,
+    })
     const id = again.body.id as string
     expect(id).not.toBe(first)
     expect(md5Hex(await readFile(join(server.root, 'files', id)))).toBe(md5Hex(file))
@@ -47,7 +52,9 @@ describe('reference server: instant upload', () => {
     expect((await stat(join(server.root, 'files', id))).nlink).toBe(2)
     expect((await getStatus(server, id)).body).toMatchObject({ complete: true, result: again.body })
     // Deleting the original leaves the copy whole and still findable by hash.
-    expect((await fetch(`${server.httpUrl}/uploads/${first}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await fetch(`${server.httpUrl}/uploads/${first}`, { method: 'DELETE' })).status).toBe(
+      204,
+    )
     const third = await createUpload(server, file, { hash: md5Hex(file) })
     expect(third.body.instant).toBe(true)
   })
@@ -74,7 +81,9 @@ describe('reference server: instant upload', () => {
     expect(await filesOf(server, 'uploads', id)).toEqual([])
     expect(md5Hex(await readFile(join(server.root, 'files', id)))).toBe(md5Hex(file))
     // Repeating the claim, or completing, answers the same result.
-    expect((await postJson(`${server.httpUrl}/uploads/${id}/instant`, { hash: md5Hex(file) })).body).toEqual(hit.body)
+    expect(
+      (await postJson(`${server.httpUrl}/uploads/${id}/instant`, { hash: md5Hex(file) })).body,
+    ).toEqual(hit.body)
     expect((await complete(server, id)).body).toEqual(hit.body)
     const bad = await postJson(`${server.httpUrl}/uploads/${id}/instant`, { hash: 'nope' })
     expect(bad.body.error.code).toBe('bad-request')
@@ -83,9 +92,16 @@ describe('reference server: instant upload', () => {
   it('flags a duplicate candidate when a stored file has the same size and fingerprint', async () => {
     const file = randomFile(2 * CHUNK)
     await store(file, { fingerprint: 'sampled-abc' })
-    expect((await createUpload(server, file, { fingerprint: 'sampled-abc' })).body.duplicateCandidate).toBe(true)
-    expect((await createUpload(server, file, { fingerprint: 'sampled-xyz' })).body.duplicateCandidate).toBe(false)
-    expect((await createUpload(server, randomFile(CHUNK), { fingerprint: 'sampled-abc' })).body.duplicateCandidate).toBe(false)
+    expect(
+      (await createUpload(server, file, { fingerprint: 'sampled-abc' })).body.duplicateCandidate,
+    ).toBe(true)
+    expect(
+      (await createUpload(server, file, { fingerprint: 'sampled-xyz' })).body.duplicateCandidate,
+    ).toBe(false)
+    expect(
+      (await createUpload(server, randomFile(CHUNK), { fingerprint: 'sampled-abc' })).body
+        .duplicateCandidate,
+    ).toBe(false)
   })
 
   it('finds stored files again after a restart (the index is rebuilt from disk)', async () => {
@@ -93,7 +109,9 @@ describe('reference server: instant upload', () => {
     await store(file, { fingerprint: 'fp-1' })
     await server.close()
     server = await server.restart()
-    expect((await createUpload(server, file, { fingerprint: 'fp-1' })).body.duplicateCandidate).toBe(true)
+    expect(
+      (await createUpload(server, file, { fingerprint: 'fp-1' })).body.duplicateCandidate,
+    ).toBe(true)
     expect((await createUpload(server, file, { hash: md5Hex(file) })).body.instant).toBe(true)
   })
 })

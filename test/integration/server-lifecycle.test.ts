@@ -21,7 +21,8 @@ afterEach(async () => {
   server = undefined
 })
 
-const abort = (s: TestServer, id: string) => fetch(`${s.httpUrl}/uploads/${id}`, { method: 'DELETE' })
+const abort = (s: TestServer, id: string) =>
+  fetch(`${s.httpUrl}/uploads/${id}`, { method: 'DELETE' })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('reference server: lifecycle', () => {
@@ -60,7 +61,11 @@ describe('reference server: lifecycle', () => {
     await putChunk(s, done, 1, chunkOf(file, 1))
     await complete(s, done)
     await sleep(1100)
-    for (const res of [await getStatus(s, id), await putChunk(s, id, 1, chunkOf(file, 1)), await complete(s, id)]) {
+    for (const res of [
+      await getStatus(s, id),
+      await putChunk(s, id, 1, chunkOf(file, 1)),
+      await complete(s, id),
+    ]) {
       expect(res.status).toBe(410)
       expect(res.body.error.code).toBe('expired')
     }
@@ -91,12 +96,21 @@ describe('reference server: lifecycle', () => {
     await putChunk(s, id, 3, chunkOf(file, 3))
     await s.close()
     s = server = await s.restart()
-    expect((await getStatus(s, id)).body).toMatchObject({ received: [[0, 1], [3, 4]], expiresAt: expect.any(Number) })
+    expect((await getStatus(s, id)).body).toMatchObject({
+      received: [
+        [0, 1],
+        [3, 4],
+      ],
+      expiresAt: expect.any(Number),
+    })
     for (const i of [1, 2, 4]) await putChunk(s, id, i, chunkOf(file, i))
     expect((await complete(s, id, md5Hex(file))).status).toBe(200)
     await s.close()
     s = server = await s.restart()
-    expect((await getStatus(s, id)).body).toMatchObject({ complete: true, result: { hash: md5Hex(file) } })
+    expect((await getStatus(s, id)).body).toMatchObject({
+      complete: true,
+      result: { hash: md5Hex(file) },
+    })
   })
 
   it('cleans what an interrupted run left behind when it starts', async () => {
@@ -110,7 +124,9 @@ describe('reference server: lifecycle', () => {
     await writeFile(join(s.root, 'uploads', `${id}.json.tmp`), '{')
     await writeFile(join(s.root, 'uploads', 'README'), 'not ours')
     server = await s.restart()
-    expect((await readdir(join(s.root, 'uploads'))).sort()).toEqual([`${id}.json`, `${id}.part`, 'README'].sort())
+    expect((await readdir(join(s.root, 'uploads'))).sort()).toEqual(
+      [`${id}.json`, `${id}.part`, 'README'].sort(),
+    )
     expect((await getStatus(server, id)).status).toBe(200)
   })
 })

@@ -1,19 +1,35 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { request } from 'node:http'
 import { readdir } from 'node:fs/promises'
-import { CHUNK, createUpload, getStatus, postJson, randomFile, startTestServer } from '../../server/testing/harness'
+import {
+  CHUNK,
+  createUpload,
+  getStatus,
+  postJson,
+  randomFile,
+  startTestServer,
+} from '../../server/testing/harness'
 import type { TestServer } from '../../server/testing/harness'
 
 let server: TestServer
 beforeEach(async () => {
-  server = await startTestServer({ maxFileSize: 10 * CHUNK, accept: ['video/*', '.bin', 'application/pdf'] })
+  server = await startTestServer({
+    maxFileSize: 10 * CHUNK,
+    accept: ['video/*', '.bin', 'application/pdf'],
+  })
 })
 afterEach(async () => {
   await server.dispose()
 })
 
 /** A request with the path sent exactly as given (fetch would normalize it). */
-function raw(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+function raw(
+  method: string,
+  path: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests probe arbitrary JSON fields
+): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, method, path, headers }, (res) => {
       const pieces: Buffer[] = []
@@ -32,13 +48,24 @@ const validShape = 'AAAAAAAAAAAAAAAAAAAAAAAA'
 
 describe('reference server: never trusts the client', () => {
   it('answers 404 with a JSON error for unknown and malformed ids', async () => {
-    for (const id of [validShape, 'short', 'A'.repeat(25), 'AAAAAAAAAAAAAAAAAAAAAAA.', '%00', 'AAAAAAAAAAAAAAAAAAAAAAA%41']) {
+    for (const id of [
+      validShape,
+      'short',
+      'A'.repeat(25),
+      'AAAAAAAAAAAAAAAAAAAAAAA.',
+      '%00',
+      'AAAAAAAAAAAAAAAAAAAAAAA%41',
+    ]) {
       const res = await raw('GET', `/http/uploads/${id}`)
       expect(res.status, id).toBe(404)
       expect(res.json.error.code).toBe('not-found')
     }
-    expect((await raw('PUT', `/http/uploads/${validShape}/chunks/0`, Buffer.alloc(100))).status).toBe(404)
-    expect((await raw('POST', `/http/uploads/${validShape}/complete`, Buffer.from('{}'))).status).toBe(404)
+    expect(
+      (await raw('PUT', `/http/uploads/${validShape}/chunks/0`, Buffer.alloc(100))).status,
+    ).toBe(404)
+    expect(
+      (await raw('POST', `/http/uploads/${validShape}/complete`, Buffer.from('{}'))).status,
+    ).toBe(404)
     // Abort is idempotent: an unknown id is fine.
     expect((await raw('DELETE', `/http/uploads/${validShape}`)).status).toBe(204)
   })
@@ -63,7 +90,12 @@ describe('reference server: never trusts the client', () => {
   })
 
   it('refuses a control body over 64 KiB and garbage JSON', async () => {
-    const big = await postJson(`${server.httpUrl}/uploads`, { name: 'a.bin', size: 1, chunkSize: CHUNK, pad: 'x'.repeat(70_000) })
+    const big = await postJson(`${server.httpUrl}/uploads`, {
+      name: 'a.bin',
+      size: 1,
+      chunkSize: CHUNK,
+      pad: 'x'.repeat(70_000),
+    })
     expect(big.status).toBe(413)
     expect(big.body.error.code).toBe('body-too-large')
     // Without a Content-Length the cap is enforced while reading.
@@ -73,10 +105,16 @@ describe('reference server: never trusts the client', () => {
         controller.close()
       },
     })
-    const streamed = await fetch(`${server.httpUrl}/uploads`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit)
+    const streamed = await fetch(`${server.httpUrl}/uploads`, {
+      method: 'POST',
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit)
     expect(streamed.status).toBe(413)
     for (const garbage of ['{', 'null', '[1,2]', '"text"', '\xff\xfe']) {
-      const res = await raw('POST', '/http/uploads', Buffer.from(garbage, 'latin1'), { 'content-type': 'application/json' })
+      const res = await raw('POST', '/http/uploads', Buffer.from(garbage, 'latin1'), {
+        'content-type': 'application/json',
+      })
       expect(res.status, garbage).toBe(400)
       expect(res.json.error.code).toBe('bad-request')
     }
@@ -87,11 +125,18 @@ describe('reference server: never trusts the client', () => {
     const tooBig = await createUpload(server, file, { size: 10 * CHUNK + 1 })
     expect(tooBig.status).toBe(413)
     expect(tooBig.body.error.code).toBe('file-too-large')
-    const rejected = await createUpload(server, file, { name: 'x.exe', type: 'application/x-msdownload' })
+    const rejected = await createUpload(server, file, {
+      name: 'x.exe',
+      type: 'application/x-msdownload',
+    })
     expect(rejected.status).toBe(415)
     expect(rejected.body.error.code).toBe('file-type-rejected')
-    expect((await createUpload(server, file, { name: 'clip.MOV', type: 'video/quicktime' })).status).toBe(201)
-    expect((await createUpload(server, file, { name: 'doc', type: 'application/pdf' })).status).toBe(201)
+    expect(
+      (await createUpload(server, file, { name: 'clip.MOV', type: 'video/quicktime' })).status,
+    ).toBe(201)
+    expect(
+      (await createUpload(server, file, { name: 'doc', type: 'application/pdf' })).status,
+    ).toBe(201)
     const faults = [
       { size: -1 },
       { size: 1.5 },
@@ -115,7 +160,9 @@ describe('reference server: never trusts the client', () => {
     try {
       const body = { name: 'big.bin', size: 10_001 * CHUNK, chunkSize: CHUNK }
       expect((await postJson(`${unlimited.httpUrl}/uploads`, body)).status).toBe(400)
-      expect((await postJson(`${unlimited.httpUrl}/uploads`, { ...body, size: 10_000 * CHUNK })).status).toBe(201)
+      expect(
+        (await postJson(`${unlimited.httpUrl}/uploads`, { ...body, size: 10_000 * CHUNK })).status,
+      ).toBe(201)
     } finally {
       await unlimited.dispose()
     }
@@ -125,7 +172,11 @@ describe('reference server: never trusts the client', () => {
     const preflight = (origin: string) =>
       fetch(`${server.httpUrl}/uploads/x/chunks/0`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-md5, content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'content-md5, content-type',
+        },
       })
     const local = await preflight('http://localhost:5173')
     expect(local.status).toBe(204)
@@ -138,7 +189,9 @@ describe('reference server: never trusts the client', () => {
     expect(lookalike.headers.get('access-control-allow-origin')).toBeNull()
 
     const id = (await createUpload(server, randomFile(10))).body.id as string
-    const status = await fetch(`${server.httpUrl}/uploads/${id}`, { headers: { origin: 'http://127.0.0.1:6006' } })
+    const status = await fetch(`${server.httpUrl}/uploads/${id}`, {
+      headers: { origin: 'http://127.0.0.1:6006' },
+    })
     expect(status.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:6006')
     expect(status.headers.get('access-control-expose-headers')).toContain('Retry-After')
     expect((await getStatus(server, id)).headers.get('access-control-allow-origin')).toBeNull()

@@ -34,7 +34,11 @@ async function partialStream(id: string, file: Buffer, sent: number) {
   const url = new URL(`${server.httpUrl}/uploads/${id}/stream`)
   const req = request(url, {
     method: 'PUT',
-    headers: { 'content-length': String(file.length), 'upload-offset': '0', 'content-type': 'application/octet-stream' },
+    headers: {
+      'content-length': String(file.length),
+      'upload-offset': '0',
+      'content-type': 'application/octet-stream',
+    },
   })
   req.on('error', () => undefined) // the destroy below is the point
   await new Promise<void>((resolve) => req.write(file.subarray(0, sent), () => resolve()))
@@ -52,8 +56,16 @@ describe('reference server: stream route', () => {
     const id = (await createUpload(server, file)).body.id as string
     const res = await putStream(id, file)
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ id, chunkCount: 7, received: [[0, 7]], complete: false })
-    expect((await complete(server, id, md5Hex(file))).body).toMatchObject({ hash: md5Hex(file), size: file.length })
+    expect(await res.json()).toMatchObject({
+      id,
+      chunkCount: 7,
+      received: [[0, 7]],
+      complete: false,
+    })
+    expect((await complete(server, id, md5Hex(file))).body).toMatchObject({
+      hash: md5Hex(file),
+      size: file.length,
+    })
   })
 
   it('starts at a chunk-aligned Upload-Offset and refuses others', async () => {
@@ -66,7 +78,10 @@ describe('reference server: stream route', () => {
     }
     await putChunk(server, id, 0, chunkOf(file, 0))
     const res = await putStream(id, file.subarray(2 * CHUNK), 2 * CHUNK)
-    expect((await res.json()).received).toEqual([[0, 1], [2, 4]])
+    expect((await res.json()).received).toEqual([
+      [0, 1],
+      [2, 4],
+    ])
   })
 
   it('refuses a body longer than the rest of the file with 413 body-too-large', async () => {
