@@ -99,7 +99,12 @@ export class FileStore {
     }
     // The part exists before the meta, so a meta on disk always has its part.
     await (await open(this.paths.part(id), 'wx')).close()
-    const upload = new UploadState(meta, this.paths.uploadMeta(id), this.expiresInMs)
+    const upload = new UploadState(
+      meta,
+      this.paths.uploadMeta(id),
+      this.expiresInMs,
+      this.paths.part(id),
+    )
     await upload.persist()
     this.uploads.set(id, upload)
     return upload
@@ -204,7 +209,8 @@ export class FileStore {
     const { size } = await stat(part)
     if (size !== upload.meta.size)
       throw new Error(`part of ${upload.id} is ${size} bytes, expected ${upload.meta.size}`)
-    const hash = this.partHashes.get(upload.id) ?? (await md5OfFile(part))
+    const hash =
+      this.partHashes.get(upload.id) ?? (await upload.prefix.digest()) ?? (await md5OfFile(part))
     this.partHashes.set(upload.id, hash)
     if (clientHash !== null && clientHash !== hash) return { kind: 'mismatch', hash }
     await upload.retire()
@@ -268,7 +274,12 @@ export class FileStore {
     for (const meta of uploads)
       this.uploads.set(
         meta.id,
-        new UploadState(meta, this.paths.uploadMeta(meta.id), this.expiresInMs),
+        new UploadState(
+          meta,
+          this.paths.uploadMeta(meta.id),
+          this.expiresInMs,
+          this.paths.part(meta.id),
+        ),
       )
     for (const file of completed) {
       this.completed.set(file.id, file)

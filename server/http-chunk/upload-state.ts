@@ -1,5 +1,6 @@
 import { ChunkSet } from './chunk-set'
 import { writeJsonAtomic } from './meta'
+import { PrefixHasher } from './prefix-hasher'
 import type { UploadMeta } from './meta'
 
 /** How long recorded chunks may wait before the meta file is rewritten (stream route). */
@@ -15,6 +16,8 @@ const PERSIST_DELAY_MS = 200
  */
 export class UploadState {
   readonly received: ChunkSet
+  /** MD5 of the held prefix, kept current as chunks arrive (see PrefixHasher). */
+  readonly prefix: PrefixHasher
   private readonly claims = new Set<number>()
   private writing: Promise<void> | null = null
   private queued: Promise<void> | null = null
@@ -26,8 +29,10 @@ export class UploadState {
     readonly meta: UploadMeta,
     private readonly metaPath: string,
     private readonly expiresInMs: number,
+    partPath: string,
   ) {
     this.received = ChunkSet.fromRanges(meta.chunkCount, meta.received)
+    this.prefix = new PrefixHasher(partPath, this.received, meta.size, meta.chunkSize)
   }
 
   get id(): string {
@@ -61,6 +66,7 @@ export class UploadState {
     if (this.removed) return
     this.received.add(index)
     this.meta.expiresAt = Math.max(this.meta.expiresAt, now + this.expiresInMs)
+    if (index === 0 || this.received.has(index - 1)) void this.prefix.advance()
   }
 
   isExpired(now = Date.now()): boolean {
@@ -98,6 +104,7 @@ export class UploadState {
   /** Stops all persistence and waits for a write in flight, before the files are removed. */
   async retire(): Promise<void> {
     this.removed = true
+    this.prefix.stop()
     this.cancelTimer()
     await Promise.allSettled([this.writing, this.queued])
   }
