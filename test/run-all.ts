@@ -1,5 +1,5 @@
 /**
- * `npm test`: the whole gate, in order: vue-tsc, eslint, then vitest once per project.
+ * `npm test`: the whole gate, in order: vue-tsc, eslint, prettier --check, then vitest once per project.
  *
  *   npm test                         everything (what CI runs)
  *   npm test -- --project unit       only some vitest projects; other args go to vitest
@@ -174,6 +174,7 @@ async function main(): Promise<number> {
 
   results.push(['typecheck', await check('vue-tsc', bin('vue-tsc'), ['--noEmit'])])
   if (!interruptedBy) results.push(['lint', await check('eslint', bin('eslint'), ['.'])])
+  if (!interruptedBy) results.push(['format', await check('prettier', bin('prettier'), ['--check', '.'])])
 
   const dir = mkdtempSync(join(tmpdir(), 'run-all-'))
   try {
