@@ -216,7 +216,7 @@ async function main(): Promise<number> {
 
   console.log('\n──────── summary ────────')
   for (const [name, t] of results) {
-    if (name === 'typecheck' || name === 'lint')
+    if (name === 'typecheck' || name === 'lint' || name === 'format')
       console.log(`${name}: ${t.failed ? 'FAILED' : 'ok'}`)
     else console.log(line(name, t))
     for (const problem of t.problems.slice(0, 30)) console.log(`  ✗ ${problem}`)
