@@ -3,7 +3,7 @@ import { awaitHash } from './hash-job'
 import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
 import { isValidPlan, partLength, planChunks } from './plan'
 import { createByteCounts, rawBytes, shownBytes } from './progress'
-import type { AckedPart, ResumeRecord, ServerState, UploadResult } from './types'
+import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from './types'
 
 /** Control requests go first: they unblock whole files, parts only bytes. */
 export const CONTROL_PRIORITY = 1
@@ -17,16 +17,13 @@ async function identify(ctx: FlowContext, job: Job, signal: AbortSignal) {
   const { name, size, lastModified, type } = job.info
   const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
   const content = `${size}:${sample}`
-  const key = [
-    'vcu',
-    ctx.protocol.name,
-    ctx.protocol.endpoint ?? '',
-    lastModified,
-    type,
-    name,
-    content,
-  ].join('|')
+  const key = [resumeKeyPrefix(ctx.protocol), lastModified, type, name, content].join('|')
   return { content, key }
+}
+
+/** Every resume key of one protocol and endpoint starts with this. */
+export function resumeKeyPrefix(protocol: Pick<UploadProtocol, 'name' | 'endpoint'>): string {
+  return ['vcu', protocol.name, protocol.endpoint ?? ''].join('|')
 }
 
 async function readRecord(ctx: FlowContext, key: string): Promise<ResumeRecord | undefined> {

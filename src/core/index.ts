@@ -27,4 +27,10 @@ export { createEmitter, type Emitter } from './emitter'
 export { systemClock, sleep } from './clock'
 export { withStallGuard } from './stall-guard'
 export { httpError, parseJsonObject, serverErrorCode, isObject } from './http'
-export { createUploader, type Uploader, type UploaderOptions, type AddResult } from './uploader'
+export {
+  createUploader,
+  type Uploader,
+  type UploaderOptions,
+  type AddResult,
+  type PendingUpload,
+} from './uploader'

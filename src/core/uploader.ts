@@ -11,8 +11,16 @@ import { defaultRetryPolicy, type RetryPolicy } from './retry'
 import { createScheduler } from './scheduler'
 import { createSnapshots } from './snapshots'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from './state'
-import type { Clock, FileInfo, Hasher, ResumeStore, Transport, UploadProtocol } from './types'
-import { CONTROL_PRIORITY } from './connect'
+import type {
+  Clock,
+  FileInfo,
+  Hasher,
+  ResumeRecord,
+  ResumeStore,
+  Transport,
+  UploadProtocol,
+} from './types'
+import { CONTROL_PRIORITY, resumeKeyPrefix } from './connect'
 
 export interface UploaderOptions {
   /** The backend: `createHttpProtocol(...)`, S3, tus, or your own. */
@@ -48,6 +56,18 @@ export interface UploaderOptions {
   readonly metadata?: (file: FileInfo) => Record<string, string>
 }
 
+/** An upload from an earlier visit that can be resumed by adding the same file again. */
+export interface PendingUpload {
+  /** The resume record's key; pass it to `discard`. */
+  readonly key: string
+  readonly file: FileInfo
+  /** Bytes the server had acknowledged when the record was last written. */
+  readonly bytesUploaded: number
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly expiresAt: number
+}
+
 export interface AddResult {
   readonly added: readonly UploadSnapshot[]
   readonly rejected: readonly { readonly file: FileInfo; readonly error: UploadError }[]
@@ -70,6 +90,14 @@ export interface Uploader {
   /** Called after every change (progress at most every `progressIntervalMs`). */
   subscribe(listener: (snapshot: UploaderSnapshot) => void): () => void
   on: Emitter<UploadEvents>['on']
+  /**
+   * Uploads saved by earlier visits for this protocol and endpoint that are not in this
+   * uploader: adding the same file again resumes one. Never throws: unreadable storage
+   * gives an empty list and a `warning` event.
+   */
+  pending(): Promise<PendingUpload[]>
+  /** Deletes a pending upload on the server and forgets its record. */
+  discard(key: string): Promise<void>
   /** Offline pauses every upload; back online resumes the ones it paused. */
   setOnline(online: boolean): void
   /** Resolves once every pending resume-record write has settled. */
@@ -211,7 +239,55 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
   }
 
+  const ownPrefix = `${resumeKeyPrefix(options.protocol)}|`
+
+  async function readPending(): Promise<ResumeRecord[]> {
+    if (!options.store) return []
+    try {
+      const records = await options.store.list()
+      const active = new Set([...jobs.values()].map((job) => job.server?.key))
+      return records.filter(
+        (r) => r.key.startsWith(ownPrefix) && r.expiresAt > clock.now() && !active.has(r.key),
+      )
+    } catch (error) {
+      emitter.emit('warning', {
+        error: new UploadError('storage-unavailable', 'Saved uploads could not be read', {
+          cause: error,
+        }),
+      })
+      return []
+    }
+  }
+
   return {
+    async pending() {
+      return (await readPending()).map((r) => ({
+        key: r.key,
+        file: r.file,
+        bytesUploaded: r.parts.reduce((sum, part) => sum + part.size, 0),
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        expiresAt: r.expiresAt,
+      }))
+    },
+    async discard(key) {
+      const record = (await readPending()).find((r) => r.key === key)
+      if (!record) return
+      await scheduler.run({
+        owner: `discard:${key}`,
+        priority: CONTROL_PRIORITY,
+        signal: new AbortController().signal,
+        run: (signal) =>
+          options.protocol.abort({
+            ...ctx,
+            transport: ctx.control,
+            signal,
+            remote: record.remote,
+            plan: record.plan,
+          }),
+      })
+      await ctx.writer.delete(key)
+    },
     add(files) {
       const list: Blob[] = files instanceof Blob ? [files] : Array.from(files as Iterable<Blob>)
       const added: UploadSnapshot[] = []

@@ -260,6 +260,46 @@ describe('uploader', () => {
     expect(store.size).toBe(0)
   })
 
+  it('lists uploads from an earlier visit as pending, and discard deletes them on the server', async () => {
+    const protocol = new FakeProtocol()
+    const store = createMemoryStore(() => 0)
+    const earlier = setup({ protocol, store, hasher: new FakeHasher() })
+    earlier.uploader.add(fileOf(1000, 'video.mp4'))
+    for (let i = 0; i < 2; i++) (await protocol.nextPart()).succeed()
+    await settle()
+    await earlier.uploader.flush()
+    earlier.uploader.destroy()
+
+    const later = setup({ protocol, store, hasher: new FakeHasher() })
+    const pending = await later.uploader.pending()
+    expect(pending).toHaveLength(1)
+    expect(pending[0]).toMatchObject({
+      file: { name: 'video.mp4', size: 1000 },
+      bytesUploaded: 200,
+    })
+    // Another backend's records are not this uploader's to show.
+    const other = setup({
+      protocol: Object.assign(new FakeProtocol(), { endpoint: 'memory://other' }),
+      store,
+    })
+    expect(await other.uploader.pending()).toEqual([])
+
+    await later.uploader.discard(pending[0].key)
+    expect([...protocol.uploads.values()][0].aborted).toBe(true)
+    expect(await later.uploader.pending()).toEqual([])
+    expect(store.size).toBe(0)
+  })
+
+  it('reports unreadable storage as a warning and an empty pending list', async () => {
+    const protocol = new FakeProtocol()
+    const broken = { ...createMemoryStore(), list: () => Promise.reject(new Error('blocked')) }
+    const { uploader } = setup({ protocol, store: broken })
+    const warnings: string[] = []
+    uploader.on('warning', ({ error }) => warnings.push(error.code))
+    expect(await uploader.pending()).toEqual([])
+    expect(warnings).toEqual(['storage-unavailable'])
+  })
+
   it('completes at once when the server already holds the file (instant upload)', async () => {
     const protocol = new FakeProtocol({
       createResult: () => ({ kind: 'complete', result: { size: 1000, hash: 'abc' } }),
