@@ -1,12 +1,10 @@
+import { askStatus, runControl } from './control'
 import { UploadError } from './errors'
 import { awaitHash } from './hash-job'
 import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
 import { isValidPlan, partLength, planChunks } from './plan'
 import { createByteCounts, rawBytes, shownBytes } from './progress'
 import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from './types'
-
-/** Control requests go first: they unblock whole files, parts only bytes. */
-export const CONTROL_PRIORITY = 1
 
 /**
  * The quick identity of a file, never waiting for the full hash: `content` (size and a
@@ -99,20 +97,7 @@ export type Connected =
  * record from an earlier visit (checked against the server), or a new one.
  */
 export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
-  const status = async (server: ServerSide) =>
-    ctx.scheduler.run({
-      owner: job.id,
-      priority: CONTROL_PRIORITY,
-      signal,
-      run: (s) =>
-        ctx.protocol.status({
-          ...ctx,
-          transport: ctx.control,
-          signal: s,
-          remote: server.remote,
-          plan: server.plan,
-        }),
-    })
+  const status = (server: ServerSide) => askStatus(ctx, job.id, server, signal)
 
   if (job.server) {
     job.stats.resumed = true
@@ -158,22 +143,16 @@ async function create(
 ): Promise<Connected> {
   const { protocol } = ctx
   const plan = planChunks(job.info.size, ctx.options.chunkSize, protocol.capabilities)
-  const created = await ctx.scheduler.run({
-    owner: job.id,
-    priority: CONTROL_PRIORITY,
-    signal,
-    run: (s) =>
-      protocol.create({
-        ...ctx,
-        transport: ctx.control,
-        signal: s,
-        file: job.info,
-        fingerprint,
-        hash: job.hash.status.value,
-        plan,
-        metadata: ctx.options.metadata(job.info),
-      }),
-  })
+  const created = await runControl(ctx, job.id, signal, (c) =>
+    protocol.create({
+      ...c,
+      file: job.info,
+      fingerprint,
+      hash: job.hash.status.value,
+      plan,
+      metadata: ctx.options.metadata(job.info),
+    }),
+  )
   if (created.kind === 'complete')
     return { kind: 'done', result: { ...created.result, instant: true } }
   const server: ServerSide = {
@@ -192,20 +171,9 @@ async function create(
     setStatus(ctx, job, { state: 'hashing' })
     const hash = await awaitHash(job, signal)
     if (hash) {
-      const claimed = await ctx.scheduler.run({
-        owner: job.id,
-        priority: CONTROL_PRIORITY,
-        signal,
-        run: (s) =>
-          protocol.claim!({
-            ...ctx,
-            transport: ctx.control,
-            signal: s,
-            remote: server.remote,
-            plan,
-            hash,
-          }),
-      })
+      const claimed = await runControl(ctx, job.id, signal, (c) =>
+        protocol.claim!({ ...c, remote: server.remote, plan, hash }),
+      )
       if (claimed) return { kind: 'done', result: { ...claimed, instant: true } }
     }
   }

@@ -1,4 +1,5 @@
-import { connect, CONTROL_PRIORITY } from './connect'
+import { connect } from './connect'
+import { runControl } from './control'
 import { toUploadError, UploadError } from './errors'
 import { awaitHash, startHashing } from './hash-job'
 import { setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
@@ -49,21 +50,9 @@ async function finish(ctx: FlowContext, job: Job, server: ServerSide, signal: Ab
   }
   setStatus(ctx, job, { state: 'completing' })
   const parts = [...server.acked.values()].sort((a, b) => a.index - b.index)
-  const result = await ctx.scheduler.run({
-    owner: job.id,
-    priority: CONTROL_PRIORITY,
-    signal,
-    run: (s) =>
-      ctx.protocol.complete({
-        ...ctx,
-        transport: ctx.control,
-        signal: s,
-        remote: server.remote,
-        plan: server.plan,
-        parts,
-        hash,
-      }),
-  })
+  const result = await runControl(ctx, job.id, signal, (c) =>
+    ctx.protocol.complete({ ...c, remote: server.remote, plan: server.plan, parts, hash }),
+  )
   if (hash && result.hash && result.hash.toLowerCase() !== hash) {
     throw new UploadError('hash-mismatch', 'The stored file differs from the local file', {
       retryable: false,

@@ -1,4 +1,5 @@
-import { reconcile, CONTROL_PRIORITY } from './connect'
+import { reconcile } from './connect'
+import { askStatus } from './control'
 import { abortError, toUploadError, UploadError } from './errors'
 import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
 import { partAt } from './plan'
@@ -25,19 +26,7 @@ function onRetry(ctx: FlowContext, job: Job) {
 }
 
 async function refreshState(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
-  const state = await ctx.scheduler.run({
-    owner: job.id,
-    priority: CONTROL_PRIORITY,
-    signal,
-    run: (s) =>
-      ctx.protocol.status({
-        ...ctx,
-        transport: ctx.control,
-        signal: s,
-        remote: server.remote,
-        plan: server.plan,
-      }),
-  })
+  const state = await askStatus(ctx, job.id, server, signal)
   reconcile(job, server, state)
   saveRecord(ctx, job)
 }
@@ -57,7 +46,8 @@ async function sendStream(ctx: FlowContext, job: Job, server: ServerSide, signal
       run: (s) =>
         withStallGuard(ctx.clock, ctx.options.stallTimeoutMs, s, (guarded, touch) =>
           uploadStream({
-            ...ctx,
+            transport: ctx.transport,
+            clock: ctx.clock,
             signal: guarded,
             remote: server.remote,
             plan: server.plan,
@@ -127,7 +117,8 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
             attemptSignal,
             (guarded, touch) =>
               protocol.uploadPart({
-                ...ctx,
+                transport: ctx.transport,
+                clock: ctx.clock,
                 signal: guarded,
                 remote: server.remote,
                 plan: server.plan,

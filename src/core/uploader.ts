@@ -20,7 +20,8 @@ import type {
   Transport,
   UploadProtocol,
 } from './types'
-import { CONTROL_PRIORITY, resumeKeyPrefix } from './connect'
+import { resumeKeyPrefix } from './connect'
+import { abortRemote } from './control'
 
 export interface UploaderOptions {
   /** The backend: `createHttpProtocol(...)`, S3, tus, or your own. */
@@ -215,19 +216,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     const server = job.server
     if (!server) return
     try {
-      await scheduler.run({
-        owner: job.id,
-        priority: CONTROL_PRIORITY,
-        signal: new AbortController().signal,
-        run: (signal) =>
-          options.protocol.abort({
-            ...ctx,
-            transport: ctx.control,
-            signal,
-            remote: server.remote,
-            plan: server.plan,
-          }),
-      })
+      await abortRemote(ctx, job.id, server)
       await ctx.writer.delete(server.key)
     } catch (error) {
       // The record stays so that a later visit can clear what the server still holds.
@@ -273,19 +262,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     async discard(key) {
       const record = (await readPending()).find((r) => r.key === key)
       if (!record) return
-      await scheduler.run({
-        owner: `discard:${key}`,
-        priority: CONTROL_PRIORITY,
-        signal: new AbortController().signal,
-        run: (signal) =>
-          options.protocol.abort({
-            ...ctx,
-            transport: ctx.control,
-            signal,
-            remote: record.remote,
-            plan: record.plan,
-          }),
-      })
+      await abortRemote(ctx, `discard:${key}`, record)
       await ctx.writer.delete(key)
     },
     add(files) {
