@@ -9,6 +9,7 @@ const entries = {
   index: src('index.ts'),
   core: src('entries/core.ts'),
   http: src('entries/http.ts'),
+  tus: src('entries/tus.ts'),
   hashing: src('entries/hashing.ts'),
   transport: src('entries/transport.ts'),
   persistence: src('entries/persistence.ts'),

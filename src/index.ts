@@ -5,6 +5,12 @@
  */
 export * from './core'
 export { createHttpProtocol, httpCapabilities, type HttpProtocolOptions } from './protocols/http'
+export {
+  createTusProtocol,
+  tusCapabilities,
+  type TusProtocolOptions,
+  type TusHeaders,
+} from './protocols/tus'
 export { createDefaultUploader, type DefaultUploaderOptions } from './vue/defaults'
 export {
   createHasher,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as main from '../../src/index'
 import * as core from '../../src/entries/core'
 import * as http from '../../src/entries/http'
+import * as tus from '../../src/entries/tus'
 import * as hashing from '../../src/entries/hashing'
 import * as transport from '../../src/entries/transport'
 import * as persistence from '../../src/entries/persistence'
@@ -33,6 +34,7 @@ describe('public surface', () => {
         "createInlineHasher",
         "createMemoryStore",
         "createScheduler",
+        "createTusProtocol",
         "createUploader",
         "createWorkerHasher",
         "defaultRetryPolicy",
@@ -65,6 +67,7 @@ describe('public surface', () => {
         "systemClock",
         "throwIfAborted",
         "toUploadError",
+        "tusCapabilities",
         "updateRate",
         "withStallGuard",
         "zhCN",
@@ -75,6 +78,7 @@ describe('public surface', () => {
     expect({
       core: Object.keys(core).sort(),
       http: Object.keys(http).sort(),
+      tus: Object.keys(tus).sort(),
       hashing: Object.keys(hashing).sort(),
       transport: Object.keys(transport).sort(),
       persistence: Object.keys(persistence).sort(),
@@ -147,6 +151,10 @@ describe('public surface', () => {
         "transport": [
           "createAxiosTransport",
         ],
+        "tus": [
+          "createTusProtocol",
+          "tusCapabilities",
+        ],
       }
     `)
   })
@@ -167,6 +175,7 @@ describe('public surface', () => {
         './package.json',
         './persistence',
         './transport',
+        './tus',
       ].sort(),
     )
     expect(pkg.peerDependencies).toMatchObject({

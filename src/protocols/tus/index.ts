@@ -1,0 +1,2 @@
+export { createTusProtocol, tusCapabilities, type TusProtocolOptions } from './protocol'
+export type { TusHeaders } from './client'

@@ -1,0 +1,208 @@
+import {
+  GiB,
+  KiB,
+  partAt,
+  UploadError,
+  type PartRequest,
+  type ProtocolCapabilities,
+  type ProtocolContext,
+  type RemoteUpload,
+  type UploadProtocol,
+} from '../../core'
+import { createTusClient, storedExpiry, type TusHeaders } from './client'
+import {
+  concatenate,
+  createPartials,
+  isConcatRemote,
+  partialsStatus,
+  partialUrls,
+  sendPartial,
+} from './concat'
+import { encodeMetadata, expiresOf, hexToBase64, locationOf, type TusServerInfo } from './wire'
+
+export interface TusProtocolOptions {
+  /** The tus creation URL, e.g. `https://api.example.com/files`. */
+  readonly endpoint: string
+  /** Extra headers for every request (auth); a function is called per request. */
+  readonly headers?: TusHeaders
+  /**
+   * Send the parts of a file in parallel as partial uploads joined at the end, when the
+   * server lists the `concatenation` extension. Default `true`.
+   */
+  readonly concatenation?: boolean
+  /**
+   * Send `Upload-Checksum: md5 …` with each whole part when the server lists the `checksum`
+   * extension with md5 (the engine then hashes each part before sending it). Default `true`.
+   */
+  readonly checksum?: boolean
+}
+
+/**
+ * What tus allows before the server is asked: any part size (a part is one PATCH), one
+ * request at a time, and a server that keeps the bytes of a cut PATCH.
+ */
+export const tusCapabilities: ProtocolCapabilities = Object.freeze({
+  minPartSize: 64 * KiB,
+  maxPartSize: 4 * GiB,
+  maxParts: 10_000,
+  parallel: false,
+  keepsPartialBodies: true,
+})
+
+/**
+ * The tus 1.0 client (https://tus.io): OPTIONS once per instance to learn the server,
+ * creation with `Upload-Metadata`, PATCHes from the offset HEAD reports, the whole File as
+ * one PATCH from byte 0, termination on abort, `Upload-Expires`, the checksum extension, and
+ * parallel partial uploads through the concatenation extension when the server has them.
+ */
+export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
+  const endpoint = options.endpoint.replace(/\/+$/, '')
+  const client = createTusClient(endpoint, options.headers)
+  const concatOn = (info: TusServerInfo | undefined) =>
+    options.concatenation !== false && !!info?.extensions.has('concatenation')
+  const checksumOn = (info: TusServerInfo | undefined) =>
+    options.checksum !== false &&
+    !!info?.extensions.has('checksum') &&
+    info.checksumAlgorithms.has('md5')
+
+  let capabilitiesFor: TusServerInfo | undefined
+  let capabilities = tusCapabilities
+  const urlOf = (remote: RemoteUpload) => String(remote.url)
+
+  /** `Upload-Checksum` for a PATCH that carries a whole part, when the server checks them. */
+  function checksumHeaders(request: PartRequest): Record<string, string> {
+    if (!request.partMd5 || request.start !== request.part.start || !checksumOn(client.known)) {
+      return {}
+    }
+    return { 'upload-checksum': `md5 ${hexToBase64(request.partMd5)}` }
+  }
+
+  async function terminate(ctx: ProtocolContext, url: string): Promise<void> {
+    const response = await client.send(ctx, 'DELETE', url)
+    if (![200, 204, 404, 410].includes(response.status)) client.fail(ctx, response, 'DELETE')
+  }
+
+  return {
+    name: 'tus',
+    endpoint,
+    /** Grows with what OPTIONS said: parallel with concatenation, md5 parts with checksum. */
+    get capabilities(): ProtocolCapabilities {
+      const info = client.known
+      if (info !== capabilitiesFor) {
+        capabilitiesFor = info
+        capabilities = Object.freeze({
+          ...tusCapabilities,
+          parallel: concatOn(info),
+          ...(checksumOn(info) ? { partChecksum: 'md5' as const } : {}),
+        })
+      }
+      return capabilities
+    },
+
+    async create(request) {
+      const info = await client.learn(request)
+      const { file, plan } = request
+      if (!info.extensions.has('creation')) {
+        throw new UploadError('unsupported', 'The tus server does not offer creation', {
+          retryable: false,
+        })
+      }
+      if (info.maxSize !== undefined && file.size > info.maxSize) {
+        throw new UploadError('file-too-large', `The tus server takes at most ${info.maxSize} B`, {
+          retryable: false,
+          params: { maxSize: info.maxSize, size: file.size },
+        })
+      }
+      const metadata = encodeMetadata({
+        filename: file.name,
+        filetype: file.type,
+        fingerprint: request.fingerprint,
+        md5: request.hash,
+        ...request.metadata,
+      })
+      if (concatOn(info) && plan.count > 1) {
+        return { kind: 'created', remote: await createPartials(client, request, plan, metadata) }
+      }
+      const response = await client.send(request, 'POST', endpoint, {
+        headers: {
+          'upload-length': String(file.size),
+          ...(metadata ? { 'upload-metadata': metadata } : {}),
+        },
+      })
+      if (response.status !== 201) client.fail(request, response, 'creation')
+      return {
+        kind: 'created',
+        remote: {
+          url: locationOf(response, endpoint, 'creation'),
+          expiresAt: expiresOf(response) ?? null,
+        },
+      }
+    },
+
+    async status(request) {
+      // Learned here too, so a resumed upload knows the server before it sends parts.
+      await client.learn(request)
+      const { remote, plan } = request
+      if (isConcatRemote(remote)) {
+        return { parts: await partialsStatus(client, request, remote, plan) }
+      }
+      const offset = await client.head(request, urlOf(remote), plan.size, storedExpiry(remote))
+      return { parts: [], offset }
+    },
+
+    async uploadPart(request) {
+      const { remote, plan, part, start, body, onProgress } = request
+      const headers = checksumHeaders(request)
+      if (isConcatRemote(remote)) {
+        const url = partialUrls(remote, plan)[part.index]
+        const range = { length: part.end - part.start, from: start - part.start }
+        await sendPartial(client, request, url, range, body, onProgress, headers)
+      } else {
+        const offset = await client.patch(request, urlOf(remote), start, body, onProgress, headers)
+        if (offset < part.end) {
+          // The server stopped short (a proxy cut the body): HEAD tells where to go on.
+          throw new UploadError('server', `The tus server holds ${offset} of ${part.end} B`, {
+            retryable: true,
+          })
+        }
+        if (offset > part.end) {
+          throw new UploadError('protocol', `The tus server reports offset ${offset}`, {
+            retryable: false,
+          })
+        }
+      }
+      return { index: part.index, size: part.end - part.start }
+    },
+
+    async uploadStream(request) {
+      const { remote, plan, body, onProgress } = request
+      if (isConcatRemote(remote)) {
+        // Partial uploads each have their own length: the File goes as its first part only.
+        const first = partAt(plan, 0)
+        const url = partialUrls(remote, plan)[0]
+        const range = { length: first.end, from: 0 }
+        await sendPartial(client, request, url, range, body.slice(0, first.end), onProgress, {})
+        return { parts: [{ index: 0, size: first.end }] }
+      }
+      const offset = await client.patch(request, urlOf(remote), 0, body, onProgress)
+      return { parts: [], offset }
+    },
+
+    async complete(request) {
+      const { remote, plan } = request
+      if (isConcatRemote(remote)) return concatenate(client, request, remote, plan)
+      // A plain upload is complete when its offset reached Upload-Length, which every
+      // acknowledged PATCH checked.
+      return { size: plan.size, location: urlOf(remote) }
+    },
+
+    async abort(request) {
+      const info = await client.learn(request)
+      // Without termination the server keeps the bytes until it expires them itself.
+      if (!info.extensions.has('termination')) return
+      const { remote, plan } = request
+      const urls = isConcatRemote(remote) ? partialUrls(remote, plan) : [urlOf(remote)]
+      for (const url of urls) await terminate(request, url)
+    },
+  }
+}
