@@ -1,6 +1,6 @@
 import type { UploadError } from '../core'
 import { en } from './en'
-import type { MessageOverrides, Messages } from './types'
+import type { MessageOverrides, Messages, UiMessages } from './types'
 import { zhCN } from './zh-CN'
 
 export const locales = { en, 'zh-CN': zhCN } as const
@@ -38,4 +38,34 @@ export function formatError(
     if (value === undefined) return match === '{name}' ? '' : match
     return SIZE_PARAMS.has(key) && typeof value === 'number' ? formatBytes(value) : String(value)
   })
+}
+
+/** Fills `{param}` placeholders; unknown ones are left as they are. */
+function fill(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (match, key: string) =>
+    params[key] === undefined ? match : String(params[key]),
+  )
+}
+
+/** A component text (see `UiMessages`) in the chosen locale, with overrides applied. */
+export function formatMessage(
+  key: keyof UiMessages,
+  params: Record<string, string | number> = {},
+  locale: LocaleName = 'en',
+  overrides: MessageOverrides = {},
+): string {
+  const messages: Messages = locales[locale] ?? en
+  return fill(overrides.ui?.[key] ?? messages.ui[key] ?? en.ui[key], params)
+}
+
+/** A time left for people: `45 s`, `3 min`, `2 h` (rounded up, so it never reads 0 while running). */
+export function formatDuration(
+  seconds: number,
+  locale: LocaleName = 'en',
+  overrides: MessageOverrides = {},
+): string {
+  const s = Math.max(0, Math.ceil(seconds))
+  if (s < 60) return formatMessage('secondsShort', { n: s }, locale, overrides)
+  if (s < 3600) return formatMessage('minutesShort', { n: Math.ceil(s / 60) }, locale, overrides)
+  return formatMessage('hoursShort', { n: Math.round((s / 3600) * 10) / 10 }, locale, overrides)
 }

@@ -9,7 +9,10 @@ import { createIdbStore, createMemoryStore } from '../persistence'
 import { createAxiosTransport } from '../transport'
 
 export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
-  Partial<Pick<UploaderOptions, 'transport'>>
+  Partial<Pick<UploaderOptions, 'transport'>> & {
+    /** `false` keeps resume records in memory only (no resume across visits). @default true */
+    readonly persistence?: boolean
+  }
 
 /**
  * `createUploader` with the default adapters filled in: any of `transport`, `hasher` and
@@ -24,7 +27,10 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     hasher: options.hasher ?? owned,
     // IndexedDB where the browser has it (resume across visits), memory otherwise (SSR, tests).
     store:
-      options.store ?? (typeof indexedDB === 'undefined' ? createMemoryStore() : createIdbStore()),
+      options.store ??
+      (typeof indexedDB === 'undefined' || options.persistence === false
+        ? createMemoryStore()
+        : createIdbStore()),
   })
   if (!owned) return uploader
   return {

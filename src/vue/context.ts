@@ -1,0 +1,137 @@
+import { isClient, tryOnScopeDispose } from '@vueuse/core'
+import {
+  inject,
+  markRaw,
+  provide,
+  shallowReadonly,
+  shallowRef,
+  type InjectionKey,
+  type ShallowRef,
+} from 'vue'
+import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
+import { createDefaultUploader } from './defaults'
+import { hasEngine, mergeOptions, toEngineOptions, type UploadOptions } from './options'
+
+export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
+  uploads: Object.freeze([]),
+  total: Object.freeze({ bytesUploaded: 0, size: 0, progress: 0, speed: 0, eta: undefined }),
+  online: true,
+  activeRequests: 0,
+})
+
+/**
+ * One engine and its reactive mirror, shared by every `useChunkedUpload()` below the
+ * component (or app) that provided it. The engine is created on first use on the client,
+ * never during server render or at import.
+ */
+export interface UploadContext {
+  readonly options: Readonly<UploadOptions>
+  /** The engine's latest snapshot; replaced (never mutated) on every change. */
+  readonly snapshot: Readonly<ShallowRef<UploaderSnapshot>>
+  /** Uploads from earlier visits, minus the ones dismissed with `later`. */
+  readonly pending: Readonly<ShallowRef<readonly PendingUpload[]>>
+  /** The engine, created now if needed; undefined on the server or without a protocol. */
+  connect(): Uploader | undefined
+  /** Reads the pending records again. */
+  refreshPending(): Promise<void>
+  /** Hides a pending record for this page's life; the record is kept. */
+  dismiss(key: string): void
+  /** Stops mirroring and destroys the engine if this context created it. */
+  dispose(): void
+}
+
+export const UploadContextKey: InjectionKey<UploadContext> = Symbol('vue-chunked-upload')
+
+export function createUploadContext(options: UploadOptions): UploadContext {
+  const snapshot = shallowRef<UploaderSnapshot>(EMPTY_SNAPSHOT)
+  const records = shallowRef<readonly PendingUpload[]>([])
+  const pending = shallowRef<readonly PendingUpload[]>([])
+  const dismissed = new Set<string>()
+  let engine: Uploader | undefined
+  let owned = false
+  let offs: (() => void)[] = []
+  let disposed = false
+  let reads = 0
+
+  const showPending = () => {
+    pending.value = records.value.filter((record) => !dismissed.has(record.key))
+  }
+
+  async function refreshPending(): Promise<void> {
+    const uploader = connect()
+    if (!uploader) return
+    const read = ++reads
+    const list = await uploader.pending()
+    // A later read (or disposal) wins over a slower earlier one.
+    if (read !== reads || disposed) return
+    records.value = list
+    showPending()
+  }
+
+  function connect(): Uploader | undefined {
+    if (engine || disposed || !isClient || !hasEngine(options)) return engine
+    if (options.uploader) {
+      engine = typeof options.uploader === 'function' ? options.uploader() : options.uploader
+    } else {
+      const protocol =
+        typeof options.protocol === 'function' ? options.protocol() : options.protocol!
+      const persistence = options.persistence ?? 'auto'
+      engine = createDefaultUploader({
+        ...toEngineOptions(options, protocol),
+        store: typeof persistence === 'object' ? persistence : undefined,
+        persistence: persistence !== false,
+      })
+      owned = true
+    }
+    engine = markRaw(engine)
+    const uploader = engine
+    snapshot.value = uploader.getSnapshot()
+    const refresh = () => void refreshPending()
+    offs = [
+      uploader.subscribe((next) => (snapshot.value = next)),
+      // A resumed upload leaves the pending list; a finished or canceled one may free a record.
+      uploader.on('upload-started', refresh),
+      uploader.on('upload-success', refresh),
+      uploader.on('upload-canceled', refresh),
+    ]
+    refresh()
+    return uploader
+  }
+
+  return {
+    options,
+    snapshot: shallowReadonly(snapshot),
+    pending: shallowReadonly(pending),
+    connect,
+    refreshPending,
+    dismiss(key) {
+      dismissed.add(key)
+      showPending()
+    },
+    dispose() {
+      disposed = true
+      offs.forEach((off) => off())
+      offs = []
+      if (owned) engine?.destroy()
+      engine = undefined
+    },
+  }
+}
+
+/** The nearest provided context, if any (outside a component: none). */
+export function injectUploadContext(): UploadContext | undefined {
+  return inject(UploadContextKey, undefined)
+}
+
+/**
+ * Provides an engine to this component's descendants (an upload area with its own backend
+ * or settings). Options not given are taken from `app.use(UploadPlugin, options)`. The
+ * engine is destroyed when the component unmounts; resume records stay.
+ */
+export function provideChunkedUpload(options: UploadOptions = {}): UploadContext {
+  const parent = injectUploadContext()
+  const context = createUploadContext(mergeOptions(parent?.options, options))
+  provide(UploadContextKey, context)
+  tryOnScopeDispose(context.dispose)
+  return context
+}

@@ -1,0 +1,18 @@
+/** The Vue layer's public API (components import from here, never from its files). */
+export {
+  useChunkedUpload,
+  type UseChunkedUploadOptions,
+  type UseChunkedUploadReturn,
+  type RejectedFile,
+  type FailedUpload,
+} from './use-chunked-upload'
+export { useUploadStore, toUploadRecord, type UploadRecord, type PendingRecord } from './store'
+export { createUploadPlugin, type UploadPluginOptions } from './plugin'
+export {
+  provideChunkedUpload,
+  createUploadContext,
+  UploadContextKey,
+  type UploadContext,
+} from './context'
+export type { UploadOptions } from './options'
+export { createDefaultUploader, type DefaultUploaderOptions } from './defaults'

@@ -1,0 +1,106 @@
+import { toValue, type MaybeRefOrGetter } from 'vue'
+import type {
+  Hasher,
+  ResumeStore,
+  RetryPolicy,
+  Transport,
+  Uploader,
+  UploaderOptions,
+  UploadProtocol,
+} from '../core'
+import type { LocaleName, MessageOverrides } from '../locales'
+
+/**
+ * Options of `app.use(UploadPlugin, options)`, `provideChunkedUpload(options)` and
+ * `useChunkedUpload(options)`. Engine knobs are read (with `toValue`) once, when the engine
+ * is created on the client; `locale` and `messages` are read each time a text is shown.
+ * The names follow the seeds: LiveView's `accept`, `max_entries` (here `maxFiles`),
+ * `max_file_size`, `chunk_size`, `auto_upload`, `chunk_timeout`; Django's concurrency.
+ */
+export interface UploadOptions {
+  /**
+   * The backend: `createHttpProtocol({ endpoint })`, S3, tus or your own. A function is
+   * called only when the engine is created (on the client, never during server render).
+   */
+  protocol?: UploadProtocol | (() => UploadProtocol)
+  /**
+   * Bring your own engine instead of one built from these options. It stays yours:
+   * nothing here destroys it.
+   */
+  uploader?: Uploader | (() => Uploader)
+  /** Accepted types as in `<input accept>`: `.mp4`, `video/mp4`, `video/*`. @default everything */
+  accept?: MaybeRefOrGetter<string | readonly string[] | undefined>
+  /** Most unfinished files at once (LiveView's `max_entries`). @default Infinity */
+  maxFiles?: MaybeRefOrGetter<number | undefined>
+  /** Largest file in bytes. @default Infinity */
+  maxFileSize?: MaybeRefOrGetter<number | undefined>
+  /** Smallest file in bytes. @default 0 */
+  minFileSize?: MaybeRefOrGetter<number | undefined>
+  /** Preferred part size in bytes. @default 8 MiB */
+  chunkSize?: MaybeRefOrGetter<number | undefined>
+  /** Requests in flight across all files. @default 4 */
+  concurrency?: MaybeRefOrGetter<number | undefined>
+  /** Start uploads as soon as files are added. @default true */
+  autoUpload?: MaybeRefOrGetter<boolean | undefined>
+  /** Abort and retry a request with no progress for this many ms. @default 30000 */
+  chunkTimeout?: MaybeRefOrGetter<number | undefined>
+  /** Timeout of control requests in ms. @default 60000 */
+  requestTimeout?: MaybeRefOrGetter<number | undefined>
+  /** Full MD5 alongside the upload, verified by the server. @default true */
+  hashing?: MaybeRefOrGetter<boolean | undefined>
+  retry?: Partial<RetryPolicy>
+  /**
+   * Where resume records go: `'auto'` is IndexedDB where the browser has it, memory
+   * otherwise; `false` keeps them in memory only (no resume across visits). @default 'auto'
+   */
+  persistence?: 'auto' | false | ResumeStore
+  /** How long a resume record is kept, in ms. @default 7 days */
+  resumeExpiry?: MaybeRefOrGetter<number | undefined>
+  transport?: Transport
+  hasher?: Hasher
+  /** Language of every text the components and `message()` show. @default 'en' */
+  locale?: MaybeRefOrGetter<LocaleName | undefined>
+  /** Per-message overrides, e.g. `{ ui: { dropTitle: '…' }, errors: { network: '…' } }`. */
+  messages?: MaybeRefOrGetter<MessageOverrides | undefined>
+}
+
+/** Later options win; `undefined` never overrides. */
+export function mergeOptions(...layers: (UploadOptions | undefined)[]): UploadOptions {
+  const merged: Record<string, unknown> = {}
+  for (const layer of layers) {
+    if (!layer) continue
+    for (const [key, value] of Object.entries(layer)) if (value !== undefined) merged[key] = value
+  }
+  return merged as UploadOptions
+}
+
+/** True when the options can produce an engine. */
+export function hasEngine(options: UploadOptions): boolean {
+  return options.protocol !== undefined || options.uploader !== undefined
+}
+
+/** The engine options, read now. `store` is resolved by the caller (it is an adapter). */
+export function toEngineOptions(
+  options: UploadOptions,
+  protocol: UploadProtocol,
+): Omit<UploaderOptions, 'transport' | 'store'> & { transport?: Transport } {
+  return {
+    protocol,
+    transport: options.transport,
+    hasher: options.hasher,
+    concurrency: toValue(options.concurrency),
+    chunkSize: toValue(options.chunkSize),
+    autoStart: toValue(options.autoUpload),
+    stallTimeoutMs: toValue(options.chunkTimeout),
+    requestTimeoutMs: toValue(options.requestTimeout),
+    hashing: toValue(options.hashing),
+    retry: options.retry,
+    resumeExpiryMs: toValue(options.resumeExpiry),
+    restrictions: {
+      accept: toValue(options.accept),
+      maxFiles: toValue(options.maxFiles),
+      maxFileSize: toValue(options.maxFileSize),
+      minFileSize: toValue(options.minFileSize),
+    },
+  }
+}

@@ -1,0 +1,182 @@
+import { tryOnScopeDispose } from '@vueuse/core'
+import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
+import type {
+  AddResult,
+  FileInfo,
+  PendingUpload,
+  TotalProgress,
+  UploadError,
+  Uploader,
+  UploadSnapshot,
+} from '../core'
+import {
+  formatError,
+  formatMessage,
+  type LocaleName,
+  type MessageOverrides,
+  type UiMessages,
+} from '../locales'
+import { createUploadContext, injectUploadContext, type UploadContext } from './context'
+import { hasEngine, mergeOptions, type UploadOptions } from './options'
+
+export type UseChunkedUploadOptions = UploadOptions
+
+/** A file the engine refused, with its message in the chosen locale. */
+export interface RejectedFile {
+  readonly file: FileInfo
+  readonly error: UploadError
+  readonly message: string
+}
+
+/** A failed upload, with its message in the chosen locale. */
+export interface FailedUpload {
+  readonly upload: UploadSnapshot
+  readonly error: UploadError
+  readonly message: string
+}
+
+export interface UseChunkedUploadReturn {
+  /** Every upload, in the order added; each an immutable snapshot from the engine. */
+  readonly uploads: ComputedRef<readonly UploadSnapshot[]>
+  /** Bytes, progress (0..1), speed and ETA over all uploads. */
+  readonly total: ComputedRef<TotalProgress>
+  /** Total progress, 0..1. */
+  readonly progress: ComputedRef<number>
+  /** Total speed in bytes per second (smoothed). */
+  readonly speed: ComputedRef<number>
+  /** Total seconds left, when known. */
+  readonly eta: ComputedRef<number | undefined>
+  readonly online: ComputedRef<boolean>
+  /** True while any upload is preparing, hashing, uploading or completing. */
+  readonly isUploading: ComputedRef<boolean>
+  /** Uploads that failed, with localized messages. */
+  readonly errors: ComputedRef<readonly FailedUpload[]>
+  /** Files refused by the last `add` (type, size, count), with localized messages. */
+  readonly rejected: Readonly<ShallowRef<readonly RejectedFile[]>>
+  /** Uploads from earlier visits that can be resumed (not dismissed with `later`). */
+  readonly pending: Readonly<ShallowRef<readonly PendingUpload[]>>
+  /** Adds files; an empty result (nothing added) on the server or without an engine. */
+  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>): AddResult
+  start(id?: string): void
+  pause(id?: string): void
+  resume(id?: string): void
+  cancel(id?: string): Promise<void>
+  retry(id?: string): void
+  remove(id: string): Promise<void>
+  /** Reads the pending records again. */
+  refreshPending(): Promise<void>
+  /** Clear: deletes a pending upload on the server and forgets its record. */
+  clear(key: string): Promise<void>
+  /** Later: hides a pending upload for this page's life; everything is kept. */
+  later(key: string): void
+  /** An error's end-user message in the chosen locale (never a raw status or stack). */
+  message(error: Pick<UploadError, 'code' | 'params'>): string
+  /** A component text in the chosen locale, with `{param}`s filled in. */
+  t(key: keyof UiMessages, params?: Record<string, string | number>): string
+  /** The chosen locale. */
+  readonly locale: ComputedRef<LocaleName>
+  /** The options in effect (the plugin's, then the provider's, then these). */
+  readonly options: Readonly<UploadOptions>
+  /** The engine, created now if needed; undefined on the server. */
+  getUploader(): Uploader | undefined
+}
+
+const ACTIVE = new Set(['preparing', 'hashing', 'uploading', 'completing'])
+
+/**
+ * The headless composable: reactive uploads, progress, speed, ETA, errors and pending
+ * records, plus the verbs. Without a `protocol` (or `uploader`) it uses the engine provided
+ * by `app.use(UploadPlugin, …)` or `provideChunkedUpload()`; with one, it owns an engine of
+ * its own, destroyed with the calling scope. SSR-safe: nothing touches `window`,
+ * `indexedDB` or `Worker` until it runs on the client.
+ */
+export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChunkedUploadReturn {
+  const provided = injectUploadContext()
+  let context: UploadContext
+  if (hasEngine(options) || !provided || !hasEngine(provided.options)) {
+    const merged = mergeOptions(provided?.options, options)
+    if (!hasEngine(merged)) {
+      throw new Error(
+        '[vue-chunked-upload] useChunkedUpload() has no backend: pass `protocol` to ' +
+          'app.use(UploadPlugin, { protocol }), provideChunkedUpload({ protocol }) or ' +
+          'useChunkedUpload({ protocol }). See docs/vue.md.',
+      )
+    }
+    context = createUploadContext(merged)
+    tryOnScopeDispose(context.dispose)
+  } else {
+    // Options other than the engine's (locale, messages) still apply to this caller.
+    context = provided
+  }
+  const effective = mergeOptions(context.options, hasEngine(options) ? undefined : options)
+  context.connect()
+
+  const snapshot = context.snapshot
+  const rejected = shallowRef<readonly RejectedFile[]>([])
+  const locale = computed<LocaleName>(() => toValue(effective.locale) ?? 'en')
+  const overrides = (): MessageOverrides => toValue(effective.messages) ?? {}
+
+  const message = (error: Pick<UploadError, 'code' | 'params'>) =>
+    formatError(error, locale.value, overrides())
+  const t = (key: keyof UiMessages, params?: Record<string, string | number>) =>
+    formatMessage(key, params, locale.value, overrides())
+
+  const uploads = computed(() => snapshot.value.uploads)
+  const total = computed(() => snapshot.value.total)
+  const errors = computed<readonly FailedUpload[]>(() =>
+    uploads.value.flatMap((upload) =>
+      upload.status.state === 'error'
+        ? [{ upload, error: upload.status.error, message: message(upload.status.error) }]
+        : [],
+    ),
+  )
+
+  const withEngine =
+    <A extends unknown[], R>(fn: (uploader: Uploader, ...args: A) => R, fallback: R) =>
+    (...args: A): R => {
+      const uploader = context.connect()
+      return uploader ? fn(uploader, ...args) : fallback
+    }
+
+  return {
+    uploads,
+    total,
+    progress: computed(() => total.value.progress),
+    speed: computed(() => total.value.speed),
+    eta: computed(() => total.value.eta),
+    online: computed(() => snapshot.value.online),
+    isUploading: computed(() => uploads.value.some((u) => ACTIVE.has(u.status.state))),
+    errors,
+    rejected,
+    pending: context.pending,
+    add: withEngine(
+      (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>) => {
+        const result = uploader.add(files)
+        rejected.value = result.rejected.map(({ file, error }) => ({
+          file,
+          error,
+          message: message(error),
+        }))
+        return result
+      },
+      { added: [], rejected: [] } as AddResult,
+    ),
+    start: withEngine((uploader, id?: string) => uploader.start(id), undefined),
+    pause: withEngine((uploader, id?: string) => uploader.pause(id), undefined),
+    resume: withEngine((uploader, id?: string) => uploader.resume(id), undefined),
+    retry: withEngine((uploader, id?: string) => uploader.retry(id), undefined),
+    cancel: withEngine((uploader, id?: string) => uploader.cancel(id), Promise.resolve()),
+    remove: withEngine((uploader, id: string) => uploader.remove(id), Promise.resolve()),
+    refreshPending: () => context.refreshPending(),
+    clear: withEngine(async (uploader, key: string) => {
+      await uploader.discard(key)
+      await context.refreshPending()
+    }, Promise.resolve()),
+    later: (key) => context.dismiss(key),
+    message,
+    t,
+    locale,
+    options: effective,
+    getUploader: () => context.connect(),
+  }
+}

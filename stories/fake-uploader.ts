@@ -1,0 +1,150 @@
+/**
+ * A stand-in engine for stories and component tests: it holds a snapshot you set, records
+ * the calls made to it, and never touches the network, IndexedDB or a Worker. Components
+ * see it through `provideChunkedUpload({ uploader })`, exactly as they see the real one.
+ */
+import {
+  UploadError,
+  type AddResult,
+  type PendingUpload,
+  type UploadErrorCode,
+  type Uploader,
+  type UploaderSnapshot,
+  type UploadEvents,
+  type UploadSnapshot,
+  type UploadStatus,
+} from 'vue-chunked-upload'
+
+const MiB = 1024 * 1024
+
+export interface FakeUploader extends Uploader {
+  /** Calls made to the engine, e.g. `pause:u1`, `add:a.mp4,b.mp4`, `discard:key`. */
+  readonly calls: string[]
+  set(next: Partial<UploaderSnapshot>): void
+  setPending(list: PendingUpload[]): void
+}
+
+export function createFakeUploader(
+  initial: Partial<UploaderSnapshot> = {},
+  pendingList: PendingUpload[] = [],
+): FakeUploader {
+  let snapshot = totals({ uploads: [], online: true, activeRequests: 0, ...initial })
+  let pending = pendingList
+  const listeners = new Set<(s: UploaderSnapshot) => void>()
+  const calls: string[] = []
+  const notify = () => listeners.forEach((listener) => listener(snapshot))
+  const record = (name: string, id?: string) =>
+    calls.push(id === undefined ? name : `${name}:${id}`)
+  return {
+    calls,
+    set(next) {
+      snapshot = totals({ ...snapshot, ...next })
+      notify()
+    },
+    setPending(list) {
+      pending = list
+    },
+    add(files): AddResult {
+      const list = files instanceof Blob ? [files] : Array.from(files as Iterable<Blob>)
+      record('add', list.map((f) => (f as File).name).join(','))
+      const rejected = list
+        .filter((f) => f.size === 0)
+        .map((f) => ({
+          file: { name: (f as File).name, size: 0, type: f.type, lastModified: 0 },
+          error: new UploadError('file-too-small', 'empty', {
+            params: { name: (f as File).name, minFileSize: 1 },
+          }),
+        }))
+      return { added: [], rejected }
+    },
+    start: (id) => void record('start', id),
+    pause: (id) => void record('pause', id),
+    resume: (id) => void record('resume', id),
+    retry: (id) => void record('retry', id),
+    cancel: async (id) => void record('cancel', id),
+    remove: async (id) => void record('remove', id),
+    getSnapshot: () => snapshot,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    on:
+      <K extends keyof UploadEvents>(_event: K, _fn: (payload: UploadEvents[K]) => void) =>
+      () => {},
+    pending: async () => pending,
+    async discard(key) {
+      record('discard', key)
+      pending = pending.filter((p) => p.key !== key)
+    },
+    setOnline: (online) => {
+      record('setOnline', String(online))
+    },
+    flush: async () => {},
+    destroy: () => void record('destroy'),
+  }
+}
+
+function totals(s: Omit<UploaderSnapshot, 'total'> & { total?: unknown }): UploaderSnapshot {
+  const size = s.uploads.reduce((n, u) => n + u.file.size, 0)
+  const bytesUploaded = s.uploads.reduce((n, u) => n + u.bytesUploaded, 0)
+  const speed = s.uploads.reduce((n, u) => n + u.speed, 0)
+  return {
+    uploads: s.uploads,
+    online: s.online,
+    activeRequests: s.activeRequests,
+    total: {
+      size,
+      bytesUploaded,
+      progress: size === 0 ? 0 : bytesUploaded / size,
+      speed,
+      eta: speed > 0 ? (size - bytesUploaded) / speed : undefined,
+    },
+  }
+}
+
+let seq = 0
+
+/** One upload snapshot in a given status, `fraction` of it sent. */
+export function uploadIn(
+  status: UploadStatus,
+  fraction = 0,
+  overrides: Partial<UploadSnapshot> & { name?: string; size?: number } = {},
+): UploadSnapshot {
+  const { name = 'holiday-video.mp4', size = 640 * MiB, ...rest } = overrides
+  const moving = status.state === 'uploading'
+  return {
+    id: `u${++seq}`,
+    file: { name, size, type: 'video/mp4', lastModified: 1_700_000_000_000 },
+    status,
+    bytesUploaded: Math.round(size * fraction),
+    progress: fraction,
+    speed: moving ? 12 * MiB : 0,
+    eta: moving ? (size * (1 - fraction)) / (12 * MiB) : undefined,
+    hash: { state: status.state === 'hashing' ? 'hashing' : 'idle', bytes: Math.round(size * 0.4) },
+    retries: 0,
+    bytesResent: 0,
+    resumed: false,
+    addedAt: 0,
+    startedAt: 0,
+    finishedAt: undefined,
+    ...rest,
+  }
+}
+
+export const errorOf = (code: UploadErrorCode, params: Record<string, string | number> = {}) =>
+  new UploadError(code, `${code} (developer message, never shown)`, { params })
+
+/** A pending upload from an earlier visit. */
+export function pendingOf(name: string, size: number, fraction: number): PendingUpload {
+  const updatedAt = Date.UTC(2026, 10, 20, 9, 30)
+  return {
+    key: `http|memory://fake|${name}`,
+    file: { name, size, type: 'application/octet-stream', lastModified: 1_700_000_000_000 },
+    bytesUploaded: Math.round(size * fraction),
+    createdAt: updatedAt - 3_600_000,
+    updatedAt,
+    expiresAt: updatedAt + 7 * 24 * 3_600_000,
+  }
+}
+
+export { MiB }
