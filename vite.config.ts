@@ -9,6 +9,7 @@ const entries = {
   index: src('index.ts'),
   core: src('entries/core.ts'),
   http: src('entries/http.ts'),
+  s3: src('entries/s3.ts'),
   tus: src('entries/tus.ts'),
   hashing: src('entries/hashing.ts'),
   transport: src('entries/transport.ts'),

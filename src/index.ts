@@ -6,6 +6,14 @@
 export * from './core'
 export { createHttpProtocol, httpCapabilities, type HttpProtocolOptions } from './protocols/http'
 export {
+  createS3Protocol,
+  s3Capabilities,
+  isEtagUnreadable,
+  multipartEtag,
+  ETAG_UNREADABLE,
+  type S3ProtocolOptions,
+} from './protocols/s3'
+export {
   createTusProtocol,
   tusCapabilities,
   type TusProtocolOptions,
@@ -28,9 +36,41 @@ export {
 export {
   formatError,
   formatBytes,
+  formatMessage,
+  formatDuration,
   en,
   zhCN,
   type LocaleName,
   type Messages,
   type MessageOverrides,
+  type UiMessages,
 } from './locales'
+export {
+  useChunkedUpload,
+  useUploadStore,
+  provideChunkedUpload,
+  createUploadContext,
+  createUploadPlugin,
+  toUploadRecord,
+  UploadContextKey,
+  type UseChunkedUploadOptions,
+  type UseChunkedUploadReturn,
+  type UploadOptions,
+  type UploadPluginOptions,
+  type UploadContext,
+  type UploadRecord,
+  type PendingRecord,
+  type RejectedFile,
+  type FailedUpload,
+} from './vue'
+export {
+  UploadPlugin,
+  UploadDropzone,
+  UploadProgress,
+  ResumeBanner,
+  viewOf,
+  type UploadView,
+  type UploadDropzoneProps,
+  type UploadProgressProps,
+  type ResumeBannerProps,
+} from './components'

@@ -260,13 +260,9 @@ export function completeUpload(minPartSize: number) {
     await mkdir(join(objectPath, '..'), { recursive: true })
     const tmp = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`
     try {
-      const out = createWriteStream(tmp)
-      for (const part of parts) {
-        await pipeline(createReadStream(join(dir, String(part.number))), out, { end: false })
-      }
-      await new Promise<void>((resolve, reject) =>
-        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      )
+      await pipeline(async function* () {
+        for (const part of parts) yield* createReadStream(join(dir, String(part.number)))
+      }, createWriteStream(tmp))
       const etag = `${createHash('md5')
         .update(Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex'))))
         .digest('hex')}-${parts.length}`

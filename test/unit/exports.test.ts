@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as main from '../../src/index'
 import * as core from '../../src/entries/core'
 import * as http from '../../src/entries/http'
+import * as s3 from '../../src/entries/s3'
 import * as tus from '../../src/entries/tus'
 import * as hashing from '../../src/entries/hashing'
 import * as transport from '../../src/entries/transport'
@@ -14,6 +15,7 @@ describe('public surface', () => {
     expect(Object.keys(main).sort()).toMatchInlineSnapshot(`
       [
         "CANCEL_REASON",
+        "ETAG_UNREADABLE",
         "GiB",
         "KiB",
         "MiB",
@@ -33,6 +35,7 @@ describe('public surface', () => {
         "createIdbStore",
         "createInlineHasher",
         "createMemoryStore",
+        "createS3Protocol",
         "createScheduler",
         "createTusProtocol",
         "createUploader",
@@ -45,12 +48,14 @@ describe('public surface', () => {
         "formatError",
         "httpCapabilities",
         "httpError",
+        "isEtagUnreadable",
         "isObject",
         "isResumeRecord",
         "isRetryableStatus",
         "isUploadError",
         "isValidPlan",
         "matchesAccept",
+        "multipartEtag",
         "normalizeAccept",
         "parseJsonObject",
         "parseRetryAfter",
@@ -60,6 +65,7 @@ describe('public surface', () => {
         "rawBytes",
         "reportLoaded",
         "retryDelay",
+        "s3Capabilities",
         "serverErrorCode",
         "shouldRetry",
         "shownBytes",
@@ -78,6 +84,7 @@ describe('public surface', () => {
     expect({
       core: Object.keys(core).sort(),
       http: Object.keys(http).sort(),
+      s3: Object.keys(s3).sort(),
       tus: Object.keys(tus).sort(),
       hashing: Object.keys(hashing).sort(),
       transport: Object.keys(transport).sort(),
@@ -148,6 +155,13 @@ describe('public surface', () => {
           "createMemoryStore",
           "isResumeRecord",
         ],
+        "s3": [
+          "ETAG_UNREADABLE",
+          "createS3Protocol",
+          "isEtagUnreadable",
+          "multipartEtag",
+          "s3Capabilities",
+        ],
         "transport": [
           "createAxiosTransport",
         ],
@@ -174,6 +188,7 @@ describe('public surface', () => {
         './http',
         './package.json',
         './persistence',
+        './s3',
         './transport',
         './tus',
       ].sort(),

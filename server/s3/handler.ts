@@ -1,0 +1,303 @@
+/**
+ * S3 multipart signing endpoints, as a web-standard handler (mount it at `/s3`). The browser
+ * never holds credentials: this creates the upload, signs one part URL just before its PUT
+ * (minutes, bound to that part of that upload and, when given, to its Content-MD5), lists
+ * every part (all pages), completes and aborts. Keys are generated here.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { withCors, type CorsOptions } from '../cors'
+import { normalizeBasePath, type FetchHandler } from '../router'
+import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
+
+export const MiB = 1024 * 1024
+/** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
+export const S3_MIN_PART_SIZE = 5 * MiB
+export const S3_MAX_PARTS = 10_000
+export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB
+
+export interface S3SignerOptions {
+  /** Built with {@link createS3Client} (checksums only when required). */
+  client: S3Client
+  bucket: string
+  /** Where keys go (default `uploads/`); the rest of the key is generated. */
+  keyPrefix?: string
+  /**
+   * HMAC secret of upload ids. Default: random per process, so ids (and resumes) do not
+   * survive a restart; set it (env `VCU_S3_SECRET`) when they should.
+   */
+  secret?: string | Buffer
+  /** Lifetime of a part URL in seconds (default 300). */
+  partUrlExpiresIn?: number
+  /** Largest file accepted (default and cap 5 TiB). */
+  maxFileSize?: number
+  /** Smallest part but the last (default 5 MiB); bounds the part numbers a file may use. */
+  minPartSize?: number
+  /** Base path the handler is mounted at (default `/s3`). */
+  basePath?: string
+  /** Who is calling (a user id from your session); ids only work for the same caller. */
+  owner?: (request: Request) => string | Promise<string>
+  cors?: CorsOptions
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  })
+
+async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  if (declared > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    for await (const chunk of request.body) {
+      size += chunk.length
+      if (size > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
+      chunks.push(chunk)
+    }
+  }
+  if (size === 0) return {}
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>
+    }
+  } catch {
+    // answered below
+  }
+  throw new HttpFailure(400, 'bad-request', 'expected a JSON object')
+}
+
+/** Maps an S3 SDK error to an answer; unknown and 5xx errors are retryable 502s. */
+function s3Failure(error: unknown): HttpFailure {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e.$metadata?.httpStatusCode
+  switch (e.name) {
+    case 'NoSuchUpload':
+      return new HttpFailure(404, 'not-found', 'no such upload (aborted, completed or expired)')
+    case 'InvalidPart':
+    case 'InvalidPartOrder':
+    case 'EntityTooSmall':
+      return new HttpFailure(400, e.name, e.message ?? e.name)
+  }
+  if (status === 503 || status === undefined || status >= 500) {
+    return new HttpFailure(502, 'storage-unavailable', 'the storage did not answer')
+  }
+  return new HttpFailure(502, 'storage-error', `the storage refused: ${e.name ?? status}`)
+}
+
+const MD5_BASE64 = /^[A-Za-z0-9+/]{22}==$/
+const ETAG = /^"?[0-9a-fA-F]{32}"?$/
+
+export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
+  const { client, bucket } = options
+  const basePath = normalizeBasePath(options.basePath ?? '/s3')
+  const prefix = options.keyPrefix ?? 'uploads/'
+  const secret =
+    options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret as string)
+  const expiresIn = options.partUrlExpiresIn ?? 300
+  const maxFileSize = Math.min(options.maxFileSize ?? S3_MAX_OBJECT_SIZE, S3_MAX_OBJECT_SIZE)
+  const minPartSize = options.minPartSize ?? S3_MIN_PART_SIZE
+  const owner = options.owner ?? (() => '')
+
+  function handle(caller: string, id: string): UploadHandle {
+    const opened = openHandle(secret, caller, decodeURIComponent(id))
+    if (!opened) throw new HttpFailure(404, 'not-found', 'unknown upload id')
+    return opened
+  }
+
+  async function create(request: Request, caller: string): Promise<Response> {
+    const body = await readJson(request, 64 * 1024)
+    const size = body.size
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new HttpFailure(400, 'bad-request', 'size must be a whole number of bytes')
+    }
+    if (size > maxFileSize) {
+      throw new HttpFailure(413, 'file-too-large', `files may be at most ${maxFileSize} bytes`)
+    }
+    const name = typeof body.name === 'string' ? body.name : 'file'
+    const type =
+      typeof body.type === 'string' && /^[\w.+-]+\/[\w.+-]+$/.test(body.type)
+        ? body.type
+        : undefined
+    const key = objectKey(prefix, name)
+    const created = await client
+      .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: type }))
+      .catch((e: unknown) => {
+        throw s3Failure(e)
+      })
+    const uploadId = created.UploadId
+    if (!uploadId) throw new HttpFailure(502, 'storage-error', 'no UploadId from the storage')
+    return json(201, { id: sealHandle(secret, caller, { key, uploadId, size }), key })
+  }
+
+  async function sign(request: Request, upload: UploadHandle, n: string): Promise<Response> {
+    const partNumber = Number(n)
+    const lastPossible = Math.max(1, Math.min(S3_MAX_PARTS, Math.ceil(upload.size / minPartSize)))
+    if (!/^\d+$/.test(n) || partNumber < 1 || partNumber > lastPossible) {
+      throw new HttpFailure(400, 'bad-request', `part number must be 1..${lastPossible}`)
+    }
+    const body = await readJson(request, 4096)
+    const md5 = body.md5
+    if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
+      throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the part')
+    }
+    const url = await getSignedUrl(
+      client,
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: upload.key,
+        UploadId: upload.uploadId,
+        PartNumber: partNumber,
+        ContentMD5: md5,
+      }),
+      { expiresIn, signableHeaders: md5 ? new Set(['content-md5']) : undefined },
+    )
+    return json(200, {
+      url,
+      headers: md5 ? { 'content-md5': md5 } : {},
+      expiresAt: Date.now() + expiresIn * 1000,
+    })
+  }
+
+  async function list(upload: UploadHandle): Promise<Response> {
+    const parts: { partNumber: number; etag: string; size: number }[] = []
+    let marker: string | undefined
+    // S3 answers at most 1,000 parts a page: follow every page.
+    for (let page = 0; page < 20; page++) {
+      const answer = await client
+        .send(
+          new ListPartsCommand({
+            Bucket: bucket,
+            Key: upload.key,
+            UploadId: upload.uploadId,
+            PartNumberMarker: marker,
+          }),
+        )
+        .catch((e: unknown) => {
+          throw s3Failure(e)
+        })
+      for (const p of answer.Parts ?? []) {
+        parts.push({ partNumber: p.PartNumber!, etag: p.ETag ?? '', size: p.Size ?? 0 })
+      }
+      if (!answer.IsTruncated) return json(200, { parts })
+      marker = answer.NextPartNumberMarker
+    }
+    throw new HttpFailure(502, 'storage-error', 'ListParts did not end')
+  }
+
+  async function complete(request: Request, upload: UploadHandle): Promise<Response> {
+    const body = await readJson(request, 2 * MiB)
+    const raw = body.parts
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > S3_MAX_PARTS) {
+      throw new HttpFailure(400, 'bad-request', `parts must list 1..${S3_MAX_PARTS} parts`)
+    }
+    const parts = raw.map((p: unknown) => {
+      const { partNumber, etag } = (p ?? {}) as Record<string, unknown>
+      if (!Number.isSafeInteger(partNumber) || typeof etag !== 'string' || !ETAG.test(etag)) {
+        throw new HttpFailure(400, 'bad-request', 'each part needs partNumber and etag')
+      }
+      return { PartNumber: partNumber as number, ETag: `"${etag.replace(/"/g, '')}"` }
+    })
+    let etag: string | undefined
+    try {
+      const done = await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      )
+      etag = done.ETag
+    } catch (error) {
+      // A retried Complete whose first try succeeded: the object is there.
+      if ((error as { name?: string }).name !== 'NoSuchUpload') throw s3Failure(error)
+    }
+    const head = await client
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key }))
+      .catch((e: unknown) => {
+        throw (e as { name?: string }).name === 'NotFound'
+          ? new HttpFailure(404, 'not-found', 'no such upload')
+          : s3Failure(e)
+      })
+    if (head.ContentLength !== upload.size) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: upload.key }))
+      throw new HttpFailure(
+        422,
+        'size-mismatch',
+        `the object has ${head.ContentLength} bytes, ${upload.size} were declared`,
+      )
+    }
+    return json(200, {
+      key: upload.key,
+      bucket,
+      etag: (etag ?? head.ETag ?? '').replace(/"/g, ''),
+      size: head.ContentLength,
+    })
+  }
+
+  async function abort(upload: UploadHandle): Promise<Response> {
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+        }),
+      )
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NoSuchUpload') throw s3Failure(error)
+    }
+    return new Response(null, { status: 204 })
+  }
+
+  const route = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname.slice(basePath.length)
+    const caller = await owner(request)
+    const m = /^\/uploads(?:\/([^/]+)(\/parts(?:\/([^/]+))?|\/complete)?)?\/?$/.exec(path)
+    if (!m) throw new HttpFailure(404, 'not-found', 'no such route')
+    const [, id, tail, n] = m
+    if (!id) {
+      if (request.method === 'POST') return create(request, caller)
+    } else {
+      const upload = handle(caller, id)
+      if (tail === undefined && request.method === 'DELETE') return abort(upload)
+      if (tail === '/complete' && request.method === 'POST') return complete(request, upload)
+      if (tail === '/parts' && request.method === 'GET') return list(upload)
+      if (n !== undefined && request.method === 'POST') return sign(request, upload, n)
+    }
+    throw new HttpFailure(405, 'method-not-allowed', 'method not allowed')
+  }
+
+  return withCors(async (request) => {
+    try {
+      return await route(request)
+    } catch (error) {
+      const failure = error instanceof HttpFailure ? error : s3Failure(error)
+      return json(failure.status, { error: { code: failure.code, message: failure.message } })
+    }
+  }, options.cors)
+}

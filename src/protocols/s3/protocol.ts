@@ -1,0 +1,233 @@
+import {
+  GiB,
+  httpError,
+  isObject,
+  MiB,
+  parseJsonObject,
+  partLength,
+  UploadError,
+  type AckedPart,
+  type HttpMethod,
+  type HttpResponse,
+  type ProtocolContext,
+  type RequestBody,
+  type UploadProtocol,
+} from '../../core'
+import { etagUnreadableError, partError } from './errors'
+import { hexToBase64, multipartEtag } from './md5'
+
+export interface S3ProtocolOptions {
+  /** Base URL of the signing endpoints, e.g. `https://api.example.com/s3`. */
+  readonly endpoint: string
+  /** Extra headers for the signing endpoints (auth); never sent to the bucket. */
+  readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>)
+  /**
+   * Check each part's ETag against its MD5 and the object's ETag against the MD5 of the
+   * part MD5s (default true). Turn off for SSE-KMS / SSE-C buckets, whose ETags are not MD5s.
+   */
+  readonly verifyEtag?: boolean
+}
+
+/** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 parts. */
+export const s3Capabilities = Object.freeze({
+  minPartSize: 5 * MiB,
+  maxPartSize: 5 * GiB,
+  maxParts: 10_000,
+  parallel: true,
+  keepsPartialBodies: false,
+  partChecksum: 'md5' as const,
+})
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
+const unquote = (etag: string) => etag.replace(/"/g, '').trim().toLowerCase()
+
+interface SignedPart {
+  url: string
+  headers: Record<string, string>
+}
+
+/**
+ * S3 multipart upload straight to the bucket with presigned part URLs (docs/s3.md). The app's
+ * backend (server/s3, or the Django version in the docs) holds the credentials: it creates
+ * the upload, signs each part just before its PUT, lists parts, completes and aborts.
+ */
+export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
+  const base = options.endpoint.replace(/\/+$/, '')
+  const verify = options.verifyEtag ?? true
+  const headers = () =>
+    typeof options.headers === 'function' ? options.headers() : (options.headers ?? {})
+  const uploadUrl = (remote: { readonly id?: unknown }) =>
+    `${base}/uploads/${encodeURIComponent(String(remote.id))}`
+
+  const signer = (
+    ctx: ProtocolContext,
+    method: HttpMethod,
+    url: string,
+    body?: unknown,
+  ): Promise<HttpResponse> =>
+    ctx.transport.request({
+      method,
+      url,
+      signal: ctx.signal,
+      body: body === undefined ? undefined : (JSON.stringify(body) as RequestBody),
+      headers: { ...headers(), ...(body === undefined ? {} : JSON_HEADERS) },
+    })
+
+  async function signPart(
+    ctx: ProtocolContext,
+    remote: { readonly id?: unknown },
+    partNumber: number,
+    md5Hex: string | undefined,
+  ): Promise<SignedPart> {
+    const response = await signer(ctx, 'POST', `${uploadUrl(remote)}/parts/${partNumber}`, {
+      md5: md5Hex ? hexToBase64(md5Hex) : undefined,
+    })
+    if (response.status !== 200) throw httpError(response, ctx.clock.now(), 'Sign part')
+    const body = parseJsonObject(response, 'Sign part')
+    if (typeof body.url !== 'string') {
+      throw new UploadError('protocol', 'Sign part: no url in the answer', { retryable: false })
+    }
+    const extra: Record<string, string> = {}
+    if (isObject(body.headers)) {
+      for (const [name, value] of Object.entries(body.headers)) {
+        if (typeof value === 'string') extra[name] = value
+      }
+    }
+    return { url: body.url, headers: extra }
+  }
+
+  async function putPart(
+    ctx: ProtocolContext,
+    signed: SignedPart,
+    partNumber: number,
+    body: Blob,
+    onProgress?: (loaded: number) => void,
+  ): Promise<string> {
+    const response = await ctx.transport.request({
+      method: 'PUT',
+      url: signed.url,
+      signal: ctx.signal,
+      body,
+      headers: signed.headers,
+      onUploadProgress: onProgress,
+    })
+    if (response.status !== 200) throw partError(response, ctx.clock.now(), partNumber)
+    const etag = response.headers.etag
+    if (!etag) throw etagUnreadableError(partNumber)
+    return unquote(etag)
+  }
+
+  return {
+    name: 's3',
+    endpoint: base,
+    capabilities: s3Capabilities,
+
+    async create(request) {
+      const { file, plan } = request
+      const response = await signer(request, 'POST', `${base}/uploads`, {
+        name: file.name,
+        size: file.size,
+        type: file.type,
+        partSize: plan.partSize,
+        partCount: plan.count,
+      })
+      if (response.status !== 201 && response.status !== 200) {
+        throw httpError(response, request.clock.now(), 'Create')
+      }
+      const body = parseJsonObject(response, 'Create')
+      if (typeof body.id !== 'string' || body.id === '') {
+        throw new UploadError('protocol', 'Create: no upload id in the answer', {
+          retryable: false,
+        })
+      }
+      const key = typeof body.key === 'string' ? body.key : null
+      return { kind: 'created', remote: { id: body.id, key } }
+    },
+
+    async status(request) {
+      const response = await signer(request, 'GET', `${uploadUrl(request.remote)}/parts`)
+      if (response.status !== 200) throw httpError(response, request.clock.now(), 'List parts')
+      const listed = parseJsonObject(response, 'List parts').parts
+      if (!Array.isArray(listed)) {
+        throw new UploadError('protocol', 'List parts: no parts array', { retryable: false })
+      }
+      const parts: AckedPart[] = []
+      for (const item of listed) {
+        if (!isObject(item)) continue
+        const { partNumber, etag, size } = item
+        if (typeof partNumber !== 'number' || typeof etag !== 'string' || etag === '') continue
+        const index = partNumber - 1
+        // A part of another size belongs to another plan: send it again.
+        if (index < 0 || index >= request.plan.count) continue
+        if (size !== partLength(request.plan, index)) continue
+        parts.push({ index, size, etag: unquote(etag) })
+      }
+      return { parts }
+    },
+
+    async uploadPart(request) {
+      const { part } = request
+      const partNumber = part.index + 1
+      if (request.start !== part.start) {
+        throw new UploadError('protocol', 'S3 parts are sent whole', { retryable: false })
+      }
+      // Signed now, not ahead: a URL lives minutes, and a retry signs a fresh one.
+      const signed = await signPart(request, request.remote, partNumber, request.partMd5)
+      const etag = await putPart(request, signed, partNumber, request.body, request.onProgress)
+      if (verify && request.partMd5 && etag !== request.partMd5) {
+        throw new UploadError(
+          'hash-mismatch',
+          `Part ${partNumber}: S3's ETag ${etag} is not the part's MD5 ${request.partMd5} ` +
+            '(an SSE-KMS bucket? set verifyEtag: false)',
+          { retryable: false },
+        )
+      }
+      return { index: part.index, size: part.end - part.start, etag }
+    },
+
+    async complete(request) {
+      const { plan, remote } = request
+      let parts = [...request.parts].sort((a, b) => a.index - b.index)
+      if (plan.size === 0 && parts.length === 0) {
+        // S3 needs at least one part: an empty file is one empty part.
+        const signed = await signPart(request, remote, 1, EMPTY_MD5)
+        const etag = await putPart(request, signed, 1, new Blob([]))
+        parts = [{ index: 0, size: 0, etag }]
+      }
+      if (parts.some((p) => !p.etag)) {
+        throw new UploadError('protocol', 'Complete: a part has no ETag', { retryable: false })
+      }
+      const response = await signer(request, 'POST', `${uploadUrl(remote)}/complete`, {
+        parts: parts.map((p) => ({ partNumber: p.index + 1, etag: p.etag })),
+      })
+      if (response.status !== 200) throw httpError(response, request.clock.now(), 'Complete')
+      const body = parseJsonObject(response, 'Complete')
+      const etag = typeof body.etag === 'string' ? unquote(body.etag) : undefined
+      const md5s = parts.map((p) => p.etag!)
+      if (verify && md5s.every((m) => /^[0-9a-f]{32}$/.test(m))) {
+        const expected = multipartEtag(md5s)
+        if (etag !== expected) {
+          throw new UploadError(
+            'hash-mismatch',
+            `Complete: the object's ETag ${etag} is not ${expected}, the MD5 of its parts' MD5s`,
+            { retryable: false },
+          )
+        }
+      }
+      return {
+        size: typeof body.size === 'number' ? body.size : plan.size,
+        etag,
+        location: typeof body.key === 'string' ? body.key : undefined,
+        data: body,
+      }
+    },
+
+    async abort(request) {
+      const response = await signer(request, 'DELETE', uploadUrl(request.remote))
+      if (response.status >= 400 && response.status !== 404) {
+        throw httpError(response, request.clock.now(), 'Abort')
+      }
+    },
+  }
+}

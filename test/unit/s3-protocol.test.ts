@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createUploader,
+  MiB,
+  GiB,
+  planChunks,
+  UploadError,
+  type UploadSnapshot,
+} from '../../src/core'
+import {
+  createS3Protocol,
+  isEtagUnreadable,
+  multipartEtag,
+  s3Capabilities,
+} from '../../src/protocols/s3'
+import { FakeClock } from '../fakes/fake-clock'
+import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
+import { ScriptedTransport, type ScriptedRequest } from '../fakes/scripted-transport'
+
+const base = 'http://127.0.0.1:1/s3'
+const id = 'payload.mac'
+const bucketUrl = (n: number, v = 1) => `http://127.0.0.1:2/b/k?partNumber=${n}&uploadId=u&v=${v}`
+const EXPIRED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'
+
+function ctx(transport: ScriptedTransport) {
+  return { transport, signal: new AbortController().signal, clock: new FakeClock() }
+}
+
+const protocol = createS3Protocol({ endpoint: `${base}/`, headers: { authorization: 'Bearer t' } })
+const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
+
+describe('S3 protocol client (scripted transport)', () => {
+  it('signs each part just before its PUT with the part MD5, and sends Content-MD5 to the bucket', async () => {
+    const transport = new ScriptedTransport()
+    const body = new Blob([new Uint8Array(1000).fill(7)])
+    const md5 = md5Hex(new Uint8Array(1000).fill(7))
+    const plan = { size: 1000, partSize: 5 * MiB, count: 1 }
+    const sending = protocol.uploadPart({
+      ...ctx(transport),
+      remote: { id },
+      plan,
+      part: { index: 0, start: 0, end: 1000 },
+      start: 0,
+      body,
+      partMd5: md5,
+      onProgress: () => {},
+    })
+    const sign = await transport.next()
+    expect([sign.method, sign.url]).toEqual(['POST', `${base}/uploads/${id}/parts/1`])
+    expect(sign.headers).toMatchObject({ authorization: 'Bearer t' })
+    expect(JSON.parse(sign.body as string)).toEqual({ md5: hexToBase64(md5) })
+    sign.respond({ json: { url: bucketUrl(1), headers: { 'content-md5': hexToBase64(md5) } } })
+    const put = await transport.next()
+    expect([put.method, put.url, put.body]).toEqual(['PUT', bucketUrl(1), body])
+    // Credentials of the signer never go to the bucket.
+    expect(put.headers).toEqual({ 'content-md5': hexToBase64(md5) })
+    put.respond({ headers: { etag: `"${md5}"` } })
+    expect(await sending).toEqual({ index: 0, size: 1000, etag: md5 })
+  })
+
+  it('re-signs after a 403 "Request has expired": the engine retries with a fresh URL', async () => {
+    const transport = new ScriptedTransport()
+    const bytes = new Uint8Array(3000).map((_, i) => i % 251)
+    const uploader = createUploader({
+      protocol,
+      transport,
+      hasher: new FakeHasher(),
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    })
+    const done = new Promise<UploadSnapshot>((resolve) => {
+      uploader.on('upload-success', ({ upload }) => resolve(upload))
+      uploader.on('upload-error', ({ upload }) => resolve(upload))
+    })
+    uploader.add(new File([bytes], 'x.bin', { lastModified: 1 }))
+    const log: string[] = []
+    const md5 = md5Hex(bytes)
+    let puts = 0
+    const answer = (r: ScriptedRequest) => {
+      const path = new URL(r.url).pathname
+      log.push(`${r.method} ${path}${r.method === 'PUT' ? new URL(r.url).search : ''}`)
+      if (r.method === 'POST' && path.endsWith('/uploads'))
+        return r.respond({ status: 201, json: { id, key: 'k' } })
+      if (r.method === 'POST' && path.endsWith('/parts/1'))
+        return r.respond({ json: { url: bucketUrl(1, log.length), headers: {} } })
+      if (r.method === 'PUT') {
+        return ++puts === 1
+          ? r.respond({ status: 403, body: EXPIRED })
+          : r.respond({ headers: { etag: `"${md5}"` } })
+      }
+      if (path.endsWith('/complete')) {
+        expect(JSON.parse(r.body as string)).toEqual({ parts: [{ partNumber: 1, etag: md5 }] })
+        return r.respond({ json: { etag: `"${multipartEtag([md5])}"`, size: 3000, key: 'k' } })
+      }
+      r.respond({ status: 500 })
+    }
+    const loop = (async () => {
+      for (;;) {
+        const r = await Promise.race([transport.next(), done.then(() => undefined)])
+        if (!r) return
+        answer(r)
+      }
+    })()
+    const upload = await done
+    await loop
+    expect(upload.status.state).toBe('done')
+    expect(upload.retries).toBe(1)
+    const signs = log.filter((l) => l.endsWith('/parts/1'))
+    const putUrls = log.filter((l) => l.startsWith('PUT'))
+    expect(signs).toHaveLength(2)
+    expect(new Set(putUrls).size).toBe(2) // the retry used the newly signed URL
+    expect(log.indexOf(signs[1])).toBeLessThan(log.indexOf(putUrls[1]))
+    uploader.destroy()
+  })
+
+  it('maps part PUT failures: expired → retryable now, BadDigest → retryable, NoSuchUpload → not-found, 403 → rejected', async () => {
+    const cases: [number, string, string, boolean][] = [
+      [403, EXPIRED, 'expired', true],
+      [400, '<Error><Code>BadDigest</Code></Error>', 'server', true],
+      [404, '<Error><Code>NoSuchUpload</Code></Error>', 'not-found', false],
+      [403, '<Error><Code>SignatureDoesNotMatch</Code></Error>', 'rejected', false],
+      [503, '<Error><Code>SlowDown</Code></Error>', 'server', true],
+    ]
+    for (const [status, body, code, retryable] of cases) {
+      const transport = new ScriptedTransport()
+      const sending = protocol.uploadPart({
+        ...ctx(transport),
+        remote: { id },
+        plan: { size: 10, partSize: 5 * MiB, count: 1 },
+        part: { index: 0, start: 0, end: 10 },
+        start: 0,
+        body: new Blob(['0123456789']),
+        onProgress: () => {},
+      })
+      ;(await transport.next()).respond({ json: { url: bucketUrl(1) } })
+      ;(await transport.next()).respond({ status, body })
+      const error = (await sending.catch((e: unknown) => e)) as UploadError
+      expect([error.code, error.retryable], body).toEqual([code, retryable])
+      if (code === 'expired') expect(error.retryAfterMs).toBe(0)
+    }
+  })
+
+  it('fails with a typed error that explains CORS ExposeHeaders when the ETag is unreadable', async () => {
+    const transport = new ScriptedTransport()
+    const sending = protocol.uploadPart({
+      ...ctx(transport),
+      remote: { id },
+      plan: { size: 10, partSize: 5 * MiB, count: 1 },
+      part: { index: 0, start: 0, end: 10 },
+      start: 0,
+      body: new Blob(['0123456789']),
+      onProgress: () => {},
+    })
+    ;(await transport.next()).respond({ json: { url: bucketUrl(1) } })
+    ;(await transport.next()).respond({ status: 200, headers: {} })
+    const error = (await sending.catch((e: unknown) => e)) as UploadError
+    expect(isEtagUnreadable(error)).toBe(true)
+    expect(error.retryable).toBe(false)
+    expect(error.message).toMatch(/ExposeHeaders/)
+    expect(error.message).toMatch(/ETag/)
+  })
+
+  it('reads every part the signer lists (all ListParts pages), keeping only parts of this plan', async () => {
+    const transport = new ScriptedTransport()
+    const plan = { size: 2500 * 5 * MiB + 3, partSize: 5 * MiB, count: 2501 }
+    const status = protocol.status({ ...ctx(transport), remote: { id }, plan })
+    const request = await transport.next()
+    expect([request.method, request.url]).toEqual(['GET', `${base}/uploads/${id}/parts`])
+    const listed = Array.from({ length: 2501 }, (_, i) => ({
+      partNumber: i + 1,
+      etag: `"${'a'.repeat(31)}${i % 10}"`,
+      size: i === 2500 ? 3 : 5 * MiB,
+    }))
+    listed[7].size = 4 * MiB // written by another plan: must be sent again
+    request.respond({ json: { parts: [...listed, { partNumber: 2502, etag: '"x"', size: 1 }] } })
+    const { parts } = await status
+    expect(parts).toHaveLength(2500)
+    expect(parts[0]).toEqual({ index: 0, size: 5 * MiB, etag: `${'a'.repeat(31)}0` })
+    expect(parts.some((p) => p.index === 7)).toBe(false)
+    expect(parts.at(-1)).toEqual({ index: 2500, size: 3, etag: `${'a'.repeat(31)}0` })
+  })
+
+  it('plans at most 10,000 parts: 10,000 × 5 MiB stays at 5 MiB, one byte more grows the parts', () => {
+    const exact = planChunks(10_000 * 5 * MiB, 5 * MiB, s3Capabilities)
+    expect(exact).toEqual({ size: 10_000 * 5 * MiB, partSize: 5 * MiB, count: 10_000 })
+    const over = planChunks(10_000 * 5 * MiB + 1, 5 * MiB, s3Capabilities)
+    expect(over.partSize).toBe(6 * MiB)
+    expect(over.count).toBeLessThanOrEqual(10_000)
+    expect(planChunks(10_000 * 5 * GiB, 5 * MiB, s3Capabilities).count).toBe(10_000)
+    expect(() => planChunks(10_000 * 5 * GiB + 1, 5 * MiB, s3Capabilities)).toThrow(
+      expect.objectContaining({ code: 'too-many-parts' }),
+    )
+  })
+
+  it('completes 10,000 parts with every ETag and checks the object ETag against md5-of-md5s-10000', async () => {
+    const plan = { size: 10_000 * 5 * MiB, partSize: 5 * MiB, count: 10_000 }
+    const parts = Array.from({ length: 10_000 }, (_, i) => ({
+      index: 9_999 - i,
+      size: 5 * MiB,
+      etag: md5Hex(new TextEncoder().encode(String(i))),
+    }))
+    const sorted = [...parts].sort((a, b) => a.index - b.index)
+    const expected = multipartEtag(sorted.map((p) => p.etag))
+    expect(expected).toMatch(/^[0-9a-f]{32}-10000$/)
+
+    const transport = new ScriptedTransport()
+    const completing = protocol.complete({ ...ctx(transport), remote: { id }, plan, parts })
+    const request = await transport.next()
+    const sent = JSON.parse(request.body as string) as {
+      parts: { partNumber: number; etag: string }[]
+    }
+    expect(sent.parts).toHaveLength(10_000)
+    expect(sent.parts[0]).toEqual({ partNumber: 1, etag: sorted[0].etag })
+    expect(sent.parts[9_999].partNumber).toBe(10_000)
+    request.respond({ json: { etag: `"${expected}"`, size: plan.size, key: 'k' } })
+    expect(await completing).toMatchObject({ etag: expected, size: plan.size, location: 'k' })
+
+    const wrong = new ScriptedTransport()
+    const failing = protocol.complete({ ...ctx(wrong), remote: { id }, plan, parts })
+    ;(await wrong.next()).respond({ json: { etag: `"${'0'.repeat(32)}-10000"`, size: plan.size } })
+    await expect(failing).rejects.toMatchObject({ code: 'hash-mismatch', retryable: false })
+  })
+
+  it('computes the multipart ETag like S3 (md5 of the binary part md5s)', () => {
+    const a = md5Hex(new TextEncoder().encode('a'))
+    const b = md5Hex(new TextEncoder().encode('b'))
+    const both = new Uint8Array([...Buffer.from(a, 'hex'), ...Buffer.from(b, 'hex')])
+    expect(multipartEtag([a, b])).toBe(`${md5Hex(both)}-2`)
+  })
+
+  it('sends an empty file as one empty part', async () => {
+    const transport = new ScriptedTransport()
+    const completing = protocol.complete({
+      ...ctx(transport),
+      remote: { id },
+      plan: { size: 0, partSize: 5 * MiB, count: 0 },
+      parts: [],
+    })
+    const sign = await transport.next()
+    expect(JSON.parse(sign.body as string)).toEqual({ md5: '1B2M2Y8AsgTpgAmY7PhCfg==' })
+    sign.respond({ json: { url: bucketUrl(1) } })
+    ;(await transport.next()).respond({ headers: { etag: '"d41d8cd98f00b204e9800998ecf8427e"' } })
+    const complete = await transport.next()
+    expect(JSON.parse(complete.body as string)).toEqual({
+      parts: [{ partNumber: 1, etag: 'd41d8cd98f00b204e9800998ecf8427e' }],
+    })
+    complete.respond({
+      json: { etag: multipartEtag(['d41d8cd98f00b204e9800998ecf8427e']), size: 0 },
+    })
+    expect(await completing).toMatchObject({ size: 0 })
+  })
+
+  it('treats abort of an unknown upload as done, and a signer 5xx as retryable', async () => {
+    const transport = new ScriptedTransport()
+    const aborting = protocol.abort({
+      ...ctx(transport),
+      remote: { id },
+      plan: { size: 1, partSize: 5 * MiB, count: 1 },
+    })
+    const request = await transport.next()
+    expect([request.method, request.url]).toEqual(['DELETE', `${base}/uploads/${id}`])
+    request.respond({ status: 404 })
+    await expect(aborting).resolves.toBeUndefined()
+    const t2 = new ScriptedTransport()
+    const creating = protocol.create({
+      ...ctx(t2),
+      file: { name: 'a', size: 1, type: '', lastModified: 1 },
+      fingerprint: 'f',
+      plan: { size: 1, partSize: 5 * MiB, count: 1 },
+      metadata: {},
+    })
+    ;(await t2.next()).respond({
+      status: 502,
+      json: { error: { code: 'storage-unavailable', message: 'x' } },
+    })
+    await expect(creating).rejects.toMatchObject({ code: 'server', retryable: true })
+  })
+})

@@ -1,0 +1,106 @@
+// @vitest-environment node
+/** The signing endpoints' paging and completion checks, against a stub S3 client. */
+import { describe, expect, it } from 'vitest'
+import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3'
+import { createS3SigningHandler } from '../../server/s3'
+
+function stubClient(
+  handle: (command: { constructor: { name: string }; input: Record<string, unknown> }) => unknown,
+) {
+  const calls: { name: string; input: Record<string, unknown> }[] = []
+  const client = {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      calls.push({ name: command.constructor.name, input: command.input })
+      return handle(command)
+    },
+  } as unknown as S3Client
+  return { client, calls }
+}
+
+async function createUpload(handler: (r: Request) => Promise<Response>, size: number) {
+  const res = await handler(
+    new Request('http://x/s3/uploads', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'a.bin', size }),
+    }),
+  )
+  return ((await res.json()) as { id: string }).id
+}
+
+describe('S3 signing endpoints (stub client)', () => {
+  it('follows every ListParts page (1,000 parts a page) and answers them all at once', async () => {
+    const total = 2_500
+    const { client, calls } = stubClient((command) => {
+      if (command.constructor.name === 'CreateMultipartUploadCommand') return { UploadId: 'u1' }
+      if (command instanceof ListPartsCommand) {
+        const marker = Number(command.input.PartNumberMarker ?? 0)
+        const numbers = Array.from(
+          { length: Math.min(1000, total - marker) },
+          (_, i) => marker + i + 1,
+        )
+        return {
+          Parts: numbers.map((n) => ({
+            PartNumber: n,
+            ETag: `"${String(n).padStart(32, '0')}"`,
+            Size: 5,
+          })),
+          IsTruncated: marker + numbers.length < total,
+          NextPartNumberMarker: String(numbers.at(-1)),
+        }
+      }
+      throw new Error(`unexpected ${command.constructor.name}`)
+    })
+    const handler = createS3SigningHandler({ client, bucket: 'b' })
+    const id = await createUpload(handler, 10 * 1024 ** 3)
+    const res = await handler(new Request(`http://x/s3/uploads/${id}/parts`))
+    expect(res.status).toBe(200)
+    const { parts } = (await res.json()) as { parts: { partNumber: number }[] }
+    expect(parts.map((p) => p.partNumber)).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+    const lists = calls.filter((c) => c.name === 'ListPartsCommand')
+    expect(lists.map((c) => c.input.PartNumberMarker)).toEqual([undefined, '1000', '2000'])
+    expect(calls[0].input.Key).toMatch(/^uploads\/\d{4}-\d\d-\d\d\/[\w-]{22}\/a\.bin$/)
+  })
+
+  it('deletes the object and answers 422 when the completed object is not the declared size', async () => {
+    const { client, calls } = stubClient((command) => {
+      switch (command.constructor.name) {
+        case 'CreateMultipartUploadCommand':
+          return { UploadId: 'u1' }
+        case 'CompleteMultipartUploadCommand':
+          return { ETag: '"abc-1"' }
+        case 'HeadObjectCommand':
+          return { ContentLength: 99, ETag: '"abc-1"' }
+        default:
+          return {}
+      }
+    })
+    const handler = createS3SigningHandler({ client, bucket: 'b' })
+    const id = await createUpload(handler, 100)
+    const res = await handler(
+      new Request(`http://x/s3/uploads/${id}/complete`, {
+        method: 'POST',
+        body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
+      }),
+    )
+    expect(res.status).toBe(422)
+    expect(calls.map((c) => c.name)).toContain('DeleteObjectCommand')
+  })
+
+  it('maps NoSuchUpload to 404 and storage outages to a retryable 502', async () => {
+    let fail: object = { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } }
+    const { client } = stubClient((command) => {
+      if (command.constructor.name === 'CreateMultipartUploadCommand') return { UploadId: 'u1' }
+      throw Object.assign(new Error('x'), fail)
+    })
+    const handler = createS3SigningHandler({ client, bucket: 'b' })
+    const id = await createUpload(handler, 100)
+    expect((await handler(new Request(`http://x/s3/uploads/${id}/parts`))).status).toBe(404)
+    fail = { name: 'InternalError', $metadata: { httpStatusCode: 500 } }
+    expect((await handler(new Request(`http://x/s3/uploads/${id}/parts`))).status).toBe(502)
+    // Abort of an upload S3 no longer knows is done, not an error.
+    fail = { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } }
+    expect(
+      (await handler(new Request(`http://x/s3/uploads/${id}`, { method: 'DELETE' }))).status,
+    ).toBe(204)
+  })
+})
