@@ -157,20 +157,21 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
     })
   }
 
+  let failure: unknown
   const lane = async () => {
-    while (cursor < pending.length && !lanes.signal.aborted) {
-      await sendOne(pending[cursor++])
+    try {
+      while (cursor < pending.length && !lanes.signal.aborted) await sendOne(pending[cursor++])
+    } catch (error) {
+      // The first failure stops the siblings now, not after they drained the queue.
+      failure ??= error
+      lanes.abort(error)
     }
   }
   const count = capabilities.parallel ? Math.min(options.concurrency, pending.length) : 1
-  const results = await Promise.allSettled(Array.from({ length: count }, lane))
+  await Promise.all(Array.from({ length: count }, lane))
   signal.removeEventListener('abort', onAbort)
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (signal.aborted) throw abortError(signal)
-  if (failed) {
-    lanes.abort(failed.reason)
-    throw toUploadError(failed.reason)
-  }
+  if (failure !== undefined) throw toUploadError(failure)
 }
 
 function firstMissing(server: ServerSide): number {

@@ -198,6 +198,19 @@ describe('uploader', () => {
     expect(protocol.calls.filter((c) => c === 'part:0')).toHaveLength(1)
   })
 
+  it('stops the other lanes at once when one part fails for good', async () => {
+    const protocol = new FakeProtocol()
+    const { uploader } = setup({ protocol, concurrency: 3 })
+    uploader.add(fileOf(2000)) // 20 parts
+    const calls = [await protocol.nextPart(), await protocol.nextPart(), await protocol.nextPart()]
+    calls[0].fail(new UploadError('rejected', 'forbidden', { status: 403 }))
+    await until(() => stateOf(uploader) === 'error')
+    expect(calls[1].signal.aborted && calls[2].signal.aborted).toBe(true)
+    await settle()
+    expect(protocol.calls.filter((c) => c.startsWith('part:'))).toHaveLength(3)
+    expect(protocol.inFlight).toBe(0)
+  })
+
   it('enforces restrictions in the engine with typed errors', () => {
     const protocol = new FakeProtocol({ onPart: autoSucceed })
     const { uploader } = setup({
