@@ -2,7 +2,7 @@
  * The backends the playground can upload to. `npm run dev` starts each one on 127.0.0.1
  * and passes its URL in a VITE_* variable; a protocol added to the library adds one entry.
  */
-import { createHttpProtocol, type UploadProtocol } from 'vue-chunked-upload'
+import { createHttpProtocol, createTusProtocol, type UploadProtocol } from 'vue-chunked-upload'
 
 export interface Backend {
   readonly id: string
@@ -21,6 +21,14 @@ export const backends: readonly Backend[] = [
     endpoint: env.VITE_UPLOAD_ENDPOINT ?? 'http://127.0.0.1:8787/http',
     create() {
       return createHttpProtocol({ endpoint: this.endpoint })
+    },
+  },
+  {
+    id: 'tus',
+    label: 'tus 1.0 (@tus/server)',
+    endpoint: env.VITE_TUS_ENDPOINT ?? 'http://127.0.0.1:8787/tus',
+    create() {
+      return createTusProtocol({ endpoint: this.endpoint })
     },
   },
 ]
