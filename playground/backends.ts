@@ -2,7 +2,12 @@
  * The backends the playground can upload to. `npm run dev` starts each one on 127.0.0.1
  * and passes its URL in a VITE_* variable; a protocol added to the library adds one entry.
  */
-import { createHttpProtocol, createTusProtocol, type UploadProtocol } from 'vue-chunked-upload'
+import {
+  createHttpProtocol,
+  createS3Protocol,
+  createTusProtocol,
+  type UploadProtocol,
+} from 'vue-chunked-upload'
 
 export interface Backend {
   readonly id: string
@@ -29,6 +34,14 @@ export const backends: readonly Backend[] = [
     endpoint: env.VITE_TUS_ENDPOINT ?? 'http://127.0.0.1:8787/tus',
     create() {
       return createTusProtocol({ endpoint: this.endpoint })
+    },
+  },
+  {
+    id: 's3',
+    label: 'S3 multipart (presigned parts)',
+    endpoint: env.VITE_S3_ENDPOINT ?? 'http://127.0.0.1:8787/s3',
+    create() {
+      return createS3Protocol({ endpoint: this.endpoint })
     },
   },
 ]

@@ -41,7 +41,8 @@ export function createSnapshots(deps: SnapshotDeps) {
       file: job.info,
       status: job.status,
       bytesUploaded: view.bytesUploaded,
-      progress: view.progress,
+      // An empty file has no bytes to count: it is at 100 % once done.
+      progress: job.status.state === 'done' ? 1 : view.progress,
       speed: view.speed,
       eta: view.eta,
       hash: job.hash.status,
@@ -74,7 +75,11 @@ export function createSnapshots(deps: SnapshotDeps) {
       size += upload.file.size
       speed += upload.speed
     }
-    return deriveProgress(bytes, size, speed)
+    const view = deriveProgress(bytes, size, speed)
+    const allDone =
+      uploads.some((u) => u.status.state === 'done') &&
+      uploads.every((u) => ['done', 'canceled'].includes(u.status.state))
+    return allDone ? { ...view, progress: 1 } : view
   }
 
   function snapshot(): UploaderSnapshot {

@@ -137,6 +137,20 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     uploader.destroy()
   })
 
+  it('uploads a zero-byte file: no data request, the empty MD5 verified', async () => {
+    const transport = recording()
+    const uploader = uploaderFor(server.httpUrl, transport)
+    const done = finished(uploader)
+    uploader.add(new File([], 'empty.txt', { lastModified: 1 }))
+    const upload = await done
+    expect(upload.status.state).toBe('done')
+    if (upload.status.state === 'done')
+      expect(upload.status.result.hash).toBe('d41d8cd98f00b204e9800998ecf8427e')
+    expect(upload.progress).toBe(1)
+    expect(transport.log.filter((l) => l.startsWith('PUT'))).toEqual([])
+    uploader.destroy()
+  })
+
   it('cancel aborts on the server and leaves nothing on disk', async () => {
     const other = await randomFile(48 * MiB, 'vcu-cancel-48m.bin')
     const transport = recording()
