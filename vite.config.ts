@@ -14,6 +14,7 @@ const entries = {
   hashing: src('entries/hashing.ts'),
   transport: src('entries/transport.ts'),
   persistence: src('entries/persistence.ts'),
+  vue: src('entries/vue.ts'),
 }
 
 const node = (

@@ -55,7 +55,14 @@ export function createFakeUploader(
             params: { name: (f as File).name, minFileSize: 1 },
           }),
         }))
-      return { added: [], rejected }
+      const added = list
+        .filter((f) => f.size > 0)
+        .map((f) => uploadIn({ state: 'queued' }, 0, { name: (f as File).name, size: f.size }))
+      if (added.length > 0) {
+        snapshot = totals({ ...snapshot, uploads: [...snapshot.uploads, ...added] })
+        notify()
+      }
+      return { added, rejected }
     },
     start: (id) => void record('start', id),
     pause: (id) => void record('pause', id),

@@ -16,3 +16,16 @@ export {
 } from './context'
 export type { UploadOptions } from './options'
 export { createDefaultUploader, type DefaultUploaderOptions } from './defaults'
+// Types the components (and apps) need, so they never reach into the engine's files.
+export type {
+  UploadSnapshot,
+  UploadStatus,
+  UploadState,
+  UploaderSnapshot,
+  TotalProgress,
+  PendingUpload,
+  UploadError,
+  UploadErrorCode,
+  FileInfo,
+  AddResult,
+} from '../core'

@@ -10,6 +10,7 @@ import type {
   UploadSnapshot,
 } from '../core'
 import {
+  formatDuration,
   formatError,
   formatMessage,
   type LocaleName,
@@ -73,6 +74,8 @@ export interface UseChunkedUploadReturn {
   message(error: Pick<UploadError, 'code' | 'params'>): string
   /** A component text in the chosen locale, with `{param}`s filled in. */
   t(key: keyof UiMessages, params?: Record<string, string | number>): string
+  /** Seconds left for people (`45 s`, `3 min`), in the chosen locale. */
+  duration(seconds: number): string
   /** The chosen locale. */
   readonly locale: ComputedRef<LocaleName>
   /** The options in effect (the plugin's, then the provider's, then these). */
@@ -175,6 +178,7 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     later: (key) => context.dismiss(key),
     message,
     t,
+    duration: (seconds) => formatDuration(seconds, locale.value, overrides()),
     locale,
     options: effective,
     getUploader: () => context.connect(),

@@ -7,6 +7,7 @@ import * as tus from '../../src/entries/tus'
 import * as hashing from '../../src/entries/hashing'
 import * as transport from '../../src/entries/transport'
 import * as persistence from '../../src/entries/persistence'
+import * as vue from '../../src/entries/vue'
 import pkg from '../../package.json'
 
 // Changing what an entry exports is a public API change: update these lists on purpose.
@@ -22,7 +23,12 @@ describe('public surface', () => {
         "OFFLINE_REASON",
         "PAUSE_REASON",
         "RESUME_RECORD_VERSION",
+        "ResumeBanner",
+        "UploadContextKey",
+        "UploadDropzone",
         "UploadError",
+        "UploadPlugin",
+        "UploadProgress",
         "abortError",
         "ackRequest",
         "checkFile",
@@ -38,6 +44,8 @@ describe('public surface', () => {
         "createS3Protocol",
         "createScheduler",
         "createTusProtocol",
+        "createUploadContext",
+        "createUploadPlugin",
         "createUploader",
         "createWorkerHasher",
         "defaultRetryPolicy",
@@ -45,7 +53,9 @@ describe('public surface', () => {
         "dropRequest",
         "en",
         "formatBytes",
+        "formatDuration",
         "formatError",
+        "formatMessage",
         "httpCapabilities",
         "httpError",
         "isEtagUnreadable",
@@ -62,6 +72,7 @@ describe('public surface', () => {
         "partAt",
         "partLength",
         "planChunks",
+        "provideChunkedUpload",
         "rawBytes",
         "reportLoaded",
         "retryDelay",
@@ -73,8 +84,12 @@ describe('public surface', () => {
         "systemClock",
         "throwIfAborted",
         "toUploadError",
+        "toUploadRecord",
         "tusCapabilities",
         "updateRate",
+        "useChunkedUpload",
+        "useUploadStore",
+        "viewOf",
         "withStallGuard",
         "zhCN",
       ]
@@ -89,6 +104,7 @@ describe('public surface', () => {
       hashing: Object.keys(hashing).sort(),
       transport: Object.keys(transport).sort(),
       persistence: Object.keys(persistence).sort(),
+      vue: Object.keys(vue).sort(),
     }).toMatchInlineSnapshot(`
       {
         "core": [
@@ -169,12 +185,35 @@ describe('public surface', () => {
           "createTusProtocol",
           "tusCapabilities",
         ],
+        "vue": [
+          "ResumeBanner",
+          "UploadContextKey",
+          "UploadDropzone",
+          "UploadPlugin",
+          "UploadProgress",
+          "createDefaultUploader",
+          "createUploadContext",
+          "createUploadPlugin",
+          "formatBytes",
+          "formatDuration",
+          "formatError",
+          "formatMessage",
+          "provideChunkedUpload",
+          "toUploadRecord",
+          "useChunkedUpload",
+          "useUploadStore",
+          "viewOf",
+        ],
       }
     `)
   })
   it('package.json maps every subpath to a built file and its types', () => {
     for (const [path, target] of Object.entries(pkg.exports)) {
       if (path === './package.json') continue
+      if (path === './style.css') {
+        expect(target).toBe('./dist/style.css')
+        continue
+      }
       expect(target).toMatchObject({
         types: expect.stringMatching(/\.d\.ts$/),
         import: expect.stringMatching(/\.js$/),
@@ -189,8 +228,10 @@ describe('public surface', () => {
         './package.json',
         './persistence',
         './s3',
+        './style.css',
         './transport',
         './tus',
+        './vue',
       ].sort(),
     )
     expect(pkg.peerDependencies).toMatchObject({
