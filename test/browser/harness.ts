@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import vue from '@vitejs/plugin-vue'
 import { createServer, type ViteDevServer } from 'vite'
 import type { VcuApi } from './pages/main'
 
@@ -68,6 +69,8 @@ export async function startPageServer(): Promise<{ url: string; close(): Promise
   const server: ViteDevServer = await createServer({
     configFile: false,
     root: join(root, 'test/browser/pages'),
+    // The public entry exports the components (.vue files) too.
+    plugins: [vue()],
     logLevel: 'warn',
     resolve: { alias: [{ find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') }] },
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },

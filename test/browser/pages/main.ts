@@ -2,9 +2,11 @@
  * The page the browser tests and the benchmark drive. It uses the package's public entry,
  * like an app, and exposes a few measured operations on `window.vcu`.
  */
+import * as tus from 'tus-js-client'
 import {
   createDefaultUploader,
   createHttpProtocol,
+  createTusProtocol,
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
@@ -42,6 +44,8 @@ function takeLongest(): number {
 
 async function upload(options: {
   endpoint: string
+  /** Which protocol speaks to `endpoint` (default 'http'). */
+  protocol?: 'http' | 'tus'
   hashing?: boolean
   chunkSize?: number
   concurrency?: number
@@ -50,7 +54,10 @@ async function upload(options: {
   takeLongest()
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
-    protocol: createHttpProtocol({ endpoint: options.endpoint }),
+    protocol:
+      options.protocol === 'tus'
+        ? createTusProtocol({ endpoint: options.endpoint })
+        : createHttpProtocol({ endpoint: options.endpoint }),
     hashing: options.hashing ?? true,
     chunkSize: options.chunkSize,
     concurrency: options.concurrency,
@@ -72,7 +79,9 @@ async function upload(options: {
   const bodyRequest = performance
     .getEntriesByType('resource')
     .slice(requestsBefore)
-    .find((entry) => /\/(stream|chunks\/\d+)$/.test(entry.name))
+    .find((entry) =>
+      (options.protocol === 'tus' ? /\/tus\/[^/?]+$/ : /\/(stream|chunks\/\d+)$/).test(entry.name),
+    )
   const firstByteMs = bodyRequest ? bodyRequest.startTime - started : -1
   const status = snapshot.status
   return {
@@ -145,6 +154,23 @@ async function rawHash(): Promise<{ ms: number; hex: string }> {
   return { ms: performance.now() - started, hex }
 }
 
-const api = { upload, xhrPut, slicePuts, rawHash }
+/** The baseline: tus-js-client 4 with its defaults (one PATCH), or with `chunkSize`. */
+async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: number }> {
+  const f = file()
+  const started = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const upload = new tus.Upload(f, {
+      endpoint,
+      ...(chunkSize ? { chunkSize } : {}),
+      metadata: { filename: f.name, filetype: f.type },
+      onError: reject,
+      onSuccess: () => resolve(),
+    })
+    upload.start()
+  })
+  return { ms: performance.now() - started }
+}
+
+const api = { upload, xhrPut, slicePuts, rawHash, tusJsClient }
 export type VcuApi = typeof api
 Object.assign(window, { vcu: api })
