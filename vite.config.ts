@@ -1,5 +1,7 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import { playwright } from '@vitest/browser-playwright'
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { fileURLToPath } from 'node:url'
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
@@ -24,6 +26,27 @@ const node = (
 ): TestProjectInlineConfiguration => ({
   extends: true,
   test: { name, environment: 'node', include, testTimeout: timeout, hookTimeout: timeout },
+})
+
+/** Debian's Chromium, for the stories (vitest browser mode); never `npx playwright install`. */
+const chromium = () => ({
+  enabled: true,
+  headless: true,
+  provider: playwright({
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  }),
+  instances: [{ browser: 'chromium' as const }],
 })
 
 export default defineConfig({
@@ -54,6 +77,14 @@ export default defineConfig({
       node('integration', ['test/integration/**/*.test.ts'], 120_000),
       // Node-side tests that drive Debian's Chromium through playwright-core.
       node('browser', ['test/browser/**/*.test.ts'], 300_000),
+      // Every story, its play function and an axe check, in the real Chromium.
+      {
+        extends: true,
+        plugins: [
+          storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)) }),
+        ],
+        test: { name: 'storybook', browser: chromium() },
+      },
     ],
   },
 })

@@ -3,7 +3,7 @@ import { defineMain } from '@storybook/vue3-vite/node'
 export default defineMain({
   framework: '@storybook/vue3-vite',
   stories: ['../stories/**/*.stories.@(ts|mdx)'],
-  addons: ['@storybook/addon-docs', '@storybook/addon-vitest'],
+  addons: ['@storybook/addon-docs', '@storybook/addon-vitest', '@storybook/addon-a11y'],
   // The docgen server replaces the deprecated vue-docgen-api and types event payloads better.
   features: { experimentalDocgenServer: true },
   core: { disableTelemetry: true, disableWhatsNewNotifications: true },

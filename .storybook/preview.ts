@@ -8,6 +8,10 @@ setup((app) => {
 
 const preview: Preview = {
   tags: ['autodocs'],
+  parameters: {
+    // Every story is an accessibility test: an axe violation fails it under addon-vitest.
+    a11y: { test: 'error' },
+  },
 }
 
 export default preview

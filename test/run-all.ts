@@ -17,7 +17,9 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The vitest projects of vite.config.ts, in the order they run. */
-const PROJECTS = ['unit', 'integration', 'browser']
+const PROJECTS = ['unit', 'integration', 'browser', 'storybook']
+/** Projects that run in Debian's Chromium. */
+const CHROMIUM_PROJECTS = new Set(['browser', 'storybook'])
 const CHROMIUM = '/usr/bin/chromium'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -174,13 +176,14 @@ async function main(): Promise<number> {
 
   results.push(['typecheck', await check('vue-tsc', bin('vue-tsc'), ['--noEmit'])])
   if (!interruptedBy) results.push(['lint', await check('eslint', bin('eslint'), ['.'])])
-  if (!interruptedBy) results.push(['format', await check('prettier', bin('prettier'), ['--check', '.'])])
+  if (!interruptedBy)
+    results.push(['format', await check('prettier', bin('prettier'), ['--check', '.'])])
 
   const dir = mkdtempSync(join(tmpdir(), 'run-all-'))
   try {
     for (const project of projects) {
       if (interruptedBy) break
-      if (project === 'browser' && !chromiumRuns()) {
+      if (CHROMIUM_PROJECTS.has(project) && !chromiumRuns()) {
         if (ci) {
           console.error(`\n!!! CI: ${CHROMIUM} is missing; the browser project cannot run. !!!\n`)
           const missing = tally()
@@ -188,12 +191,12 @@ async function main(): Promise<number> {
           missing.problems.push(`CI: ${CHROMIUM} is missing (apt-get install -y chromium)`)
           results.push([project, missing])
         } else {
-          notes.push(`browser: not run, ${CHROMIUM} is missing (under CI this fails)`)
+          notes.push(`${project}: not run, ${CHROMIUM} is missing (under CI this fails)`)
         }
         continue
       }
       const result = await vitestProject(project, vitestArgs, dir)
-      if (ci && project === 'browser') enforceBrowserInCi(result)
+      if (ci && CHROMIUM_PROJECTS.has(project)) enforceBrowserInCi(result)
       results.push([project, result])
     }
   } finally {

@@ -1,0 +1,85 @@
+import type { Meta, StoryObj } from '@storybook/vue3-vite'
+import { expect, userEvent, waitFor, within } from 'storybook/test'
+import { ResumeBanner } from 'vue-chunked-upload'
+import { createFakeUploader, pendingOf } from './fake-uploader'
+import { engineOf, withUploader } from './with-uploader'
+
+const GiB = 1024 ** 3
+
+const meta = {
+  title: 'Components/ResumeBanner',
+  component: ResumeBanner,
+} satisfies Meta<typeof ResumeBanner>
+
+export default meta
+type Story = StoryObj<typeof meta>
+
+const records = [
+  pendingOf('wedding-4k.mov', 12 * GiB, 0.62),
+  pendingOf('dataset-2026.parquet', 3 * GiB, 0.1),
+  pendingOf('backup.tar.zst', 800 * 1024 ** 2, 0.95),
+]
+
+/** Nothing pending: the banner is not there. */
+export const NoneLeft: Story = {
+  decorators: [withUploader(() => createFakeUploader())],
+  play: async ({ canvasElement }) => {
+    await expect(canvasElement.querySelector('section')).toBeNull()
+  },
+}
+
+/** Several unfinished uploads from an earlier visit. */
+export const SeveralPending: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records))],
+  play: async ({ canvasElement, ...context }) => {
+    const canvas = within(canvasElement)
+    const region = await canvas.findByRole('region', {
+      name: '3 unfinished upload(s) from an earlier visit',
+    })
+    await expect(within(region).getAllByRole('listitem')).toHaveLength(3)
+    await expect(region).toHaveTextContent('7.4 GB of 12.0 GB sent')
+    // Later: hidden for now, nothing deleted.
+    await userEvent.click(within(region).getAllByRole('button', { name: 'Later' })[2])
+    await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(2))
+    // Clear: deleted on the server.
+    await userEvent.click(within(region).getAllByRole('button', { name: 'Clear' })[1])
+    await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(1))
+    await expect(engineOf(context).calls).toEqual([`discard:${records[1].key}`])
+  },
+}
+
+/** Where the file is still reachable (a kept handle), Resume comes first. */
+export const Resumable: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 2)))],
+  args: { canResume: (record) => record.file.name.endsWith('.mov') },
+  play: async ({ canvasElement }) => {
+    const region = await within(canvasElement).findByRole('region')
+    await expect(within(region).getAllByRole('button', { name: 'Resume' })).toHaveLength(1)
+  },
+}
+
+/** Reselecting the file hands it to the engine, which resumes from the record. */
+export const Reselect: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 1)))],
+  play: async ({ canvasElement, ...context }) => {
+    await within(canvasElement).findByRole('region')
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type=file]')!
+    input.addEventListener('click', (event) => event.preventDefault())
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Reselect file' }))
+    // The dialog itself cannot be driven; the browser fills the input as it would.
+    const picked = new DataTransfer()
+    picked.items.add(new File(['x'], 'wedding-4k.mov'))
+    input.files = picked.files
+    input.dispatchEvent(new Event('change'))
+    await waitFor(() => expect(engineOf(context).calls).toEqual(['add:wedding-4k.mov']))
+  },
+}
+
+export const Chinese: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records), { locale: 'zh-CN' })],
+  play: async ({ canvasElement }) => {
+    const region = await within(canvasElement).findByRole('region')
+    await expect(region).toHaveTextContent('有 3 个上次未完成的上传')
+    await expect(within(region).getAllByRole('button', { name: '重新选择文件' })).toHaveLength(3)
+  },
+}

@@ -1,0 +1,84 @@
+import type { Meta, StoryObj } from '@storybook/vue3-vite'
+import { expect, userEvent, waitFor, within } from 'storybook/test'
+import { UploadDropzone } from 'vue-chunked-upload'
+import { engineOf, withUploader } from './with-uploader'
+
+const meta = {
+  title: 'Components/UploadDropzone',
+  component: UploadDropzone,
+  decorators: [
+    withUploader(undefined, { accept: ['.mp4', '.zip', 'video/*'], maxFileSize: 50 * 1024 ** 3 }),
+  ],
+  args: { multiple: true, directory: false, disabled: false },
+} satisfies Meta<typeof UploadDropzone>
+
+export default meta
+type Story = StoryObj<typeof meta>
+
+const file = (name: string, size = 16) =>
+  new File([new Uint8Array(size)], name, { type: 'video/mp4' })
+
+/** Nothing chosen yet: a button (Enter/Space open the dialog) with what is accepted. */
+export const Empty: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement)
+    const button = canvas.getByRole('button', { name: /Drop files or folders here/ })
+    await expect(button).toHaveAccessibleDescription(/Accepted: \.mp4, \.zip, video\/\*/)
+    await expect(button).toHaveAccessibleDescription(/Up to 50\.0 GB per file/)
+    button.focus()
+    await expect(button).toHaveFocus()
+  },
+}
+
+/** A file dragged over the zone. */
+export const Dragging: Story = {
+  play: async ({ canvasElement }) => {
+    const zone = canvasElement.querySelector('.vcu-dropzone')!
+    const transfer = new DataTransfer()
+    transfer.items.add(file('clip.mp4'))
+    zone.dispatchEvent(
+      new DragEvent('dragenter', { bubbles: true, cancelable: true, dataTransfer: transfer }),
+    )
+    await waitFor(() => expect(zone).toHaveAttribute('data-state', 'dragging'))
+    await expect(within(canvasElement).getByText('Release to add the files')).toBeVisible()
+  },
+}
+
+/** Files chosen through the dialog reach the engine. */
+export const Chosen: Story = {
+  play: async ({ canvasElement, ...context }) => {
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type=file]')!
+    await userEvent.upload(input, [file('a.mp4'), file('b.mp4')])
+    await expect(engineOf(context).calls).toEqual(['add:a.mp4,b.mp4'])
+    await waitFor(() => expect(canvasElement).toHaveTextContent('2 file(s) added.'))
+  },
+}
+
+/** A refused file: the message comes from the locale, never a raw error. */
+export const RejectedFile: Story = {
+  play: async ({ canvasElement }) => {
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type=file]')!
+    await userEvent.upload(input, [file('empty.mp4', 0)])
+    const alert = await within(canvasElement).findByRole('alert')
+    await expect(alert).toHaveTextContent('Some files were not added')
+    await expect(alert).toHaveTextContent('empty.mp4 is too small (at least 1 B is needed).')
+  },
+}
+
+/** The same, in 简体中文. */
+export const RejectedFileChinese: Story = {
+  decorators: [withUploader(undefined, { locale: 'zh-CN' })],
+  play: async ({ canvasElement }) => {
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type=file]')!
+    await userEvent.upload(input, [file('empty.mp4', 0)])
+    const alert = await within(canvasElement).findByRole('alert')
+    await expect(alert).toHaveTextContent('empty.mp4 太小了')
+  },
+}
+
+export const Disabled: Story = {
+  args: { disabled: true },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('button')).toBeDisabled()
+  },
+}
