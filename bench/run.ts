@@ -4,9 +4,13 @@
  * and ratios are printed; JSON goes to bench/results/.
  */
 import { runHttpBench } from './http'
+import { runS3Bench } from './s3'
+import { runTusBench } from './tus'
 
 const suites: Record<string, () => Promise<void>> = {
   http: runHttpBench,
+  tus: runTusBench,
+  s3: runS3Bench,
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

@@ -6,10 +6,12 @@ import * as tus from 'tus-js-client'
 import {
   createDefaultUploader,
   createHttpProtocol,
+  createS3Protocol,
   createTusProtocol,
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
+import { uppyS3 } from './uppy'
 
 export interface UploadRun {
   readonly ms: number
@@ -45,7 +47,7 @@ function takeLongest(): number {
 async function upload(options: {
   endpoint: string
   /** Which protocol speaks to `endpoint` (default 'http'). */
-  protocol?: 'http' | 'tus'
+  protocol?: 'http' | 'tus' | 's3'
   hashing?: boolean
   chunkSize?: number
   concurrency?: number
@@ -55,9 +57,11 @@ async function upload(options: {
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
     protocol:
-      options.protocol === 'tus'
-        ? createTusProtocol({ endpoint: options.endpoint })
-        : createHttpProtocol({ endpoint: options.endpoint }),
+      options.protocol === 's3'
+        ? createS3Protocol({ endpoint: options.endpoint })
+        : options.protocol === 'tus'
+          ? createTusProtocol({ endpoint: options.endpoint })
+          : createHttpProtocol({ endpoint: options.endpoint }),
     hashing: options.hashing ?? true,
     chunkSize: options.chunkSize,
     concurrency: options.concurrency,
@@ -80,7 +84,12 @@ async function upload(options: {
     .getEntriesByType('resource')
     .slice(requestsBefore)
     .find((entry) =>
-      (options.protocol === 'tus' ? /\/tus\/[^/?]+$/ : /\/(stream|chunks\/\d+)$/).test(entry.name),
+      (options.protocol === 's3'
+        ? /[?&]partNumber=/
+        : options.protocol === 'tus'
+          ? /\/tus\/[^/?]+$/
+          : /\/(stream|chunks\/\d+)$/
+      ).test(entry.name),
     )
   const firstByteMs = bodyRequest ? bodyRequest.startTime - started : -1
   const status = snapshot.status
@@ -171,6 +180,9 @@ async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: 
   return { ms: performance.now() - started }
 }
 
-const api = { upload, xhrPut, slicePuts, rawHash, tusJsClient }
+/** Uppy 5.1's S3 multipart upload of the chosen file, through the signer at `signer`. */
+const uppy = (signer: string) => uppyS3(file(), signer)
+
+const api = { upload, xhrPut, slicePuts, rawHash, tusJsClient, uppy }
 export type VcuApi = typeof api
 Object.assign(window, { vcu: api })
