@@ -74,7 +74,7 @@ export async function startPageServer(): Promise<{ url: string; close(): Promise
     logLevel: 'warn',
     resolve: { alias: [{ find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') }] },
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
-    optimizeDeps: { include: ['axios', 'spark-md5'] },
+    optimizeDeps: { include: ['axios', 'spark-md5', 'tus-js-client'] },
   })
   await server.listen()
   const address = server.httpServer!.address()
