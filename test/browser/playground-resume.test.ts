@@ -53,7 +53,7 @@ describe('playground: refresh mid-upload and resume', () => {
       uploadThroughput: 24 * MiB,
     })
     await page.goto(url)
-    await page.setInputFiles('input[type=file]', source.path)
+    await page.setInputFiles('.vcu-dropzone input[type=file]', source.path)
     const progress = () => page.getAttribute('[role=progressbar]', 'aria-valuenow').then(Number)
     await expect.poll(progress, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(40)
     const before = await progress()
@@ -66,15 +66,17 @@ describe('playground: refresh mid-upload and resume', () => {
       downloadThroughput: -1,
       uploadThroughput: -1,
     })
+    // The resume banner offers the unfinished upload from before the reload.
+    await page.waitForSelector('.vcu-resume >> text=vcu-resume-96m.bin', { timeout: 30_000 })
     const puts: string[] = []
     page.on('request', (request) => {
       if (request.method() === 'PUT') puts.push(new URL(request.url()).pathname)
     })
-    await page.setInputFiles('input[type=file]', source.path)
+    await page.setInputFiles('.vcu-dropzone input[type=file]', source.path)
     await page.waitForFunction(() => document.body.innerText.includes(' · done'), null, {
       timeout: 60_000,
     })
-    expect(await page.innerText('ul')).toContain('resumed')
+    expect(await page.innerText('.vcu-progress')).toContain('resumed')
     // After the reload: only chunk PUTs (no new stream from byte 0), and their bytes are no
     // more than what was left at the reload plus one 8 MiB chunk cut mid-way.
     const size = 96 * MiB
