@@ -83,3 +83,19 @@ export const Chinese: Story = {
     await expect(within(region).getAllByRole('button', { name: '重新选择文件' })).toHaveLength(3)
   },
 }
+
+/** The dark theme: axe checks its contrast too. */
+export const Dark: Story = {
+  decorators: [
+    () => ({
+      template:
+        '<div data-vcu-theme="dark" style="background:#0d1117;padding:1rem"><story /></div>',
+    }),
+    withUploader(() => createFakeUploader({}, records)),
+  ],
+  args: { canResume: (record) => record.file.name.endsWith('.mov') },
+  play: async ({ canvasElement }) => {
+    const region = await within(canvasElement).findByRole('region')
+    await expect(getComputedStyle(region).backgroundColor).toBe('rgb(22, 27, 34)')
+  },
+}

@@ -159,3 +159,26 @@ export const AnnouncesCompletion: Story = {
     await waitFor(() => expect(live).toHaveTextContent('final.iso uploaded.'))
   },
 }
+
+/** The dark theme (data-vcu-theme="dark"): axe checks its contrast too. */
+export const Dark: Story = {
+  decorators: [
+    () => ({
+      template:
+        '<div data-vcu-theme="dark" style="background:#0d1117;padding:1rem"><story /></div>',
+    }),
+    ...showing({
+      online: false,
+      uploads: [
+        uploadIn({ state: 'uploading', retrying: true }, 0.3, { name: 'r.mp4' }),
+        uploadIn({ state: 'paused', reason: 'offline' }, 0.5, { name: 'o.mp4' }),
+        uploadIn({ state: 'error', error: errorOf('network') }, 0.2, { name: 'e.mp4' }),
+        uploadIn({ state: 'done', result: { size: 1 } }, 1, { name: 'd.mp4', resumed: true }),
+      ],
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const item = canvasElement.querySelector('.vcu-progress__item')!
+    await expect(getComputedStyle(item).backgroundColor).toBe('rgb(13, 17, 23)')
+  },
+}
