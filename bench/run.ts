@@ -4,13 +4,11 @@
  * and ratios are printed; JSON goes to bench/results/.
  */
 import { runHttpBench } from './http'
-import { runTusBench } from './tus'
 import { runS3Bench } from './s3'
 import { runTusBench } from './tus'
 
 const suites: Record<string, () => Promise<void>> = {
   http: runHttpBench,
-  tus: runTusBench,
   tus: runTusBench,
   s3: runS3Bench,
 }
