@@ -89,6 +89,11 @@ export function reconcile(job: Job, server: ServerSide, state: ServerState): voi
   shownBytes(job.counts, job.info.size)
 }
 
+/** The server no longer has the upload: it expired or was deleted. */
+function isGone(error: unknown): boolean {
+  return error instanceof UploadError && (error.code === 'not-found' || error.code === 'expired')
+}
+
 export type Connected =
   { kind: 'upload'; server: ServerSide } | { kind: 'done'; result: UploadResult }
 
@@ -100,9 +105,18 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
   const status = (server: ServerSide) => askStatus(ctx, job.id, server, signal)
 
   if (job.server) {
-    job.stats.resumed = true
-    reconcile(job, job.server, await status(job.server))
-    return { kind: 'upload', server: job.server }
+    const known = job.server
+    try {
+      reconcile(job, known, await status(known))
+      job.stats.resumed = true
+      return { kind: 'upload', server: known }
+    } catch (error) {
+      // Expired or deleted on the server since this page created it: start over.
+      if (!isGone(error)) throw error
+      job.server = undefined
+      job.counts = createByteCounts()
+      await ctx.writer.delete(known.key)
+    }
   }
 
   const { content: fingerprint, key } = await identify(ctx, job, signal)
@@ -124,8 +138,7 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       return { kind: 'upload', server }
     } catch (error) {
       // The server forgot it (expired, aborted elsewhere): start over, keep nothing stale.
-      if (!(error instanceof UploadError) || !['not-found', 'expired'].includes(error.code))
-        throw error
+      if (!isGone(error)) throw error
       await ctx.writer.delete(key)
     }
   } else if (record) {

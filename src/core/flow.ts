@@ -45,8 +45,12 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
 async function finish(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
   let hash: string | undefined
   if (job.hash.status.state !== 'off' && ctx.hasher) {
-    if (!job.hash.status.value) setStatus(ctx, job, { state: 'hashing' })
-    hash = await awaitHash(job, signal)
+    if (ctx.protocol.capabilities.verifiesFileHash === false) {
+      hash = job.hash.status.value // pass it along if known, never wait for it
+    } else {
+      if (!job.hash.status.value) setStatus(ctx, job, { state: 'hashing' })
+      hash = await awaitHash(job, signal)
+    }
   }
   setStatus(ctx, job, { state: 'completing' })
   const parts = [...server.acked.values()].sort((a, b) => a.index - b.index)

@@ -10,6 +10,10 @@ export function startHashing(ctx: FlowContext, job: Job): void {
   const { hasher } = ctx
   const hash = job.hash
   if (!hasher || hash.status.state === 'off' || hash.status.state === 'done' || hash.promise) return
+  if (!wantsFileHash(ctx)) {
+    hash.status = { state: 'off', bytes: 0 }
+    return
+  }
   const controller = new AbortController()
   const startedAt = ctx.clock.now()
   hash.controller = controller
@@ -50,6 +54,11 @@ export function startHashing(ctx: FlowContext, job: Job): void {
     )
   // The flow awaits it later; until then a failure must not surface as unhandled.
   hash.promise.catch(() => {})
+}
+
+/** The full hash is only worth its CPU when the server verifies it or can claim by it. */
+export function wantsFileHash(ctx: FlowContext): boolean {
+  return ctx.protocol.capabilities.verifiesFileHash !== false || ctx.protocol.claim !== undefined
 }
 
 export function stopHashing(job: Job): void {

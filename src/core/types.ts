@@ -153,6 +153,12 @@ export interface ProtocolCapabilities {
   readonly keepsPartialBodies: boolean
   /** When 'md5', the engine hashes each part before sending and passes `partMd5`. */
   readonly partChecksum?: 'md5'
+  /**
+   * Whether `complete` hands the file's full MD5 to the server to verify. When false (S3
+   * checks parts and ETags, tus has no way to), the engine neither computes the full hash
+   * nor waits for it, unless the protocol can `claim` by hash. @default true
+   */
+  readonly verifiesFileHash?: boolean
 }
 
 /** What the server holds: whole parts, and for sequential protocols a byte offset. */

@@ -1,10 +1,10 @@
 import {
   abortError,
+  UploadError,
   type AckedPart,
   type CreateResult,
   type ProtocolCapabilities,
   type ServerState,
-  type UploadError,
   type UploadProtocol,
   type UploadResult,
 } from '../../src/core'
@@ -161,7 +161,8 @@ export class FakeProtocol implements UploadProtocol {
 
   private upload(remote: { readonly id?: unknown }): FakeUpload {
     const upload = this.uploads.get(String(remote.id))
-    if (!upload) throw new Error(`unknown upload ${String(remote.id)}`)
+    if (!upload)
+      throw new UploadError('not-found', `unknown upload ${String(remote.id)}`, { status: 404 })
     return upload
   }
 }

@@ -344,6 +344,44 @@ describe('uploader', () => {
     expect(verified).toBe(md5Hex(new Uint8Array(await file.arrayBuffer())))
   })
 
+  it('neither computes nor waits for the file hash when the protocol cannot verify it', async () => {
+    const hasher = new FakeHasher(true) // would hold any full hash forever
+    const protocol = new FakeProtocol({
+      onPart: autoSucceed,
+      capabilities: { verifiesFileHash: false },
+    })
+    Object.assign(protocol, { claim: undefined }) // no instant upload by hash either
+    const { uploader } = setup({ protocol, hasher })
+    uploader.add(fileOf(500))
+    await until(() => stateOf(uploader) === 'done')
+    expect(hasher.md5Calls).toBe(0)
+    expect(uploader.getSnapshot().uploads[0].hash.state).toBe('off')
+  })
+
+  it('starts over on retry when the server expired an upload created in this visit', async () => {
+    let expire = true
+    const protocol = new FakeProtocol({
+      onPart: (call) =>
+        expire && call.index === 2
+          ? queueMicrotask(() => {
+              expire = false
+              protocol.uploads.clear() // the server forgot it
+              call.fail(new UploadError('expired', 'gone', { status: 410 }))
+            })
+          : autoSucceed(call),
+    })
+    const store = createMemoryStore(() => 0)
+    const { uploader } = setup({ protocol, store, concurrency: 1 })
+    uploader.add(fileOf(500))
+    await until(() => stateOf(uploader) === 'error')
+    uploader.retry()
+    await until(() => stateOf(uploader) === 'done')
+    expect(protocol.calls.filter((c) => c === 'create')).toHaveLength(2)
+    expect(protocol.calls.filter((c) => c.startsWith('part:'))).toHaveLength(3 + 5)
+    await uploader.flush()
+    expect(store.size).toBe(0)
+  })
+
   it('fails with hash-mismatch when the stored file differs', async () => {
     const protocol = new FakeProtocol({
       onPart: autoSucceed,

@@ -35,6 +35,8 @@ export const s3Capabilities = Object.freeze({
   maxParts: 10_000,
   parallel: true,
   keepsPartialBodies: false,
+  // S3 checks each part's Content-MD5 and the md5-of-md5s ETag; it has no use for the file's MD5.
+  verifiesFileHash: false,
   partChecksum: 'md5' as const,
 })
 

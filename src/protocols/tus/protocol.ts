@@ -47,6 +47,8 @@ export const tusCapabilities: ProtocolCapabilities = Object.freeze({
   maxParts: 10_000,
   parallel: false,
   keepsPartialBodies: true,
+  // tus has no way to verify a whole file's MD5 (the checksum extension covers PATCHes).
+  verifiesFileHash: false,
 })
 
 /**
