@@ -81,7 +81,7 @@ describe('tus in real Chromium against @tus/server', () => {
     })
     expect(run.error).toBeUndefined()
     expect(run.upload.status.state).toBe('done')
-    expect(run.hash).toBe(source.md5)
+    expect(run.upload.hash.state).toBe('off') // tus cannot verify it: not computed
     expect(run.upload.bytesUploaded).toBe(GiB)
     expect(counter.patchOffsets).toEqual([0])
     expect(counter.received).toBe(GiB)

@@ -98,7 +98,8 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
     expect(stored.offset).toBe(64 * MiB)
     expect(stored.metadata).toMatchObject({ filename: 'a €.bin' })
     expect(stored.metadata?.fingerprint).toMatch(/^67108864:[0-9a-f]{32}$/)
-    expect(upload.hash.value).toBe(source.md5)
+    // tus cannot verify a whole file's MD5, so the engine does not spend CPU on one.
+    expect(upload.hash.state).toBe('off')
     uploader.destroy()
   })
 
