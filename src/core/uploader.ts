@@ -41,7 +41,11 @@ export interface UploaderOptions {
   readonly stallTimeoutMs?: number
   /** Timeout of control requests (create, status, complete, abort). @default 60000 */
   readonly requestTimeoutMs?: number
-  /** Compute the full MD5 alongside the upload and have the server verify it. @default true */
+  /**
+   * MD5 hashing: the sampled fingerprint, per-part checksums where the protocol carries them,
+   * and the full MD5 alongside the upload for servers that verify it (the HTTP protocol; S3
+   * and tus check parts instead, so no full hash is computed for them). @default true
+   */
   readonly hashing?: boolean
   /** Send the File itself in one request when starting from byte 0, if the protocol can. @default true */
   readonly stream?: boolean
