@@ -1,115 +1,22 @@
 import { systemClock } from './clock'
-import { createEmitter, type Emitter } from './emitter'
+import { createEmitter } from './emitter'
 import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError } from './errors'
 import { runJob } from './flow'
 import { stopHashing } from './hash-job'
 import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from './job'
 import { MiB } from './plan'
 import { createRecordWriter } from './record-writer'
-import { checkFile, type Restrictions } from './restrictions'
-import { defaultRetryPolicy, type RetryPolicy } from './retry'
+import { checkFile } from './restrictions'
+import { defaultRetryPolicy } from './retry'
 import { createScheduler } from './scheduler'
 import { createSnapshots } from './snapshots'
-import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from './state'
-import type {
-  Clock,
-  FileInfo,
-  Hasher,
-  ResumeRecord,
-  ResumeStore,
-  Transport,
-  UploadProtocol,
-} from './types'
-import { resumeKeyPrefix } from './connect'
+import type { UploadEvents, UploadSnapshot } from './state'
+import type { FileInfo } from './types'
 import { abortRemote } from './control'
+import { createPendingRecords } from './pending'
+import type { Uploader, UploaderOptions } from './uploader-api'
 
-export interface UploaderOptions {
-  /** The backend: `createHttpProtocol(...)`, S3, tus, or your own. */
-  readonly protocol: UploadProtocol
-  readonly transport: Transport
-  /** MD5 for fingerprints and verification; without it nothing is hashed. */
-  readonly hasher?: Hasher
-  /** Where resume records go; without it uploads resume only within this page's life. */
-  readonly store?: ResumeStore
-  /** @default the system clock */
-  readonly clock?: Clock
-  /** Requests in flight across all files. @default 4 */
-  readonly concurrency?: number
-  /** Preferred part size in bytes; grown for very large files, clamped to the protocol's limits. @default 8 MiB */
-  readonly chunkSize?: number
-  /** Abort and retry a request that made no progress for this long. @default 30000 */
-  readonly stallTimeoutMs?: number
-  /** Timeout of control requests (create, status, complete, abort). @default 60000 */
-  readonly requestTimeoutMs?: number
-  /**
-   * MD5 hashing: the sampled fingerprint, per-part checksums where the protocol carries them,
-   * and the full MD5 alongside the upload for servers that verify it (the HTTP protocol; S3
-   * and tus check parts instead, so no full hash is computed for them). @default true
-   */
-  readonly hashing?: boolean
-  /** Send the File itself in one request when starting from byte 0, if the protocol can. @default true */
-  readonly stream?: boolean
-  /** Start uploads as soon as files are added. @default true */
-  readonly autoStart?: boolean
-  readonly restrictions?: Restrictions
-  readonly retry?: Partial<RetryPolicy>
-  /** How long a resume record is kept. @default 7 days */
-  readonly resumeExpiryMs?: number
-  /** Least interval between progress notifications. @default 100 */
-  readonly progressIntervalMs?: number
-  /** Extra metadata sent when an upload is created. */
-  readonly metadata?: (file: FileInfo) => Record<string, string>
-}
-
-/** An upload from an earlier visit that can be resumed by adding the same file again. */
-export interface PendingUpload {
-  /** The resume record's key; pass it to `discard`. */
-  readonly key: string
-  readonly file: FileInfo
-  /** Bytes the server had acknowledged when the record was last written. */
-  readonly bytesUploaded: number
-  readonly createdAt: number
-  readonly updatedAt: number
-  readonly expiresAt: number
-}
-
-export interface AddResult {
-  readonly added: readonly UploadSnapshot[]
-  readonly rejected: readonly { readonly file: FileInfo; readonly error: UploadError }[]
-}
-
-/** The engine: framework-free, one per app (or per upload area). */
-export interface Uploader {
-  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>): AddResult
-  /** Starts queued uploads (when `autoStart` is off); all when no id is given. */
-  start(id?: string): void
-  pause(id?: string): void
-  resume(id?: string): void
-  /** Stops the upload, deletes it on the server and forgets its resume record. */
-  cancel(id?: string): Promise<void>
-  /** Tries a failed upload again, continuing from what the server holds. */
-  retry(id?: string): void
-  /** Cancels if needed and removes the upload from the list. */
-  remove(id: string): Promise<void>
-  getSnapshot(): UploaderSnapshot
-  /** Called after every change (progress at most every `progressIntervalMs`). */
-  subscribe(listener: (snapshot: UploaderSnapshot) => void): () => void
-  on: Emitter<UploadEvents>['on']
-  /**
-   * Uploads saved by earlier visits for this protocol and endpoint that are not in this
-   * uploader: adding the same file again resumes one. Never throws: unreadable storage
-   * gives an empty list and a `warning` event.
-   */
-  pending(): Promise<PendingUpload[]>
-  /** Deletes a pending upload on the server and forgets its record. */
-  discard(key: string): Promise<void>
-  /** Offline pauses every upload; back online resumes the ones it paused. */
-  setOnline(online: boolean): void
-  /** Resolves once every pending resume-record write has settled. */
-  flush(): Promise<void>
-  /** Stops everything without deleting anything on the server, so a later visit can resume. */
-  destroy(): void
-}
+export type { AddResult, PendingUpload, Uploader, UploaderOptions } from './uploader-api'
 
 let nextId = 0
 const ACTIVE: ReadonlySet<string> = new Set(['preparing', 'hashing', 'uploading', 'completing'])
@@ -232,43 +139,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
   }
 
-  const ownPrefix = `${resumeKeyPrefix(options.protocol)}|`
-
-  async function readPending(): Promise<ResumeRecord[]> {
-    if (!options.store) return []
-    try {
-      const records = await options.store.list()
-      const active = new Set([...jobs.values()].map((job) => job.server?.key))
-      return records.filter(
-        (r) => r.key.startsWith(ownPrefix) && r.expiresAt > clock.now() && !active.has(r.key),
-      )
-    } catch (error) {
-      emitter.emit('warning', {
-        error: new UploadError('storage-unavailable', 'Saved uploads could not be read', {
-          cause: error,
-        }),
-      })
-      return []
-    }
-  }
+  const pending = createPendingRecords(ctx, jobs, (error) => emitter.emit('warning', { error }))
 
   return {
-    async pending() {
-      return (await readPending()).map((r) => ({
-        key: r.key,
-        file: r.file,
-        bytesUploaded: r.parts.reduce((sum, part) => sum + part.size, 0),
-        createdAt: r.createdAt,
-        updatedAt: r.updatedAt,
-        expiresAt: r.expiresAt,
-      }))
-    },
-    async discard(key) {
-      const record = (await readPending()).find((r) => r.key === key)
-      if (!record) return
-      await abortRemote(ctx, `discard:${key}`, record)
-      await ctx.writer.delete(key)
-    },
+    pending: pending.list,
+    discard: pending.discard,
     add(files) {
       const list: Blob[] = files instanceof Blob ? [files] : Array.from(files as Iterable<Blob>)
       const added: UploadSnapshot[] = []
