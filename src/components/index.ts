@@ -2,7 +2,6 @@
  * The components and `UploadPlugin`, which provides the engine and registers them globally.
  * Styles: `vue-chunked-upload/style.css` (every colour and size is a --vcu-* property).
  */
-import './theme.css'
 import { createUploadPlugin } from '../vue'
 import ResumeBanner from './ResumeBanner.vue'
 import UploadDropzone from './UploadDropzone.vue'
