@@ -1,48 +1,16 @@
-import { openAsBlob } from 'node:fs'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  type Transport,
-  type Uploader,
-  type UploaderOptions,
-  type UploadSnapshot,
-} from '../../src/core'
+import { createUploader, type Transport, type UploaderOptions } from '../../src/core'
 import { createInlineHasher } from '../../src/hashing'
 import { createHttpProtocol } from '../../src/protocols/http'
-import { createAxiosTransport } from '../../src/transport'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
+import { recordingTransport, diskFile, finished } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
-
-/** The real axios transport, recording each request's method and path. */
-function recording(): Transport & { log: string[] } {
-  const inner = createAxiosTransport()
-  const log: string[] = []
-  return {
-    log,
-    request: (request) => {
-      log.push(`${request.method} ${new URL(request.url).pathname}`)
-      return inner.request(request)
-    },
-  }
-}
-
-async function diskFile(path: string, name: string): Promise<File> {
-  return new File([await openAsBlob(path)], name, { lastModified: 1_763_700_000_000 })
-}
-
-function finished(uploader: Uploader): Promise<UploadSnapshot> {
-  return new Promise((resolve) => {
-    uploader.on('upload-success', ({ upload }) => resolve(upload))
-    uploader.on('upload-error', ({ upload }) => resolve(upload))
-    uploader.on('upload-canceled', ({ upload }) => resolve(upload))
-  })
-}
 
 describe('engine + HTTP chunk protocol against the real reference server', () => {
   let server: RunningReferenceServer
@@ -74,7 +42,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
   }
 
   it('uploads 64 MiB and the stored file is byte-identical', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(server.httpUrl, transport)
     const done = finished(uploader)
     uploader.add(await diskFile(source.path, 'a.bin'))
@@ -96,7 +64,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     // The first connection carries create and then the stream: cut it 20 MiB in.
     // Then cut a chunk PUT too, so a part retry is exercised as well.
     proxy.cutAfter(20 * MiB, 3 * MiB)
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(endpoint, transport, { concurrency: 1, hashing: false })
     const done = finished(uploader)
     uploader.add(await diskFile(source.path, 'cut.bin'))
@@ -123,7 +91,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
   })
 
   it('completes instantly when the server already holds the same bytes under another name', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(server.httpUrl, transport)
     const done = finished(uploader)
     const instant: boolean[] = []
@@ -138,7 +106,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
   })
 
   it('uploads a zero-byte file: no data request, the empty MD5 verified', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(server.httpUrl, transport)
     const done = finished(uploader)
     uploader.add(new File([], 'empty.txt', { lastModified: 1 }))
@@ -153,7 +121,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
 
   it('cancel aborts on the server and leaves nothing on disk', async () => {
     const other = await randomFile(48 * MiB, 'vcu-cancel-48m.bin')
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(server.httpUrl, transport, { stream: false, concurrency: 2 })
     const done = finished(uploader)
     const parts: number[] = []

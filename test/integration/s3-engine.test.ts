@@ -3,7 +3,6 @@
  * (server/s3) + the local S3 (server/s3-local), over real HTTP on 127.0.0.1.
  */
 import { createHash } from 'node:crypto'
-import { openAsBlob } from 'node:fs'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,46 +13,17 @@ import {
   S3Client,
   type S3Client as Client,
 } from '@aws-sdk/client-s3'
-import {
-  createUploader,
-  type Transport,
-  type Uploader,
-  type UploaderOptions,
-  type UploadSnapshot,
-} from '../../src/core'
+import { createUploader, type Transport, type UploaderOptions } from '../../src/core'
 import { createInlineHasher } from '../../src/hashing'
 import { createMemoryStore } from '../../src/persistence'
 import { createS3Protocol, multipartEtag } from '../../src/protocols/s3'
-import { createAxiosTransport } from '../../src/transport'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { createS3Client, createS3SigningHandler } from '../../server/s3'
 import { startLocalS3, type LocalS3 } from '../../server/s3-local'
 import { randomFile } from '../browser/harness'
+import { diskFile, finished, recordingTransport } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
-
-function recording(): Transport & { log: string[] } {
-  const inner = createAxiosTransport()
-  const log: string[] = []
-  return {
-    log,
-    request: (request) => {
-      const url = new URL(request.url)
-      log.push(
-        `${request.method} ${url.pathname}${url.searchParams.has('partNumber') ? `#${url.searchParams.get('partNumber')}` : ''}`,
-      )
-      return inner.request(request)
-    },
-  }
-}
-
-function finished(uploader: Uploader): Promise<UploadSnapshot> {
-  return new Promise((resolve) => {
-    uploader.on('upload-success', ({ upload }) => resolve(upload))
-    uploader.on('upload-error', ({ upload }) => resolve(upload))
-    uploader.on('upload-canceled', ({ upload }) => resolve(upload))
-  })
-}
 
 describe('S3 path: engine + signer + local S3', () => {
   let s3: LocalS3
@@ -107,8 +77,7 @@ describe('S3 path: engine + signer + local S3', () => {
     })
   }
 
-  const file = async (name: string) =>
-    new File([await openAsBlob(source.path)], name, { lastModified: 1_763_700_000_000 })
+  const file = (name: string) => diskFile(source.path, name)
   const pendingUploads = async () =>
     (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }))).Uploads ?? []
 
@@ -149,7 +118,7 @@ describe('S3 path: engine + signer + local S3', () => {
   })
 
   it('uploads 23 MiB in 5 parts; the object is byte-identical and its ETag is md5-of-md5s-5', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(transport)
     const done = finished(uploader)
     const md5s: string[] = []
@@ -177,7 +146,7 @@ describe('S3 path: engine + signer + local S3', () => {
 
   it('resumes in a new uploader from ListParts and sends only the missing parts', async () => {
     const store = createMemoryStore()
-    const first = uploaderFor(recording(), { store, concurrency: 1 })
+    const first = uploaderFor(recordingTransport(), { store, concurrency: 1 })
     const [added] = first.add(await file('resume.bin')).added
     await new Promise<void>((resolve) => {
       let n = 0
@@ -189,7 +158,7 @@ describe('S3 path: engine + signer + local S3', () => {
       })
     })
     first.destroy()
-    const transport = recording()
+    const transport = recordingTransport()
     const second = uploaderFor(transport, { store })
     const done = finished(second)
     second.add(await file('resume.bin'))
@@ -206,7 +175,7 @@ describe('S3 path: engine + signer + local S3', () => {
   })
 
   it('cancel aborts the multipart upload: ListMultipartUploads is empty', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(transport, { concurrency: 1 })
     const done = finished(uploader)
     const [added] = uploader.add(await file('cancel.bin')).added

@@ -1,15 +1,8 @@
-import { existsSync, mkdtempSync, openAsBlob, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  systemClock,
-  type Transport,
-  type Uploader,
-  type UploaderOptions,
-  type UploadSnapshot,
-} from '../../src/core'
+import { createUploader, systemClock, type Transport, type UploaderOptions } from '../../src/core'
 import { createInlineHasher } from '../../src/hashing'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { createAxiosTransport } from '../../src/transport'
@@ -17,33 +10,9 @@ import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
+import { recordingTransport, diskFile, finished } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
-
-/** The real axios transport, recording each request's method and path. */
-function recording(): Transport & { log: string[] } {
-  const inner = createAxiosTransport()
-  const log: string[] = []
-  return {
-    log,
-    request: (request) => {
-      log.push(`${request.method} ${new URL(request.url).pathname}`)
-      return inner.request(request)
-    },
-  }
-}
-
-async function diskFile(path: string, name: string): Promise<File> {
-  return new File([await openAsBlob(path)], name, { lastModified: 1_763_700_000_000 })
-}
-
-function finished(uploader: Uploader): Promise<UploadSnapshot> {
-  return new Promise((resolve) => {
-    uploader.on('upload-success', ({ upload }) => resolve(upload))
-    uploader.on('upload-error', ({ upload }) => resolve(upload))
-    uploader.on('upload-canceled', ({ upload }) => resolve(upload))
-  })
-}
 
 const idOf = (location: string | undefined) => String(location).split('/').pop()!
 
@@ -84,7 +53,7 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
   }
 
   it('uploads 64 MiB as one PATCH of the File; stored byte-identical, with its metadata', async () => {
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(`${server.url}/tus`, transport)
     const done = finished(uploader)
     uploader.add(await diskFile(source.path, 'a €.bin'))
@@ -112,7 +81,7 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
       const endpoint = `${await proxy.listen()}/tus`
       // The first connection carries OPTIONS, POST and the first PATCH: cut it mid-body.
       proxy.cutAfter(cut)
-      const transport = recording()
+      const transport = recordingTransport()
       const uploader = uploaderFor(endpoint, transport, { hashing: false, stream })
       const done = finished(uploader)
       uploader.add(await diskFile(source.path, `cut-${String(stream)}.bin`))
@@ -137,7 +106,7 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
 
   it('cancel terminates the upload: DELETE, then the server knows it no more', async () => {
     const other = await randomFile(48 * MiB, 'vcu-cancel-48m.bin')
-    const transport = recording()
+    const transport = recordingTransport()
     const uploader = uploaderFor(`${server.url}/tus`, transport, { stream: false })
     const done = finished(uploader)
     const [added] = uploader.add(await diskFile(other.path, 'cancel.bin')).added

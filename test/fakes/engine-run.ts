@@ -1,0 +1,36 @@
+import { openAsBlob } from 'node:fs'
+import type { Transport, Uploader, UploadSnapshot } from '../../src/core'
+import { createAxiosTransport } from '../../src/transport'
+
+/**
+ * Helpers for engine tests against real servers: the real axios transport with a log of
+ * `METHOD /path` per request (S3 part URLs get `#partNumber`), a disk-backed File, and the
+ * promise of an upload's end.
+ */
+export function recordingTransport(): Transport & { log: string[] } {
+  const inner = createAxiosTransport()
+  const log: string[] = []
+  return {
+    log,
+    request: (request) => {
+      const url = new URL(request.url)
+      const part = url.searchParams.get('partNumber')
+      log.push(`${request.method} ${url.pathname}${part === null ? '' : `#${part}`}`)
+      return inner.request(request)
+    },
+  }
+}
+
+/** A File whose bytes stay on disk (Node's `openAsBlob`), as a browser's picked file does. */
+export async function diskFile(path: string, name: string): Promise<File> {
+  return new File([await openAsBlob(path)], name, { lastModified: 1_763_700_000_000 })
+}
+
+/** Resolves with the upload's snapshot once it is done, failed or canceled. */
+export function finished(uploader: Uploader): Promise<UploadSnapshot> {
+  return new Promise((resolve) => {
+    uploader.on('upload-success', ({ upload }) => resolve(upload))
+    uploader.on('upload-error', ({ upload }) => resolve(upload))
+    uploader.on('upload-canceled', ({ upload }) => resolve(upload))
+  })
+}
