@@ -1,7 +1,8 @@
 /**
- * Hashes in a Web Worker so the page never stalls. The worker is created on first use,
- * shared by concurrent jobs, and terminated when idle or disposed. If it cannot start
- * (CSP, a 404 on its asset, no module workers) every job falls back to the inline hasher.
+ * Hashes in Web Workers so the page never stalls: a small pool (two by default), each
+ * worker created when a job needs it, shared by concurrent jobs, and all terminated when
+ * idle or disposed. If a worker cannot start (CSP, a 404 on its asset, no module workers)
+ * or crashes, its jobs and every later one fall back to the inline hasher.
  */
 import { UploadError, abortError } from '../core/errors'
 import type { UploadErrorCode } from '../core/errors'
@@ -11,17 +12,22 @@ import { createInlineHasher } from './inline-hasher'
 import { DEFAULT_SLICE_SIZE } from './md5-stream'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
-/** Default idle period before the worker is terminated: 10 s. */
+/** Default idle period before the workers are terminated: 10 s. */
 export const DEFAULT_WORKER_IDLE_MS = 10_000
 
 export interface WorkerHasherOptions {
-  /** Starts the worker. Default: the bundled `md5.worker.ts` as a module worker. */
+  /** Starts one worker. Default: the bundled `md5.worker.ts` as a module worker. */
   readonly createWorker?: () => Worker
   /** Bytes per slice in the worker. Default {@link DEFAULT_SLICE_SIZE} (4 MiB). */
   readonly sliceSize?: number
   /** Bytes per sample for `sample()`; default 256 KiB (see `sampleMd5`). */
   readonly sampleSize?: number
-  /** Idle time after the last job before the worker is terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
+  /**
+   * How many workers may hash at once (part MD5s of concurrent uploads spread over them).
+   * Default {@link defaultWorkerCount}: `Math.min(2, navigator.hardwareConcurrency || 2)`.
+   */
+  readonly workers?: number
+  /** Idle time after the last job before the workers are terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
   readonly idleMs?: number
   /** Used when the worker cannot run. Default: `createInlineHasher()`, created when first needed. */
   readonly fallback?: () => DisposableHasher
@@ -42,7 +48,23 @@ function createBundledWorker(): Worker {
   return new Worker(new URL('./md5.worker.ts', import.meta.url), { type: 'module' })
 }
 
-/** A {@link DisposableHasher} backed by one lazily created Web Worker. */
+/** The default pool size: two workers, or one on a single-core device. Read when first needed. */
+export function defaultWorkerCount(): number {
+  const cores = typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency
+  return Math.min(2, cores || 2)
+}
+
+/** One worker of the pool and the ids of the jobs it holds. */
+interface Slot {
+  readonly worker: Worker
+  readonly jobs: Set<number>
+}
+
+/**
+ * A {@link DisposableHasher} backed by a small pool of lazily created Web Workers: a job goes
+ * to an idle worker, a new one is started while the pool is below `workers`, otherwise the
+ * least busy worker takes it (each worker runs several jobs, interleaved by slice).
+ */
 export function createWorkerHasher(options: WorkerHasherOptions = {}): DisposableHasher {
   const {
     createWorker = createBundledWorker,
@@ -52,13 +74,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     fallback: createFallback = () => createInlineHasher(),
   } = options
 
-  let worker: Worker | undefined
-  /** Set once the worker failed to start or crashed: every later job runs inline. */
+  const slots: Slot[] = []
+  /** Resolved on the first job, so `navigator` is never read at import. */
+  let poolSize: number | undefined
+  /** Set once a worker failed to start or crashed: every later job runs inline. */
   let workerUnusable = false
   let fallback: DisposableHasher | undefined
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let nextId = 1
-  const jobs = new Map<number, Job>()
+  const jobs = new Map<number, Job & { slot: Slot }>()
 
   function inline(): DisposableHasher {
     fallback ??= createFallback()
@@ -72,50 +96,77 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
 
   function scheduleIdleShutdown(): void {
     clearIdleTimer()
-    if (worker === undefined || jobs.size > 0) return
+    if (slots.length === 0 || jobs.size > 0) return
     idleTimer = setTimeout(() => {
       idleTimer = undefined
-      if (jobs.size === 0) terminateWorker()
+      if (jobs.size === 0) terminateAll()
     }, idleMs)
   }
 
-  function terminateWorker(): void {
-    if (worker === undefined) return
-    worker.onmessage = null
-    worker.onerror = null
-    worker.onmessageerror = null
-    worker.terminate()
-    worker = undefined
+  function terminate(slot: Slot): void {
+    const index = slots.indexOf(slot)
+    if (index >= 0) slots.splice(index, 1)
+    slot.worker.onmessage = null
+    slot.worker.onerror = null
+    slot.worker.onmessageerror = null
+    slot.worker.terminate()
   }
 
-  /** The running worker, started if needed; undefined when workers cannot be used here. */
-  function ensureWorker(): Worker | undefined {
-    if (workerUnusable) return undefined
-    if (worker !== undefined) return worker
+  function terminateAll(): void {
+    for (const slot of [...slots]) terminate(slot)
+  }
+
+  function startSlot(): Slot | undefined {
+    let worker: Worker
     try {
       worker = createWorker()
     } catch {
-      workerUnusable = true
+      // None started: workers cannot run here. Some already running: the pool stays this size.
+      if (slots.length === 0) workerUnusable = true
+      else poolSize = slots.length
       return undefined
     }
+    const slot: Slot = { worker, jobs: new Set() }
     worker.onmessage = (event: MessageEvent<WorkerResponse>) => onResponse(event.data)
-    // An error event means the worker itself failed (its script did not load, CSP): the
-    // jobs it held are re-run inline rather than failing the upload.
+    // An error event means the worker itself failed (its script did not load, CSP, a crash):
+    // its jobs are re-run inline rather than failing the upload.
     worker.onerror = (event: Event) => {
       event.preventDefault()
-      abandonWorker()
+      abandon(slot)
     }
-    worker.onmessageerror = () => abandonWorker()
-    return worker
+    worker.onmessageerror = () => abandon(slot)
+    slots.push(slot)
+    return slot
   }
 
-  function abandonWorker(): void {
+  /** The worker for the next job, started if needed; undefined when workers cannot be used. */
+  function pickSlot(): Slot | undefined {
+    if (workerUnusable) return undefined
+    poolSize ??= Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()))
+    const idle = slots.find((slot) => slot.jobs.size === 0)
+    if (idle !== undefined) return idle
+    if (slots.length < poolSize) {
+      const started = startSlot()
+      if (started !== undefined || slots.length === 0) return started
+    }
+    return slots.reduce((best, slot) => (slot.jobs.size < best.jobs.size ? slot : best))
+  }
+
+  /**
+   * A failed worker: its jobs run inline, and so does every later job (a script that did
+   * not load in one worker will not load in the next). Other workers finish what they hold.
+   */
+  function abandon(slot: Slot): void {
     workerUnusable = true
-    clearIdleTimer()
-    terminateWorker()
-    const stranded = [...jobs.values()]
-    jobs.clear()
-    for (const job of stranded) runInline(job)
+    terminate(slot)
+    const stranded = [...slot.jobs]
+    slot.jobs.clear()
+    for (const id of stranded) {
+      const job = jobs.get(id)
+      jobs.delete(id)
+      if (job !== undefined) runInline(job)
+    }
+    scheduleIdleShutdown()
   }
 
   function runInline(job: Job): void {
@@ -138,6 +189,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       return
     }
     jobs.delete(response.id)
+    job.slot.jobs.delete(response.id)
     if (response.type === 'done') job.resolve(response.hex)
     else job.reject(workerError(response.code, response.message))
     scheduleIdleShutdown()
@@ -152,7 +204,12 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       const id = nextId++
       const settle = () => signal.removeEventListener('abort', onAbort)
       const onAbort = () => {
-        if (jobs.delete(id)) worker?.postMessage({ type: 'cancel', id } satisfies WorkerRequest)
+        const running = jobs.get(id)
+        if (running !== undefined) {
+          jobs.delete(id)
+          running.slot.jobs.delete(id)
+          running.slot.worker.postMessage({ type: 'cancel', id } satisfies WorkerRequest)
+        }
         settle()
         reject(abortError(signal))
         scheduleIdleShutdown()
@@ -166,21 +223,23 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
         resolve: (hex) => (settle(), resolve(hex)),
         reject: (error) => (settle(), reject(error)),
       }
-      const target = ensureWorker()
-      if (target === undefined) {
+      const slot = pickSlot()
+      if (slot === undefined) {
         runInline(job)
         return
       }
-      jobs.set(id, job)
+      jobs.set(id, { ...job, slot })
+      slot.jobs.add(id)
       const request: WorkerRequest =
         kind === 'md5'
           ? { type: 'md5', id, blob, sliceSize }
           : { type: 'sample', id, blob, sampleSize }
       try {
-        target.postMessage(request)
+        slot.worker.postMessage(request)
       } catch {
         // A blob that cannot be cloned into the worker (unusual, e.g. some polyfills): hash inline.
         jobs.delete(id)
+        slot.jobs.delete(id)
         runInline(job)
       }
     })
@@ -191,7 +250,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     sample: (blob, hashOptions) => run('sample', blob, hashOptions),
     dispose() {
       clearIdleTimer()
-      terminateWorker()
+      terminateAll()
       const pending = [...jobs.values()]
       jobs.clear()
       for (const job of pending) {

@@ -84,7 +84,7 @@ describe('createWorkerHasher', () => {
 
   it('runs concurrent md5 and sample jobs in one worker, each with its own result', async () => {
     const { createWorker } = fakeFactory()
-    const hasher = createWorkerHasher({ createWorker, sliceSize: 512, sampleSize: 256 })
+    const hasher = createWorkerHasher({ createWorker, sliceSize: 512, sampleSize: 256, workers: 1 })
     const inputs = [filled(3000, 3), filled(5000, 5), filled(700, 7)]
     const results = await Promise.all([
       ...inputs.map((data) => hasher.md5(new Blob([data]), { signal: signal() })),
@@ -163,7 +163,7 @@ describe('createWorkerHasher', () => {
       this.fail()
     }
     const createWorker = vi.fn(() => asWorker(failing))
-    const hasher = createWorkerHasher({ createWorker })
+    const hasher = createWorkerHasher({ createWorker, workers: 1 })
     const data = filled(5000)
     const other = filled(10)
     const results = await Promise.all([
@@ -215,6 +215,7 @@ describe('createWorkerHasher', () => {
     expect(workers[0].terminated).toBe(true)
     await hasher.md5(new Blob([filled(100)]), { signal: signal() })
     expect(createWorker).toHaveBeenCalledTimes(2)
+    expect(workers[1].received).toHaveLength(1)
     hasher.dispose()
     expect(workers[1].terminated).toBe(true)
   })
@@ -249,6 +250,108 @@ describe('createWorkerHasher', () => {
     await expect(job).rejects.toMatchObject({ code: 'aborted', message: 'The hasher was disposed' })
     expect(silent.terminated).toBe(true)
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
+  })
+})
+
+describe('createWorkerHasher pool', () => {
+  it('runs two jobs on two workers at once, and reuses an idle worker', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const a = filled(3000, 3)
+    const b = filled(5000, 5)
+    const both = Promise.all([
+      hasher.md5(new Blob([a]), { signal: signal() }),
+      hasher.md5(new Blob([b]), { signal: signal() }),
+    ])
+    expect(createWorker).toHaveBeenCalledTimes(2)
+    expect(workers[0].received).toHaveLength(1)
+    expect(workers[1].received).toHaveLength(1)
+    await expect(both).resolves.toEqual([md5(a), md5(b)])
+    // Both idle again: a third job starts no third worker; a full pool doubles up.
+    await Promise.all([1, 2, 3].map(() => hasher.md5(new Blob([a]), { signal: signal() })))
+    expect(createWorker).toHaveBeenCalledTimes(2)
+    expect(workers[0].received.length + workers[1].received.length).toBe(5)
+    hasher.dispose()
+  })
+
+  it('defaults to at most two workers', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker })
+    await Promise.all(
+      [1, 2, 3, 4].map(() => hasher.md5(new Blob([filled(100)]), { signal: signal() })),
+    )
+    expect(createWorker.mock.calls.length).toBeLessThanOrEqual(2)
+    hasher.dispose()
+  })
+
+  it('dispose terminates every worker and rejects their jobs', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const silence = (worker: FakeHashWorker) =>
+      (worker.postMessage = (request) => void worker.received.push(request))
+    const hasher = createWorkerHasher({
+      createWorker: () => {
+        const worker = createWorker()
+        silence(worker as unknown as FakeHashWorker)
+        return worker
+      },
+      workers: 2,
+    })
+    const jobs = [1, 2].map(() => hasher.md5(new Blob([filled(500)]), { signal: signal() }))
+    await sleep(0)
+    hasher.dispose()
+    for (const job of jobs) await expect(job).rejects.toMatchObject({ code: 'aborted' })
+    expect(workers).toHaveLength(2)
+    expect(workers.every((worker) => worker.terminated)).toBe(true)
+  })
+
+  it("completes a crashed worker's jobs inline while the other worker finishes its own", async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({
+      createWorker: () => {
+        const worker = createWorker()
+        // The first worker takes its job and dies before it answers.
+        if (workers.length === 1) worker.postMessage = () => workers[0].fail()
+        return worker
+      },
+      workers: 2,
+    })
+    const a = filled(4000, 3)
+    const b = filled(6000, 5)
+    const jobs = [
+      hasher.md5(new Blob([a]), { signal: signal() }),
+      hasher.md5(new Blob([b]), { signal: signal() }),
+    ]
+    await expect(Promise.all(jobs)).resolves.toEqual([md5(a), md5(b)])
+    expect(workers[0].terminated).toBe(true)
+    // Later jobs run inline: no new worker.
+    await expect(hasher.md5(new Blob([a]), { signal: signal() })).resolves.toBe(md5(a))
+    expect(createWorker).toHaveBeenCalledTimes(2)
+    expect(workers[1].received).toHaveLength(1)
+    hasher.dispose()
+    expect(workers[1].terminated).toBe(true)
+  })
+
+  it('cancels an aborted job in the worker that holds it', async () => {
+    const { workers, createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const controller = new AbortController()
+    const first = hasher.md5(new Blob([filled(3000)]), { signal: signal() })
+    const second = hasher.md5(new Blob([filled(3000)]), { signal: controller.signal })
+    controller.abort()
+    await expect(second).rejects.toMatchObject({ code: 'aborted' })
+    expect(workers[1].received.at(-1)).toMatchObject({ type: 'cancel', id: 2 })
+    expect(workers[0].received.some((r) => r.type === 'cancel')).toBe(false)
+    await first
+    hasher.dispose()
+  })
+
+  it('never reads navigator at import', async () => {
+    vi.stubGlobal('navigator', undefined)
+    const module = await import('../../src/hashing/worker-hasher')
+    expect(module.defaultWorkerCount()).toBe(2)
+    vi.stubGlobal('navigator', { hardwareConcurrency: 1 })
+    expect(module.defaultWorkerCount()).toBe(1)
+    vi.unstubAllGlobals()
   })
 })
 
