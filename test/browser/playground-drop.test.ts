@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, type ViteDevServer } from 'vite'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
-import { launchChromium, type BrowserSession } from './harness'
+import { startPlayground, type PlaygroundSession } from './playground-session'
 
 const SIZE = 6 * 1024 * 1024 + 123
 
@@ -24,34 +19,17 @@ function pattern(size: number): Uint8Array {
  * progressbar reaches 100 and the item says done; the stored bytes are the file's.
  */
 describe('playground: drag and drop', () => {
-  let chromium: BrowserSession
-  let playground: ViteDevServer
-  let server: RunningReferenceServer
-  let root: string
-  let url: string
+  let session: PlaygroundSession
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-pg-drop-'))
-    server = await startReferenceServer({ root })
-    process.env.VITE_UPLOAD_ENDPOINT = server.httpUrl
-    playground = await createServer({
-      configFile: fileURLToPath(new URL('../../playground/vite.config.ts', import.meta.url)),
-      server: { port: 0, strictPort: false, hmr: false },
-      logLevel: 'warn',
-    })
-    await playground.listen()
-    url = `http://127.0.0.1:${(playground.httpServer!.address() as { port: number }).port}/`
-    chromium = await launchChromium()
+    session = await startPlayground()
   })
 
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), playground?.close(), server?.close()])
-    rmSync(root, { recursive: true, force: true })
-  })
+  afterAll(() => session?.close())
 
   it('uploads a dropped file to completion', async () => {
-    const page = await chromium.newPage()
-    await page.goto(url)
+    const page = await session.chromium.newPage()
+    await page.goto(session.url)
     const zone = page.locator('.vcu-dropzone')
     await zone.waitFor()
     const transfer = await page.evaluateHandle((size) => {
@@ -74,8 +52,10 @@ describe('playground: drag and drop', () => {
     expect(await item.innerText()).toContain(' · done')
     expect(await zone.getAttribute('data-state')).toBe('idle')
 
-    const stored = (await readdir(join(root, 'files'))).find((name) => !name.endsWith('.json'))
-    const bytes = await readFile(join(root, 'files', stored!))
+    const stored = (await readdir(join(session.root, 'files'))).find(
+      (name) => !name.endsWith('.json'),
+    )
+    const bytes = await readFile(join(session.root, 'files', stored!))
     expect(bytes.length).toBe(SIZE)
     const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
     expect(md5(bytes)).toBe(md5(pattern(SIZE)))

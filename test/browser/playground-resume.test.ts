@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, type ViteDevServer } from 'vite'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
-import { launchChromium, md5OfFile, randomFile, type BrowserSession } from './harness'
+import { startPlayground, type PlaygroundSession } from './playground-session'
+import { md5OfFile, randomFile } from './harness'
 
 const MiB = 1024 * 1024
 
@@ -15,34 +11,17 @@ const MiB = 1024 * 1024
  * kept (IndexedDB record + status query), re-sending at most one chunk.
  */
 describe('playground: refresh mid-upload and resume', () => {
-  let chromium: BrowserSession
-  let playground: ViteDevServer
-  let server: RunningReferenceServer
-  let root: string
-  let url: string
+  let session: PlaygroundSession
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-pg-'))
-    server = await startReferenceServer({ root })
-    process.env.VITE_UPLOAD_ENDPOINT = server.httpUrl
-    playground = await createServer({
-      configFile: fileURLToPath(new URL('../../playground/vite.config.ts', import.meta.url)),
-      server: { port: 0, strictPort: false, hmr: false },
-      logLevel: 'warn',
-    })
-    await playground.listen()
-    url = `http://127.0.0.1:${(playground.httpServer!.address() as { port: number }).port}/`
-    chromium = await launchChromium()
+    session = await startPlayground()
   })
 
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), playground?.close(), server?.close()])
-    rmSync(root, { recursive: true, force: true })
-  })
+  afterAll(() => session?.close())
 
   it('resumes after a reload, re-sending at most one chunk', async () => {
     const source = await randomFile(96 * MiB, 'vcu-resume-96m.bin')
-    const page = await chromium.newPage()
+    const page = await session.chromium.newPage()
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Network.enable')
     // Slow the upload down (≈ 24 MiB/s) so the reload lands in the middle of it.
@@ -52,7 +31,7 @@ describe('playground: refresh mid-upload and resume', () => {
       downloadThroughput: -1,
       uploadThroughput: 24 * MiB,
     })
-    await page.goto(url)
+    await page.goto(session.url)
     await page.setInputFiles('.vcu-dropzone input[type=file]', source.path)
     const progress = () => page.getAttribute('[role=progressbar]', 'aria-valuenow').then(Number)
     await expect.poll(progress, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(40)
@@ -88,7 +67,7 @@ describe('playground: refresh mid-upload and resume', () => {
       .reduce((sum, index) => sum + Math.min(chunkSize, size - index * chunkSize), 0)
     const leftAtReload = ((100 - before) / 100) * size
     expect(sent).toBeLessThanOrEqual(leftAtReload + chunkSize)
-    const stored = await md5OfFile(join(root, 'files', (await storedId(root))!))
+    const stored = await md5OfFile(join(session.root, 'files', (await storedId(session.root))!))
     expect(stored).toBe(source.md5)
     await page.close()
   })
