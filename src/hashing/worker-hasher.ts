@@ -62,8 +62,8 @@ interface Slot {
 
 /**
  * A {@link DisposableHasher} backed by a small pool of lazily created Web Workers: a job goes
- * to an idle worker, a new one is started while the pool is below `workers`, otherwise the
- * least busy worker takes it (each worker runs several jobs, interleaved by slice).
+ * to an idle worker, else an md5 job starts a new one while the pool is below `workers`,
+ * else the least busy worker takes it (each worker runs several jobs, interleaved by slice).
  */
 export function createWorkerHasher(options: WorkerHasherOptions = {}): DisposableHasher {
   const {
@@ -139,13 +139,16 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     return slot
   }
 
-  /** The worker for the next job, started if needed; undefined when workers cannot be used. */
-  function pickSlot(): Slot | undefined {
+  /**
+   * The worker for the next job, started if needed; undefined when workers cannot be used.
+   * A `sample` job (a few small reads) never starts a second worker: it shares a busy one.
+   */
+  function pickSlot(kind: JobKind): Slot | undefined {
     if (workerUnusable) return undefined
     poolSize ??= Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()))
     const idle = slots.find((slot) => slot.jobs.size === 0)
     if (idle !== undefined) return idle
-    if (slots.length < poolSize) {
+    if (slots.length < poolSize && (kind === 'md5' || slots.length === 0)) {
       const started = startSlot()
       if (started !== undefined || slots.length === 0) return started
     }
@@ -223,7 +226,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
         resolve: (hex) => (settle(), resolve(hex)),
         reject: (error) => (settle(), reject(error)),
       }
-      const slot = pickSlot()
+      const slot = pickSlot(kind)
       if (slot === undefined) {
         runInline(job)
         return

@@ -64,17 +64,32 @@ export async function launchChromium(): Promise<BrowserSession> {
   }
 }
 
+/** Additions for {@link startPageServer}, e.g. the bench's `@uppy6/*` packages. */
+export interface PageServerOptions {
+  /** More import aliases, after the library's own. */
+  readonly alias?: readonly { find: string | RegExp; replacement: string }[]
+  /** More dependencies to pre-bundle at start (so a later import never reloads the page). */
+  readonly include?: readonly string[]
+}
+
 /** Serves `test/browser/pages` with the library aliased to `src/`. */
-export async function startPageServer(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPageServer(
+  options: PageServerOptions = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: ViteDevServer = await createServer({
     configFile: false,
     root: join(root, 'test/browser/pages'),
     // The public entry exports the components (.vue files) too.
     plugins: [vue()],
     logLevel: 'warn',
-    resolve: { alias: [{ find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') }] },
+    resolve: {
+      alias: [
+        { find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') },
+        ...(options.alias ?? []),
+      ],
+    },
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
-    optimizeDeps: { include: ['axios', 'spark-md5', 'tus-js-client'] },
+    optimizeDeps: { include: ['axios', 'spark-md5', 'tus-js-client', ...(options.include ?? [])] },
   })
   await server.listen()
   const address = server.httpServer!.address()

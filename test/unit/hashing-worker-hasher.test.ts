@@ -284,6 +284,18 @@ describe('createWorkerHasher pool', () => {
     hasher.dispose()
   })
 
+  it('starts no second worker for a sample job', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const data = filled(3000)
+    await Promise.all([
+      hasher.md5(new Blob([data]), { signal: signal() }),
+      hasher.sample(new Blob([data]), { signal: signal() }),
+    ])
+    expect(createWorker).toHaveBeenCalledTimes(1)
+    hasher.dispose()
+  })
+
   it('dispose terminates every worker and rejects their jobs', async () => {
     const { workers, createWorker } = fakeFactory()
     const silence = (worker: FakeHashWorker) =>

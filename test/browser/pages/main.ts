@@ -5,6 +5,7 @@
 import * as tus from 'tus-js-client'
 import {
   createDefaultUploader,
+  createHasher,
   createHttpProtocol,
   createS3Protocol,
   createTusProtocol,
@@ -52,8 +53,13 @@ async function upload(options: {
   chunkSize?: number
   concurrency?: number
   stream?: boolean
+  /** Hash in a pool of this many Workers instead of the default pool. */
+  hashWorkers?: number
 }): Promise<UploadRun> {
   takeLongest()
+  const hasher = options.hashWorkers
+    ? createHasher({ worker: { workers: options.hashWorkers } })
+    : undefined
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
     protocol:
@@ -63,6 +69,7 @@ async function upload(options: {
           ? createTusProtocol({ endpoint: options.endpoint })
           : createHttpProtocol({ endpoint: options.endpoint }),
     hashing: options.hashing ?? true,
+    hasher,
     chunkSize: options.chunkSize,
     concurrency: options.concurrency,
     stream: options.stream,
@@ -78,6 +85,7 @@ async function upload(options: {
   const snapshot = await finished
   const ms = performance.now() - started
   uploader.destroy()
+  hasher?.dispose()
   // When the first request carrying file bytes started (progress events are throttled by
   // XHR and axios, so they would overstate it).
   const bodyRequest = performance
