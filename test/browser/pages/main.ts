@@ -112,7 +112,13 @@ async function upload(options: {
     hash: snapshot.hash.value,
     hashMs,
     longestTaskMs: takeLongest(),
-    requests: performance.getEntriesByType('resource').length - requestsBefore,
+    // Only the upload's own requests: on a cold Vite cache, module loads land here too.
+    requests: performance
+      .getEntriesByType('resource')
+      .slice(requestsBefore)
+      .filter((entry) =>
+        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
+      ).length,
     upload: JSON.parse(JSON.stringify(snapshot)) as UploadSnapshot,
   }
 }
