@@ -1,5 +1,13 @@
 import { openAsBlob } from 'node:fs'
-import type { Transport, Uploader, UploadSnapshot } from '../../src/core'
+import {
+  createUploader,
+  type Transport,
+  type Uploader,
+  type UploaderOptions,
+  type UploadProtocol,
+  type UploadSnapshot,
+} from '../../src/core'
+import { createInlineHasher } from '../../src/hashing'
 import { createAxiosTransport } from '../../src/transport'
 
 /**
@@ -32,5 +40,21 @@ export function finished(uploader: Uploader): Promise<UploadSnapshot> {
     uploader.on('upload-success', ({ upload }) => resolve(upload))
     uploader.on('upload-error', ({ upload }) => resolve(upload))
     uploader.on('upload-canceled', ({ upload }) => resolve(upload))
+  })
+}
+
+/** An uploader with the real inline hasher, 8 MiB parts and fast retries; `extra` wins. */
+export function testUploader(
+  protocol: UploadProtocol,
+  transport: Transport,
+  extra: Partial<UploaderOptions> = {},
+): Uploader {
+  return createUploader({
+    protocol,
+    transport,
+    hasher: createInlineHasher(),
+    chunkSize: 8 * 1024 * 1024,
+    retry: { baseDelayMs: 50, maxDelayMs: 200 },
+    ...extra,
   })
 }

@@ -2,13 +2,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createUploader, type Transport, type UploaderOptions } from '../../src/core'
-import { createInlineHasher } from '../../src/hashing'
+import { type Transport, type UploaderOptions } from '../../src/core'
 import { createHttpProtocol } from '../../src/protocols/http'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished } from '../fakes/engine-run'
+import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
 
@@ -26,20 +25,11 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     rmSync(root, { recursive: true, force: true })
   })
 
-  function uploaderFor(
+  const uploaderFor = (
     endpoint: string,
     transport: Transport,
     extra: Partial<UploaderOptions> = {},
-  ) {
-    return createUploader({
-      protocol: createHttpProtocol({ endpoint }),
-      transport,
-      hasher: createInlineHasher(),
-      chunkSize: 8 * MiB,
-      retry: { baseDelayMs: 50, maxDelayMs: 200 },
-      ...extra,
-    })
-  }
+  ) => testUploader(createHttpProtocol({ endpoint }), transport, extra)
 
   it('uploads 64 MiB and the stored file is byte-identical', async () => {
     const transport = recordingTransport()

@@ -13,15 +13,14 @@ import {
   S3Client,
   type S3Client as Client,
 } from '@aws-sdk/client-s3'
-import { createUploader, type Transport, type UploaderOptions } from '../../src/core'
-import { createInlineHasher } from '../../src/hashing'
+import { type Transport, type UploaderOptions } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { createS3Protocol, multipartEtag } from '../../src/protocols/s3'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { createS3Client, createS3SigningHandler } from '../../server/s3'
 import { startLocalS3, type LocalS3 } from '../../server/s3-local'
 import { randomFile } from '../browser/harness'
-import { diskFile, finished, recordingTransport } from '../fakes/engine-run'
+import { diskFile, finished, recordingTransport, testUploader } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
 
@@ -65,17 +64,13 @@ describe('S3 path: engine + signer + local S3', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  function uploaderFor(transport: Transport, extra: Partial<UploaderOptions> = {}) {
-    return createUploader({
-      protocol: createS3Protocol({ endpoint: signer }),
-      transport,
-      hasher: createInlineHasher(),
+  const uploaderFor = (transport: Transport, extra: Partial<UploaderOptions> = {}) =>
+    testUploader(createS3Protocol({ endpoint: signer }), transport, {
       chunkSize: 5 * MiB,
       concurrency: 3,
       retry: { baseDelayMs: 20, maxDelayMs: 100 },
       ...extra,
     })
-  }
 
   const file = (name: string) => diskFile(source.path, name)
   const pendingUploads = async () =>

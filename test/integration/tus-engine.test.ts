@@ -2,15 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createUploader, systemClock, type Transport, type UploaderOptions } from '../../src/core'
-import { createInlineHasher } from '../../src/hashing'
+import { systemClock, type Transport, type UploaderOptions } from '../../src/core'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { createAxiosTransport } from '../../src/transport'
 import { startReferenceServer, type RunningReferenceServer } from '../../server'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished } from '../fakes/engine-run'
+import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
 
 const MiB = 1024 * 1024
 
@@ -37,20 +36,11 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  function uploaderFor(
+  const uploaderFor = (
     endpoint: string,
     transport: Transport,
     extra: Partial<UploaderOptions> = {},
-  ) {
-    return createUploader({
-      protocol: createTusProtocol({ endpoint }),
-      transport,
-      hasher: createInlineHasher(),
-      chunkSize: 8 * MiB,
-      retry: { baseDelayMs: 50, maxDelayMs: 200 },
-      ...extra,
-    })
-  }
+  ) => testUploader(createTusProtocol({ endpoint }), transport, extra)
 
   it('uploads 64 MiB as one PATCH of the File; stored byte-identical, with its metadata', async () => {
     const transport = recordingTransport()
