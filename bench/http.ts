@@ -7,10 +7,9 @@
  * Reports medians with min–max and ratios from the same run; writes bench/results/*.json.
  * Env: BENCH_SIZE_MIB (default 1024), BENCH_RUNS (default 3).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { startReferenceServer } from '../server'
 import {
   callPage,
@@ -21,7 +20,7 @@ import {
   startPageServer,
 } from '../test/browser/harness'
 import { startSink } from './sink-server'
-import { row, summarize, type Summary } from './stats'
+import { printReport, row, summarize, writeResults } from './stats'
 
 const MiB = 1024 * 1024
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024)
@@ -138,37 +137,22 @@ export async function runHttpBench(): Promise<void> {
       s.bSeconds.median / Math.max(s.aSeconds.median, eSeconds),
     'library hash rate / e (target ≥ 0.9)': s.hashRate.median / s.e.median,
   }
-  const lines = [
-    '',
-    `${'case'.padEnd(44)} ${'median'.padStart(8)}        (min–max)`,
-    row('(a) library HTTP, hashing off', s.a, 'MiB/s'),
-    row('(b) library HTTP, hashing on', s.b, 'MiB/s'),
-    row('(c) one XHR PUT of the File', s.c, 'MiB/s'),
-    row('(d) 4 × 8 MiB slice XHR PUTs', s.d, 'MiB/s'),
-    row('(e) raw spark-md5 in a Worker', s.e, 'MiB/s'),
-    row('library hashing rate during (b)', s.hashRate, 'MiB/s'),
-    row('time to first byte (a)', s.firstByteA, 'ms'),
-    row('time to first byte (b)', s.firstByteB, 'ms'),
-    row('peak JS heap (a, b)', s.heap, 'MiB', 1),
-    row('longest main-thread task (a, b)', s.longest, 'ms'),
-    row('requests per upload (a)', s.requestsA, ''),
-    '',
-    ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(52)} ${v.toFixed(2)}`),
-  ]
-  console.log(lines.join('\n'))
-  const out = fileURLToPath(
-    new URL(
-      `./results/http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
-      import.meta.url,
-    ),
+  printReport(
+    'case',
+    [
+      row('(a) library HTTP, hashing off', s.a, 'MiB/s'),
+      row('(b) library HTTP, hashing on', s.b, 'MiB/s'),
+      row('(c) one XHR PUT of the File', s.c, 'MiB/s'),
+      row('(d) 4 × 8 MiB slice XHR PUTs', s.d, 'MiB/s'),
+      row('(e) raw spark-md5 in a Worker', s.e, 'MiB/s'),
+      row('library hashing rate during (b)', s.hashRate, 'MiB/s'),
+      row('time to first byte (a)', s.firstByteA, 'ms'),
+      row('time to first byte (b)', s.firstByteB, 'ms'),
+      row('peak JS heap (a, b)', s.heap, 'MiB', 1),
+      row('longest main-thread task (a, b)', s.longest, 'ms'),
+      row('requests per upload (a)', s.requestsA, ''),
+    ],
+    ratios,
   )
-  const json: Record<string, Summary | number | string> = {
-    sizeMiB,
-    runs,
-    date: new Date().toISOString(),
-  }
-  for (const [k, v] of Object.entries(s)) json[k] = v
-  for (const [k, v] of Object.entries(ratios)) json[`ratio ${k}`] = v
-  writeFileSync(out, JSON.stringify(json, null, 2))
-  console.log(`\nwritten: ${out}`)
+  writeResults('http', { sizeMiB, runs }, s, ratios)
 }

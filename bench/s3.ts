@@ -45,7 +45,7 @@ import {
   startPageServer,
 } from '../test/browser/harness'
 import type * as Uppy6Page from '../test/browser/pages/uppy6'
-import { row, summarize, type Summary } from './stats'
+import { printReport, resultFile, row, summarize, type Summary } from './stats'
 
 const MiB = 1024 * 1024
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024)
@@ -263,28 +263,26 @@ export async function runS3Bench(): Promise<void> {
       s.aSlow.median / s.eSlow.median
     ratios['a / c under 50 ms, 100 Mbit/s: vs Uppy 5.1'] = s.aSlow.median / s.cSlow.median
   }
-  const lines = [
-    '',
-    `${'case (MB/s = 10^6 bytes/s)'.padEnd(44)} ${'median'.padStart(8)}        (min–max)`,
-    row('(a) library S3, 8 MiB × 6, no hashing', s.a, 'MB/s'),
-    row('(b) library S3, part Content-MD5', s.b, 'MB/s'),
-    row('(b1) the same, one hashing Worker', s.b1, 'MB/s'),
-    row('(c) Uppy 5.1 @uppy/aws-s3, 5 MiB × 6', s.c, 'MB/s'),
-    row('(d) Node lib-storage, 8 MiB × 4', s.d, 'MB/s'),
-    ...(s.aSlow
-      ? [
-          row(`(a) ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.aSlow, 'MB/s'),
-          row(`(e) Uppy 6, ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.eSlow, 'MB/s'),
-          row(`(c) Uppy 5.1, ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.cSlow, 'MB/s'),
-        ]
-      : []),
-    '',
-    ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(58)} ${v.toFixed(2)}`),
-  ]
-  console.log(lines.join('\n'))
-  const out = fileURLToPath(
-    new URL(`./results/s3-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url),
+  printReport(
+    'case (MB/s = 10^6 bytes/s)',
+    [
+      row('(a) library S3, 8 MiB × 6, no hashing', s.a, 'MB/s'),
+      row('(b) library S3, part Content-MD5', s.b, 'MB/s'),
+      row('(b1) the same, one hashing Worker', s.b1, 'MB/s'),
+      row('(c) Uppy 5.1 @uppy/aws-s3, 5 MiB × 6', s.c, 'MB/s'),
+      row('(d) Node lib-storage, 8 MiB × 4', s.d, 'MB/s'),
+      ...(s.aSlow
+        ? [
+            row(`(a) ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.aSlow, 'MB/s'),
+            row(`(e) Uppy 6, ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.eSlow, 'MB/s'),
+            row(`(c) Uppy 5.1, ${slowSizeMiB} MiB, 50 ms / 100 Mbit/s`, s.cSlow, 'MB/s'),
+          ]
+        : []),
+    ],
+    ratios,
+    58,
   )
+  const out = resultFile('s3')
   writeFileSync(
     out,
     JSON.stringify(

@@ -7,10 +7,9 @@
  * tus-js-client's best; writes bench/results/tus-*.json.
  * Env: BENCH_SIZE_MIB (default 1024), BENCH_RUNS (default 3).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { startReferenceServer } from '../server'
 import { createTusEndpoint } from '../server/tus'
@@ -22,7 +21,7 @@ import {
   sampleHeap,
   startPageServer,
 } from '../test/browser/harness'
-import { row, summarize, type Summary } from './stats'
+import { printReport, row, summarize, writeResults } from './stats'
 
 const MiB = 1024 * 1024
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024)
@@ -127,35 +126,20 @@ export async function runTusBench(): Promise<void> {
     'a / best tus-js-client (target ≥ 1.5)': s.a.median / best,
     'b / best tus-js-client (target ≥ 1.1)': s.b.median / best,
   }
-  const lines = [
-    '',
-    `${'case'.padEnd(44)} ${'median'.padStart(8)}        (min–max)`,
-    row('(a) library tus, hashing off', s.a, 'MiB/s'),
-    row('(b) library tus, hashing on', s.b, 'MiB/s'),
-    row('(c) tus-js-client 4, defaults (one PATCH)', s.c, 'MiB/s'),
-    row('(d) tus-js-client 4, chunkSize 8 MiB', s.d, 'MiB/s'),
-    row('time to first byte (a)', s.firstByteA, 'ms'),
-    row('time to first byte (b)', s.firstByteB, 'ms'),
-    row('peak JS heap (a, b)', s.heap, 'MiB', 1),
-    row('longest main-thread task (a, b)', s.longest, 'ms'),
-    row('requests per upload (a)', s.requestsA, ''),
-    '',
-    ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(52)} ${v.toFixed(2)}`),
-  ]
-  console.log(lines.join('\n'))
-  const out = fileURLToPath(
-    new URL(
-      `./results/tus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
-      import.meta.url,
-    ),
+  printReport(
+    'case',
+    [
+      row('(a) library tus, hashing off', s.a, 'MiB/s'),
+      row('(b) library tus, hashing on', s.b, 'MiB/s'),
+      row('(c) tus-js-client 4, defaults (one PATCH)', s.c, 'MiB/s'),
+      row('(d) tus-js-client 4, chunkSize 8 MiB', s.d, 'MiB/s'),
+      row('time to first byte (a)', s.firstByteA, 'ms'),
+      row('time to first byte (b)', s.firstByteB, 'ms'),
+      row('peak JS heap (a, b)', s.heap, 'MiB', 1),
+      row('longest main-thread task (a, b)', s.longest, 'ms'),
+      row('requests per upload (a)', s.requestsA, ''),
+    ],
+    ratios,
   )
-  const json: Record<string, Summary | number | string> = {
-    sizeMiB,
-    runs,
-    date: new Date().toISOString(),
-  }
-  for (const [k, v] of Object.entries(s)) json[k] = v
-  for (const [k, v] of Object.entries(ratios)) json[`ratio ${k}`] = v
-  writeFileSync(out, JSON.stringify(json, null, 2))
-  console.log(`\nwritten: ${out}`)
+  writeResults('tus', { sizeMiB, runs }, s, ratios)
 }
