@@ -86,17 +86,24 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isText = (v: unknown): v is string => typeof v === 'string'
 const isNullableText = (v: unknown): v is string | null => v === null || typeof v === 'string'
 
-/** Validates an upload meta read from disk; anything unexpected is treated as absent. */
-export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined {
-  if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
-  const ok =
+/** The fields every meta shares: the file as the client declared it and the chunking. */
+function hasFileFields(value: Record<string, unknown>): boolean {
+  return (
     isText(value.name) &&
     isCount(value.size) &&
     isText(value.type) &&
     isCount(value.chunkSize) &&
-    isCount(value.chunkCount) &&
     isNullableText(value.fingerprint) &&
-    isCount(value.createdAt) &&
+    isCount(value.createdAt)
+  )
+}
+
+/** Validates an upload meta read from disk; anything unexpected is treated as absent. */
+export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined {
+  if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
+  const ok =
+    hasFileFields(value) &&
+    isCount(value.chunkCount) &&
     isCount(value.expiresAt) &&
     Array.isArray(value.received) &&
     (value.lastModified === null || typeof value.lastModified === 'number')
@@ -114,15 +121,10 @@ export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined
 export function asCompletedMeta(value: unknown, id: string): CompletedMeta | undefined {
   if (!isObject(value) || value.version !== 1 || value.id !== id) return undefined
   const ok =
-    isText(value.name) &&
-    isCount(value.size) &&
-    isText(value.type) &&
-    isCount(value.chunkSize) &&
-    isNullableText(value.fingerprint) &&
+    hasFileFields(value) &&
     isText(value.hash) &&
     /^[0-9a-f]{32}$/.test(value.hash) &&
     typeof value.instant === 'boolean' &&
-    isCount(value.createdAt) &&
     isCount(value.completedAt)
   return ok ? (value as unknown as CompletedMeta) : undefined
 }
