@@ -39,7 +39,7 @@ export function isOriginAllowed(origin: string, options: CorsOptions): boolean {
  * origins. A disallowed origin gets answers without CORS headers, which the browser blocks.
  */
 export function withCors(handler: FetchHandler, options: CorsOptions = DEFAULT_CORS): FetchHandler {
-  return async (request) => {
+  return async (request, context) => {
     const origin = request.headers.get('origin')
     const allowed = origin !== null && isOriginAllowed(origin, options)
     if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
@@ -59,7 +59,7 @@ export function withCors(handler: FetchHandler, options: CorsOptions = DEFAULT_C
       }
       return new Response(null, { status: 204, headers })
     }
-    const response = await handler(request)
+    const response = await handler(request, context)
     if (!allowed) return response
     // Responses built by other code may have immutable headers: copy into a fresh one.
     const headers = new Headers(response.headers)

@@ -17,13 +17,17 @@ export type { FileStoreOptions, Lookup, CompleteOutcome, NewUpload } from './htt
 export type { CompletedMeta, UploadMeta } from './http-chunk/meta'
 export {
   DEFAULT_MAX_FILE_SIZE,
+  DEFAULT_MAX_OPEN_UPLOADS,
   MIN_CHUNK_SIZE,
   MAX_CHUNK_SIZE,
   MAX_CHUNKS,
 } from './http-chunk/validate'
 export { isUploadId } from './http-chunk/ids'
+export { sanitizeFileName, MAX_NAME_BYTES } from './http-chunk/names'
+export { ownerFromAuthorization } from './owner'
+export type { OwnerOf } from './owner'
 export { createRouter, normalizeBasePath, isUnder } from './router'
-export type { FetchHandler, RouteMount } from './router'
+export type { FetchHandler, RequestContext, RouteMount } from './router'
 export { withCors, isOriginAllowed, DEFAULT_CORS } from './cors'
 export type { CorsOptions } from './cors'
 export { serve } from './node-listener'
@@ -32,7 +36,14 @@ export type { Listening, ServeOptions } from './node-listener'
 /** Options of {@link createReferenceServer}. */
 export interface ReferenceServerOptions extends Pick<
   HttpChunkHandlerOptions,
-  'maxFileSize' | 'accept' | 'expiresInMs' | 'cors' | 'stallTimeoutMs' | 'onError'
+  | 'maxFileSize'
+  | 'accept'
+  | 'expiresInMs'
+  | 'cors'
+  | 'stallTimeoutMs'
+  | 'onError'
+  | 'owner'
+  | 'maxOpenUploads'
 > {
   /** Store directory (created when missing). */
   root: string
@@ -69,10 +80,10 @@ export function createReferenceServer(options: ReferenceServerOptions): Referenc
   ]
   let closed = false
   const router = createRouter(routes)
-  const handler: FetchHandler = (request) =>
+  const handler: FetchHandler = (request, context) =>
     closed
       ? Promise.resolve(new Response(null, { status: 503, headers: { 'retry-after': '1' } }))
-      : router(request)
+      : router(request, context)
   return {
     handler,
     store,

@@ -94,7 +94,7 @@ async function bridge(
   }
   let response: Response
   try {
-    response = await handler(request)
+    response = await handler(request, { clientAddress: req.socket.remoteAddress })
   } catch (error) {
     console.error('[reference-server] handler failed', error)
     response = errorJson(500, 'internal', 'the server failed; try again later')

@@ -1,5 +1,15 @@
-/** A web-standard request handler: what every protocol endpoint of the server is. */
-export type FetchHandler = (request: Request) => Promise<Response>
+/** What the listener knows about a request beyond the request itself. */
+export interface RequestContext {
+  /** The peer's address as the socket saw it (never a client-sent header). */
+  clientAddress?: string
+}
+
+/**
+ * A web-standard request handler: what every protocol endpoint of the server is. The
+ * context is optional so handlers mount in any framework; pass it where the framework
+ * knows the peer address (it keys the per-client cap of open uploads).
+ */
+export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>
 
 /** One protocol endpoint mounted under a path prefix (e.g. `/http`, `/s3`, `/tus`). */
 export interface RouteMount {
@@ -35,9 +45,9 @@ export function createRouter(mounts: readonly RouteMount[]): FetchHandler {
   const ordered = mounts
     .map((mount) => ({ ...mount, basePath: normalizeBasePath(mount.basePath) }))
     .sort((a, b) => b.basePath.length - a.basePath.length)
-  return async (request) => {
+  return async (request, context) => {
     const { pathname } = new URL(request.url)
     const mount = ordered.find((candidate) => isUnder(pathname, candidate.basePath))
-    return mount ? mount.handler(request) : notFound()
+    return mount ? mount.handler(request, context) : notFound()
   }
 }

@@ -1,15 +1,24 @@
 import { completedStatus, completionBody, uploadStatus } from './bodies'
 import { HttpError, jsonResponse, notFound } from './errors'
 import { readJsonObject } from './request-body'
-import type { FileStore, Lookup } from './store'
+import { ownerOf } from './store'
+import type { Creator, FileStore, Lookup } from './store'
 import { parseCreate, parseHash } from './validate'
 import type { UploadLimits } from './validate'
 
 const expired = (): HttpError => new HttpError(410, 'expired', 'the upload expired on the server')
 
-/** Resolves a lookup to a live upload or a completed file; anything else is an error. */
-export function requireKnown(found: Lookup): Exclude<Lookup, { state: 'missing' | 'expired' }> {
+/**
+ * Resolves a lookup to a live upload or a completed file of `owner`; anything else is an
+ * error. Another owner's upload answers exactly like an unknown id, so ids cannot be probed.
+ */
+export function requireKnown(
+  found: Lookup,
+  owner: string,
+): Exclude<Lookup, { state: 'missing' | 'expired' }> {
   if (found.state === 'missing') throw notFound()
+  const meta = found.state === 'complete' ? found.file : found.upload.meta
+  if (ownerOf(meta) !== owner) throw notFound()
   if (found.state === 'expired') throw expired()
   return found
 }
@@ -19,15 +28,25 @@ export async function createUpload(
   request: Request,
   store: FileStore,
   limits: UploadLimits,
+  creator: Creator,
 ): Promise<Response> {
   const input = parseCreate(await readJsonObject(request), limits)
   const { hash, ...upload } = input
   if (hash !== null) {
-    const source = store.findStored(upload.size, hash)
+    const source = store.findStored(upload.size, hash, creator.owner)
     const file = source && (await store.createInstant(upload, source))
     if (file) return jsonResponse(completionBody(file), 200)
   }
-  const created = await store.create(upload)
+  if (store.openUploads(creator.client) >= limits.maxOpenUploads) {
+    throw new HttpError(
+      429,
+      'too-many-uploads',
+      `at most ${limits.maxOpenUploads} unfinished uploads per client; finish or abort one`,
+      { limit: limits.maxOpenUploads },
+      { 'retry-after': '30' },
+    )
+  }
+  const created = await store.create(upload, creator)
   return jsonResponse(
     {
       id: created.id,
@@ -35,15 +54,19 @@ export async function createUpload(
       chunkCount: created.meta.chunkCount,
       received: [],
       expiresAt: created.meta.expiresAt,
-      duplicateCandidate: store.hasDuplicateCandidate(upload.size, upload.fingerprint),
+      duplicateCandidate: store.hasDuplicateCandidate(
+        upload.size,
+        upload.fingerprint,
+        creator.owner,
+      ),
     },
     201,
   )
 }
 
 /** `GET /uploads/:id` */
-export function getStatus(store: FileStore, id: string): Response {
-  const found = requireKnown(store.lookup(id))
+export function getStatus(store: FileStore, id: string, owner: string): Response {
+  const found = requireKnown(store.lookup(id), owner)
   return jsonResponse(
     found.state === 'complete' ? completedStatus(found.file) : uploadStatus(found.upload),
   )
@@ -54,9 +77,10 @@ export async function claimInstant(
   request: Request,
   store: FileStore,
   id: string,
+  owner: string,
 ): Promise<Response> {
   const hash = parseHash((await readJsonObject(request)).hash, true) as string
-  const found = requireKnown(store.lookup(id))
+  const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') {
     return jsonResponse(found.file.hash === hash ? completionBody(found.file) : { instant: false })
   }
@@ -69,9 +93,10 @@ export async function completeUpload(
   request: Request,
   store: FileStore,
   id: string,
+  owner: string,
 ): Promise<Response> {
   const clientHash = parseHash((await readJsonObject(request, true)).hash)
-  const found = requireKnown(store.lookup(id))
+  const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') {
     if (clientHash !== null && clientHash !== found.file.hash)
       throw hashMismatch(clientHash, found.file.hash)
@@ -93,8 +118,18 @@ const hashMismatch = (sent: string, actual: string): HttpError =>
     { hash: actual },
   )
 
-/** `DELETE /uploads/:id`: idempotent, so unknown and expired ids answer 204 too. */
-export async function abortUpload(store: FileStore, id: string): Promise<Response> {
-  await store.abort(id)
+/**
+ * `DELETE /uploads/:id`: idempotent, so unknown and expired ids answer 204 too; so does
+ * another owner's id, which is left untouched.
+ */
+export async function abortUpload(store: FileStore, id: string, owner: string): Promise<Response> {
+  const found = store.lookup(id)
+  const meta =
+    found.state === 'missing'
+      ? undefined
+      : found.state === 'complete'
+        ? found.file
+        : found.upload.meta
+  if (meta && ownerOf(meta) === owner) await store.abort(id)
   return new Response(null, { status: 204 })
 }

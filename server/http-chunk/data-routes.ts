@@ -58,8 +58,9 @@ export async function putChunk(
   id: string,
   rawIndex: string,
   stallTimeoutMs: number,
+  owner: string,
 ): Promise<Response> {
-  const found = requireKnown(store.lookup(id))
+  const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') return new Response(null, { status: 204 })
   const upload = found.upload
   const index = INDEX.test(rawIndex) ? Number(rawIndex) : -1
@@ -102,8 +103,9 @@ export async function putStream(
   store: FileStore,
   id: string,
   stallTimeoutMs: number,
+  owner: string,
 ): Promise<Response> {
-  const found = requireKnown(store.lookup(id))
+  const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') return jsonResponse(completedStatus(found.file))
   const upload = found.upload
   const { size, chunkSize } = upload.meta

@@ -26,8 +26,9 @@ export class DedupIndex {
     return [...(this.byHash.get(`${size}:${hash}`) ?? [])]
   }
 
-  hasFingerprint(size: number, fingerprint: string): boolean {
-    return (this.byFingerprint.get(`${size}:${fingerprint}`)?.size ?? 0) > 0
+  /** Ids of completed files with this size and sampled fingerprint. */
+  withFingerprint(size: number, fingerprint: string): string[] {
+    return [...(this.byFingerprint.get(`${size}:${fingerprint}`) ?? [])]
   }
 }
 

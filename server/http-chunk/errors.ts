@@ -13,6 +13,7 @@ export type ProtocolErrorCode =
   | 'file-type-rejected'
   | 'hash-mismatch'
   | 'busy'
+  | 'too-many-uploads'
   | 'timeout'
   | 'internal'
 

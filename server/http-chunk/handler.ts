@@ -1,7 +1,7 @@
 import { DEFAULT_CORS, withCors } from '../cors'
 import type { CorsOptions } from '../cors'
 import { isUnder, normalizeBasePath } from '../router'
-import type { FetchHandler } from '../router'
+import type { FetchHandler, RequestContext } from '../router'
 import {
   abortUpload,
   claimInstant,
@@ -14,7 +14,10 @@ import { HttpError, errorResponse, notFound } from './errors'
 import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
 import { isUploadId } from './ids'
 import { FileStore } from './store'
-import { DEFAULT_MAX_FILE_SIZE } from './validate'
+import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_OPEN_UPLOADS } from './validate'
+import { ownerDigest, ownerFromAuthorization } from '../owner'
+import type { OwnerOf } from '../owner'
+import type { Creator } from './store'
 
 /** Options of {@link createHttpChunkHandler}. */
 export interface HttpChunkHandlerOptions {
@@ -34,6 +37,17 @@ export interface HttpChunkHandlerOptions {
   cors?: CorsOptions | false
   /** A data body that sends nothing for this long is given up, freeing its chunk (default 30 s). */
   stallTimeoutMs?: number
+  /**
+   * Who is calling (e.g. a user id from your session). Every upload is bound to the identity
+   * that created it; another identity gets 404. Default: the `Authorization` header as sent
+   * (anonymous without one), so an upload created with a token needs the same token.
+   */
+  owner?: OwnerOf
+  /**
+   * Unfinished uploads one client may hold at once (default 100); more get 429
+   * `too-many-uploads`. A client is its owner identity, or its address when anonymous.
+   */
+  maxOpenUploads?: number
   /** Told about unexpected failures (answered as 500 `internal`); default `console.error`. */
   onError?: (error: unknown, request: Request) => void
 }
@@ -60,11 +74,13 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
   const limits = {
     maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     accept: options.accept ?? [],
+    maxOpenUploads: options.maxOpenUploads ?? DEFAULT_MAX_OPEN_UPLOADS,
   }
+  const ownerOfRequest = options.owner ?? ownerFromAuthorization
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   const onError = options.onError ?? ((error: unknown) => console.error('[http-chunk]', error))
 
-  const route = async (request: Request): Promise<Response> => {
+  const route = async (request: Request, context?: RequestContext): Promise<Response> => {
     const { pathname } = new URL(request.url)
     if (!isUnder(pathname, basePath)) throw notFound('no such route')
     // Segments stay percent-encoded: an encoded slash or dot can never form a valid id.
@@ -72,37 +88,42 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     if (root !== 'uploads' || extra.length > 0) throw notFound('no such route')
     await store.ready
     const method = request.method
+    const identity = await ownerOfRequest(request)
+    const owner = ownerDigest(identity)
     if (id === undefined) {
-      if (method === 'POST') return createUpload(request, store, limits)
+      // Anonymous callers are told apart by address; identified ones by who they are.
+      const client = identity === '' ? ownerDigest(`addr:${context?.clientAddress ?? ''}`) : owner
+      const creator: Creator = { owner, client }
+      if (method === 'POST') return createUpload(request, store, limits, creator)
       throw notAllowed(ALLOWED.uploads)
     }
     if (!isUploadId(id)) throw notFound()
     if (kind === undefined) {
-      if (method === 'GET' || method === 'HEAD') return getStatus(store, id)
-      if (method === 'DELETE') return abortUpload(store, id)
+      if (method === 'GET' || method === 'HEAD') return getStatus(store, id, owner)
+      if (method === 'DELETE') return abortUpload(store, id, owner)
       throw notAllowed(ALLOWED.upload)
     }
     if (kind === 'chunks' && index !== undefined) {
-      if (method === 'PUT') return putChunk(request, store, id, index, stallTimeoutMs)
+      if (method === 'PUT') return putChunk(request, store, id, index, stallTimeoutMs, owner)
       throw notAllowed(ALLOWED.chunk)
     }
     if (index !== undefined) throw notFound('no such route')
     if (kind === 'stream') {
-      if (method === 'PUT') return putStream(request, store, id, stallTimeoutMs)
+      if (method === 'PUT') return putStream(request, store, id, stallTimeoutMs, owner)
       throw notAllowed('PUT')
     }
     if (kind === 'complete' || kind === 'instant') {
       if (method !== 'POST') throw notAllowed(ALLOWED.action)
       return kind === 'complete'
-        ? completeUpload(request, store, id)
-        : claimInstant(request, store, id)
+        ? completeUpload(request, store, id, owner)
+        : claimInstant(request, store, id, owner)
     }
     throw notFound('no such route')
   }
 
-  const handle: FetchHandler = async (request) => {
+  const handle: FetchHandler = async (request, context) => {
     try {
-      return await route(request)
+      return await route(request, context)
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error)
       // Nobody is left to read an answer; the status is for logs only.

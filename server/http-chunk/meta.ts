@@ -1,5 +1,6 @@
 import { open, readFile, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import type { FileHandle } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { ChunkRanges } from './chunk-set'
 
 /** What the store keeps on disk for an upload still receiving chunks: `uploads/<id>.json`. */
@@ -14,6 +15,10 @@ export interface UploadMeta {
   chunkCount: number
   fingerprint: string | null
   createdAt: number
+  /** Digest of the identity that created it (server/owner.ts); absent in old stores = anonymous. */
+  owner?: string
+  /** Digest of the client it counts against for the open-uploads cap. */
+  client?: string
   /** Pushed forward whenever a chunk lands, so a slow but live upload never expires. */
   expiresAt: number
   received: ChunkRanges
@@ -33,6 +38,8 @@ export interface CompletedMeta {
   instant: boolean
   createdAt: number
   completedAt: number
+  /** Digest of the identity that created it; absent in old stores = anonymous. */
+  owner?: string
 }
 
 /** Paths of the store, built only from ids that passed `isUploadId`. */
@@ -52,9 +59,10 @@ export class StorePaths {
 }
 
 /**
- * Replaces `path` with `value` as JSON so a reader (or a restart after a crash) sees the old
- * or the new content, never a torn file. Callers serialize writes per path, so one tmp name
- * per path is enough.
+ * Replaces `path` with `value` as JSON so a reader (or a restart after a crash, or a power
+ * cut) sees the old or the new content, never a torn or empty file: the bytes are fsynced
+ * before the rename, and the directory after it. Callers serialize writes per path, so one
+ * tmp name per path is enough.
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value) // before any await: later changes belong to the next write
@@ -62,10 +70,25 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   const handle = await open(tmp, 'w')
   try {
     await handle.writeFile(text)
+    await handle.sync()
   } finally {
     await handle.close()
   }
   await rename(tmp, path)
+  await syncDirectory(dirname(path))
+}
+
+/** Makes a rename in `dir` durable; platforms that cannot open directories skip it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch {
+    // Windows cannot fsync a directory; its renames are durable with the file's flush.
+  } finally {
+    await handle?.close().catch(() => undefined)
+  }
 }
 
 /** Reads a JSON file, or undefined when it is missing or not JSON (a torn or foreign file). */
@@ -85,6 +108,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 const isText = (v: unknown): v is string => typeof v === 'string'
 const isNullableText = (v: unknown): v is string | null => v === null || typeof v === 'string'
+const isDigest = (v: unknown): boolean => v === undefined || (isText(v) && /^[0-9a-f]{32}$/.test(v))
 
 /** The fields every meta shares: the file as the client declared it and the chunking. */
 function hasFileFields(value: Record<string, unknown>): boolean {
@@ -94,7 +118,8 @@ function hasFileFields(value: Record<string, unknown>): boolean {
     isText(value.type) &&
     isCount(value.chunkSize) &&
     isNullableText(value.fingerprint) &&
-    isCount(value.createdAt)
+    isCount(value.createdAt) &&
+    isDigest(value.owner)
   )
 }
 
@@ -106,6 +131,7 @@ export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined
     isCount(value.chunkCount) &&
     isCount(value.expiresAt) &&
     Array.isArray(value.received) &&
+    isDigest(value.client) &&
     (value.lastModified === null || typeof value.lastModified === 'number')
   if (
     !ok ||

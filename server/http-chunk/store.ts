@@ -7,6 +7,7 @@ import { StorePaths, removeQuietly, writeJsonAtomic } from './meta'
 import type { ChunkRanges } from './chunk-set'
 import type { CompletedMeta, UploadMeta } from './meta'
 import { loadStore } from './store-load'
+import { ANONYMOUS } from '../owner'
 import { UploadState } from './upload-state'
 
 /** Options of {@link FileStore}. */
@@ -41,6 +42,17 @@ export type CompleteOutcome =
 
 export const DEFAULT_EXPIRES_IN_MS = 24 * 60 * 60 * 1000
 
+/** Who creates an upload: digests of its owner identity and of the client it counts against. */
+export interface Creator {
+  owner: string
+  client: string
+}
+
+const ANONYMOUS_CREATOR: Creator = { owner: ANONYMOUS, client: ANONYMOUS }
+
+/** The owner digest of a stored upload or file; metas of older stores have none. */
+export const ownerOf = (meta: { owner?: string }): string => meta.owner ?? ANONYMOUS
+
 /**
  * The filesystem store of the HTTP chunk protocol. Layout under `root`:
  * `uploads/<id>.json` + `uploads/<id>.part` while receiving, `files/<id>` + `files/<id>.json`
@@ -73,25 +85,46 @@ export class FileStore {
     return file ? { state: 'complete', file } : { state: 'missing' }
   }
 
-  /** A completed file with these bytes, if the store holds one. */
-  findStored(size: number, hash: string): CompletedMeta | undefined {
+  /**
+   * A completed file of `owner` with these bytes, if the store holds one. Scoped to the
+   * owner: instant upload must not tell one user whether another holds a file.
+   */
+  findStored(size: number, hash: string, owner = ANONYMOUS): CompletedMeta | undefined {
     for (const id of this.index.withHash(size, hash)) {
       const file = this.completed.get(id)
-      if (file) return file
+      if (file && ownerOf(file) === owner) return file
     }
     return undefined
   }
 
-  hasDuplicateCandidate(size: number, fingerprint: string | null): boolean {
-    return fingerprint !== null && this.index.hasFingerprint(size, fingerprint)
+  hasDuplicateCandidate(size: number, fingerprint: string | null, owner = ANONYMOUS): boolean {
+    if (fingerprint === null) return false
+    return this.index
+      .withFingerprint(size, fingerprint)
+      .some((id) => ownerOf(this.completed.get(id) ?? {}) === owner)
   }
 
-  async create(input: NewUpload, now = Date.now()): Promise<UploadState> {
+  /** Incomplete, unexpired uploads created by `client`: what the open-uploads cap counts. */
+  openUploads(client: string, now = Date.now()): number {
+    let count = 0
+    for (const upload of this.uploads.values()) {
+      if ((upload.meta.client ?? ANONYMOUS) === client && !upload.isExpired(now)) count++
+    }
+    return count
+  }
+
+  async create(
+    input: NewUpload,
+    creator: Creator = ANONYMOUS_CREATOR,
+    now = Date.now(),
+  ): Promise<UploadState> {
     const id = newUploadId()
     const meta: UploadMeta = {
       version: 1,
       id,
       ...input,
+      owner: creator.owner,
+      client: creator.client,
       chunkCount: Math.ceil(input.size / input.chunkSize),
       createdAt: now,
       expiresAt: now + this.expiresInMs,
@@ -126,7 +159,12 @@ export class FileStore {
   ): Promise<CompletedMeta | undefined> {
     const id = newUploadId()
     if (!(await this.linkStored(source, id))) return undefined
-    const file = completedMeta({ id, createdAt: now, ...input }, source.hash, true, now)
+    const file = completedMeta(
+      { id, createdAt: now, ...input, owner: ownerOf(source) },
+      source.hash,
+      true,
+      now,
+    )
     await this.publish(file)
     return file
   }
@@ -139,7 +177,7 @@ export class FileStore {
   ): Promise<CompletedMeta | undefined> {
     return this.exclusive(upload.id, async () => {
       if (upload.removed) return this.completed.get(upload.id)
-      const source = this.findStored(upload.meta.size, hash)
+      const source = this.findStored(upload.meta.size, hash, ownerOf(upload.meta))
       if (!source || !(await this.linkStored(source, upload.id))) return undefined
       await upload.retire()
       const file = completedMeta(upload.meta, hash, true, now)
@@ -291,7 +329,7 @@ export class FileStore {
 function completedMeta(
   upload: Pick<
     UploadMeta,
-    'id' | 'name' | 'size' | 'type' | 'chunkSize' | 'fingerprint' | 'createdAt'
+    'id' | 'name' | 'size' | 'type' | 'chunkSize' | 'fingerprint' | 'createdAt' | 'owner'
   >,
   hash: string,
   instant: boolean,
@@ -299,6 +337,7 @@ function completedMeta(
 ): CompletedMeta {
   const { id, name, size, type, chunkSize, fingerprint, createdAt } = upload
   return {
+    owner: ownerOf(upload),
     version: 1,
     id,
     name,

@@ -1,21 +1,26 @@
 import { HttpError, badRequest } from './errors'
+import { sanitizeFileName } from './names'
 import type { NewUpload } from './store'
 
 export const MIN_CHUNK_SIZE = 256 * 1024
 export const MAX_CHUNK_SIZE = 512 * 1024 * 1024
 export const MAX_CHUNKS = 10_000
 export const DEFAULT_MAX_FILE_SIZE = 50 * 1024 ** 3
+export const DEFAULT_MAX_OPEN_UPLOADS = 100
 
 /** Server-side limits a create request is checked against. */
 export interface UploadLimits {
   maxFileSize: number
   /** Like an `<input accept>`: `.ext`, `type/*` or `type/subtype`; empty accepts anything. */
   accept: readonly string[]
+  /** Unfinished uploads one client may hold at once; more get 429 `too-many-uploads`. */
+  maxOpenUploads: number
 }
 
 const HASH = /^[0-9a-f]{32}$/
-// Names and types are only stored and echoed, never used in paths; control characters are
-// still refused so they cannot corrupt logs or headers of apps that display them.
+// Types and fingerprints are only stored and echoed, never used in paths; control characters
+// are still refused so they cannot corrupt logs or headers of apps that display them. Names
+// are real file names (control characters are legal on some systems): they are sanitized.
 function hasControlCharacter(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i)
@@ -24,7 +29,13 @@ function hasControlCharacter(value: string): boolean {
   return false
 }
 
-function text(value: unknown, field: string, max: number, required: boolean): string {
+function text(
+  value: unknown,
+  field: string,
+  max: number,
+  required: boolean,
+  controlsAllowed = false,
+): string {
   if (value === undefined || value === null) {
     if (required) throw badRequest(`${field} is required`)
     return ''
@@ -32,7 +43,7 @@ function text(value: unknown, field: string, max: number, required: boolean): st
   if (
     typeof value !== 'string' ||
     value.length > max ||
-    hasControlCharacter(value) ||
+    (!controlsAllowed && hasControlCharacter(value)) ||
     (required && value.length === 0)
   ) {
     throw badRequest(`${field} must be a string of at most ${max} printable characters`)
@@ -53,7 +64,7 @@ export function parseCreate(
   body: Record<string, unknown>,
   limits: UploadLimits,
 ): NewUpload & { hash: string | null } {
-  const name = text(body.name, 'name', 1024, true)
+  const name = sanitizeFileName(text(body.name, 'name', 1024, true, true))
   const type = text(body.type, 'type', 255, false).toLowerCase()
   const { size, chunkSize } = body
   if (!Number.isSafeInteger(size) || (size as number) < 0)

@@ -19,12 +19,15 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { withCors, type CorsOptions } from '../cors'
 import { normalizeBasePath, type FetchHandler } from '../router'
 import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
+import { ownerFromAuthorization, type OwnerOf } from '../owner'
 
 export const MiB = 1024 * 1024
 /** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
 export const S3_MIN_PART_SIZE = 5 * MiB
 export const S3_MAX_PARTS = 10_000
 export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB
+/** Longest lifetime of a part URL the signer hands out, in seconds. */
+export const MAX_PART_URL_EXPIRES_IN = 3600
 
 export interface S3SignerOptions {
   /** Built with {@link createS3Client} (checksums only when required). */
@@ -37,7 +40,7 @@ export interface S3SignerOptions {
    * survive a restart; set it (env `VCU_S3_SECRET`) when they should.
    */
   secret?: string | Buffer
-  /** Lifetime of a part URL in seconds (default 300). */
+  /** Lifetime of a part URL in seconds (default 300; at most 3600: a URL is a bearer credential). */
   partUrlExpiresIn?: number
   /** Largest file accepted (default and cap 5 TiB). */
   maxFileSize?: number
@@ -45,8 +48,11 @@ export interface S3SignerOptions {
   minPartSize?: number
   /** Base path the handler is mounted at (default `/s3`). */
   basePath?: string
-  /** Who is calling (a user id from your session); ids only work for the same caller. */
-  owner?: (request: Request) => string | Promise<string>
+  /**
+   * Who is calling (a user id from your session); ids only work for the same caller.
+   * Default: the `Authorization` header as sent (anonymous without one).
+   */
+  owner?: OwnerOf
   cors?: CorsOptions
 }
 
@@ -117,10 +123,10 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const prefix = options.keyPrefix ?? 'uploads/'
   const secret =
     options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret as string)
-  const expiresIn = options.partUrlExpiresIn ?? 300
+  const expiresIn = Math.min(MAX_PART_URL_EXPIRES_IN, Math.max(1, options.partUrlExpiresIn ?? 300))
   const maxFileSize = Math.min(options.maxFileSize ?? S3_MAX_OBJECT_SIZE, S3_MAX_OBJECT_SIZE)
   const minPartSize = options.minPartSize ?? S3_MIN_PART_SIZE
-  const owner = options.owner ?? (() => '')
+  const owner = options.owner ?? ownerFromAuthorization
 
   function handle(caller: string, id: string): UploadHandle {
     const opened = openHandle(secret, caller, decodeURIComponent(id))
