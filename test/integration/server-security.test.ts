@@ -144,7 +144,7 @@ describe('reference server: never trusts the client', () => {
       { chunkSize: CHUNK - 1 },
       { chunkSize: 1024 ** 3 },
       { name: '' },
-      { name: 'a\nb.bin' },
+      { type: 'video/mp4\r\nx-evil: 1' },
       { hash: 'xyz' },
       { lastModified: 'yesterday' },
     ]
