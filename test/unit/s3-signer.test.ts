@@ -2,7 +2,7 @@
 /** The signing endpoints' paging and completion checks, against a stub S3 client. */
 import { describe, expect, it } from 'vitest'
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3'
-import { createS3SigningHandler } from '../../server/s3'
+import { createS3Client, createS3SigningHandler } from '../../server/s3'
 
 function stubClient(
   handle: (command: { constructor: { name: string }; input: Record<string, unknown> }) => unknown,
@@ -102,5 +102,52 @@ describe('S3 signing endpoints (stub client)', () => {
     expect(
       (await handler(new Request(`http://x/s3/uploads/${id}`, { method: 'DELETE' }))).status,
     ).toBe(204)
+  })
+
+  it("signs only parts of the caller's own upload (same Authorization), within the upload's part range, for at most an hour", async () => {
+    const client = createS3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+    })
+    client.send = (async () => ({ UploadId: 'u1' })) as unknown as typeof client.send
+    const handler = createS3SigningHandler({ client, bucket: 'b', partUrlExpiresIn: 7 * 86400 })
+    const as = (token: string | undefined, url: string, init: RequestInit = {}) =>
+      handler(
+        new Request(url, {
+          method: 'POST',
+          ...init,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        }),
+      )
+    const created = await as('alice', 'http://x/s3/uploads', {
+      body: JSON.stringify({ name: 'a.bin', size: 12 * 1024 * 1024 }),
+    })
+    const { id } = (await created.json()) as { id: string }
+    const signed = await as('alice', `http://x/s3/uploads/${id}/parts/1`, { body: '{}' })
+    expect(signed.status).toBe(200)
+    const { url } = (await signed.json()) as { url: string }
+    const query = new URL(url).searchParams
+    expect(query.get('X-Amz-Expires')).toBe('3600')
+    expect(query.get('uploadId')).toBe('u1')
+    expect(query.get('partNumber')).toBe('1')
+    // 12 MiB at the 5 MiB minimum part size: parts 1..3 exist, no more.
+    expect((await as('alice', `http://x/s3/uploads/${id}/parts/4`, { body: '{}' })).status).toBe(
+      400,
+    )
+    for (const other of ['mallory', undefined]) {
+      expect((await as(other, `http://x/s3/uploads/${id}/parts/1`, { body: '{}' })).status).toBe(
+        404,
+      )
+    }
+    // A tampered handle (another key or size under the same MAC) is refused too.
+    const [payload, mac] = id.split('.')
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 1e12 }),
+    ).toString('base64url')
+    expect(
+      (await as('alice', `http://x/s3/uploads/${forged}.${mac}/parts/1`, { body: '{}' })).status,
+    ).toBe(404)
   })
 })
