@@ -8,6 +8,10 @@ import { FileStore } from '@tus/file-store'
 import { Server } from '@tus/server'
 import { DEFAULT_CORS, isOriginAllowed, type CorsOptions } from '../cors'
 import { normalizeBasePath, type RouteMount } from '../router'
+import { ownerDigest, ownerFromAuthorization, type OwnerOf } from '../owner'
+
+/** Upload-Metadata key holding the creator's identity digest; set by the server only. */
+export const TUS_OWNER_KEY = 'vcu-owner'
 
 /** Default expiry of unfinished tus uploads: 7 days, like the resume records. */
 export const DEFAULT_TUS_EXPIRES_IN_MS = 7 * 24 * 60 * 60 * 1000
@@ -25,6 +29,11 @@ export interface TusEndpointOptions {
   expiresInMs?: number
   /** Browser origins allowed to call the endpoint (default: loopback pages only). */
   cors?: CorsOptions
+  /**
+   * Who is calling; an upload answers only the identity that created it (others get 404).
+   * Default: the `Authorization` header as sent (anonymous without one).
+   */
+  owner?: OwnerOf
 }
 
 export interface TusEndpoint extends RouteMount {
@@ -44,6 +53,7 @@ const EXTRA_EXPOSED = ['Upload-Expires', 'Retry-After']
 export function createTusEndpoint(options: TusEndpointOptions): TusEndpoint {
   const basePath = normalizeBasePath(options.basePath ?? '/tus')
   const cors = options.cors ?? DEFAULT_CORS
+  const owner = options.owner ?? ownerFromAuthorization
   mkdirSync(options.root, { recursive: true })
   const store = new FileStore({
     directory: options.root,
@@ -55,6 +65,19 @@ export function createTusEndpoint(options: TusEndpointOptions): TusEndpoint {
     maxSize: options.maxSize ?? DEFAULT_TUS_MAX_SIZE,
     allowedOrigins: (origin) => isOriginAllowed(origin, cors),
     exposedHeaders: EXTRA_EXPOSED,
+    // The creator's identity goes into the upload's metadata, whatever the client sent there.
+    onUploadCreate: async (req, upload) => ({
+      metadata: { ...upload.metadata, [TUS_OWNER_KEY]: ownerDigest(await owner(req)) },
+    }),
+    // Every request on an existing upload must come from its creator; others see a 404.
+    onIncomingRequest: async (req, id) => {
+      if (req.method === 'POST') return
+      const upload = await store.getUpload(id).catch(() => undefined)
+      if (!upload) return // @tus/server answers 404 itself
+      if (upload.metadata?.[TUS_OWNER_KEY] !== ownerDigest(await owner(req))) {
+        throw { status_code: 404, body: 'The file for this url was not found\n' }
+      }
+    },
   })
   return {
     basePath,
