@@ -28,9 +28,13 @@ function cutToBytes(text: string, max: number): string {
 export function sanitizeFileName(name: string): string {
   const base = name.normalize('NFC').replace(UNSAFE, '').split(/[\\/]/).pop() ?? ''
   const trimmed = base.trim()
-  const safe = trimmed === '.' || trimmed === '..' || trimmed === '' ? 'file' : trimmed
-  if (utf8Length(safe) <= MAX_NAME_BYTES) return safe
-  const dot = safe.lastIndexOf('.')
-  const ext = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : ''
-  return cutToBytes(safe.slice(0, safe.length - ext.length), MAX_NAME_BYTES - utf8Length(ext)) + ext
+  return fitName(trimmed === '.' || trimmed === '..' || trimmed === '' ? 'file' : trimmed)
+}
+
+/** Cuts `name` to at most `maxBytes` of UTF-8, keeping a short extension. */
+export function fitName(name: string, maxBytes = MAX_NAME_BYTES): string {
+  if (utf8Length(name) <= maxBytes) return name
+  const dot = name.lastIndexOf('.')
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
+  return cutToBytes(name.slice(0, name.length - ext.length), maxBytes - utf8Length(ext)) + ext
 }

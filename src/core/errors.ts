@@ -29,6 +29,10 @@ export type UploadErrorCode =
   | 'storage-unavailable'
   | 'locked'
   | 'unsupported'
+  // what the app handed the uploader
+  | 'invalid-file'
+  | 'duplicate-file'
+  | 'invalid-option'
 
 export interface UploadErrorOptions {
   retryable?: boolean

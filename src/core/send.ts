@@ -5,6 +5,17 @@ import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } fr
 import { partAt } from './plan'
 import { ackRequest, dropRequest, rawBytes, reportLoaded } from './progress'
 import { withStallGuard } from './stall-guard'
+import { checkFileReadable } from './file-check'
+
+/**
+ * A request carrying a File the browser can no longer read (changed or deleted on disk)
+ * fails like a network error: ask the file before retrying, and fail for good if it is gone.
+ */
+async function orFileProblem(job: Job, error: unknown): Promise<unknown> {
+  const typed = toUploadError(error)
+  if (!typed.retryable || typed.code === 'expired') return error
+  return (await checkFileReadable(job.file, job.info)) ?? error
+}
 
 /** The key the whole-file stream reports its bytes under (parts use their index). */
 const STREAM_KEY = -1
@@ -65,7 +76,7 @@ async function sendStream(ctx: FlowContext, job: Job, server: ServerSide, signal
     saveRecord(ctx, job)
   } catch (thrown) {
     if (signal.aborted) throw abortError(signal)
-    const error = toUploadError(thrown)
+    const error = toUploadError(await orFileProblem(job, thrown))
     if (!error.retryable) throw error
     onRetry(ctx, job)({ error, attempt: 1, delayMs: 0 })
     await refreshState(ctx, job, server, signal)
@@ -140,7 +151,7 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
           server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
         } catch (error) {
           if (!signal.aborted) dropRequest(job.counts, index)
-          throw error
+          throw attemptSignal.aborted ? error : await orFileProblem(job, error)
         }
         if (job.status.state === 'uploading' && job.status.retrying) {
           setStatus(ctx, job, { state: 'uploading', retrying: false })

@@ -15,6 +15,14 @@ import type { FileInfo } from './types'
 import { abortRemote } from './control'
 import { createPendingRecords } from './pending'
 import type { Uploader, UploaderOptions } from './uploader-api'
+import {
+  asItems,
+  assertValidOptions,
+  duplicateError,
+  isBlobLike,
+  notAFile,
+  sameFile,
+} from './input-checks'
 
 export type { AddResult, PendingUpload, Uploader, UploaderOptions } from './uploader-api'
 
@@ -32,6 +40,7 @@ function fileInfo(blob: Blob): FileInfo {
 }
 
 export function createUploader(options: UploaderOptions): Uploader {
+  assertValidOptions(options)
   const clock = options.clock ?? systemClock
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
   const flowOptions: FlowOptions = {
@@ -145,14 +154,23 @@ export function createUploader(options: UploaderOptions): Uploader {
     pending: pending.list,
     discard: pending.discard,
     add(files) {
-      const list: Blob[] = files instanceof Blob ? [files] : Array.from(files as Iterable<Blob>)
       const added: UploadSnapshot[] = []
       const rejected: { file: FileInfo; error: UploadError }[] = []
-      let count = 0
-      for (const job of jobs.values()) if (!['done', 'canceled'].includes(job.status.state)) count++
-      for (const file of list) {
+      const live = [...jobs.values()].filter(
+        (job) => !['done', 'canceled'].includes(job.status.state),
+      )
+      let count = live.length
+      for (const file of asItems(files)) {
+        if (!isBlobLike(file)) {
+          const refusal = notAFile(file)
+          rejected.push(refusal)
+          emitter.emit('file-rejected', refusal)
+          continue
+        }
         const info = fileInfo(file)
-        const error = checkFile(info, options.restrictions ?? {}, count)
+        const error = live.some((job) => sameFile(job.file, job.info, file, info))
+          ? duplicateError(info)
+          : checkFile(info, options.restrictions ?? {}, count)
         if (error) {
           rejected.push({ file: info, error })
           emitter.emit('file-rejected', { file: info, error })
@@ -162,6 +180,7 @@ export function createUploader(options: UploaderOptions): Uploader {
         const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
         if (options.autoStart === false) job.status = { state: 'idle' }
         jobs.set(job.id, job)
+        live.push(job)
         snapshots.changed(job, 'state')
         const snapshot = snapshots.of(job)
         added.push(snapshot)

@@ -26,6 +26,10 @@ export const en: Messages = {
       'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
     locked: 'This file is already uploading in another tab.',
     unsupported: 'This browser cannot do this.',
+    'invalid-file': 'This item is not a file and cannot be uploaded.',
+    'duplicate-file': '{name} is already in the list.',
+    'invalid-option':
+      "The uploader is set up incorrectly ({option}). Please tell the site's developers.",
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',

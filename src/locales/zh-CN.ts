@@ -23,6 +23,9 @@ export const zhCN: Messages = {
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',
     locked: '该文件正在另一个标签页中上传。',
     unsupported: '此浏览器不支持该操作。',
+    'invalid-file': '这一项不是文件，无法上传。',
+    'duplicate-file': '{name} 已在上传列表中。',
+    'invalid-option': '上传组件配置有误（{option}），请联系网站开发人员。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',

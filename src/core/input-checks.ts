@@ -1,0 +1,109 @@
+import { UploadError } from './errors'
+import type { FileInfo } from './types'
+import type { UploaderOptions } from './uploader-api'
+
+/**
+ * Checks of what an app hands the uploader: option values (a developer mistake, thrown at
+ * once rather than failing every upload later) and the items passed to `add()`.
+ */
+
+function invalidOption(option: string, value: unknown, expected: string): UploadError {
+  return new UploadError(
+    'invalid-option',
+    `Option ${option} must be ${expected}, got ${String(value)}`,
+    {
+      retryable: false,
+      params: { option, value: String(value) },
+    },
+  )
+}
+
+const NUMERIC_OPTIONS: readonly [keyof UploaderOptions, string, (n: number) => boolean][] = [
+  ['chunkSize', 'a whole number of bytes ≥ 1', (n) => Number.isSafeInteger(n) && n >= 1],
+  ['concurrency', 'a whole number ≥ 1', (n) => Number.isSafeInteger(n) && n >= 1],
+  ['stallTimeoutMs', 'a number of milliseconds > 0', (n) => n > 0],
+  ['requestTimeoutMs', 'a number of milliseconds > 0', (n) => n > 0],
+  ['resumeExpiryMs', 'a number of milliseconds > 0', (n) => n > 0],
+  ['progressIntervalMs', 'a number of milliseconds ≥ 0', (n) => n >= 0],
+]
+
+/** Throws an `invalid-option` UploadError for the first option with an unusable value. */
+export function assertValidOptions(options: UploaderOptions): void {
+  for (const [name, expected, ok] of NUMERIC_OPTIONS) {
+    const value = options[name]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
+      throw invalidOption(name, value, expected)
+  }
+  const limits = options.restrictions ?? {}
+  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles'] as const) {
+    const value = limits[name]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0)
+      throw invalidOption(`restrictions.${name}`, value, 'a number ≥ 0')
+  }
+  if (!options.protocol || typeof options.protocol.create !== 'function')
+    throw invalidOption('protocol', options.protocol, 'an upload protocol')
+  if (!options.transport || typeof options.transport.request !== 'function')
+    throw invalidOption('transport', options.transport, 'a transport')
+}
+
+/** True for a Blob or File, also one from another realm (an iframe's `File`). */
+export function isBlobLike(value: unknown): value is Blob {
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return true
+  const candidate = value as Partial<Blob> | null
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.size === 'number' &&
+    Number.isSafeInteger(candidate.size) &&
+    candidate.size >= 0 &&
+    typeof candidate.slice === 'function'
+  )
+}
+
+/** Whatever `add()` was given, as a list; a single non-iterable value is one item. */
+export function asItems(files: unknown): unknown[] {
+  if (isBlobLike(files) || files === null || files === undefined) return [files]
+  if (typeof files === 'string') return [files]
+  if (typeof (files as Iterable<unknown>)[Symbol.iterator] === 'function')
+    return Array.from(files as Iterable<unknown>)
+  if (typeof (files as ArrayLike<unknown>).length === 'number')
+    return Array.from(files as ArrayLike<unknown>)
+  return [files]
+}
+
+/** The rejection of an item that is not a file. */
+export function notAFile(value: unknown): { file: FileInfo; error: UploadError } {
+  const name =
+    typeof (value as { name?: unknown } | null)?.name === 'string'
+      ? (value as { name: string }).name
+      : typeof value
+  return {
+    file: { name, size: 0, type: '', lastModified: 0 },
+    error: new UploadError('invalid-file', `add() was given ${typeof value}, not a File or Blob`, {
+      retryable: false,
+      params: { name },
+    }),
+  }
+}
+
+/** What makes two added files the same file: identity, or name, path, size and date. */
+export function sameFile(a: Blob, aInfo: FileInfo, b: Blob, bInfo: FileInfo): boolean {
+  if (a === b) return true
+  const path = (blob: Blob) => (blob as { webkitRelativePath?: string }).webkitRelativePath ?? ''
+  return (
+    aInfo.name === bInfo.name &&
+    aInfo.size === bInfo.size &&
+    aInfo.lastModified === bInfo.lastModified &&
+    aInfo.lastModified !== 0 &&
+    path(a) === path(b)
+  )
+}
+
+export function duplicateError(info: FileInfo): UploadError {
+  return new UploadError('duplicate-file', `${info.name} is already in the list`, {
+    retryable: false,
+    params: { name: info.name },
+  })
+}
