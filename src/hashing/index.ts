@@ -2,6 +2,7 @@
  * MD5 hashing behind core's `Hasher` port: in a Web Worker where there is one, otherwise on
  * the main thread in short slices.
  */
+import { UploadError } from '../core/errors'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher, type InlineHasherOptions } from './inline-hasher'
 import { createWorkerHasher, type WorkerHasherOptions } from './worker-hasher'
@@ -32,6 +33,12 @@ export interface HasherOptions {
   readonly worker?: WorkerHasherOptions
   /** Options for the inline hasher, used without `Worker` and as the worker's fallback. */
   readonly inline?: InlineHasherOptions
+  /**
+   * Told once when hashing runs on the main thread because workers cannot: `Worker` does not
+   * exist (told on the first job), or a worker failed to start or crashed. The error's code is
+   * `unsupported`; uploads go on.
+   */
+  readonly onFallback?: (error: UploadError) => void
 }
 
 /**
@@ -41,6 +48,28 @@ export interface HasherOptions {
  */
 export function createHasher(options: HasherOptions = {}): DisposableHasher {
   const inline = () => createInlineHasher(options.inline)
-  if (typeof Worker === 'undefined') return inline()
-  return createWorkerHasher({ fallback: inline, ...options.worker })
+  if (typeof Worker === 'undefined') {
+    const hasher = inline()
+    if (!options.onFallback) return hasher
+    let told = false
+    const tell = () => {
+      if (told) return
+      told = true
+      options.onFallback?.(
+        new UploadError(
+          'unsupported',
+          'Web Workers do not exist here; hashing on the main thread',
+          {
+            retryable: false,
+          },
+        ),
+      )
+    }
+    return {
+      md5: (blob, hashOptions) => (tell(), hasher.md5(blob, hashOptions)),
+      sample: (blob, hashOptions) => (tell(), hasher.sample(blob, hashOptions)),
+      dispose: () => hasher.dispose(),
+    }
+  }
+  return createWorkerHasher({ fallback: inline, onFallback: options.onFallback, ...options.worker })
 }

@@ -31,6 +31,12 @@ export interface WorkerHasherOptions {
   readonly idleMs?: number
   /** Used when the worker cannot run. Default: `createInlineHasher()`, created when first needed. */
   readonly fallback?: () => DisposableHasher
+  /**
+   * Told once, with an `unsupported` UploadError whose cause is the browser's error, when
+   * workers cannot run here (Content-Security-Policy, a failed load, a crash) and hashing
+   * moved to the main thread. Uploads go on; this is for the app's logs or a notice.
+   */
+  readonly onFallback?: (error: UploadError) => void
 }
 
 type JobKind = 'md5' | 'sample'
@@ -84,6 +90,17 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   let nextId = 1
   const jobs = new Map<number, Job & { slot: Slot }>()
 
+  function markUnusable(cause: unknown): void {
+    if (workerUnusable) return
+    workerUnusable = true
+    options.onFallback?.(
+      new UploadError('unsupported', 'Web Workers cannot run here; hashing on the main thread', {
+        retryable: false,
+        cause,
+      }),
+    )
+  }
+
   function inline(): DisposableHasher {
     fallback ??= createFallback()
     return fallback
@@ -120,9 +137,9 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     let worker: Worker
     try {
       worker = createWorker()
-    } catch {
+    } catch (error) {
       // None started: workers cannot run here. Some already running: the pool stays this size.
-      if (slots.length === 0) workerUnusable = true
+      if (slots.length === 0) markUnusable(error)
       else poolSize = slots.length
       return undefined
     }
@@ -132,9 +149,9 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     // its jobs are re-run inline rather than failing the upload.
     worker.onerror = (event: Event) => {
       event.preventDefault()
-      abandon(slot)
+      abandon(slot, event)
     }
-    worker.onmessageerror = () => abandon(slot)
+    worker.onmessageerror = (event: MessageEvent) => abandon(slot, event)
     slots.push(slot)
     return slot
   }
@@ -159,8 +176,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
    * A failed worker: its jobs run inline, and so does every later job (a script that did
    * not load in one worker will not load in the next). Other workers finish what they hold.
    */
-  function abandon(slot: Slot): void {
-    workerUnusable = true
+  function abandon(slot: Slot, cause: unknown): void {
+    markUnusable(cause)
     terminate(slot)
     const stranded = [...slot.jobs]
     slot.jobs.clear()

@@ -144,7 +144,8 @@ describe('createWorkerHasher', () => {
     const createWorker = vi.fn((): Worker => {
       throw new DOMException('Refused by Content-Security-Policy', 'SecurityError')
     })
-    const hasher = createWorkerHasher({ createWorker })
+    const onFallback = vi.fn()
+    const hasher = createWorkerHasher({ createWorker, onFallback })
     const a = filled(3000)
     const b = filled(100)
     const seen: number[] = []
@@ -154,6 +155,10 @@ describe('createWorkerHasher', () => {
     await expect(hasher.sample(new Blob([b]), { signal: signal() })).resolves.toBe(md5(b))
     expect(seen.at(-1)).toBe(3000)
     expect(createWorker).toHaveBeenCalledTimes(1)
+    // Reported once, with the browser's refusal as the cause.
+    expect(onFallback).toHaveBeenCalledTimes(1)
+    expect(onFallback.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
+    expect((onFallback.mock.calls[0][0] as Error).cause).toMatchObject({ name: 'SecurityError' })
   })
 
   it('moves the jobs of a worker that fails to load to the inline hasher', async () => {
@@ -377,6 +382,18 @@ describe('createHasher', () => {
     const data = filled(3000)
     const hasher = createHasher({ inline: { sliceSize: 1000 } })
     await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+  })
+
+  it('reports the fallback once, as an unsupported UploadError, when Worker is unavailable', async () => {
+    vi.stubGlobal('Worker', undefined)
+    const onFallback = vi.fn()
+    const data = filled(3000)
+    const hasher = createHasher({ onFallback })
+    expect(onFallback).not.toHaveBeenCalled() // nothing at creation: told on the first job
+    await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+    await expect(hasher.sample(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
+    expect(onFallback).toHaveBeenCalledTimes(1)
+    expect(onFallback.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
   })
 
   it('uses the bundled module worker where Worker exists', async () => {
