@@ -28,6 +28,9 @@ export interface S3ProtocolOptions {
   readonly verifyEtag?: boolean
 }
 
+/** What a part's ETag is: its MD5 in hex, quoted or not. */
+const PART_ETAG = /^"?[0-9a-fA-F]{32}"?$/
+
 /** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 parts. */
 export const s3Capabilities = Object.freeze({
   minPartSize: 5 * MiB,
@@ -154,17 +157,24 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       if (!Array.isArray(listed)) {
         throw new UploadError('protocol', 'List parts: no parts array', { retryable: false })
       }
-      const parts: AckedPart[] = []
+      // A part listed twice is ambiguous (which bytes does S3 hold?): trust neither, send it again.
+      const byIndex = new Map<number, AckedPart | null>()
       for (const item of listed) {
         if (!isObject(item)) continue
         const { partNumber, etag, size } = item
-        if (typeof partNumber !== 'number' || typeof etag !== 'string' || etag === '') continue
-        const index = partNumber - 1
-        // A part of another size belongs to another plan: send it again.
+        if (!Number.isInteger(partNumber) || typeof etag !== 'string') continue
+        const index = (partNumber as number) - 1
+        if (byIndex.has(index)) {
+          byIndex.set(index, null)
+          continue
+        }
+        // A part of another size belongs to another plan, and an ETag that is not a part MD5
+        // cannot complete: send it again.
         if (index < 0 || index >= request.plan.count) continue
-        if (size !== partLength(request.plan, index)) continue
-        parts.push({ index, size, etag: unquote(etag) })
+        if (size !== partLength(request.plan, index) || !PART_ETAG.test(etag)) continue
+        byIndex.set(index, { index, size, etag: unquote(etag) })
       }
+      const parts = [...byIndex.values()].filter((part): part is AckedPart => part !== null)
       return { parts }
     },
 
