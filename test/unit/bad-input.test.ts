@@ -37,11 +37,12 @@ class DiskFile extends File {
   broken: 'NotReadableError' | 'NotFoundError' | null = null
   override slice(start?: number, end?: number, type?: string): Blob {
     const piece = super.slice(start, end, type)
-    const owner = this
+    const broken = () => this.broken
     return new (class extends Blob {
       override arrayBuffer(): Promise<ArrayBuffer> {
-        return owner.broken
-          ? Promise.reject(new DOMException('The file changed', owner.broken))
+        const name = broken()
+        return name
+          ? Promise.reject(new DOMException('The file changed', name))
           : piece.arrayBuffer()
       }
     })([piece])
