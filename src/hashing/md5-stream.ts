@@ -124,10 +124,18 @@ function readSlice(blob: Blob, start: number, end: number): Promise<ArrayBuffer>
         return buffer
       },
       (error: unknown) => {
-        throw new UploadError('file-unreadable', 'The file could not be read', {
-          retryable: false,
-          cause: error,
-        })
+        // Chromium fails every read of a File whose disk file was modified with NotReadableError
+        // (deleted or moved: NotFoundError).
+        const changed = (error as { name?: unknown } | null)?.name === 'NotReadableError'
+        throw changed
+          ? new UploadError('file-changed', 'The file changed on disk; it can no longer be read', {
+              retryable: false,
+              cause: error,
+            })
+          : new UploadError('file-unreadable', 'The file could not be read', {
+              retryable: false,
+              cause: error,
+            })
       },
     )
   read.catch(() => undefined)

@@ -1,0 +1,95 @@
+/**
+ * A picked file changed or deleted on disk while it uploads, in real Chromium: reads of the
+ * File fail (NotReadableError / NotFoundError), the upload fails with a typed error instead
+ * of retrying for ever, and the chunks the server acknowledged stay there.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { open, readdir, readFile, rm, utimes } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import {
+  callPage,
+  launchChromium,
+  openWithFile,
+  randomFile,
+  startPageServer,
+  type BrowserSession,
+} from './harness'
+
+const MiB = 1024 * 1024
+
+/** Chunks the server holds for its one upload, read from the meta on disk. */
+async function receivedChunks(root: string): Promise<number> {
+  for (const name of await readdir(join(root, 'uploads'))) {
+    if (!name.endsWith('.json')) continue
+    const meta = JSON.parse(await readFile(join(root, 'uploads', name), 'utf8').catch(() => '{}'))
+    const ranges = (meta.received ?? []) as [number, number][]
+    return ranges.reduce((sum, [from, to]) => sum + to - from, 0)
+  }
+  return 0
+}
+
+describe('a file changed on disk during the upload, in real Chromium', () => {
+  let chromium: BrowserSession
+  let pages: { url: string; close(): Promise<void> }
+  let server: RunningReferenceServer
+  let root: string
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'vcu-bad-input-browser-'))
+    ;[chromium, pages, server] = await Promise.all([
+      launchChromium(),
+      startPageServer(),
+      startReferenceServer({ root }),
+    ])
+  })
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  for (const [what, change, code] of [
+    [
+      'modified',
+      async (path: string) => {
+        const handle = await open(path, 'r+')
+        await handle.write(Buffer.from('changed'), 0, 7, 1000)
+        await handle.close()
+        const later = new Date(Date.now() + 60_000)
+        await utimes(path, later, later)
+      },
+      'file-changed',
+    ],
+    ['deleted', (path: string) => rm(path), 'file-unreadable'],
+  ] as const) {
+    it(`fails with ${code} when the file is ${what} mid-upload, keeping the chunks already sent`, async () => {
+      const source = await randomFile(48 * MiB, `vcu-${what}-during-upload.bin`)
+      const page = await chromium.newPage()
+      try {
+        await openWithFile(page, pages.url, source.path)
+        const running = callPage(page, 'upload', {
+          endpoint: server.httpUrl,
+          hashing: false,
+          stream: false,
+          chunkSize: 256 * 1024,
+          concurrency: 1,
+        })
+        for (let i = 0; i < 2000 && (await receivedChunks(root)) < 2; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+        await change(source.path)
+        const run = await running
+        expect(run.upload.status.state).toBe('error')
+        expect(run.error?.code).toBe(code)
+        const held = await receivedChunks(root)
+        expect(held).toBeGreaterThanOrEqual(2)
+        expect(held).toBeLessThan(192) // it stopped: not every chunk arrived
+      } finally {
+        await page.close()
+        await rm(source.path, { force: true })
+      }
+    })
+  }
+})
