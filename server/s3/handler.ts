@@ -61,6 +61,8 @@ class HttpFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra members of the `error` object (e.g. a 413's `limit` in bytes). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message)
   }
@@ -141,7 +143,9 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       throw new HttpFailure(400, 'bad-request', 'size must be a whole number of bytes')
     }
     if (size > maxFileSize) {
-      throw new HttpFailure(413, 'file-too-large', `files may be at most ${maxFileSize} bytes`)
+      throw new HttpFailure(413, 'file-too-large', `files may be at most ${maxFileSize} bytes`, {
+        limit: maxFileSize,
+      })
     }
     const name = typeof body.name === 'string' ? body.name : 'file'
     const type =
@@ -303,7 +307,9 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       return await route(request)
     } catch (error) {
       const failure = error instanceof HttpFailure ? error : s3Failure(error)
-      return json(failure.status, { error: { code: failure.code, message: failure.message } })
+      return json(failure.status, {
+        error: { code: failure.code, message: failure.message, ...failure.details },
+      })
     }
   }, options.cors)
 }

@@ -85,6 +85,8 @@ async function succeed(ctx: FlowContext, job: Job, result: UploadResult): Promis
 }
 
 function fail(ctx: FlowContext, job: Job, error: UploadError): void {
+  // Messages name the file; errors raised deep in a protocol do not know it.
+  error.params.name ??= job.info.name
   const now = ctx.clock.now()
   job.stats.finishedAt = now
   job.counts.inflight.clear()

@@ -21,13 +21,24 @@ export function httpError(response: HttpResponse, now: number, what: string): Up
   const code: UploadErrorCode = retryable
     ? 'server'
     : (CODE_BY_STATUS[status] ?? (status >= 400 && status < 500 ? 'rejected' : 'protocol'))
+  const limit = serverLimit(response)
   return new UploadError(code, `${what} failed with HTTP ${status}${serverMessage(response)}`, {
     retryable,
     status,
     retryAfterMs: parseRetryAfter(response.headers['retry-after'], now),
     cause: { status, body: response.body.slice(0, 500) },
-    params: { status },
+    params:
+      code === 'file-too-large' && limit !== undefined
+        ? { status, maxFileSize: limit }
+        : { status },
   })
+}
+
+/** The byte limit a server put in `{ error: { limit } }` (the reference server's 413s). */
+function serverLimit(response: HttpResponse): number | undefined {
+  const body = tryParse(response.body)
+  const error = isObject(body) && isObject(body.error) ? body.error : undefined
+  return error && Number.isSafeInteger(error.limit) ? (error.limit as number) : undefined
 }
 
 function serverMessage(response: HttpResponse): string {

@@ -33,7 +33,13 @@ export function formatError(
   const messages: Messages = locales[locale] ?? en
   const template =
     overrides.errors?.[error.code] ?? messages.errors[error.code] ?? messages.errors.server
-  return template.replace(/\{(\w+)\}/g, (match, key: string) => {
+  // A detail the error does not carry (a server's 413 without its limit) drops the bracketed
+  // clause it sits in, so users never see a raw `{placeholder}`.
+  const missing = (key: string) => error.params?.[key] === undefined && key !== 'name'
+  const clauses = template.replace(/\s*[(（][^()（）]*[)）]/g, (clause) =>
+    [...clause.matchAll(/\{(\w+)\}/g)].some(([, key]) => missing(key)) ? '' : clause,
+  )
+  return clauses.replace(/\{(\w+)\}/g, (match, key: string) => {
     const value = error.params?.[key]
     if (value === undefined) return match === '{name}' ? '' : match
     return SIZE_PARAMS.has(key) && typeof value === 'number' ? formatBytes(value) : String(value)

@@ -345,16 +345,46 @@ describe('bad input: what the server answers', () => {
     }
   })
 
-  it('maps 413 to file-too-large and 415 to file-type-rejected from the server', async () => {
-    for (const [status, code] of [
-      [413, 'file-too-large'],
-      [415, 'file-type-rejected'],
-    ] as const) {
+  it('maps 413 to file-too-large and 415 to file-type-rejected from the server, with a readable message', async () => {
+    const answers: [number, string, Record<string, unknown>][] = [
+      [413, 'file-too-large', { limit: 1024 * 1024 }],
+      [413, 'file-too-large', {}], // a server that does not say its limit
+      [415, 'file-type-rejected', {}],
+    ]
+    const texts: string[] = []
+    for (const [status, code, extra] of answers) {
       const transport = new ScriptedTransport()
       const created = create(transport)
-      ;(await transport.next()).respond({ status, json: { error: { code, message: 'no' } } })
-      expect(await created.catch((e: unknown) => e)).toMatchObject({ code, retryable: false })
+      ;(await transport.next()).respond({
+        status,
+        json: { error: { code, message: 'no', ...extra } },
+      })
+      const error = (await created.catch((e: unknown) => e)) as UploadError
+      expect([error.code, error.retryable]).toEqual([code, false])
+      error.params.name = 'a.bin' // the engine adds the file's name when the upload fails
+      expectLocalized(error)
+      texts.push(formatError(error, 'en'), formatError(error, 'zh-CN'))
     }
+    expect(texts).toEqual([
+      'a.bin is too large (the limit is 1.0 MB).',
+      'a.bin 太大了（上限为 1.0 MB）。',
+      'a.bin is too large.',
+      'a.bin 太大了。',
+      'a.bin is not an accepted file type.',
+      '不支持 a.bin 的文件类型。',
+    ])
+  })
+
+  it('names the file in the message of an error raised deep in a protocol', async () => {
+    const protocol = new FakeProtocol({
+      onPart: (call) =>
+        queueMicrotask(() => call.fail(new UploadError('rejected', 'HTTP 403', { status: 403 }))),
+    })
+    const uploader = setup({ protocol })
+    uploader.add(fileOf(100, 'report.pdf'))
+    await until(() => statusOf(uploader)?.state === 'error')
+    expect(formatError(errorOf(uploader)!, 'en')).toBe('The server refused the upload.')
+    expect(errorOf(uploader)!.params.name).toBe('report.pdf')
   })
 
   it('retries 507 Insufficient Storage and 429 too-many-uploads as server errors, honouring Retry-After', () => {

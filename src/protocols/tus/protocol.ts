@@ -112,7 +112,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       if (info.maxSize !== undefined && file.size > info.maxSize) {
         throw new UploadError('file-too-large', `The tus server takes at most ${info.maxSize} B`, {
           retryable: false,
-          params: { maxSize: info.maxSize, size: file.size },
+          params: { maxSize: info.maxSize, maxFileSize: info.maxSize, size: file.size },
         })
       }
       const metadata = encodeMetadata({
