@@ -168,7 +168,10 @@ export function createUploader(options: UploaderOptions): Uploader {
           continue
         }
         const info = fileInfo(file)
-        const error = live.some((job) => sameFile(job.file, job.info, file, info))
+        // A failed upload may be added again (it resumes from its record); a live one may not.
+        const error = live.some(
+          (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
+        )
           ? duplicateError(info)
           : checkFile(info, options.restrictions ?? {}, count)
         if (error) {

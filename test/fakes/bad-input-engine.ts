@@ -1,0 +1,63 @@
+/**
+ * Shared by the bad-input unit tests (bad-input.test.ts, bad-answers.test.ts): an engine on
+ * a FakeProtocol with 100-byte parts, polling helpers, and a check that an error reads well
+ * in both locales.
+ */
+import { expect } from 'vitest'
+import {
+  createUploader,
+  type UploadError,
+  type UploaderOptions,
+  type UploaderSnapshot,
+} from '../../src/core'
+import { en, formatError, zhCN } from '../../src/locales'
+import { FakeClock, settle } from './fake-clock'
+import type { FakeProtocol } from './fake-protocol'
+import { ScriptedTransport } from './scripted-transport'
+
+export const LAST_MODIFIED = 1_700_000_000_000
+
+export function fileOf(size: number, name = 'data.bin', type = 'application/octet-stream'): File {
+  const bytes = new Uint8Array(size)
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) % 251
+  return new File([bytes], name, { type, lastModified: LAST_MODIFIED })
+}
+
+export function setup(overrides: Partial<UploaderOptions> & { protocol: FakeProtocol }) {
+  const uploader = createUploader({
+    transport: new ScriptedTransport(),
+    clock: new FakeClock(),
+    chunkSize: 100,
+    concurrency: 1,
+    progressIntervalMs: 10,
+    ...overrides,
+  })
+  return uploader
+}
+
+export async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) {
+    if (clock) await clock.advance(10)
+    else await settle()
+  }
+  expect(condition()).toBe(true)
+}
+
+export const statusOf = (uploader: { getSnapshot(): UploaderSnapshot }, i = 0) =>
+  uploader.getSnapshot().uploads[i]?.status
+
+export const errorOf = (uploader: { getSnapshot(): UploaderSnapshot }, i = 0) => {
+  const status = statusOf(uploader, i)
+  return status?.state === 'error' ? status.error : undefined
+}
+
+/** Both locales have a real sentence for the error: no code, no placeholder left. */
+export function expectLocalized(error: UploadError) {
+  for (const locale of ['en', 'zh-CN'] as const) {
+    const text = formatError(error, locale)
+    expect(text.length).toBeGreaterThan(5)
+    expect(text).not.toMatch(/\{\w+\}/)
+    expect(text).not.toBe(error.code)
+  }
+  expect(en.errors[error.code]).not.toBe(zhCN.errors[error.code])
+}
