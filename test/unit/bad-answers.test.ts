@@ -14,14 +14,7 @@ import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-import {
-  errorOf,
-  expectLocalized,
-  fileOf,
-  setup,
-  statusOf,
-  until,
-} from '../fakes/bad-input-engine'
+import { errorOf, expectLocalized, fileOf, setup, statusOf, until } from '../fakes/bad-input-engine'
 
 const plan = { size: 600 * 1024, partSize: 256 * 1024, count: 3 }
 const file = new File([new Uint8Array(600 * 1024)], 'a.bin', { lastModified: 1 })
