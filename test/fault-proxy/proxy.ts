@@ -64,6 +64,8 @@ export class FaultProxy {
   readonly scenario: FaultScenario
   /** Request body bytes received from clients (re-sent bytes included). */
   bytesReceived = 0
+  /** The part of `bytesReceived` that came in PUT and PATCH bodies (file bytes). */
+  bodyBytes = 0
   /** Requests answered 502 because the server behind was unreachable (not injected). */
   upstreamDown = 0
   port = 0
@@ -134,7 +136,11 @@ export class FaultProxy {
 
   /** Counts the body as it is read; added only when it is read, so a delayed body waits. */
   private count(req: IncomingMessage): void {
-    req.on('data', (chunk: Buffer) => (this.bytesReceived += chunk.length))
+    const upload = req.method === 'PUT' || req.method === 'PATCH'
+    req.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length
+      if (upload) this.bodyBytes += chunk.length
+    })
   }
 
   private inject(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
