@@ -41,7 +41,7 @@ async function startEcho(): Promise<Echo> {
 }
 
 const MiB = 1024 * 1024
-const body = (size: number) => new Uint8Array(randomBytes(size))
+const body = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size))
 
 describe('fault proxy: each fault as a real client sees it', () => {
   let echo: Echo
@@ -57,7 +57,7 @@ describe('fault proxy: each fault as a real client sees it', () => {
     await new Promise((resolve) => echo?.server.close(resolve))
   })
 
-  const put = (bytes: Uint8Array, init: RequestInit = {}) =>
+  const put = (bytes: Uint8Array<ArrayBuffer>, init: RequestInit = {}) =>
     fetch(`${proxy.url}/thing`, { method: 'PUT', body: bytes, ...init })
   const script = (fault: Fault) => proxy.scenario.script(fault)
 
