@@ -77,4 +77,32 @@ describe('short soak: each protocol under faults, with a reload', () => {
     expect(figures.leftovers).toEqual({ http: [], tus: [], s3: [] })
     expect(figures.ok).toBe(true)
   })
+
+  it('its leftover check sees an unfinished upload on each server', async () => {
+    const { http, tus, s3 } = rig.endpoints
+    const json = { 'content-type': 'application/json' }
+    const created = await Promise.all([
+      fetch(`${http}/uploads`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          name: 'left.bin',
+          size: 10,
+          type: 'application/octet-stream',
+          lastModified: 0,
+          chunkSize: 256 * KiB,
+          fingerprint: 'f'.repeat(32),
+        }),
+      }),
+      fetch(tus, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10' } }),
+      fetch(`${s3}/uploads`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'left.bin', size: 10 }),
+      }),
+    ])
+    expect(created.map((answer) => answer.status)).toEqual([201, 201, 201])
+    const left = await rig.leftovers()
+    expect([left.http.length, left.tus.length, left.s3.length]).toEqual([1, 1, 1])
+  })
 })

@@ -41,7 +41,7 @@ export interface PlanOptions {
   readonly maxSize?: number
   /** Uploads running together in one page. @default 6 */
   readonly batchSize?: number
-  /** Chance that a batch reloads the page. @default 0.35 */
+  /** Chance that a batch reloads the page. @default 0.5 */
   readonly reloadChance?: number
   /** Chance that a batch cancels (and re-adds) one upload. @default 0.15 */
   readonly cancelChance?: number
@@ -75,9 +75,9 @@ export function planSoak(options: PlanOptions): SoakPlan {
     const protocol = PROTOCOLS[sizes.length % PROTOCOLS.length]
     const band = random()
     const size =
-      band < 0.5
+      band < 0.4
         ? logUniform(random, 1, MiB)
-        : band < 0.9
+        : band < 0.85
           ? logUniform(random, MiB, 32 * MiB)
           : logUniform(random, 32 * MiB, Math.max(32 * MiB, maxSize / 2))
     sizes.push({ protocol, size: Math.min(size, maxSize) })
@@ -93,8 +93,8 @@ export function planSoak(options: PlanOptions): SoakPlan {
   const batches: PlannedBatch[] = []
   for (let b = 0; b < batchCount; b++) {
     const members = uploads.slice(b * batchSize, (b + 1) * batchSize)
-    const reload = random() < (options.reloadChance ?? 0.35)
-    const reloadAfterMs = between(random, 300, 4000)
+    const reload = random() < (options.reloadChance ?? 0.5)
+    const reloadAfterMs = between(random, 300, 2500)
     const cancel = random() < (options.cancelChance ?? 0.15)
     const cancelled = members[Math.floor(random() * members.length)]
     const cancelAfterMs = between(random, 200, 2500)

@@ -36,7 +36,7 @@ const APP_FAULTS: Partial<Record<FaultKind, number>> = {
   throttle: 2,
 }
 /** Faults for presigned part PUTs. */
-const S3_FAULTS: Partial<Record<FaultKind, number>> = { ...APP_FAULTS, expired: 2 }
+const S3_FAULTS: Partial<Record<FaultKind, number>> = { ...APP_FAULTS, expired: 4 }
 
 /** A page's part PUT (the signer's own SDK calls carry no Origin and are left alone). */
 export const isPartPut = (request: RequestInfo): boolean =>

@@ -16,7 +16,7 @@ function option(name: string): string | undefined {
 
 const seed = seedFrom(option('seed') ?? process.env.SOAK_SEED)
 const count = Number(option('count') ?? 120)
-const faultRate = Number(option('fault-rate') ?? 0.08)
+const faultRate = Number(option('fault-rate') ?? 0.12)
 const maxSize = option('max-size') === undefined ? undefined : Number(option('max-size'))
 const keep = process.argv.includes('--keep')
 console.log(`soak: seed ${seed} (replay with: npm run soak -- --seed ${seed} --count ${count})`)

@@ -11,7 +11,7 @@ import { SoakSession, type SoakFigures } from './session'
 
 export interface SoakOptions extends Omit<PlanOptions, 'seed'> {
   readonly seed: number
-  /** Chance that a request gets a random fault. @default 0.08 */
+  /** Chance that a request gets a random fault. @default 0.12 */
   readonly faultRate?: number
   /** Keep the servers' stores (printed) instead of deleting them. */
   readonly keep?: boolean
@@ -21,7 +21,7 @@ export interface SoakOptions extends Omit<PlanOptions, 'seed'> {
 export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const log = options.log ?? (() => {})
   const plan = planSoak(options)
-  const rig = new SoakRig({ seed: options.seed, faultRate: options.faultRate ?? 0.08 })
+  const rig = new SoakRig({ seed: options.seed, faultRate: options.faultRate ?? 0.12 })
   await rig.start()
   const session = new SoakSession(rig, options.seed, log)
   try {
