@@ -67,6 +67,15 @@ export interface SoakFigures {
   warnings: string[]
   resumeRecordsLeft: number
   leftovers: Record<SoakProtocol, string[]>
+  /** Every injected fault, for replaying a failure: which proxy, request number, kind, path. */
+  faultLog: {
+    proxy: 'app' | 's3'
+    request: number
+    kind: FaultKind
+    method: string
+    path: string
+    atMs: number
+  }[]
   durationMs: number
   ok: boolean
 }
@@ -118,6 +127,7 @@ export class SoakSession {
       warnings: [],
       resumeRecordsLeft: 0,
       leftovers: { http: [], tus: [], s3: [] },
+      faultLog: [],
       durationMs: 0,
       ok: false,
     }
@@ -250,6 +260,12 @@ export class SoakSession {
     await this.verify(uploads)
   }
 
+  /** Counts a batch that never ran (the soak's time ran out) as failed. */
+  skip(batch: PlannedBatch, reason: string): void {
+    this.figures.planned += batch.uploads.length
+    for (const upload of batch.uploads) this.fail(upload, reason)
+  }
+
   private fail(upload: PlannedUpload, reason: string): void {
     this.figures.failures.push({
       name: upload.name,
@@ -333,6 +349,16 @@ export class SoakSession {
       this.figures.faults[kind] = appProxy.scenario.counts[kind] + s3Proxy.scenario.counts[kind]
     }
     this.figures.faultsTotal = appProxy.scenario.total + s3Proxy.scenario.total
+    for (const [proxy, scenario] of [
+      ['app', appProxy.scenario],
+      ['s3', s3Proxy.scenario],
+    ] as const) {
+      for (const entry of scenario.log) {
+        const { request, fault, method, path, at } = entry
+        this.figures.faultLog.push({ proxy, request, kind: fault.kind, method, path, atMs: at })
+      }
+    }
+    this.figures.faultLog.sort((a, b) => a.atMs - b.atMs)
     this.figures.serverDown502 = appProxy.upstreamDown + s3Proxy.upstreamDown
     this.figures.restarts = this.rig.restarts
     this.figures.wireBytes = appProxy.bodyBytes + s3Proxy.bodyBytes

@@ -13,6 +13,8 @@ export interface SoakOptions extends Omit<PlanOptions, 'seed'> {
   readonly seed: number
   /** Chance that a request gets a random fault. @default 0.12 */
   readonly faultRate?: number
+  /** Batches not started by then are counted as failed. @default 20 minutes */
+  readonly maxMs?: number
   /** Keep the servers' stores (printed) instead of deleting them. */
   readonly keep?: boolean
   readonly log?: (line: string) => void
@@ -30,7 +32,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       `soak: seed ${options.seed}, ${plan.uploads.length} uploads in ${plan.batches.length} ` +
         `batches, stores under ${rig.root}`,
     )
-    for (const batch of plan.batches) await session.runBatch(batch)
+    const deadline = Date.now() + (options.maxMs ?? 20 * 60_000)
+    for (const batch of plan.batches) {
+      if (Date.now() > deadline) session.skip(batch, 'not run: the soak ran out of time')
+      else await session.runBatch(batch)
+    }
     return await session.finish()
   } finally {
     await session.close()
