@@ -20,7 +20,9 @@ const faultRate = Number(option('fault-rate') ?? 0.12)
 const maxSize = option('max-size') === undefined ? undefined : Number(option('max-size'))
 const maxMs = Number(option('max-minutes') ?? 20) * 60_000
 const keep = process.argv.includes('--keep')
-console.log(`soak: seed ${seed} (replay with: npm run soak -- --seed ${seed} --count ${count})`)
+const replay = [`--seed ${seed}`, `--count ${count}`, `--fault-rate ${faultRate}`]
+if (maxSize !== undefined) replay.push(`--max-size ${maxSize}`)
+console.log(`soak: seed ${seed} (replay with: npm run soak -- ${replay.join(' ')})`)
 
 const started = Date.now()
 const log = (line: string) =>
