@@ -16,6 +16,13 @@ export interface FaultProxyOptions {
   readonly scenario?: FaultScenario
   /** A stalled request is dropped after this long if the client has not given up. @default 120000 */
   readonly stallMaxMs?: number
+  /**
+   * Keep client connections open between requests. With `false` every answer says
+   * `Connection: close`, so each request has a fresh connection and a cut always reaches the
+   * page as a network error: Chromium silently sends a request again when a *reused*
+   * connection drops before any byte of the answer. @default true
+   */
+  readonly keepAlive?: boolean
 }
 
 /** Headers a page must read on answers the proxy makes up (the servers expose them too). */
@@ -79,7 +86,11 @@ export class FaultProxy {
     this.targetPort = options.targetPort
     this.scenario = options.scenario ?? new FaultScenario({ seed: 0 })
     this.stallMaxMs = options.stallMaxMs ?? 120_000
-    this.server = createServer((req, res) => this.handle(req, res))
+    const keepAlive = options.keepAlive ?? true
+    this.server = createServer((req, res) => {
+      if (!keepAlive) res.shouldKeepAlive = false
+      this.handle(req, res)
+    })
     this.server.requestTimeout = 0
     this.server.on('connection', (socket) => {
       this.sockets.add(socket)
@@ -201,7 +212,9 @@ export class FaultProxy {
     }
     upstream.on('response', (answer) => {
       if (res.destroyed) return answer.destroy()
-      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      // Hop-by-hop headers are this connection's business, not the server's.
+      const { connection: _connection, 'keep-alive': _keepAlive, ...headers } = answer.headers
+      res.writeHead(answer.statusCode ?? 502, headers)
       answer.pipe(res)
       answer.on('error', drop)
     })

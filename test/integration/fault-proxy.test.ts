@@ -144,6 +144,24 @@ describe('fault proxy: each fault as a real client sees it', () => {
   })
 })
 
+describe('fault proxy without keep-alive', () => {
+  it('closes every connection after its answer, so no request reuses one', async () => {
+    const echo = await startEcho()
+    const proxy = new FaultProxy({ targetPort: echo.port, keepAlive: false })
+    await proxy.listen()
+    try {
+      const answer = await fetch(`${proxy.url}/x`, { method: 'PUT', body: body(10) })
+      expect(answer.status).toBe(200)
+      expect(answer.headers.get('connection')).toBe('close')
+      await answer.text()
+    } finally {
+      await proxy.close()
+      echo.server.closeAllConnections()
+      await new Promise((resolve) => echo.server.close(resolve))
+    }
+  })
+})
+
 describe('fault proxy in front of the local S3: presigned URLs and their expiry', () => {
   let s3: LocalS3
   let proxy: FaultProxy

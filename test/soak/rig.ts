@@ -65,6 +65,8 @@ export class SoakRig {
     const s3Port = Number(new URL(this.s3.endpoint).port)
     this.s3Proxy = new FaultProxy({
       targetPort: s3Port,
+      // A fresh connection per part PUT: a cut then always reaches the page (see FaultProxy).
+      keepAlive: false,
       scenario: new FaultScenario({
         seed: seed + 1,
         probability: faultRate,
