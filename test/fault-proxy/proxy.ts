@@ -6,7 +6,16 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { Socket } from 'node:net'
-import { Transform, type TransformCallback } from 'node:stream'
+import type { Transform } from 'node:stream'
+import {
+  answerAfterBody,
+  cutPoint,
+  EXPIRED_XML,
+  FAILED_JSON,
+  GATEWAY_HTML,
+  Throttle,
+  TOO_MANY_JSON,
+} from './answers'
 import { FaultScenario, type Fault } from './scenario'
 
 export interface FaultProxyOptions {
@@ -23,40 +32,6 @@ export interface FaultProxyOptions {
    * connection drops before any byte of the answer. @default true
    */
   readonly keepAlive?: boolean
-}
-
-/** Headers a page must read on answers the proxy makes up (the servers expose them too). */
-const EXPOSED = 'Retry-After, ETag, Location, Upload-Offset, Upload-Length, Tus-Resumable'
-
-const EXPIRED_XML =
-  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
-  '<Message>Request has expired</Message><X-Amz-Expires>300</X-Amz-Expires>' +
-  '<RequestId>FAULTPROXY</RequestId></Error>'
-
-const GATEWAY_HTML =
-  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>' +
-  '</center><hr><center>fault-proxy</center></body></html>'
-
-/** Passes bytes on at `bytesPerSecond` until `forMs` after the first byte, then at once. */
-class Throttle extends Transform {
-  private started = 0
-  private sent = 0
-  constructor(
-    private readonly bytesPerSecond: number,
-    private readonly forMs: number,
-  ) {
-    super()
-  }
-  override _transform(chunk: Buffer, _encoding: string, done: TransformCallback): void {
-    const now = Date.now()
-    if (this.started === 0) this.started = now
-    this.sent += chunk.length
-    if (now - this.started > this.forMs) return done(null, chunk)
-    const due = this.started + (this.sent / this.bytesPerSecond) * 1000
-    const wait = Math.min(due, this.started + this.forMs) - now
-    if (wait <= 0) return done(null, chunk)
-    setTimeout(() => done(null, chunk), wait)
-  }
 }
 
 /**
@@ -178,7 +153,7 @@ export class FaultProxy {
         return
       }
       case '429':
-        return answerAfterBody(req, res, 429, 'application/json', tooMany, {
+        return answerAfterBody(req, res, 429, 'application/json', TOO_MANY_JSON, {
           'retry-after': String(fault.retryAfterS),
         })
       case 'expired':
@@ -187,7 +162,7 @@ export class FaultProxy {
         return answerAfterBody(req, res, 502, 'text/html', GATEWAY_HTML)
       case '500':
       case '503':
-        return answerAfterBody(req, res, Number(fault.kind), 'application/json', failed)
+        return answerAfterBody(req, res, Number(fault.kind), 'application/json', FAILED_JSON)
     }
   }
 
@@ -259,57 +234,4 @@ export class FaultProxy {
     })
     req.on('end', () => upstream.end())
   }
-}
-
-const failed = JSON.stringify({
-  error: { code: 'fault-injected', message: 'the fault proxy failed this request' },
-})
-const tooMany = JSON.stringify({ error: { code: 'rate-limited', message: 'slow down' } })
-
-/** Where a cut falls: that fraction of the declared body, at least one byte short of it. */
-function cutPoint(req: IncomingMessage, fraction: number): number {
-  const length = Number(req.headers['content-length'] ?? 0)
-  if (!Number.isFinite(length) || length <= 1) return 0
-  return Math.min(length - 1, Math.floor(length * fraction))
-}
-
-function reply(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  const origin = req.headers.origin
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    ...(origin
-      ? {
-          'access-control-allow-origin': origin,
-          'access-control-expose-headers': EXPOSED,
-          vary: 'Origin',
-        }
-      : {}),
-    ...headers,
-  })
-  res.end(body)
-}
-
-/** Reads the whole request body, as a server would, then answers. */
-function answerAfterBody(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  const answer = () => {
-    if (!res.destroyed) reply(req, res, status, type, body, headers)
-  }
-  if (req.complete) return answer()
-  req.resume()
-  req.on('end', answer)
 }

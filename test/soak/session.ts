@@ -12,14 +12,8 @@ import {
   startPageServer,
   type BrowserSession,
 } from '../browser/harness'
-import type {
-  SoakApi,
-  SoakEvent,
-  SoakPageConfig,
-  SoakProtocol,
-  UploadView,
-} from '../browser/pages/soak'
-import { FAULT_KINDS, type FaultKind } from '../fault-proxy'
+import type { SoakApi, SoakEvent, SoakPageConfig, UploadView } from '../browser/pages/soak'
+import { countFaults, emptyFigures, type SoakFigures } from './figures'
 import { MiB, PROTOCOLS, type PlannedBatch, type PlannedUpload } from './plan'
 import type { SoakRig } from './rig'
 
@@ -29,55 +23,6 @@ export const PAGE_CONFIG: Omit<SoakPageConfig, 'endpoints'> = {
   stallTimeoutMs: 5000,
   requestTimeoutMs: 15_000,
   retry: { maxAttempts: 10, baseDelayMs: 250, maxDelayMs: 4000 },
-}
-
-export interface Failure {
-  readonly name: string
-  readonly protocol: SoakProtocol
-  readonly size: number
-  readonly reason: string
-}
-
-export interface SoakFigures {
-  seed: number
-  uploads: Record<SoakProtocol, { completed: number; bytes: number }>
-  planned: number
-  completed: number
-  bytes: number
-  largest: number
-  faults: Record<FaultKind, number>
-  faultsTotal: number
-  /** Requests answered 502 by a proxy because the server was down (the restart). */
-  serverDown502: number
-  retries: number
-  retriesByCode: Record<string, number>
-  /** Uploads that continued a server-side upload (after a reload, a cancel-free retry…). */
-  resumes: number
-  reloads: number
-  restarts: number
-  cancels: number
-  /** Bytes the engine counted as sent twice, summed over the finished uploads. */
-  bytesResent: number
-  /** Upload body bytes the proxies received (every attempt, every page life). */
-  wireBytes: number
-  /** `wireBytes` minus the files' sizes: what faults, cuts and reloads cost on the wire. */
-  wireOverhead: number
-  failures: Failure[]
-  pageErrors: string[]
-  warnings: string[]
-  resumeRecordsLeft: number
-  leftovers: Record<SoakProtocol, string[]>
-  /** Every injected fault, for replaying a failure: which proxy, request number, kind, path. */
-  faultLog: {
-    proxy: 'app' | 's3'
-    request: number
-    kind: FaultKind
-    method: string
-    path: string
-    atMs: number
-  }[]
-  durationMs: number
-  ok: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -99,38 +44,7 @@ export class SoakSession {
     seed: number,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.figures = {
-      seed,
-      uploads: {
-        http: { completed: 0, bytes: 0 },
-        tus: { completed: 0, bytes: 0 },
-        s3: { completed: 0, bytes: 0 },
-      },
-      planned: 0,
-      completed: 0,
-      bytes: 0,
-      largest: 0,
-      faults: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
-      faultsTotal: 0,
-      serverDown502: 0,
-      retries: 0,
-      retriesByCode: {},
-      resumes: 0,
-      reloads: 0,
-      restarts: 0,
-      cancels: 0,
-      bytesResent: 0,
-      wireBytes: 0,
-      wireOverhead: 0,
-      failures: [],
-      pageErrors: [],
-      warnings: [],
-      resumeRecordsLeft: 0,
-      leftovers: { http: [], tus: [], s3: [] },
-      faultLog: [],
-      durationMs: 0,
-      ok: false,
-    }
+    this.figures = emptyFigures(seed)
   }
 
   async open(): Promise<void> {
@@ -344,25 +258,8 @@ export class SoakSession {
       await this.call('clearPending')
     }
     this.figures.leftovers = await this.rig.leftovers()
-    const { appProxy, s3Proxy } = this.rig
-    for (const kind of FAULT_KINDS) {
-      this.figures.faults[kind] = appProxy.scenario.counts[kind] + s3Proxy.scenario.counts[kind]
-    }
-    this.figures.faultsTotal = appProxy.scenario.total + s3Proxy.scenario.total
-    for (const [proxy, scenario] of [
-      ['app', appProxy.scenario],
-      ['s3', s3Proxy.scenario],
-    ] as const) {
-      for (const entry of scenario.log) {
-        const { request, fault, method, path, at } = entry
-        this.figures.faultLog.push({ proxy, request, kind: fault.kind, method, path, atMs: at })
-      }
-    }
-    this.figures.faultLog.sort((a, b) => a.atMs - b.atMs)
-    this.figures.serverDown502 = appProxy.upstreamDown + s3Proxy.upstreamDown
+    countFaults(this.figures, this.rig.appProxy, this.rig.s3Proxy)
     this.figures.restarts = this.rig.restarts
-    this.figures.wireBytes = appProxy.bodyBytes + s3Proxy.bodyBytes
-    this.figures.wireOverhead = this.figures.wireBytes - this.figures.bytes
     this.figures.durationMs = Date.now() - this.startedAt
     const left = PROTOCOLS.reduce((n, p) => n + this.figures.leftovers[p].length, 0)
     this.figures.ok =

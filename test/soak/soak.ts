@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { planSoak, type PlanOptions } from './plan'
 import { SoakRig } from './rig'
-import { SoakSession, type SoakFigures } from './session'
+import type { SoakFigures } from './figures'
+import { SoakSession } from './session'
 
 export interface SoakOptions extends Omit<PlanOptions, 'seed'> {
   readonly seed: number
