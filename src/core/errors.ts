@@ -29,6 +29,10 @@ export type UploadErrorCode =
   | 'storage-unavailable'
   | 'locked'
   | 'unsupported'
+  // resuming an earlier visit's upload
+  | 'file-mismatch'
+  | 'permission-denied'
+  | 'storage-full'
 
 export interface UploadErrorOptions {
   retryable?: boolean

@@ -26,6 +26,12 @@ export const en: Messages = {
       'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
     locked: 'This file is already uploading in another tab.',
     unsupported: 'This browser cannot do this.',
+    'file-mismatch':
+      '{name} is not the file this upload was for ({expected}). Nothing was sent; choose the same file to continue.',
+    'permission-denied':
+      'Permission to read the file was not given. Choose the file again to continue.',
+    'storage-full':
+      'The browser storage is full, so uploads cannot resume after you leave the page.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',
@@ -72,6 +78,9 @@ export const en: Messages = {
     pendingClear: 'Clear',
     pendingLater: 'Later',
     pendingCleared: '{name} cleared.',
+    pendingClearing: 'Clearing on the server… it will be retried when the server can be reached.',
+    pendingShowHidden: 'Show {count} hidden unfinished upload(s)',
+    pendingChecking: 'Checking the file…',
     secondsShort: '{n} s',
     minutesShort: '{n} min',
     hoursShort: '{n} h',
