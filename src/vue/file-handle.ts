@@ -112,7 +112,10 @@ export async function pickFiles(
       multiple,
     })
   } catch (error) {
-    if ((error as { name?: string }).name === 'AbortError') return []
+    const { name, message } = error as { name?: string; message?: string }
+    // Automation (Playwright, Puppeteer) intercepts file dialogs, which rejects the picker
+    // at once: the <input> fallback is the dialog it can drive.
+    if (name === 'AbortError' && !/intercept/i.test(message ?? '')) return []
     return undefined
   }
   return Promise.all(handles.map(async (handle) => ({ file: await handle.getFile(), handle })))

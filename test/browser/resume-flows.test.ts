@@ -291,3 +291,21 @@ describe.each(['http', 'tus', 's3'] as const)('resume flows over %s in Chromium'
     }
   })
 })
+
+describe('the dropzone in Chromium under automation', () => {
+  it('clicking it still opens a dialog the test can drive (the picker is intercepted)', async () => {
+    const source = await randomFile(1024 * 1024, 'vcu-picker-1m.bin')
+    const dir = profileDir()
+    const context = await launchOnProfile(dir)
+    try {
+      const page = await open(context, 'http')
+      const chooser = page.waitForEvent('filechooser')
+      await page.click('.vcu-dropzone button')
+      await (await chooser).setFiles(source.path)
+      await untilDone(page)
+    } finally {
+      await context.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
