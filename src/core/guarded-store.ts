@@ -33,10 +33,7 @@ export function guardStore(
         options.timeoutMs,
       )
       // A store that throws synchronously is as broken as one that rejects.
-      Promise.resolve()
-        .then(op)
-        .then(resolve, reject)
-        .finally(cancel)
+      Promise.resolve().then(op).then(resolve, reject).finally(cancel)
     })
   }
 

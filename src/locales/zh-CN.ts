@@ -23,7 +23,8 @@ export const zhCN: Messages = {
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',
     locked: '该文件正在另一个标签页中上传。',
     unsupported: '此浏览器不支持该操作。',
-    'file-mismatch': '{name} 不是此上传对应的文件（{expected}）。未发送任何数据，请选择同一个文件继续。',
+    'file-mismatch':
+      '{name} 不是此上传对应的文件（{expected}）。未发送任何数据，请选择同一个文件继续。',
     'permission-denied': '未获得读取该文件的权限。请重新选择该文件以继续。',
     'storage-full': '浏览器存储空间已满，离开页面后将无法续传。',
   },

@@ -5,6 +5,7 @@
  * gets it by default. `window.vcuResume` adds files from the Origin Private File System
  * (so their handles are kept) and reads what IndexedDB holds.
  */
+/* eslint-disable vue/one-component-per-file -- a test page: the provider and its consumer */
 import { createStore, entries } from 'idb-keyval'
 import { createApp, defineComponent, h } from 'vue'
 import {
