@@ -49,11 +49,17 @@ export async function readHandle(handle: unknown, expected: FileInfo): Promise<F
   try {
     file = await handle.getFile()
   } catch (error) {
-    throw new UploadError('file-unreadable', 'The file behind the handle cannot be read', {
-      retryable: false,
-      cause: error,
-      params: { name: expected.name },
-    })
+    // Chromium answers NotAllowedError when read permission was not really granted.
+    const denied = (error as { name?: string }).name === 'NotAllowedError'
+    throw new UploadError(
+      denied ? 'permission-denied' : 'file-unreadable',
+      'The file behind the handle cannot be read',
+      {
+        retryable: false,
+        cause: error,
+        params: { name: expected.name },
+      },
+    )
   }
   if (file.size !== expected.size || file.lastModified !== expected.lastModified) {
     throw new UploadError('file-changed', 'The file changed since the upload was saved', {

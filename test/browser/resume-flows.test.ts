@@ -293,6 +293,53 @@ describe.each(['http', 'tus', 's3'] as const)('resume flows over %s in Chromium'
 })
 
 describe('the dropzone in Chromium under automation', () => {
+  it('a file dropped from the OS keeps its handle; after a reload the permission prompt decides', async () => {
+    const source = await randomFile(SIZE, 'vcu-dropped-handle.bin')
+    const dir = profileDir()
+    const context = await launchOnProfile(dir)
+    try {
+      const page = await open(context, 'http')
+      await throttle(page, 6 * MiB)
+      // A real drag from the OS (CDP), so getAsFileSystemHandle() gives a real handle.
+      const box = (await page.locator('.vcu-dropzone').boundingBox())!
+      const cdp = await context.newCDPSession(page)
+      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 }
+      const data = { items: [], files: [source.path], dragOperationsMask: 1 }
+      for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+        await cdp.send('Input.dispatchDragEvent', { type, ...at, data })
+      await expect
+        .poll(() => progress(page), { timeout: 60_000, interval: 100 })
+        .toBeGreaterThanOrEqual(30)
+      await expect.poll(async () => (await records(page))[0]?.hasHandle).toBe(true)
+      await page.reload()
+      await page.waitForSelector('.vcu-resume >> text=vcu-dropped-handle.bin')
+      // The handle survived the reload in IndexedDB; its permission lapsed with the page, so
+      // Resume asks again, and headless Chromium never answers that prompt: the user's
+      // "Block" is the one thing stubbed. A real handle without permission cannot be read.
+      expect(await page.evaluate(() => window.vcuResume.permissions())).toEqual(['prompt'])
+      await page.evaluate(() => {
+        const proto = FileSystemFileHandle.prototype as unknown as Record<string, unknown>
+        proto.requestPermission = async () => 'denied'
+      })
+      const writes = writesFrom(page)
+      await page.click('.vcu-resume [data-action=resume]')
+      await expect
+        .poll(() => page.locator('.vcu-resume [role=alert]').textContent())
+        .toContain('Permission to read the file was not given')
+      expect(writes).toEqual([])
+      // The fallback: Reselect file, checked and resumed.
+      const chooser = page.waitForEvent('filechooser')
+      await page.click('.vcu-resume [data-action=reselect]')
+      await (await chooser).setFiles(source.path)
+      await untilDone(page)
+      expect(await page.evaluate(() => window.vcuResume.resumed())).toEqual([true])
+      expect(await storedMd5s('http')).toContain(source.md5)
+    } finally {
+      await context.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('clicking it still opens a dialog the test can drive (the picker is intercepted)', async () => {
     const source = await randomFile(1024 * 1024, 'vcu-picker-1m.bin')
     const dir = profileDir()

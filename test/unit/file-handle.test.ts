@@ -49,6 +49,11 @@ describe('reading a kept file handle', () => {
       getFile: () => Promise.reject(new DOMException('gone', 'NotFoundError')),
     })
     expect(await codeOf(readHandle(gone.handle, info))).toBe('file-unreadable')
+    // Chromium's answer when the permission was never really granted.
+    const notAllowed = handleOf({
+      getFile: () => Promise.reject(new DOMException('no', 'NotAllowedError')),
+    })
+    expect(await codeOf(readHandle(notAllowed.handle, info))).toBe('permission-denied')
     const edited = new File([new Uint8Array(10)], 'a.bin', { lastModified: 2000 })
     expect(await codeOf(readHandle(handleOf({ getFile: async () => edited }).handle, info))).toBe(
       'file-changed',

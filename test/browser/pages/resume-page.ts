@@ -87,6 +87,17 @@ const vcuResume = {
       return { ...rest, hasHandle: handle !== undefined }
     })
   },
+  /** The read permission state of each kept handle, as the page sees it now. */
+  async permissions(): Promise<string[]> {
+    const all = await entries(createStore('vue-chunked-upload', 'resume'))
+    return Promise.all(
+      all.map(([, value]) => {
+        const handle = (value as { handle?: FileSystemFileHandle }).handle as unknown as
+          { queryPermission(d: { mode: 'read' }): Promise<string> } | undefined
+        return handle ? handle.queryPermission({ mode: 'read' }) : 'none'
+      }),
+    )
+  },
   warnings: () => [...warnings],
   states: () => api!.uploads.value.map((u) => u.status.state),
   resumed: () => api!.uploads.value.map((u) => u.resumed),
