@@ -25,7 +25,10 @@ export function createPendingRecords(
     if (!ctx.store) return []
     try {
       const records = await ctx.store.list()
-      const active = new Set([...jobs.values()].map((job) => job.server?.key))
+      // Records this uploader is running, or about to (picked again, not connected yet).
+      const active = new Set(
+        [...jobs.values()].flatMap((job) => [job.server?.key, job.resumeOf?.key]),
+      )
       const now = ctx.clock.now()
       return records.filter(
         (r) => r.key.startsWith(prefix) && r.expiresAt > now && !active.has(r.key),
