@@ -109,6 +109,9 @@ describe('reselect', () => {
     const end = settled(next)
     const outcome = await next.resumeFrom(saved.key, fileOf(400, 1, 'video.mp4', 42))
     expect(outcome.upload?.file.name).toBe('video.mp4')
+    // Picked once: it leaves the pending list, and a second pick does not start it twice.
+    expect(await next.pending()).toEqual([])
+    expect((await next.resumeFrom(saved.key, fileOf(400, 1))).error?.code).toBe('not-found')
     for (let i = 0; i < 2; i++) (await nextLive(protocol)).succeed()
     expect(await end).toBe('done')
     const parts = protocol.calls.filter((c) => c.startsWith('part:'))
