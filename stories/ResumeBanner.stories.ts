@@ -48,7 +48,7 @@ export const SeveralPending: Story = {
   },
 }
 
-/** Where the file is still reachable (a kept handle), Resume comes first. */
+/** Where the file is still reachable (a kept handle), Resume comes first (here via the prop). */
 export const Resumable: Story = {
   decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 2)))],
   args: { canResume: (record) => record.file.name.endsWith('.mov') },
@@ -71,7 +71,80 @@ export const Reselect: Story = {
     picked.items.add(new File(['x'], 'wedding-4k.mov'))
     input.files = picked.files
     input.dispatchEvent(new Event('change'))
-    await waitFor(() => expect(engineOf(context).calls).toEqual(['add:wedding-4k.mov']))
+    await waitFor(() =>
+      expect(engineOf(context).calls).toEqual([`resumeFrom:${records[0].key}:wedding-4k.mov`]),
+    )
+  },
+}
+
+/** A different file picked: refused with a message, nothing sent, the upload still listed. */
+export const ReselectRefused: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 1)))],
+  play: async ({ canvasElement }) => {
+    await within(canvasElement).findByRole('region')
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type=file]')!
+    input.addEventListener('click', (event) => event.preventDefault())
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Reselect file' }))
+    const picked = new DataTransfer()
+    picked.items.add(new File(['x'], 'holiday.mov'))
+    input.files = picked.files
+    input.dispatchEvent(new Event('change'))
+    const alert = await within(canvasElement).findByRole('alert')
+    await expect(alert).toHaveTextContent('holiday.mov is not the file this upload was for')
+    await expect(within(canvasElement).getAllByRole('listitem')).toHaveLength(1)
+  },
+}
+
+const deniedHandle = {
+  kind: 'file',
+  name: 'wedding-4k.mov',
+  getFile: async () => new File([], 'wedding-4k.mov'),
+  queryPermission: async () => 'prompt',
+  requestPermission: async () => 'denied',
+}
+
+/** Resume from a kept handle, permission refused: a message, and Reselect file stays. */
+export const PermissionDenied: Story = {
+  decorators: [
+    withUploader(() => createFakeUploader({}, [{ ...records[0], handle: deniedHandle }])),
+  ],
+  play: async ({ canvasElement }) => {
+    const region = await within(canvasElement).findByRole('region')
+    await userEvent.click(within(region).getByRole('button', { name: 'Resume' }))
+    const alert = await within(region).findByRole('alert')
+    await expect(alert).toHaveTextContent('Permission to read the file was not given')
+    await expect(within(region).getByRole('button', { name: 'Reselect file' })).toBeVisible()
+  },
+}
+
+/** Clear while the server cannot be reached: kept, shown as clearing, retried later. */
+export const Clearing: Story = {
+  decorators: [
+    withUploader(() =>
+      createFakeUploader({}, [{ ...records[1], key: `${records[1].key}#offline` }, records[2]]),
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    const region = await within(canvasElement).findByRole('region')
+    await userEvent.click(within(region).getAllByRole('button', { name: 'Clear' })[0])
+    await waitFor(() => expect(region).toHaveTextContent('Clearing on the server'))
+    await expect(within(region).getAllByRole('button', { name: 'Clear' })).toHaveLength(1)
+  },
+}
+
+/** Everything hidden with Later: one button brings the list back. */
+export const HiddenThenReopened: Story = {
+  decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 2)))],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement)
+    const region = await canvas.findByRole('region')
+    for (const button of within(region).getAllByRole('button', { name: 'Later' }))
+      await userEvent.click(button)
+    const reopen = await canvas.findByRole('button', {
+      name: 'Show 2 hidden unfinished upload(s)',
+    })
+    await userEvent.click(reopen)
+    await expect(within(await canvas.findByRole('region')).getAllByRole('listitem')).toHaveLength(2)
   },
 }
 

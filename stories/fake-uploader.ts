@@ -81,7 +81,31 @@ export function createFakeUploader(
     pending: async () => pending,
     async discard(key) {
       record('discard', key)
+      const found = pending.find((p) => p.key === key)
+      // A key ending in `#offline` stands for a server that cannot be reached: kept, clearing.
+      if (found && key.endsWith('#offline')) {
+        pending = pending.map((p) => (p.key === key ? { ...p, clearing: true } : p))
+        return false
+      }
       pending = pending.filter((p) => p.key !== key)
+      return true
+    },
+    async resumeFrom(key, file) {
+      const name = (file as File).name
+      record('resumeFrom', `${key}:${name}`)
+      const found = pending.find((p) => p.key === key)
+      if (!found || found.file.name !== name || found.file.size !== file.size) {
+        return {
+          error: new UploadError('file-mismatch', 'different file', {
+            params: { name, expected: found?.file.name ?? '?', size: file.size },
+          }),
+        }
+      }
+      pending = pending.filter((p) => p.key !== key)
+      const upload = uploadIn({ state: 'queued' }, 0, { name, size: file.size })
+      snapshot = totals({ ...snapshot, uploads: [...snapshot.uploads, upload] })
+      notify()
+      return { upload }
     },
     setOnline: (online) => {
       record('setOnline', String(online))
@@ -151,6 +175,7 @@ export function pendingOf(name: string, size: number, fraction: number): Pending
     createdAt: updatedAt - 3_600_000,
     updatedAt,
     expiresAt: updatedAt + 7 * 24 * 3_600_000,
+    clearing: false,
   }
 }
 

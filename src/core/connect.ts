@@ -119,7 +119,9 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
     }
   }
 
-  const { content: fingerprint, key } = await identify(ctx, job, signal)
+  const { content: fingerprint, key } = job.resumeOf
+    ? { content: job.resumeOf.fingerprint, key: job.resumeOf.key }
+    : await identify(ctx, job, signal)
   const record = await readRecord(ctx, key)
   if (usable(ctx, job, record)) {
     const server: ServerSide = {

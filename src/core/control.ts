@@ -13,11 +13,13 @@ export function runControl<T>(
   owner: string,
   signal: AbortSignal,
   call: (context: ProtocolContext) => Promise<T>,
+  retry = true,
 ): Promise<T> {
   return ctx.scheduler.run({
     owner,
     priority: CONTROL_PRIORITY,
     signal,
+    retry,
     run: (attemptSignal) =>
       call({ transport: ctx.control, clock: ctx.clock, signal: attemptSignal }),
   })
@@ -40,9 +42,21 @@ export function askStatus(
   )
 }
 
-/** Deletes the server-side upload; not tied to any run, so a pause cannot stop it. */
-export function abortRemote(ctx: FlowContext, owner: string, target: Target): Promise<void> {
-  return runControl(ctx, owner, new AbortController().signal, (c) =>
-    ctx.protocol.abort({ ...c, remote: target.remote, plan: target.plan }),
+/**
+ * Deletes the server-side upload; not tied to any run, so a pause cannot stop it. With
+ * `retry` false one attempt is made (a clear that fails is kept and tried again later).
+ */
+export function abortRemote(
+  ctx: FlowContext,
+  owner: string,
+  target: Target,
+  retry = true,
+): Promise<void> {
+  return runControl(
+    ctx,
+    owner,
+    new AbortController().signal,
+    (c) => ctx.protocol.abort({ ...c, remote: target.remote, plan: target.plan }),
+    retry,
   )
 }

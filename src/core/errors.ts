@@ -33,6 +33,10 @@ export type UploadErrorCode =
   | 'invalid-file'
   | 'duplicate-file'
   | 'invalid-option'
+  // resuming an earlier visit's upload
+  | 'file-mismatch'
+  | 'permission-denied'
+  | 'storage-full'
 
 export interface UploadErrorOptions {
   retryable?: boolean

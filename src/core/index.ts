@@ -32,5 +32,7 @@ export {
   type Uploader,
   type UploaderOptions,
   type AddResult,
+  type AddOptions,
   type PendingUpload,
+  type ResumeOutcome,
 } from './uploader'

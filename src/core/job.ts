@@ -66,6 +66,10 @@ export interface Job {
   server: ServerSide | undefined
   hash: HashJob
   stats: JobStats
+  /** How to reach the file again in a later visit (a File System Access handle), kept in the record. */
+  handle?: unknown
+  /** Set when the file was checked against a pending record: resume that one, whatever the key. */
+  resumeOf?: { readonly key: string; readonly fingerprint: string }
 }
 
 /** What the server side of a job is, once created or found. */
@@ -145,6 +149,7 @@ export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): Resume
     createdAt: server.createdAt,
     updatedAt: now,
     expiresAt: now + ctx.options.resumeExpiryMs,
+    ...(job.handle === undefined ? {} : { handle: job.handle }),
   }
 }
 

@@ -5,9 +5,13 @@ import type { FlowContext, Job } from './job'
 import type { ResumeRecord } from './types'
 import type { PendingUpload } from './uploader-api'
 
+/** How long `pending()` waits for retried clears before listing what is still clearing. */
+const CLEAR_RETRY_BUDGET_MS = 3000
+
 /**
  * Uploads saved by earlier visits for this protocol and endpoint, which this uploader is
  * not running: what a resume banner lists. Unreadable storage is a warning, never a throw.
+ * Records whose clear could not reach the server are retried on every read.
  */
 export function createPendingRecords(
   ctx: FlowContext,
@@ -15,12 +19,16 @@ export function createPendingRecords(
   warn: (error: UploadError) => void,
 ) {
   const prefix = `${resumeKeyPrefix(ctx.protocol)}|`
+  const clearing = new Map<string, Promise<boolean>>()
 
   async function read(): Promise<ResumeRecord[]> {
     if (!ctx.store) return []
     try {
       const records = await ctx.store.list()
-      const active = new Set([...jobs.values()].map((job) => job.server?.key))
+      // Records this uploader is running, or about to (picked again, not connected yet).
+      const active = new Set(
+        [...jobs.values()].flatMap((job) => [job.server?.key, job.resumeOf?.key]),
+      )
       const now = ctx.clock.now()
       return records.filter(
         (r) => r.key.startsWith(prefix) && r.expiresAt > now && !active.has(r.key),
@@ -33,23 +41,83 @@ export function createPendingRecords(
     }
   }
 
+  /** One attempt to delete the upload on the server; the record goes only once it did. */
+  function clear(record: ResumeRecord): Promise<boolean> {
+    const running = clearing.get(record.key)
+    if (running) return running
+    const attempt = abortRemote(ctx, `clear:${record.key}`, record, false)
+      .then(async () => {
+        await ctx.writer.delete(record.key)
+        return true
+      })
+      .catch(async (error: unknown) => {
+        // Kept, marked, so the next read, visit or return online tries again.
+        if (!record.clearing) {
+          ctx.writer.write({ ...record, clearing: true, updatedAt: ctx.clock.now() })
+          await ctx.writer.flush()
+        }
+        warn(
+          new UploadError('network', 'The upload could not be deleted on the server yet', {
+            cause: error,
+          }),
+        )
+        return false
+      })
+      .finally(() => clearing.delete(record.key))
+    clearing.set(record.key, attempt)
+    return attempt
+  }
+
+  async function retryClears(records: ResumeRecord[]): Promise<Set<string>> {
+    const marked = records.filter((r) => r.clearing)
+    const cleared = new Set<string>()
+    if (marked.length === 0) return cleared
+    let stop = () => {}
+    const budget = new Promise<void>((resolve) => {
+      stop = ctx.clock.setTimeout(resolve, CLEAR_RETRY_BUDGET_MS)
+    })
+    const attempts = marked.map((record) =>
+      clear(record).then((done) => {
+        if (done) cleared.add(record.key)
+        return done
+      }),
+    )
+    // Slow servers do not hold the list up: late clears announce themselves.
+    void Promise.all(attempts).then((results) => {
+      if (results.some(Boolean)) ctx.emit('pending-changed', {})
+    })
+    await Promise.race([Promise.all(attempts), budget])
+    stop()
+    return cleared
+  }
+
   return {
+    read,
     async list(): Promise<PendingUpload[]> {
-      return (await read()).map((r) => ({
-        key: r.key,
-        file: r.file,
-        bytesUploaded: r.parts.reduce((sum, part) => sum + part.size, 0),
-        createdAt: r.createdAt,
-        updatedAt: r.updatedAt,
-        expiresAt: r.expiresAt,
-      }))
+      const records = await read()
+      const cleared = await retryClears(records)
+      return records
+        .filter((r) => !cleared.has(r.key))
+        .map((r) => ({
+          key: r.key,
+          file: r.file,
+          bytesUploaded: r.parts.reduce((sum, part) => sum + part.size, 0),
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+          expiresAt: r.expiresAt,
+          clearing: r.clearing === true,
+          ...(r.handle === undefined ? {} : { handle: r.handle }),
+        }))
     },
-    /** Deletes a pending upload on the server, then forgets its record. */
-    async discard(key: string): Promise<void> {
+    /**
+     * Deletes a pending upload on the server, then forgets its record. When the server
+     * cannot be reached the record is kept, marked as clearing, and the delete is retried
+     * on later reads; resolves `false` then.
+     */
+    async discard(key: string): Promise<boolean> {
       const record = (await read()).find((r) => r.key === key)
-      if (!record) return
-      await abortRemote(ctx, `discard:${key}`, record)
-      await ctx.writer.delete(key)
+      if (!record) return true
+      return clear(record)
     },
   }
 }

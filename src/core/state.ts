@@ -72,6 +72,8 @@ export interface UploaderSnapshot {
  * to report success rate, average time by size, and interruption and resume rates.
  */
 export interface UploadEvents {
+  /** The records `pending()` lists changed outside any upload (a delayed clear went through). */
+  'pending-changed': Record<string, never>
   'file-added': { readonly upload: UploadSnapshot }
   'file-rejected': { readonly file: FileInfo; readonly error: UploadError }
   'upload-started': {

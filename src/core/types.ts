@@ -123,6 +123,13 @@ export interface ResumeRecord {
   readonly createdAt: number
   readonly updatedAt: number
   readonly expiresAt: number
+  /**
+   * How to reach the file again without a dialog: an opaque, structured-cloneable value
+   * (a File System Access `FileSystemFileHandle` in browsers). Stores must keep it as is.
+   */
+  readonly handle?: unknown
+  /** Clear was asked but the server could not be reached: the abort is retried later. */
+  readonly clearing?: boolean
 }
 
 export interface ResumeStore {

@@ -39,6 +39,12 @@ export interface UploaderOptions {
   readonly resumeExpiryMs?: number
   /** Least interval between progress notifications. @default 100 */
   readonly progressIntervalMs?: number
+  /**
+   * How long a resume-store call may take before the store counts as unavailable (a
+   * blocked IndexedDB open never answers): uploads then go on with records in memory.
+   * @default 5000
+   */
+  readonly storageTimeoutMs?: number
   /** Extra metadata sent when an upload is created. */
   readonly metadata?: (file: FileInfo) => Record<string, string>
 }
@@ -53,7 +59,24 @@ export interface PendingUpload {
   readonly createdAt: number
   readonly updatedAt: number
   readonly expiresAt: number
+  /** Clear was asked but the server could not be reached yet; it is retried on every read. */
+  readonly clearing: boolean
+  /** The kept File System Access handle (opaque to the engine), when there is one. */
+  readonly handle?: unknown
 }
+
+export interface AddOptions {
+  /**
+   * How to reach each file again without a dialog in a later visit (e.g. the
+   * `FileSystemFileHandle` it came from); kept in its resume record.
+   */
+  readonly handles?: ReadonlyMap<Blob, unknown>
+}
+
+/** What `resumeFrom` did: the upload it added, or why the file was refused. */
+export type ResumeOutcome =
+  | { readonly upload: UploadSnapshot; readonly error?: undefined }
+  | { readonly error: UploadError; readonly upload?: undefined }
 
 export interface AddResult {
   readonly added: readonly UploadSnapshot[]
@@ -62,7 +85,14 @@ export interface AddResult {
 
 /** The engine: framework-free, one per app (or per upload area). */
 export interface Uploader {
-  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>): AddResult
+  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>, options?: AddOptions): AddResult
+  /**
+   * Resumes a pending upload with the file picked again (or read from its handle). The
+   * file is checked first: name and size, then the sampled fingerprint, then the full MD5
+   * when the record has one. A different file resolves `{ error }` (code `file-mismatch`)
+   * and nothing is sent, deleted or overwritten.
+   */
+  resumeFrom(key: string, file: Blob, options?: { handle?: unknown }): Promise<ResumeOutcome>
   /** Starts queued uploads (when `autoStart` is off); all when no id is given. */
   start(id?: string): void
   pause(id?: string): void
@@ -83,8 +113,12 @@ export interface Uploader {
    * gives an empty list and a `warning` event.
    */
   pending(): Promise<PendingUpload[]>
-  /** Deletes a pending upload on the server and forgets its record. */
-  discard(key: string): Promise<void>
+  /**
+   * Deletes a pending upload on the server and forgets its record. When the server cannot
+   * be reached the record is kept, marked `clearing`, retried on every `pending()` read,
+   * and this resolves `false`.
+   */
+  discard(key: string): Promise<boolean>
   /** Offline pauses every upload; back online resumes the ones it paused. */
   setOnline(online: boolean): void
   /** Resolves once every pending resume-record write has settled. */

@@ -1,6 +1,6 @@
 import { systemClock } from './clock'
 import { createEmitter } from './emitter'
-import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError } from './errors'
+import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError, toUploadError } from './errors'
 import { runJob } from './flow'
 import { stopHashing } from './hash-job'
 import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from './job'
@@ -14,7 +14,6 @@ import type { UploadEvents, UploadSnapshot } from './state'
 import type { FileInfo } from './types'
 import { abortRemote } from './control'
 import { createPendingRecords } from './pending'
-import type { Uploader, UploaderOptions } from './uploader-api'
 import {
   asItems,
   assertValidOptions,
@@ -23,8 +22,18 @@ import {
   notAFile,
   sameFile,
 } from './input-checks'
+import { guardStore } from './guarded-store'
+import { checkAgainstRecord } from './reselect'
+import type { AddOptions, ResumeOutcome, Uploader, UploaderOptions } from './uploader-api'
 
-export type { AddResult, PendingUpload, Uploader, UploaderOptions } from './uploader-api'
+export type {
+  AddOptions,
+  AddResult,
+  PendingUpload,
+  ResumeOutcome,
+  Uploader,
+  UploaderOptions,
+} from './uploader-api'
 
 let nextId = 0
 const ACTIVE: ReadonlySet<string> = new Set(['preparing', 'hashing', 'uploading', 'completing'])
@@ -73,6 +82,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     intervalMs: options.progressIntervalMs ?? 100,
     emit: emitter.emit,
   })
+  const warn = (error: UploadError) => emitter.emit('warning', { error })
+  // A broken store (missing, blocked, full) warns once and leaves uploads going.
+  const store =
+    options.store &&
+    guardStore(options.store, { clock, timeoutMs: options.storageTimeoutMs ?? 5000, warn })
   const ctx: FlowContext = {
     protocol: options.protocol,
     transport: options.transport,
@@ -82,9 +96,9 @@ export function createUploader(options: UploaderOptions): Uploader {
     },
     clock,
     hasher: flowOptions.hashing ? options.hasher : undefined,
-    store: options.store,
+    store,
     scheduler,
-    writer: createRecordWriter(options.store, (error) => emitter.emit('warning', { error })),
+    writer: createRecordWriter(store, warn),
     options: flowOptions,
     emit: emitter.emit,
     changed: snapshots.changed,
@@ -148,51 +162,89 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
   }
 
-  const pending = createPendingRecords(ctx, jobs, (error) => emitter.emit('warning', { error }))
+  const pending = createPendingRecords(ctx, jobs, warn)
+
+  function add(
+    files: Blob | Iterable<Blob> | ArrayLike<Blob>,
+    addOptions: AddOptions = {},
+    resumeOf?: Job['resumeOf'],
+  ) {
+    const added: UploadSnapshot[] = []
+    const rejected: { file: FileInfo; error: UploadError }[] = []
+    const live = [...jobs.values()].filter(
+      (job) => !['done', 'canceled'].includes(job.status.state),
+    )
+    let count = live.length
+    for (const file of asItems(files)) {
+      if (!isBlobLike(file)) {
+        const refusal = notAFile(file)
+        rejected.push(refusal)
+        emitter.emit('file-rejected', refusal)
+        continue
+      }
+      const info = fileInfo(file)
+      // A failed upload may be added again (it resumes from its record); a live one may not.
+      const error = live.some(
+        (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
+      )
+        ? duplicateError(info)
+        : checkFile(info, options.restrictions ?? {}, count)
+      if (error) {
+        rejected.push({ file: info, error })
+        emitter.emit('file-rejected', { file: info, error })
+        continue
+      }
+      count++
+      const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
+      job.handle = addOptions.handles?.get(file)
+      job.resumeOf = resumeOf
+      if (options.autoStart === false) job.status = { state: 'idle' }
+      jobs.set(job.id, job)
+      live.push(job)
+      snapshots.changed(job, 'state')
+      const snapshot = snapshots.of(job)
+      added.push(snapshot)
+      emitter.emit('file-added', { upload: snapshot })
+    }
+    if (!online.value) for (const job of jobs.values()) pauseJob(job, 'offline')
+    pumpFiles()
+    return { added, rejected }
+  }
+
+  async function resumeFrom(
+    key: string,
+    file: Blob,
+    resumeOptions: { handle?: unknown } = {},
+  ): Promise<ResumeOutcome> {
+    const record = (await pending.read()).find((r) => r.key === key)
+    if (!record || record.clearing) {
+      return {
+        error: new UploadError('not-found', 'No saved upload with this key', { retryable: false }),
+      }
+    }
+    try {
+      const fingerprint = await checkAgainstRecord(
+        file,
+        fileInfo(file),
+        record,
+        ctx.hasher,
+        new AbortController().signal,
+      )
+      const handle = resumeOptions.handle ?? record.handle
+      const handles = handle === undefined ? undefined : new Map([[file, handle]])
+      const result = add(file, { handles }, { key, fingerprint })
+      if (result.rejected.length > 0) return { error: result.rejected[0].error }
+      return { upload: result.added[0] }
+    } catch (error) {
+      return { error: toUploadError(error, 'file-unreadable') }
+    }
+  }
 
   return {
     pending: pending.list,
     discard: pending.discard,
-    add(files) {
-      const added: UploadSnapshot[] = []
-      const rejected: { file: FileInfo; error: UploadError }[] = []
-      const live = [...jobs.values()].filter(
-        (job) => !['done', 'canceled'].includes(job.status.state),
-      )
-      let count = live.length
-      for (const file of asItems(files)) {
-        if (!isBlobLike(file)) {
-          const refusal = notAFile(file)
-          rejected.push(refusal)
-          emitter.emit('file-rejected', refusal)
-          continue
-        }
-        const info = fileInfo(file)
-        // A failed upload may be added again (it resumes from its record); a live one may not.
-        const error = live.some(
-          (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
-        )
-          ? duplicateError(info)
-          : checkFile(info, options.restrictions ?? {}, count)
-        if (error) {
-          rejected.push({ file: info, error })
-          emitter.emit('file-rejected', { file: info, error })
-          continue
-        }
-        count++
-        const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
-        if (options.autoStart === false) job.status = { state: 'idle' }
-        jobs.set(job.id, job)
-        live.push(job)
-        snapshots.changed(job, 'state')
-        const snapshot = snapshots.of(job)
-        added.push(snapshot)
-        emitter.emit('file-added', { upload: snapshot })
-      }
-      if (!online.value) for (const job of jobs.values()) pauseJob(job, 'offline')
-      pumpFiles()
-      return { added, rejected }
-    },
+    add: (files, addOptions) => add(files, addOptions),
+    resumeFrom,
     start(id) {
       for (const job of select(id)) {
         const { status } = job

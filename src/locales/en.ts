@@ -30,6 +30,12 @@ export const en: Messages = {
     'duplicate-file': '{name} is already in the list.',
     'invalid-option':
       "The uploader is set up incorrectly ({option}). Please tell the site's developers.",
+    'file-mismatch':
+      '{name} is not the file this upload was for ({expected}). Nothing was sent; choose the same file to continue.',
+    'permission-denied':
+      'Permission to read the file was not given. Choose the file again to continue.',
+    'storage-full':
+      'The browser storage is full, so uploads cannot resume after you leave the page.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',
@@ -76,6 +82,9 @@ export const en: Messages = {
     pendingClear: 'Clear',
     pendingLater: 'Later',
     pendingCleared: '{name} cleared.',
+    pendingClearing: 'Clearing on the server… it will be retried when the server can be reached.',
+    pendingShowHidden: 'Show {count} hidden unfinished upload(s)',
+    pendingChecking: 'Checking the file…',
     secondsShort: '{n} s',
     minutesShort: '{n} min',
     hoursShort: '{n} h',

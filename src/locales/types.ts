@@ -57,6 +57,12 @@ export interface UiMessages {
   readonly pendingLater: string
   /** Announced when a pending upload is cleared: `{name}`. */
   readonly pendingCleared: string
+  /** Shown for a pending upload whose clear is waiting for the server. */
+  readonly pendingClearing: string
+  /** The button that shows pending uploads hidden with "Later": `{count}`. */
+  readonly pendingShowHidden: string
+  /** Shown while a chosen file is checked against the record. */
+  readonly pendingChecking: string
   readonly secondsShort: string
   readonly minutesShort: string
   readonly hoursShort: string

@@ -26,6 +26,10 @@ export const zhCN: Messages = {
     'invalid-file': '这一项不是文件，无法上传。',
     'duplicate-file': '{name} 已在上传列表中。',
     'invalid-option': '上传组件配置有误（{option}），请联系网站开发人员。',
+    'file-mismatch':
+      '{name} 不是此上传对应的文件（{expected}）。未发送任何数据，请选择同一个文件继续。',
+    'permission-denied': '未获得读取该文件的权限。请重新选择该文件以继续。',
+    'storage-full': '浏览器存储空间已满，离开页面后将无法续传。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',
@@ -72,6 +76,9 @@ export const zhCN: Messages = {
     pendingClear: '清除',
     pendingLater: '稍后',
     pendingCleared: '已清除 {name}。',
+    pendingClearing: '正在服务器上清除……服务器可访问时将自动重试。',
+    pendingShowHidden: '显示 {count} 个已隐藏的未完成上传',
+    pendingChecking: '正在校验文件……',
     secondsShort: '{n} 秒',
     minutesShort: '{n} 分钟',
     hoursShort: '{n} 小时',

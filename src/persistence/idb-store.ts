@@ -1,5 +1,5 @@
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval'
-import type { ResumeRecord, ResumeStore } from '../core'
+import { UploadError, type ResumeRecord, type ResumeStore } from '../core'
 import { isResumeRecord } from './validate'
 
 export interface IdbStoreOptions {
@@ -13,13 +13,24 @@ export interface IdbStoreOptions {
 
 /**
  * Resume records in IndexedDB through idb-keyval. The database is opened on first use,
- * never at import. Expired, unreadable and foreign records are deleted when met.
+ * never at import. Expired, unreadable and foreign records are deleted when met. Where
+ * IndexedDB is missing every call rejects with `storage-unavailable` (the engine then
+ * warns once and keeps records in memory).
  */
 export function createIdbStore(options: IdbStoreOptions = {}): ResumeStore {
   const now = options.now ?? Date.now
   let db: UseStore | undefined
-  const store = () =>
-    (db ??= createStore(options.dbName ?? 'vue-chunked-upload', options.storeName ?? 'resume'))
+  const store = () => {
+    if (typeof indexedDB === 'undefined') {
+      throw new UploadError('storage-unavailable', 'IndexedDB is not available', {
+        retryable: false,
+      })
+    }
+    return (db ??= createStore(
+      options.dbName ?? 'vue-chunked-upload',
+      options.storeName ?? 'resume',
+    ))
+  }
   const usable = (value: unknown): value is ResumeRecord =>
     isResumeRecord(value) && value.expiresAt > now()
 

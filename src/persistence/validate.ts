@@ -16,6 +16,7 @@ export function isResumeRecord(value: unknown): value is ResumeRecord {
     typeof value.fingerprint === 'string' &&
     typeof value.protocol === 'string' &&
     (value.hash === undefined || typeof value.hash === 'string') &&
+    (value.clearing === undefined || typeof value.clearing === 'boolean') &&
     isObject(file) &&
     typeof file.name === 'string' &&
     isCount(file.size) &&

@@ -36,6 +36,10 @@ export interface UploadContext {
   refreshPending(): Promise<void>
   /** Hides a pending record for this page's life; the record is kept. */
   dismiss(key: string): void
+  /** How many pending records are hidden by `dismiss`. */
+  readonly hidden: Readonly<ShallowRef<number>>
+  /** Shows every dismissed pending record again. */
+  reopen(): void
   /** Stops mirroring and destroys the engine if this context created it. */
   dispose(): void
 }
@@ -47,6 +51,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
   const records = shallowRef<readonly PendingUpload[]>([])
   const pending = shallowRef<readonly PendingUpload[]>([])
   const dismissed = new Set<string>()
+  const hidden = shallowRef(0)
   let engine: Uploader | undefined
   let owned = false
   let offs: (() => void)[] = []
@@ -55,6 +60,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
 
   const showPending = () => {
     pending.value = records.value.filter((record) => !dismissed.has(record.key))
+    hidden.value = records.value.length - pending.value.length
   }
 
   async function refreshPending(): Promise<void> {
@@ -93,7 +99,12 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       uploader.on('upload-started', refresh),
       uploader.on('upload-success', refresh),
       uploader.on('upload-canceled', refresh),
+      // A clear that waited for the server went through.
+      uploader.on('pending-changed', refresh),
     ]
+    // Back online: clears that could not reach the server are tried again by the read.
+    window.addEventListener('online', refresh)
+    offs.push(() => window.removeEventListener('online', refresh))
     refresh()
     return uploader
   }
@@ -106,6 +117,11 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     refreshPending,
     dismiss(key) {
       dismissed.add(key)
+      showPending()
+    },
+    hidden: shallowReadonly(hidden),
+    reopen() {
+      dismissed.clear()
       showPending()
     },
     dispose() {

@@ -25,12 +25,10 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     ...options,
     transport: options.transport ?? createAxiosTransport(),
     hasher: options.hasher ?? owned,
-    // IndexedDB where the browser has it (resume across visits), memory otherwise (SSR, tests).
+    // IndexedDB (resume across visits); where it is missing or broken the engine warns once
+    // (`storage-unavailable`) and keeps records in memory.
     store:
-      options.store ??
-      (typeof indexedDB === 'undefined' || options.persistence === false
-        ? createMemoryStore()
-        : createIdbStore()),
+      options.store ?? (options.persistence === false ? createMemoryStore() : createIdbStore()),
   })
   if (!owned) return uploader
   return {

@@ -5,7 +5,16 @@ export {
   type UseChunkedUploadReturn,
   type RejectedFile,
   type FailedUpload,
+  type PendingResumeResult,
 } from './use-chunked-upload'
+export {
+  readHandle,
+  isFileHandle,
+  takeDroppedHandles,
+  pickFiles,
+  hasFilePicker,
+  type FileHandleLike,
+} from './file-handle'
 export { useUploadStore, toUploadRecord, type UploadRecord, type PendingRecord } from './store'
 export { createUploadPlugin, type UploadPluginOptions } from './plugin'
 export {
@@ -28,4 +37,5 @@ export type {
   UploadErrorCode,
   FileInfo,
   AddResult,
+  AddOptions,
 } from '../core'

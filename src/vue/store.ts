@@ -35,6 +35,10 @@ export interface PendingRecord {
   readonly bytesUploaded: number
   readonly updatedAt: number
   readonly expiresAt: number
+  /** A clear is waiting for the server. */
+  readonly clearing: boolean
+  /** A file handle was kept: Resume needs no dialog. */
+  readonly resumable: boolean
 }
 
 export function toUploadRecord(
@@ -101,6 +105,8 @@ export const useUploadStore = defineStore('vue-chunked-upload', () => {
         bytesUploaded: p.bytesUploaded,
         updatedAt: p.updatedAt,
         expiresAt: p.expiresAt,
+        clearing: p.clearing,
+        resumable: upload.canResume(p),
       }))
     },
     { immediate: true },

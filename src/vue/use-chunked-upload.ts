@@ -1,6 +1,8 @@
 import { tryOnScopeDispose } from '@vueuse/core'
 import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
+import { toUploadError, UploadError as UploadErrorClass } from '../core'
 import type {
+  AddOptions,
   AddResult,
   FileInfo,
   PendingUpload,
@@ -18,6 +20,7 @@ import {
   type UiMessages,
 } from '../locales'
 import { createUploadContext, injectUploadContext, type UploadContext } from './context'
+import { isFileHandle, readHandle } from './file-handle'
 import { hasEngine, mergeOptions, type UploadOptions } from './options'
 
 export type UseChunkedUploadOptions = UploadOptions
@@ -35,6 +38,11 @@ export interface FailedUpload {
   readonly error: UploadError
   readonly message: string
 }
+
+/** What resuming a pending upload did: started, or refused with a localized message. */
+export type PendingResumeResult =
+  | { readonly ok: true; readonly upload: UploadSnapshot }
+  | { readonly ok: false; readonly error: UploadError; readonly message: string }
 
 export interface UseChunkedUploadReturn {
   /** Every upload, in the order added; each an immutable snapshot from the engine. */
@@ -56,8 +64,11 @@ export interface UseChunkedUploadReturn {
   readonly rejected: Readonly<ShallowRef<readonly RejectedFile[]>>
   /** Uploads from earlier visits that can be resumed (not dismissed with `later`). */
   readonly pending: Readonly<ShallowRef<readonly PendingUpload[]>>
-  /** Adds files; an empty result (nothing added) on the server or without an engine. */
-  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>): AddResult
+  /**
+   * Adds files; an empty result (nothing added) on the server or without an engine.
+   * `options.handles` keeps File System Access handles for resuming without a dialog.
+   */
+  add(files: Blob | Iterable<Blob> | ArrayLike<Blob>, options?: AddOptions): AddResult
   start(id?: string): void
   pause(id?: string): void
   resume(id?: string): void
@@ -66,10 +77,32 @@ export interface UseChunkedUploadReturn {
   remove(id: string): Promise<void>
   /** Reads the pending records again. */
   refreshPending(): Promise<void>
-  /** Clear: deletes a pending upload on the server and forgets its record. */
-  clear(key: string): Promise<void>
+  /**
+   * Clear: deletes a pending upload on the server and forgets its record. Resolves `false`
+   * when the server could not be reached: the record is kept as `clearing` and retried on
+   * the next read (next visit, back online).
+   */
+  clear(key: string): Promise<boolean>
   /** Later: hides a pending upload for this page's life; everything is kept. */
   later(key: string): void
+  /** How many pending uploads are hidden by `later`. */
+  readonly hiddenCount: Readonly<ShallowRef<number>>
+  /** Shows the pending uploads hidden by `later` again. */
+  reopen(): void
+  /** Whether a pending upload can resume without a file dialog (a kept file handle). */
+  canResume(record: PendingUpload): boolean
+  /**
+   * Resume without a dialog: reads the file from its kept handle (asking for permission
+   * again; call it from a click), checks it and resumes. Refused with `permission-denied`,
+   * `file-unreadable`, `file-changed` or `file-mismatch`: fall back to `reselect`.
+   */
+  resumePending(key: string): Promise<PendingResumeResult>
+  /**
+   * Reselect: checks the picked file against the record (name and size, then the sampled
+   * fingerprint, then the MD5 when known) and resumes. A different file is refused with
+   * `file-mismatch`; nothing is sent, deleted or overwritten.
+   */
+  reselect(key: string, file: File, handle?: unknown): Promise<PendingResumeResult>
   /** An error's end-user message in the chosen locale (never a raw status or stack). */
   message(error: Pick<UploadError, 'code' | 'params'>): string
   /** A component text in the chosen locale, with `{param}`s filled in. */
@@ -134,6 +167,40 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     ),
   )
 
+  const outcome = (
+    result: { upload?: UploadSnapshot; error?: UploadError } | undefined,
+  ): PendingResumeResult => {
+    if (result?.upload) {
+      void context.refreshPending()
+      return { ok: true, upload: result.upload }
+    }
+    const error = result?.error ?? toUploadError(new Error('No upload engine'), 'unsupported')
+    return { ok: false, error, message: message(error) }
+  }
+
+  async function reselect(key: string, file: File, handle?: unknown) {
+    const uploader = context.connect()
+    if (!uploader) return outcome(undefined)
+    return outcome(await uploader.resumeFrom(key, file, { handle }))
+  }
+
+  async function resumePending(key: string): Promise<PendingResumeResult> {
+    const record = context.pending.value.find((p) => p.key === key)
+    if (!record) {
+      return outcome({
+        error: new UploadErrorClass('not-found', 'No pending upload with this key', {
+          retryable: false,
+        }),
+      })
+    }
+    try {
+      const file = await readHandle(record.handle, record.file)
+      return await reselect(key, file, record.handle)
+    } catch (error) {
+      return outcome({ error: toUploadError(error, 'file-unreadable') })
+    }
+  }
+
   const withEngine =
     <A extends unknown[], R>(fn: (uploader: Uploader, ...args: A) => R, fallback: R) =>
     (...args: A): R => {
@@ -153,8 +220,8 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     rejected,
     pending: context.pending,
     add: withEngine(
-      (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>) => {
-        const result = uploader.add(files)
+      (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) => {
+        const result = uploader.add(files, addOptions)
         rejected.value = result.rejected.map(({ file, error }) => ({
           file,
           error,
@@ -172,10 +239,16 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     remove: withEngine((uploader, id: string) => uploader.remove(id), Promise.resolve()),
     refreshPending: () => context.refreshPending(),
     clear: withEngine(async (uploader, key: string) => {
-      await uploader.discard(key)
+      const cleared = await uploader.discard(key)
       await context.refreshPending()
-    }, Promise.resolve()),
+      return cleared
+    }, Promise.resolve(false)),
     later: (key) => context.dismiss(key),
+    hiddenCount: context.hidden,
+    reopen: () => context.reopen(),
+    canResume: (record) => !record.clearing && isFileHandle(record.handle),
+    resumePending,
+    reselect,
     message,
     t,
     duration: (seconds) => formatDuration(seconds, locale.value, overrides()),

@@ -283,7 +283,85 @@ describe('<ResumeBanner>', () => {
     input.addEventListener('click', (e) => e.preventDefault())
     await wrapper.findAll('[data-action=reselect]')[1].trigger('click')
     setFiles(input, [fileOf('scan.tiff', 1000)])
-    expect(engine.calls).toEqual(['add:scan.tiff'])
+    await flushPromises()
+    expect(engine.calls).toEqual([`resumeFrom:${records[1].key}:scan.tiff`])
+    expect(wrapper.findComponent(ResumeBanner).emitted('reselect')).toHaveLength(1)
+    wrapper.unmount()
+  })
+
+  it('refuses a different file with a localized message and keeps the record', async () => {
+    const engine = createFakeUploader({}, records)
+    const wrapper = await mountWith(ResumeBanner, engine, { locale: 'zh-CN' })
+    await flushPromises()
+    const input = wrapper.get('input[type=file]').element as HTMLInputElement
+    input.addEventListener('click', (e) => e.preventDefault())
+    await wrapper.findAll('[data-action=reselect]')[1].trigger('click')
+    setFiles(input, [fileOf('other.tiff', 1000)])
+    await flushPromises()
+    expect(wrapper.get('[role=alert]').text()).toContain('other.tiff 不是此上传对应的文件')
+    expect(wrapper.findAll('li')).toHaveLength(2)
+    const refused = wrapper.findComponent(ResumeBanner).emitted('refused')
+    expect((refused?.[0][1] as { code: string }).code).toBe('file-mismatch')
+    wrapper.unmount()
+  })
+
+  it('shows a clear that could not reach the server as clearing, without actions', async () => {
+    const offline = { ...pendingOf('far.bin', 2000, 0.3), key: 'k#offline' }
+    const engine = createFakeUploader({}, [offline])
+    const wrapper = await mountWith(ResumeBanner, engine)
+    await flushPromises()
+    await wrapper.get('[data-action=clear]').trigger('click')
+    await flushPromises()
+    expect(engine.calls).toEqual(['discard:k#offline'])
+    expect(wrapper.get('[data-state=clearing]').text()).toContain('Clearing on the server')
+    expect(wrapper.find('[data-action=reselect]').exists()).toBe(false)
+    wrapper.unmount()
+  })
+
+  it('reopens uploads hidden with Later', async () => {
+    const engine = createFakeUploader({}, records)
+    const wrapper = await mountWith(ResumeBanner, engine)
+    await flushPromises()
+    for (const button of wrapper.findAll('[data-action=later]')) await button.trigger('click')
+    expect(wrapper.find('section').exists()).toBe(false)
+    const reopen = wrapper.get('[data-action=reopen]')
+    expect(reopen.text()).toBe('Show 2 hidden unfinished upload(s)')
+    await reopen.trigger('click')
+    expect(wrapper.findAll('li')).toHaveLength(2)
+    expect(engine.calls).toEqual([])
+    wrapper.unmount()
+  })
+
+  it('resumes from a kept handle by default, and falls back on a denied permission', async () => {
+    const file = fileOf('video.mov', 1000)
+    const handle = (permission: PermissionState) => ({
+      kind: 'file' as const,
+      name: 'video.mov',
+      getFile: async () => file,
+      queryPermission: async () => 'prompt' as PermissionState,
+      requestPermission: async () => permission,
+    })
+    const base = {
+      ...pendingOf('video.mov', 1000, 0.5),
+      file: { ...pendingOf('video.mov', 1000, 0.5).file, lastModified: file.lastModified },
+    }
+    const granted = { ...base, key: 'granted', handle: handle('granted') }
+    const denied = { ...base, key: 'denied', handle: handle('denied') }
+    const engine = createFakeUploader({}, [denied, granted])
+    const wrapper = await mountWith(ResumeBanner, engine)
+    await flushPromises()
+    const [first, second] = wrapper.findAll('li')
+    await first.get('[data-action=resume]').trigger('click')
+    await flushPromises()
+    expect(first.get('[role=alert]').text()).toBe(
+      'Permission to read the file was not given. Choose the file again to continue.',
+    )
+    expect(first.find('[data-action=reselect]').exists()).toBe(true)
+    expect(engine.calls).toEqual([])
+    await second.get('[data-action=resume]').trigger('click')
+    await flushPromises()
+    expect(engine.calls).toEqual(['resumeFrom:granted:video.mov'])
+    expect(wrapper.findComponent(ResumeBanner).emitted('resume')).toHaveLength(1)
     wrapper.unmount()
   })
 })
