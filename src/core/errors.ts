@@ -29,6 +29,8 @@ export type UploadErrorCode =
   | 'storage-unavailable'
   | 'locked'
   | 'unsupported'
+  /** No Web Locks: the same upload may run in two tabs at once (a `warning`, never a failure). */
+  | 'cross-tab-unavailable'
 
 export interface UploadErrorOptions {
   retryable?: boolean

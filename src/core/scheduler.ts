@@ -22,6 +22,21 @@ export interface Scheduler {
   /** Requests in flight right now. */
   readonly active: number
   readonly waiting: number
+  /**
+   * True once network-class failures (network, timeout, stalled, offline) came
+   * `offlineAfter` times in a row with no success between, or a request ran out of
+   * attempts on one: the link is taken as down although the browser may say otherwise.
+   * Any successful attempt ends it.
+   */
+  readonly linkDown: boolean
+  /**
+   * Called with `true` on every network-class failure while the link is down (so a failed
+   * probe is heard too), and with `false` when an attempt succeeds again. A listener may
+   * abort the failing task's signal: the task then rejects with that reason, not the error.
+   */
+  onLink(listener: (down: boolean) => void): () => void
+  /** Forgets the failure streak, e.g. when the browser says it is back online. */
+  resetLink(): void
   dispose(): void
 }
 
@@ -35,7 +50,12 @@ export interface SchedulerOptions {
   readonly clock: Clock
   readonly retry?: RetryPolicy
   readonly random?: () => number
+  /** Network-class failures in a row, with no success between, that mean the link is down. @default 3 */
+  readonly offlineAfter?: number
 }
+
+/** Failures that say nothing about the server, only that bytes did not get through. */
+const NETWORK_CODES: ReadonlySet<string> = new Set(['network', 'timeout', 'stalled', 'offline'])
 
 /**
  * The one place that owns concurrency and retry: a global limit of requests in flight
@@ -56,6 +76,29 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // Per-owner FIFO queues; `served` remembers when each owner last got a slot.
   const queues = new Map<string, Waiter[]>()
   const served = new Map<string, number>()
+  const offlineAfter = Math.max(1, Math.floor(options.offlineAfter ?? 3))
+  const linkListeners = new Set<(down: boolean) => void>()
+  let streak = 0
+  let linkDown = false
+
+  function tellLink(down: boolean): void {
+    for (const listener of [...linkListeners]) listener(down)
+  }
+
+  function succeeded(): void {
+    streak = 0
+    if (!linkDown) return
+    linkDown = false
+    tellLink(false)
+  }
+
+  /** A network-class failure: counted, and past the threshold (or out of attempts) the link is down. */
+  function failedOnNetwork(exhausted: boolean): void {
+    streak++
+    if (!linkDown && streak < offlineAfter && !exhausted) return
+    linkDown = true
+    tellLink(true)
+  }
 
   function pickOwner(): string | undefined {
     let best: string | undefined
@@ -135,14 +178,23 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await acquire(task.owner, task.priority ?? 0, signal)
       let error: UploadError
       try {
-        return await task.run(signal, attempt)
+        const value = await task.run(signal, attempt)
+        succeeded()
+        return value
       } catch (thrown) {
         if (signal.aborted) throw abortError(signal)
         error = toUploadError(thrown)
       } finally {
         release()
       }
-      if (task.retry === false || !shouldRetry(policy, attempt, error)) throw error
+      const exhausted = task.retry !== false && !shouldRetry(policy, attempt, error)
+      if (NETWORK_CODES.has(error.code)) {
+        // Out of attempts on a network error is no reason to fail the file: the link is
+        // down, and the uploader pauses (aborting this task) and probes until it is back.
+        failedOnNetwork(exhausted)
+        if (signal.aborted) throw abortError(signal)
+      }
+      if (task.retry === false || exhausted) throw error
       const delayMs = retryDelay(policy, attempt, error, random)
       if (error.status === 429 && error.retryAfterMs !== undefined) {
         holdUntil = Math.max(holdUntil, clock.now() + delayMs)
@@ -164,7 +216,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     get waiting() {
       return waiting
     },
+    get linkDown() {
+      return linkDown
+    },
+    onLink(listener) {
+      linkListeners.add(listener)
+      return () => {
+        linkListeners.delete(listener)
+      }
+    },
+    resetLink() {
+      streak = 0
+      linkDown = false
+    },
     dispose() {
+      linkListeners.clear()
       cancelHoldTimer?.()
       cancelHoldTimer = undefined
     },

@@ -26,6 +26,8 @@ export const en: Messages = {
       'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
     locked: 'This file is already uploading in another tab.',
     unsupported: 'This browser cannot do this.',
+    'cross-tab-unavailable':
+      'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',
@@ -55,6 +57,7 @@ export const en: Messages = {
     stateRetrying: 'retrying',
     statePaused: 'paused',
     stateOffline: 'offline, waiting for the network',
+    stateElsewhere: 'uploading in another tab',
     stateCompleting: 'finishing',
     stateDone: 'done',
     stateError: 'failed',

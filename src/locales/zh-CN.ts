@@ -23,6 +23,7 @@ export const zhCN: Messages = {
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',
     locked: '该文件正在另一个标签页中上传。',
     unsupported: '此浏览器不支持该操作。',
+    'cross-tab-unavailable': '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',
@@ -52,6 +53,7 @@ export const zhCN: Messages = {
     stateRetrying: '正在重试',
     statePaused: '已暂停',
     stateOffline: '已离线，等待网络恢复',
+    stateElsewhere: '正在另一个标签页中上传',
     stateCompleting: '正在完成',
     stateDone: '已完成',
     stateError: '失败',

@@ -21,6 +21,8 @@ export type {
   UploadSnapshot,
   UploadStatus,
   UploadState,
+  PauseReason,
+  TabUpload,
   UploaderSnapshot,
   TotalProgress,
   PendingUpload,
