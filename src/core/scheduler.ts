@@ -23,10 +23,11 @@ export interface Scheduler {
   readonly active: number
   readonly waiting: number
   /**
-   * True once network-class failures (network, timeout, stalled, offline) came
-   * `offlineAfter` times in a row with no success between, or a request ran out of
-   * attempts on one: the link is taken as down although the browser may say otherwise.
-   * Any successful attempt ends it.
+   * True once one request failed the policy's `offlineAfter` times in a row on network-class errors
+   * (network, timeout, stalled, offline) with no request succeeding meanwhile, or ran out
+   * of attempts on one: the link is taken as down although the browser may say otherwise.
+   * Any successful attempt ends it. A burst of parallel requests cut at once by one blip
+   * is only one failure each, so a blip is retried, not taken as an outage.
    */
   readonly linkDown: boolean
   /**
@@ -50,8 +51,6 @@ export interface SchedulerOptions {
   readonly clock: Clock
   readonly retry?: RetryPolicy
   readonly random?: () => number
-  /** Network-class failures in a row, with no success between, that mean the link is down. @default 3 */
-  readonly offlineAfter?: number
 }
 
 /** Failures that say nothing about the server, only that bytes did not get through. */
@@ -76,9 +75,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // Per-owner FIFO queues; `served` remembers when each owner last got a slot.
   const queues = new Map<string, Waiter[]>()
   const served = new Map<string, number>()
-  const offlineAfter = Math.max(1, Math.floor(options.offlineAfter ?? 3))
+  const offlineAfter = Math.max(1, Math.floor(policy.offlineAfter ?? 3))
   const linkListeners = new Set<(down: boolean) => void>()
-  let streak = 0
+  /** Successful attempts so far: a failure streak only counts while this stands still. */
+  let successes = 0
   let linkDown = false
 
   function tellLink(down: boolean): void {
@@ -86,16 +86,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function succeeded(): void {
-    streak = 0
+    successes++
     if (!linkDown) return
     linkDown = false
     tellLink(false)
   }
 
-  /** A network-class failure: counted, and past the threshold (or out of attempts) the link is down. */
-  function failedOnNetwork(exhausted: boolean): void {
-    streak++
-    if (!linkDown && streak < offlineAfter && !exhausted) return
+  /** The link is down (again: a failed probe is told too). */
+  function markDown(): void {
     linkDown = true
     tellLink(true)
   }
@@ -174,6 +172,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function run<T>(task: SchedulerTask<T>): Promise<T> {
     const { signal } = task
+    // This task's network-class failures in a row, and the success count at the first one.
+    let networkFailures = 0
+    let successesBefore = successes
     for (let attempt = 1; ; attempt++) {
       await acquire(task.owner, task.priority ?? 0, signal)
       let error: UploadError
@@ -189,10 +190,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       const exhausted = task.retry !== false && !shouldRetry(policy, attempt, error)
       if (NETWORK_CODES.has(error.code)) {
+        if (networkFailures++ === 0) successesBefore = successes
+        const outage = networkFailures >= offlineAfter && successes === successesBefore
         // Out of attempts on a network error is no reason to fail the file: the link is
         // down, and the uploader pauses (aborting this task) and probes until it is back.
-        failedOnNetwork(exhausted)
+        if (linkDown || outage || exhausted) markDown()
         if (signal.aborted) throw abortError(signal)
+      } else {
+        networkFailures = 0
       }
       if (task.retry === false || exhausted) throw error
       const delayMs = retryDelay(policy, attempt, error, random)
@@ -226,7 +231,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
     },
     resetLink() {
-      streak = 0
       linkDown = false
     },
     dispose() {
