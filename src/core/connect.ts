@@ -148,7 +148,7 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
     await ctx.writer.delete(key)
   }
   // The tab this one waited for finished the upload (and forgot its record): nothing to send.
-  if (waited && ctx.tabs.finishedElsewhere(key)) {
+  if (waited && (await ctx.tabs.finishedElsewhere(key, signal))) {
     return { kind: 'done', result: { size: job.info.size, instant: true } }
   }
   return create(ctx, job, signal, key, fingerprint)

@@ -2,7 +2,11 @@ import type { Emitter } from './emitter'
 import { abortError, UploadError } from './errors'
 import type { Job } from './job'
 import type { UploadEvents, UploadSnapshot, UploadStatus } from './state'
-import type { TabLocks, TabPeers, TabUpload, TabUploadSummary } from './types'
+import type { Clock, TabLocks, TabPeers, TabUpload, TabUploadSummary } from './types'
+import { sleep } from './clock'
+
+/** How long a tab that took over waits for the last word of the tab it waited for. */
+const FINISHED_GRACE_MS = 1500
 
 const PUBLISHED: ReadonlySet<string> = new Set([
   'preparing',
@@ -13,6 +17,7 @@ const PUBLISHED: ReadonlySet<string> = new Set([
 ])
 
 interface TabGuardDeps {
+  readonly clock: Clock
   readonly locks: TabLocks | undefined
   readonly peers: TabPeers | undefined
   readonly jobs: ReadonlyMap<string, Job>
@@ -34,8 +39,12 @@ export interface TabGuard {
   claim(job: Job, key: string, signal: AbortSignal): Promise<{ waited: boolean }>
   /** The uploads other tabs run, as last heard. */
   elsewhere(): readonly TabUpload[]
-  /** The last summary of another tab that finished this upload, if one did. */
-  finishedElsewhere(key: string): TabUpload | undefined
+  /**
+   * Whether another tab finished this upload. A tab that finishes forgets its record and
+   * then frees the lock, and its last summary may arrive just after: so this waits for it
+   * up to `graceMs` (only with a peers channel).
+   */
+  finishedElsewhere(key: string, signal: AbortSignal): Promise<boolean>
   /** Tells the other tabs what this one is sending now (the channel throttles). */
   publish(): void
   dispose(): void
@@ -52,16 +61,19 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
   /** The waiting job's bar follows the other tab's bytes (never backwards, never past the size). */
   function showElsewhere(job: Job): void {
     let bytes = 0
-    for (const upload of others) if (upload.key === job.key) bytes = Math.max(bytes, upload.bytesUploaded)
+    for (const upload of others)
+      if (upload.key === job.key) bytes = Math.max(bytes, upload.bytesUploaded)
     const shown = Math.min(job.info.size, bytes)
     if (shown <= job.counts.shown) return
     job.counts.shown = shown
     deps.changed(job, 'progress')
   }
 
+  const finishWaiters = new Set<() => void>()
   const off = peers?.subscribe((list) => {
     others = list
     for (const upload of list) if (upload.state === 'done') finished.set(upload.key, upload)
+    for (const wake of [...finishWaiters]) wake()
     for (const job of jobs.values()) if (waiting(job)) showElsewhere(job)
     deps.touch()
   })
@@ -132,7 +144,26 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
       return { waited }
     },
     elsewhere: () => others,
-    finishedElsewhere: (key) => finished.get(key),
+    async finishedElsewhere(key, signal) {
+      if (finished.has(key) || !peers) return finished.has(key)
+      const grace = new AbortController()
+      const onAbort = () => grace.abort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      const wake = () => {
+        if (finished.has(key)) grace.abort()
+      }
+      finishWaiters.add(wake)
+      try {
+        await sleep(deps.clock, FINISHED_GRACE_MS, grace.signal)
+      } catch {
+        // Woken early: by the summary we waited for, or by the run's abort (checked below).
+      } finally {
+        finishWaiters.delete(wake)
+        signal.removeEventListener('abort', onAbort)
+      }
+      if (signal.aborted) throw abortError(signal)
+      return finished.has(key)
+    },
     publish,
     dispose() {
       off?.()

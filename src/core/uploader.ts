@@ -70,6 +70,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     emit: emitter.emit,
   })
   const tabs = createTabGuard({
+    clock,
     locks: options.locks,
     peers: options.peers,
     jobs,

@@ -23,7 +23,8 @@ export const zhCN: Messages = {
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',
     locked: '该文件正在另一个标签页中上传。',
     unsupported: '此浏览器不支持该操作。',
-    'cross-tab-unavailable': '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
+    'cross-tab-unavailable':
+      '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',

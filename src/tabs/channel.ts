@@ -1,4 +1,10 @@
-import { systemClock, type Clock, type TabPeers, type TabUpload, type TabUploadSummary } from '../core'
+import {
+  systemClock,
+  type Clock,
+  type TabPeers,
+  type TabUpload,
+  type TabUploadSummary,
+} from '../core'
 
 /** The slice of BroadcastChannel this adapter uses. */
 export interface ChannelLike {
@@ -34,7 +40,13 @@ type Message =
   | { readonly v: 1; readonly kind: 'bye'; readonly tab: string }
   | { readonly v: 1; readonly kind: 'hello'; readonly tab: string }
 
-const STATES: ReadonlySet<string> = new Set(['preparing', 'hashing', 'uploading', 'completing', 'done'])
+const STATES: ReadonlySet<string> = new Set([
+  'preparing',
+  'hashing',
+  'uploading',
+  'completing',
+  'done',
+])
 
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0
@@ -196,8 +208,7 @@ export function createTabChannel(options: TabChannelOptions = {}): TabChannel {
         post({ v: 1, kind: 'bye', tab })
         channel.removeEventListener('message', onMessage)
         channel.close()
-        if (typeof removeEventListener === 'function')
-          removeEventListener('pagehide', onPageHide)
+        if (typeof removeEventListener === 'function') removeEventListener('pagehide', onPageHide)
       }
       closed = true
       channel = undefined
