@@ -61,7 +61,7 @@ export function createWebLocks(options: WebLocksOptions = {}): TabLocks {
   }
 
   return {
-    tryLock: (key) => hold(key, { ifAvailable: true }),
+    tryLock: async (key) => hold(key, { ifAvailable: true }),
     async lock(key, signal) {
       if (signal.aborted) throw abortError(signal)
       const release = await hold(key, { signal })
