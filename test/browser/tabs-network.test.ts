@@ -226,13 +226,24 @@ describe.each([
     expect(sentByTwo).toEqual([])
     expect(stateOf(await tabsCall(one, 'state'))).toBe('uploading')
 
+    const closedAt = Date.now()
+    const atClose = (await tabsCall(two, 'state')).valueNow
     await one.close({ runBeforeUnload: false })
+    const resumed = await waitFor(two, 'second tab sending', (s) =>
+      ['uploading', 'completing', 'done'].includes(stateOf(s) ?? ''),
+    )
+    const takeoverMs = Date.now() - closedAt
     const done = await waitFor(two, 'second tab done', (s) => stateOf(s) === 'done', 180_000)
     expect(first(done).resumed).toBe(true)
     expect(first(done).bytesUploaded).toBe(SIZE)
     expect(done.elsewhere).toEqual([])
     expect(sentByTwo.length).toBeGreaterThan(0)
     expect(await md5OfFile(backend.stored(done))).toBe(source.md5)
+    console.log(
+      `${name} tabs: waiting tab showed ${atClose} % when the first closed, sending again ` +
+        `${takeoverMs} ms later from ${(first(resumed).bytesUploaded / MiB).toFixed(1)} MiB, ` +
+        `${(first(done).bytesResent / MiB).toFixed(1)} MiB re-sent`,
+    )
     await two.close()
   }, 300_000)
 
@@ -250,6 +261,11 @@ describe.each([
     const still = await tabsCall(page, 'state')
     expect(reasonOf(still)).toBe('offline')
     await page.context().setOffline(false)
+    const backAt = Date.now()
+    await waitFor(page, 'sending again', (s) =>
+      ['uploading', 'completing', 'done'].includes(stateOf(s) ?? ''),
+    )
+    const resumeMs = Date.now() - backAt
     const done = await waitFor(
       page,
       'done after coming back',
@@ -261,6 +277,10 @@ describe.each([
     const lanes = backend.start.concurrency ?? 1
     expect(first(done).bytesResent).toBeLessThanOrEqual(lanes * CHUNK)
     expect(await md5OfFile(backend.stored(done))).toBe(source.md5)
+    console.log(
+      `${name} offline: resumed ${resumeMs} ms after the network came back, ` +
+        `${(first(done).bytesResent / MiB).toFixed(1)} MiB re-sent, ${first(done).retries} retries`,
+    )
     await page.close()
   }, 300_000)
 })
