@@ -74,7 +74,7 @@ export class FakeLockManager {
 
   /** @internal */
   closeTab(tab: FakeTab): void {
-    for (const [name, holder] of [...this.holders]) if (holder.tab === tab) holder.release()
+    for (const holder of [...this.holders.values()]) if (holder.tab === tab) holder.release()
     for (const [name, queue] of this.waiters) {
       this.waiters.set(
         name,
