@@ -20,7 +20,9 @@ export function createPendingRecords(
     if (!ctx.store) return []
     try {
       const records = await ctx.store.list()
-      const active = new Set([...jobs.values()].map((job) => job.server?.key))
+      const active = new Set([...jobs.values()].flatMap((job) => [job.server?.key, job.key]))
+      // An upload another tab is sending is busy there, not waiting for this visit.
+      for (const upload of ctx.tabs.elsewhere()) active.add(upload.key)
       const now = ctx.clock.now()
       return records.filter(
         (r) => r.key.startsWith(prefix) && r.expiresAt > now && !active.has(r.key),

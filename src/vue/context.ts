@@ -93,8 +93,15 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     const uploader = engine
     snapshot.value = uploader.getSnapshot()
     const refresh = () => void refreshPending()
+    // Uploads other tabs start or stop sending leave or join the pending list.
+    const keysElsewhere = (s: UploaderSnapshot) =>
+      [...new Set((s.elsewhere ?? []).map((u) => u.key))].sort().join('\n')
     offs = [
-      uploader.subscribe((next) => (snapshot.value = next)),
+      uploader.subscribe((next) => {
+        const moved = keysElsewhere(next) !== keysElsewhere(snapshot.value)
+        snapshot.value = next
+        if (moved) refresh()
+      }),
       // A resumed upload leaves the pending list; a finished or canceled one may free a record.
       uploader.on('upload-started', refresh),
       uploader.on('upload-success', refresh),

@@ -242,6 +242,21 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     expect(second.uploader.getSnapshot().uploads[0].bytesUploaded).toBe(200)
   })
 
+  it('does not list an upload another tab is sending as pending, until that tab is gone', async () => {
+    const o = (current = origin())
+    const first = o.tab()
+    const second = o.tab()
+    first.uploader.add(fileOf(300))
+    const call = await o.protocol.nextPart()
+    call.progress(50)
+    await until(() => second.uploader.getSnapshot().elsewhere.length === 1, o.clock)
+    await first.uploader.flush()
+    expect(await second.uploader.pending()).toEqual([])
+    first.close()
+    await until(() => second.uploader.getSnapshot().elsewhere.length === 0, o.clock)
+    expect((await second.uploader.pending()).map((p) => p.file.name)).toEqual(['movie.bin'])
+  })
+
   it('without Web Locks, warns once and uploads anyway', async () => {
     const o = (current = origin())
     const { uploader } = o.tab({ locks: createWebLocks({ locks: {} as never }) })
