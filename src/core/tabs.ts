@@ -7,6 +7,8 @@ import { sleep } from './clock'
 
 /** How long a tab that took over waits for the last word of the tab it waited for. */
 const FINISHED_GRACE_MS = 1500
+/** How long a finished upload stays in this tab's summaries (so the others hear of it). */
+const DONE_PUBLISHED_MS = 10_000
 
 const PUBLISHED: ReadonlySet<string> = new Set([
   'preparing',
@@ -86,6 +88,8 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
       if (!job.key || !PUBLISHED.has(state)) continue
       // Only what this tab really sends (or finished): never an upload waiting for the lock.
       if (state !== 'done' && !job.run?.release) continue
+      if (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
+        continue
       list.push({
         key: job.key,
         name: job.info.name,

@@ -129,8 +129,9 @@ export function createTabChannel(options: TabChannelOptions = {}): TabChannel {
     post({ v: 1, kind: 'state', tab, uploads: latest })
     sentAt = clock.now()
     sentEmpty = latest.length === 0
-    // The heartbeat: the other tabs keep this one's entries only while they hear it.
-    if (!sentEmpty) sendLater(heartbeatMs)
+    // The heartbeat: the other tabs keep this one's entries only while they hear it. Only
+    // while something is being sent: a 'done' is told once and then expires over there.
+    if (latest.some((upload) => upload.state !== 'done')) sendLater(heartbeatMs)
   }
 
   function sendLater(ms: number): void {

@@ -103,6 +103,20 @@ describe('tab channel (BroadcastChannel adapter)', () => {
     expect(b.last()).toEqual([])
   })
 
+  it('tells of a finished upload once, without heartbeats, so it expires over there', async () => {
+    const s = setup()
+    opened = s.channels
+    const a = s.tab()
+    const b = s.tab()
+    a.channel.publish([{ ...summary(1000), state: 'done' }])
+    await s.clock.advance(10)
+    expect(b.last()).toEqual([expect.objectContaining({ key: 'k1', state: 'done' })])
+    const sent = s.bus.sent.length
+    await s.clock.advance(5000)
+    expect(s.bus.sent.length).toBe(sent)
+    expect(b.last()).toEqual([])
+  })
+
   it('answers a new tab at once instead of at the next heartbeat', async () => {
     const s = setup()
     opened = s.channels
