@@ -28,6 +28,7 @@ const SRC_NAMES = [
   'transport',
   'hashing',
   'persistence',
+  'tabs',
   'vue',
   'components',
   'locales',
@@ -113,7 +114,7 @@ const except = (/** @type {string[]} */ keep, /** @type {string[]} */ names = SR
   ...ROOT_NAMES,
 ]
 
-const ADAPTERS = ['transport', 'hashing', 'persistence', 'protocols']
+const ADAPTERS = ['transport', 'hashing', 'persistence', 'tabs', 'protocols']
 
 const VUE_LIFECYCLE = {
   name: 'vue',
@@ -130,7 +131,7 @@ const vueLayer = (withAdapters) =>
     forbidden: except(['core', 'locales', 'vue', ...(withAdapters ? ADAPTERS : [])]),
     why: withAdapters
       ? 'defaults.ts wires the default adapters; it still never reaches components.'
-      : 'Default adapters (transport, hashing, persistence, protocols) are wired only in src/vue/defaults.ts.',
+      : 'Default adapters (transport, hashing, persistence, tabs, protocols) are wired only in src/vue/defaults.ts.',
     paths: [VUE_LIFECYCLE],
   })
 
@@ -199,6 +200,7 @@ const architecture = [
     ['transport', [PKG.axios]],
     ['hashing', [PKG.sparkMd5, PKG.hashWasm]],
     ['persistence', [PKG.idbKeyval]],
+    ['tabs', []],
   ].map(([adapter, packages]) => ({
     name: `architecture/${adapter}`,
     files: [`src/${adapter}/**`],

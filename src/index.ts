@@ -28,6 +28,15 @@ export {
 } from './hashing'
 export { createAxiosTransport, type AxiosTransportOptions } from './transport'
 export {
+  createWebLocks,
+  createTabChannel,
+  type WebLocksOptions,
+  type LockManagerLike,
+  type TabChannel,
+  type TabChannelOptions,
+  type ChannelLike,
+} from './tabs'
+export {
   createMemoryStore,
   createIdbStore,
   isResumeRecord,

@@ -182,3 +182,43 @@ export const Dark: Story = {
     await expect(getComputedStyle(item).backgroundColor).toBe('rgb(13, 17, 23)')
   },
 }
+
+/** The same file is uploading in another tab: this one waits, following that tab's bytes. */
+export const UploadingElsewhere: Story = {
+  decorators: showing({
+    uploads: [uploadIn({ state: 'paused', reason: 'elsewhere' }, 0.35, { name: 'holiday.mp4' })],
+    elsewhere: [
+      {
+        key: 'vcu|http|/uploads|1700000000000|video/mp4|holiday.mp4|671088640:abc',
+        name: 'holiday.mp4',
+        size: 640 * MiB,
+        bytesUploaded: Math.round(640 * MiB * 0.35),
+        state: 'uploading',
+        tab: 'other-tab',
+        seenAt: 0,
+      },
+    ],
+  }),
+  play: async ({ canvasElement, ...context }) => {
+    await expect(bar(canvasElement, 'holiday.mp4')).toHaveAttribute(
+      'aria-valuetext',
+      '35 %, uploading in another tab',
+    )
+    await expect(canvasElement).toHaveTextContent(
+      'holiday.mp4 · 640.0 MB · uploading in another tab',
+    )
+    await expect(within(canvasElement).queryByRole('button', { name: /Resume/ })).toBeNull()
+    await userEvent.click(within(canvasElement).getByRole('button', { name: /Pause/ }))
+    await expect(engineOf(context).calls).toEqual([expect.stringMatching(/^pause:u\d+$/)])
+  },
+}
+
+export const UploadingElsewhereChinese: Story = {
+  decorators: showing(
+    { uploads: [uploadIn({ state: 'paused', reason: 'elsewhere' }, 0.6, { name: '视频.mp4' })] },
+    'zh-CN',
+  ),
+  play: async ({ canvasElement }) => {
+    await expect(canvasElement).toHaveTextContent('正在另一个标签页中上传')
+  },
+}

@@ -28,7 +28,13 @@ export function createFakeUploader(
   initial: Partial<UploaderSnapshot> = {},
   pendingList: PendingUpload[] = [],
 ): FakeUploader {
-  let snapshot = totals({ uploads: [], online: true, activeRequests: 0, ...initial })
+  let snapshot = totals({
+    uploads: [],
+    online: true,
+    activeRequests: 0,
+    elsewhere: [],
+    ...initial,
+  })
   let pending = pendingList
   const listeners = new Set<(s: UploaderSnapshot) => void>()
   const calls: string[] = []
@@ -123,6 +129,7 @@ function totals(s: Omit<UploaderSnapshot, 'total'> & { total?: unknown }): Uploa
     uploads: s.uploads,
     online: s.online,
     activeRequests: s.activeRequests,
+    elsewhere: s.elsewhere,
     total: {
       size,
       bytesUploaded,

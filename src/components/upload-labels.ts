@@ -1,7 +1,10 @@
 import type { UiMessages } from '../locales'
 import type { UploadSnapshot } from '../vue'
 
-/** What a user sees an upload as: the engine's state, with retrying and offline told apart. */
+/**
+ * What a user sees an upload as: the engine's state, with retrying, offline and uploading
+ * in another tab told apart.
+ */
 export type UploadView =
   | 'idle'
   | 'queued'
@@ -11,6 +14,7 @@ export type UploadView =
   | 'retrying'
   | 'paused'
   | 'offline'
+  | 'elsewhere'
   | 'completing'
   | 'done'
   | 'error'
@@ -20,6 +24,7 @@ export function viewOf(upload: UploadSnapshot): UploadView {
   const { status } = upload
   if (status.state === 'uploading' && status.retrying) return 'retrying'
   if (status.state === 'paused' && status.reason === 'offline') return 'offline'
+  if (status.state === 'paused' && status.reason === 'elsewhere') return 'elsewhere'
   return status.state
 }
 
@@ -32,6 +37,7 @@ export const STATE_KEYS: Record<UploadView, keyof UiMessages> = {
   retrying: 'stateRetrying',
   paused: 'statePaused',
   offline: 'stateOffline',
+  elsewhere: 'stateElsewhere',
   completing: 'stateCompleting',
   done: 'stateDone',
   error: 'stateError',
@@ -54,6 +60,9 @@ export function actionsFor(
       return ['pause', 'cancel']
     case 'paused':
       return ['resume', 'cancel']
+    case 'elsewhere':
+      // Pausing stops waiting for the other tab; canceling never touches its upload.
+      return ['pause', 'cancel']
     case 'offline':
       return ['cancel']
     case 'error':

@@ -106,6 +106,7 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
 
   if (job.server) {
     const known = job.server
+    await ctx.tabs.claim(job, known.key, signal)
     try {
       reconcile(job, known, await status(known))
       job.stats.resumed = true
@@ -122,6 +123,8 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
   const { content: fingerprint, key } = job.resumeOf
     ? { content: job.resumeOf.fingerprint, key: job.resumeOf.key }
     : await identify(ctx, job, signal)
+  // Before the record is read: a tab that waited reads what the first tab saved.
+  const { waited } = await ctx.tabs.claim(job, key, signal)
   const record = await readRecord(ctx, key)
   if (usable(ctx, job, record)) {
     const server: ServerSide = {
@@ -145,6 +148,10 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
     }
   } else if (record) {
     await ctx.writer.delete(key)
+  }
+  // The tab this one waited for finished the upload (and forgot its record): nothing to send.
+  if (waited && (await ctx.tabs.finishedElsewhere(key, signal))) {
+    return { kind: 'done', result: { size: job.info.size, instant: true } }
   }
   return create(ctx, job, signal, key, fingerprint)
 }

@@ -37,6 +37,8 @@ export type UploadErrorCode =
   | 'file-mismatch'
   | 'permission-denied'
   | 'storage-full'
+  /** No Web Locks: the same upload may run in two tabs at once (a `warning`, never a failure). */
+  | 'cross-tab-unavailable'
 
 export interface UploadErrorOptions {
   retryable?: boolean

@@ -38,6 +38,7 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
     if (job.run !== run || signal.aborted) return
     fail(ctx, job, toUploadError(error))
   } finally {
+    run.release?.()
     if (job.run === run) job.run = undefined
   }
 }

@@ -2,6 +2,7 @@ import type { RecordWriter } from './record-writer'
 import type { Emitter } from './emitter'
 import { createByteCounts, type ByteCounts, type Rate } from './progress'
 import type { Scheduler } from './scheduler'
+import type { TabGuard } from './tabs'
 import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from './state'
 import {
   RESUME_RECORD_VERSION,
@@ -46,12 +47,19 @@ export interface FlowContext {
   /** The job changed; 'state' notifies at once, 'progress' at most every few frames. */
   readonly changed: (job: Job, kind: 'state' | 'progress') => void
   readonly snapshot: (job: Job) => UploadSnapshot
+  /** Cross-tab lock and what other tabs are sending. */
+  readonly tabs: TabGuard
 }
 
 /** One run of a job: a pause or cancel aborts it and a resume starts a new one. */
 export interface Run {
   readonly controller: AbortController
   readonly signal: AbortSignal
+  /**
+   * Set once this run may send (it holds the cross-tab lock, or there is none to take);
+   * releases the lock. Called when the run ends or is halted; calling it again is harmless.
+   */
+  release?: () => void
 }
 
 /** The engine's mutable record of one upload. Only the flow and the uploader touch it. */
@@ -64,6 +72,8 @@ export interface Job {
   rate: Rate | undefined
   run: Run | undefined
   server: ServerSide | undefined
+  /** The resume key, once the file is identified; also the cross-tab lock's name. */
+  key: string | undefined
   hash: HashJob
   stats: JobStats
   /** How to reach the file again in a later visit (a File System Access handle), kept in the record. */
@@ -114,6 +124,7 @@ export function createJob(
     rate: undefined,
     run: undefined,
     server: undefined,
+    key: undefined,
     hash: {
       status: { state: hashing ? 'idle' : 'off', bytes: 0 },
       promise: undefined,

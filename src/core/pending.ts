@@ -27,8 +27,10 @@ export function createPendingRecords(
       const records = await ctx.store.list()
       // Records this uploader is running, or about to (picked again, not connected yet).
       const active = new Set(
-        [...jobs.values()].flatMap((job) => [job.server?.key, job.resumeOf?.key]),
+        [...jobs.values()].flatMap((job) => [job.server?.key, job.resumeOf?.key, job.key]),
       )
+      // An upload another tab is sending is busy there, not waiting for this visit.
+      for (const upload of ctx.tabs.elsewhere()) active.add(upload.key)
       const now = ctx.clock.now()
       return records.filter(
         (r) => r.key.startsWith(prefix) && r.expiresAt > now && !active.has(r.key),

@@ -28,6 +28,14 @@ export interface RetryPolicy {
    * @default 600000
    */
   readonly maxRetryAfterMs: number
+  /**
+   * Network-class failures (network, timeout, stalled, offline) of one request in a row,
+   * with no request succeeding meanwhile, after which the link counts as down although the
+   * browser says online: uploads pause as offline (their attempts are kept, not spent into
+   * a failure) and one is retried as a probe with backoff until it gets through.
+   * @default 3
+   */
+  readonly offlineAfter?: number
 }
 
 export const defaultRetryPolicy: RetryPolicy = Object.freeze({
@@ -36,6 +44,7 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
   maxDelayMs: 30_000,
   jitter: 0.5,
   maxRetryAfterMs: 600_000,
+  offlineAfter: 3,
 })
 
 /**

@@ -22,6 +22,22 @@ export interface Scheduler {
   /** Requests in flight right now. */
   readonly active: number
   readonly waiting: number
+  /**
+   * True once one request failed the policy's `offlineAfter` times in a row on network-class errors
+   * (network, timeout, stalled, offline) with no request succeeding meanwhile, or ran out
+   * of attempts on one: the link is taken as down although the browser may say otherwise.
+   * Any successful attempt ends it. A burst of parallel requests cut at once by one blip
+   * is only one failure each, so a blip is retried, not taken as an outage.
+   */
+  readonly linkDown: boolean
+  /**
+   * Called with `true` on every network-class failure while the link is down (so a failed
+   * probe is heard too), and with `false` when an attempt succeeds again. A listener may
+   * abort the failing task's signal: the task then rejects with that reason, not the error.
+   */
+  onLink(listener: (down: boolean) => void): () => void
+  /** Forgets the failure streak, e.g. when the browser says it is back online. */
+  resetLink(): void
   dispose(): void
 }
 
@@ -36,6 +52,9 @@ export interface SchedulerOptions {
   readonly retry?: RetryPolicy
   readonly random?: () => number
 }
+
+/** Failures that say nothing about the server, only that bytes did not get through. */
+const NETWORK_CODES: ReadonlySet<string> = new Set(['network', 'timeout', 'stalled', 'offline'])
 
 /**
  * The one place that owns concurrency and retry: a global limit of requests in flight
@@ -56,6 +75,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // Per-owner FIFO queues; `served` remembers when each owner last got a slot.
   const queues = new Map<string, Waiter[]>()
   const served = new Map<string, number>()
+  const offlineAfter = Math.max(1, Math.floor(policy.offlineAfter ?? 3))
+  const linkListeners = new Set<(down: boolean) => void>()
+  /** Successful attempts so far: a failure streak only counts while this stands still. */
+  let successes = 0
+  let linkDown = false
+
+  function tellLink(down: boolean): void {
+    for (const listener of [...linkListeners]) listener(down)
+  }
+
+  function succeeded(): void {
+    successes++
+    if (!linkDown) return
+    linkDown = false
+    tellLink(false)
+  }
+
+  /** The link is down (again: a failed probe is told too). */
+  function markDown(): void {
+    linkDown = true
+    tellLink(true)
+  }
 
   function pickOwner(): string | undefined {
     let best: string | undefined
@@ -131,18 +172,34 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function run<T>(task: SchedulerTask<T>): Promise<T> {
     const { signal } = task
+    // This task's network-class failures in a row, and the success count at the first one.
+    let networkFailures = 0
+    let successesBefore = successes
     for (let attempt = 1; ; attempt++) {
       await acquire(task.owner, task.priority ?? 0, signal)
       let error: UploadError
       try {
-        return await task.run(signal, attempt)
+        const value = await task.run(signal, attempt)
+        succeeded()
+        return value
       } catch (thrown) {
         if (signal.aborted) throw abortError(signal)
         error = toUploadError(thrown)
       } finally {
         release()
       }
-      if (task.retry === false || !shouldRetry(policy, attempt, error)) throw error
+      const exhausted = task.retry !== false && !shouldRetry(policy, attempt, error)
+      if (NETWORK_CODES.has(error.code)) {
+        if (networkFailures++ === 0) successesBefore = successes
+        const outage = networkFailures >= offlineAfter && successes === successesBefore
+        // Out of attempts on a network error is no reason to fail the file: the link is
+        // down, and the uploader pauses (aborting this task) and probes until it is back.
+        if (linkDown || outage || exhausted) markDown()
+        if (signal.aborted) throw abortError(signal)
+      } else {
+        networkFailures = 0
+      }
+      if (task.retry === false || exhausted) throw error
       const delayMs = retryDelay(policy, attempt, error, random)
       if (error.status === 429 && error.retryAfterMs !== undefined) {
         holdUntil = Math.max(holdUntil, clock.now() + delayMs)
@@ -164,7 +221,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     get waiting() {
       return waiting
     },
+    get linkDown() {
+      return linkDown
+    },
+    onLink(listener) {
+      linkListeners.add(listener)
+      return () => {
+        linkListeners.delete(listener)
+      }
+    },
+    resetLink() {
+      linkDown = false
+    },
     dispose() {
+      linkListeners.clear()
       cancelHoldTimer?.()
       cancelHoldTimer = undefined
     },

@@ -7,6 +7,7 @@ interface SnapshotDeps {
   readonly jobs: ReadonlyMap<string, Job>
   readonly clock: Clock
   readonly online: { readonly value: boolean }
+  readonly elsewhere: () => UploaderSnapshot['elsewhere']
   readonly activeRequests: () => number
   readonly intervalMs: number
   readonly emit: <K extends keyof UploadEvents>(event: K, payload: UploadEvents[K]) => void
@@ -90,6 +91,7 @@ export function createSnapshots(deps: SnapshotDeps) {
         total: total(uploads),
         online: deps.online.value,
         activeRequests: deps.activeRequests(),
+        elsewhere: deps.elsewhere(),
       }
     }
     return current
@@ -137,7 +139,7 @@ export function createSnapshots(deps: SnapshotDeps) {
       current = undefined
       queueMicrotask(flush)
     },
-    /** Something outside the jobs changed (online state). */
+    /** Something outside the jobs changed (online state, uploads in other tabs). */
     touch(): void {
       current = undefined
       if (!microtaskQueued) {

@@ -1,5 +1,12 @@
 import type { UploadError } from './errors'
-import type { AckedPart, FileInfo, UploadResult } from './types'
+import type { AckedPart, FileInfo, TabUpload, UploadResult } from './types'
+
+/**
+ * Why an upload is paused: the user paused it; the network is gone (the browser says so,
+ * or requests keep failing); or another tab is uploading the same file (it takes over
+ * when that tab closes or stops).
+ */
+export type PauseReason = 'user' | 'offline' | 'elsewhere'
 
 /** Where one upload stands. The engine owns it; bindings mirror it and never rebuild it. */
 export type UploadStatus =
@@ -11,7 +18,7 @@ export type UploadStatus =
   /** Waiting for the full hash (instant-upload check, or verification before complete). */
   | { readonly state: 'hashing' }
   | { readonly state: 'uploading'; readonly retrying: boolean }
-  | { readonly state: 'paused'; readonly reason: 'user' | 'offline' }
+  | { readonly state: 'paused'; readonly reason: PauseReason }
   | { readonly state: 'completing' }
   | { readonly state: 'done'; readonly result: UploadResult }
   | { readonly state: 'error'; readonly error: UploadError }
@@ -62,9 +69,15 @@ export interface TotalProgress {
 export interface UploaderSnapshot {
   readonly uploads: readonly UploadSnapshot[]
   readonly total: TotalProgress
+  /**
+   * False while the browser says it is offline, or while requests keep failing with
+   * network errors although it says it is online (the engine then probes with backoff).
+   */
   readonly online: boolean
   /** Requests in flight across all files. */
   readonly activeRequests: number
+  /** Uploads other tabs of this site are running (empty without a `peers` channel). */
+  readonly elsewhere: readonly TabUpload[]
 }
 
 /**
@@ -95,7 +108,7 @@ export interface UploadEvents {
     readonly delayMs: number
   }
   progress: { readonly upload: UploadSnapshot }
-  paused: { readonly upload: UploadSnapshot; readonly reason: 'user' | 'offline' }
+  paused: { readonly upload: UploadSnapshot; readonly reason: PauseReason }
   resumed: { readonly upload: UploadSnapshot }
   hashed: { readonly upload: UploadSnapshot; readonly hash: string; readonly durationMs: number }
   'upload-success': {

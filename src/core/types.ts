@@ -275,4 +275,48 @@ export interface UploadProtocol {
   abort(request: RemoteRequest): Promise<void>
 }
 
+// ---------------------------------------------------------------------------------------
+// Tabs: one upload never runs in two tabs, and each tab sees what the others are sending
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Cross-tab exclusion by resume key (Web Locks in browsers). A lock is held until its
+ * release function is called or the tab goes away. Both methods reject with an
+ * `UploadError` of code `cross-tab-unavailable` where the environment has no such locks.
+ */
+export interface TabLocks {
+  /** Takes `key` now if nobody holds it; undefined when someone (another tab) does. */
+  tryLock(key: string): Promise<(() => void) | undefined>
+  /** Waits until `key` is free and takes it; rejects with the signal's reason on abort. */
+  lock(key: string, signal: AbortSignal): Promise<() => void>
+}
+
+/** What a tab tells the others about one of its running uploads. */
+export interface TabUploadSummary {
+  /** The resume key: the same file on the same backend has the same key in every tab. */
+  readonly key: string
+  readonly name: string
+  readonly size: number
+  readonly bytesUploaded: number
+  readonly state: 'preparing' | 'hashing' | 'uploading' | 'completing' | 'done'
+}
+
+/** An upload another tab is running, as that tab last published it. */
+export interface TabUpload extends TabUploadSummary {
+  /** The publishing tab (random per tab and uploader). */
+  readonly tab: string
+  /** When this tab last heard of it (this tab's clock). */
+  readonly seenAt: number
+}
+
+/**
+ * A channel between the tabs of one origin (BroadcastChannel in browsers). `publish` may
+ * be called often: the adapter throttles; entries of a tab that stops publishing expire.
+ */
+export interface TabPeers {
+  publish(uploads: readonly TabUploadSummary[]): void
+  /** Called with every upload the other tabs run, whenever that changes. */
+  subscribe(listener: (uploads: readonly TabUpload[]) => void): () => void
+}
+
 export type { UploadError }

@@ -3,7 +3,16 @@ import type { UploadError } from './errors'
 import type { Restrictions } from './restrictions'
 import type { RetryPolicy } from './retry'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from './state'
-import type { Clock, FileInfo, Hasher, ResumeStore, Transport, UploadProtocol } from './types'
+import type {
+  Clock,
+  FileInfo,
+  Hasher,
+  ResumeStore,
+  TabLocks,
+  TabPeers,
+  Transport,
+  UploadProtocol,
+} from './types'
 
 export interface UploaderOptions {
   /** The backend: `createHttpProtocol(...)`, S3, tus, or your own. */
@@ -15,6 +24,17 @@ export interface UploaderOptions {
   readonly store?: ResumeStore
   /** @default the system clock */
   readonly clock?: Clock
+  /**
+   * Cross-tab locks (`createWebLocks()`): an upload with a resume key runs in one tab at a
+   * time; the others pause it with reason 'elsewhere' and take over when that tab closes.
+   * Without it nothing stops two tabs sending the same file. @default none (`createDefaultUploader`: Web Locks)
+   */
+  readonly locks?: TabLocks
+  /**
+   * A channel to the other tabs (`createTabChannel()`): this tab publishes what it sends,
+   * and the snapshot's `elsewhere` lists what they send. @default none (`createDefaultUploader`: BroadcastChannel)
+   */
+  readonly peers?: TabPeers
   /** Requests in flight across all files. @default 4 */
   readonly concurrency?: number
   /** Preferred part size in bytes; grown for very large files, clamped to the protocol's limits. @default 8 MiB */
@@ -119,7 +139,12 @@ export interface Uploader {
    * and this resolves `false`.
    */
   discard(key: string): Promise<boolean>
-  /** Offline pauses every upload; back online resumes the ones it paused. */
+  /**
+   * What the browser says about the network (`navigator.onLine`). Offline pauses every
+   * upload; back online resumes the ones it paused, at once. Since the browser may say
+   * online without a working link, the engine also pauses as offline when requests keep
+   * failing with network errors, and probes with backoff until one gets through.
+   */
   setOnline(online: boolean): void
   /** Resolves once every pending resume-record write has settled. */
   flush(): Promise<void>

@@ -10,6 +10,8 @@ import { checkFile } from './restrictions'
 import { defaultRetryPolicy } from './retry'
 import { createScheduler } from './scheduler'
 import { createSnapshots } from './snapshots'
+import { createTabGuard } from './tabs'
+import { watchLink } from './link'
 import type { UploadEvents, UploadSnapshot } from './state'
 import type { FileInfo } from './types'
 import { abortRemote } from './control'
@@ -67,17 +69,20 @@ export function createUploader(options: UploaderOptions): Uploader {
       throw error
     }),
   )
-  const scheduler = createScheduler({
-    concurrency,
-    clock,
-    retry: { ...defaultRetryPolicy, ...options.retry },
-  })
+  const policy = { ...defaultRetryPolicy, ...options.retry }
+  const scheduler = createScheduler({ concurrency, clock, retry: policy })
   const jobs = new Map<string, Job>()
+  /** What the browser says; the snapshot is also offline while the scheduler sees the link down. */
   const online = { value: true }
   const snapshots = createSnapshots({
     jobs,
     clock,
-    online,
+    online: {
+      get value() {
+        return online.value && !scheduler.linkDown
+      },
+    },
+    elsewhere: () => tabs.elsewhere(),
     activeRequests: () => scheduler.active,
     intervalMs: options.progressIntervalMs ?? 100,
     emit: emitter.emit,
@@ -87,6 +92,19 @@ export function createUploader(options: UploaderOptions): Uploader {
   const store =
     options.store &&
     guardStore(options.store, { clock, timeoutMs: options.storageTimeoutMs ?? 5000, warn })
+  const tabs = createTabGuard({
+    clock,
+    locks: options.locks,
+    peers: options.peers,
+    jobs,
+    setStatus: (job, status) => setStatus(ctx, job, status),
+    emit: emitter.emit,
+    snapshot: snapshots.of,
+    changed: snapshots.changed,
+    touch: snapshots.touch,
+  })
+  // Other tabs hear of this one's uploads whenever its snapshot changes (throttled there).
+  const stopPublishing = snapshots.subscribe(() => tabs.publish())
   const ctx: FlowContext = {
     protocol: options.protocol,
     transport: options.transport,
@@ -103,6 +121,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     emit: emitter.emit,
     changed: snapshots.changed,
     snapshot: snapshots.of,
+    tabs,
   }
   let destroyed = false
 
@@ -124,12 +143,19 @@ export function createUploader(options: UploaderOptions): Uploader {
     id === undefined ? [...jobs.values()] : jobs.has(id) ? [jobs.get(id)!] : []
 
   function halt(job: Job, reason: object): void {
+    // The cross-tab lock goes now, not when the aborted run has unwound: a resume at once
+    // must not find its own tab holding it.
+    job.run?.release?.()
     job.run?.controller.abort(reason)
     job.run = undefined
   }
 
+  const waitingElsewhere = (job: Job) =>
+    job.status.state === 'paused' && job.status.reason === 'elsewhere'
+
   function pauseJob(job: Job, reason: 'user' | 'offline'): void {
-    if (!['idle', 'queued'].includes(job.status.state) && !ACTIVE.has(job.status.state)) return
+    const { state } = job.status
+    if (!['idle', 'queued'].includes(state) && !ACTIVE.has(state) && !waitingElsewhere(job)) return
     halt(job, reason === 'user' ? PAUSE_REASON : OFFLINE_REASON)
     setStatus(ctx, job, { state: 'paused', reason })
     emitter.emit('paused', { upload: snapshots.of(job), reason })
@@ -161,6 +187,34 @@ export function createUploader(options: UploaderOptions): Uploader {
       })
     }
   }
+
+  const pausedOffline = (job: Job) =>
+    job.status.state === 'paused' && job.status.reason === 'offline'
+
+  const link = watchLink({
+    scheduler,
+    clock,
+    policy,
+    online,
+    pauseAll() {
+      for (const job of jobs.values()) {
+        if (job.status.state === 'queued' || ACTIVE.has(job.status.state) || waitingElsewhere(job))
+          pauseJob(job, 'offline')
+      }
+    },
+    probe() {
+      const job = [...jobs.values()].find(pausedOffline)
+      if (!job) return false
+      requeue(job)
+      pumpFiles()
+      return true
+    },
+    resumeAll() {
+      for (const job of jobs.values()) if (pausedOffline(job)) requeue(job)
+      pumpFiles()
+    },
+    touch: snapshots.touch,
+  })
 
   const pending = createPendingRecords(ctx, jobs, warn)
 
@@ -283,8 +337,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     subscribe: snapshots.subscribe,
     on: emitter.on,
     setOnline(next) {
-      if (online.value === next) return
+      // Told online while the link is down: the 'online' event, so try again at once.
+      if (online.value === next && !(next && scheduler.linkDown)) return
       online.value = next
+      if (next) link.backOnline()
+      else link.wentOffline()
       for (const job of jobs.values()) {
         if (!next) pauseJob(job, 'offline')
         else if (job.status.state === 'paused' && job.status.reason === 'offline') requeue(job)
@@ -299,6 +356,9 @@ export function createUploader(options: UploaderOptions): Uploader {
         halt(job, PAUSE_REASON)
         stopHashing(job)
       }
+      link.dispose()
+      stopPublishing()
+      tabs.dispose()
       scheduler.dispose()
       snapshots.dispose()
       emitter.clear()

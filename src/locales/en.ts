@@ -36,6 +36,8 @@ export const en: Messages = {
       'Permission to read the file was not given. Choose the file again to continue.',
     'storage-full':
       'The browser storage is full, so uploads cannot resume after you leave the page.',
+    'cross-tab-unavailable':
+      'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',
@@ -65,6 +67,7 @@ export const en: Messages = {
     stateRetrying: 'retrying',
     statePaused: 'paused',
     stateOffline: 'offline, waiting for the network',
+    stateElsewhere: 'uploading in another tab',
     stateCompleting: 'finishing',
     stateDone: 'done',
     stateError: 'failed',

@@ -35,6 +35,8 @@ export interface UiMessages {
   readonly stateRetrying: string
   readonly statePaused: string
   readonly stateOffline: string
+  /** Another tab is uploading the same file; this one takes over if that tab closes. */
+  readonly stateElsewhere: string
   readonly stateCompleting: string
   readonly stateDone: string
   readonly stateError: string

@@ -30,6 +30,8 @@ export const zhCN: Messages = {
       '{name} 不是此上传对应的文件（{expected}）。未发送任何数据，请选择同一个文件继续。',
     'permission-denied': '未获得读取该文件的权限。请重新选择该文件以继续。',
     'storage-full': '浏览器存储空间已满，离开页面后将无法续传。',
+    'cross-tab-unavailable':
+      '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',
@@ -59,6 +61,7 @@ export const zhCN: Messages = {
     stateRetrying: '正在重试',
     statePaused: '已暂停',
     stateOffline: '已离线，等待网络恢复',
+    stateElsewhere: '正在另一个标签页中上传',
     stateCompleting: '正在完成',
     stateDone: '已完成',
     stateError: '失败',

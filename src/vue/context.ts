@@ -1,5 +1,6 @@
-import { isClient, tryOnScopeDispose } from '@vueuse/core'
+import { isClient, tryOnScopeDispose, useOnline } from '@vueuse/core'
 import {
+  effectScope,
   inject,
   markRaw,
   provide,
@@ -7,6 +8,8 @@ import {
   shallowRef,
   type InjectionKey,
   type ShallowRef,
+  watch,
+  type EffectScope,
 } from 'vue'
 import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
 import { createDefaultUploader } from './defaults'
@@ -17,6 +20,7 @@ export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
   total: Object.freeze({ bytesUploaded: 0, size: 0, progress: 0, speed: 0, eta: undefined }),
   online: true,
   activeRequests: 0,
+  elsewhere: Object.freeze([]),
 })
 
 /**
@@ -55,6 +59,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
   let engine: Uploader | undefined
   let owned = false
   let offs: (() => void)[] = []
+  let network: EffectScope | undefined
   let disposed = false
   let reads = 0
 
@@ -86,6 +91,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
         ...toEngineOptions(options, protocol),
         store: typeof persistence === 'object' ? persistence : undefined,
         persistence: persistence !== false,
+        crossTab: options.crossTab,
       })
       owned = true
     }
@@ -93,8 +99,15 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     const uploader = engine
     snapshot.value = uploader.getSnapshot()
     const refresh = () => void refreshPending()
+    // Uploads other tabs start or stop sending leave or join the pending list.
+    const keysElsewhere = (s: UploaderSnapshot) =>
+      [...new Set((s.elsewhere ?? []).map((u) => u.key))].sort().join('\n')
     offs = [
-      uploader.subscribe((next) => (snapshot.value = next)),
+      uploader.subscribe((next) => {
+        const moved = keysElsewhere(next) !== keysElsewhere(snapshot.value)
+        snapshot.value = next
+        if (moved) refresh()
+      }),
       // A resumed upload leaves the pending list; a finished or canceled one may free a record.
       uploader.on('upload-started', refresh),
       uploader.on('upload-success', refresh),
@@ -105,6 +118,15 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     // Back online: clears that could not reach the server are tried again by the read.
     window.addEventListener('online', refresh)
     offs.push(() => window.removeEventListener('online', refresh))
+    // The browser's online/offline events drive the engine; its own stall and network-error
+    // detection covers the times `navigator.onLine` says online without a working link.
+    // A scope of its own, since the engine may be created outside any component.
+    network = effectScope(true)
+    network.run(() => {
+      const online = useOnline()
+      if (!online.value) uploader.setOnline(false)
+      watch(online, (value) => uploader.setOnline(value))
+    })
     refresh()
     return uploader
   }
@@ -128,6 +150,8 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       disposed = true
       offs.forEach((off) => off())
       offs = []
+      network?.stop()
+      network = undefined
       if (owned) engine?.destroy()
       engine = undefined
     },

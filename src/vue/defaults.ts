@@ -1,17 +1,24 @@
 /**
  * The one file that wires the default adapters into the engine: axios for HTTP, spark-md5
- * in a Web Worker for hashing, and a resume store. Everything here is reached lazily, so
+ * in a Web Worker for hashing, a resume store, and Web Locks plus a BroadcastChannel
+ * between tabs. Everything here is reached lazily, so
  * importing it has no side effects and is safe during server rendering.
  */
 import { createUploader, type Uploader, type UploaderOptions } from '../core'
 import { createHasher } from '../hashing'
 import { createIdbStore, createMemoryStore } from '../persistence'
+import { createTabChannel, createWebLocks } from '../tabs'
 import { createAxiosTransport } from '../transport'
 
 export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
   Partial<Pick<UploaderOptions, 'transport'>> & {
     /** `false` keeps resume records in memory only (no resume across visits). @default true */
     readonly persistence?: boolean
+    /**
+     * `false` lets the same upload run in two tabs and hides other tabs' progress (no Web
+     * Locks, no BroadcastChannel). `locks` and `peers` you pass win. @default true
+     */
+    readonly crossTab?: boolean
   }
 
 /**
@@ -21,6 +28,9 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
 export function createDefaultUploader(options: DefaultUploaderOptions): Uploader {
   // A hasher we create is ours to dispose with the uploader; one passed in is the caller's.
   const owned = options.hasher || options.hashing === false ? undefined : createHasher()
+  const crossTab = options.crossTab !== false
+  // A channel we open is ours to close with the uploader; one passed in is the caller's.
+  const channel = options.peers || !crossTab ? undefined : createTabChannel()
   const uploader = createUploader({
     ...options,
     transport: options.transport ?? createAxiosTransport(),
@@ -29,13 +39,16 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     // (`storage-unavailable`) and keeps records in memory.
     store:
       options.store ?? (options.persistence === false ? createMemoryStore() : createIdbStore()),
+    locks: options.locks ?? (crossTab ? createWebLocks() : undefined),
+    peers: options.peers ?? channel,
   })
-  if (!owned) return uploader
+  if (!owned && !channel) return uploader
   return {
     ...uploader,
     destroy() {
       uploader.destroy()
-      owned.dispose()
+      owned?.dispose()
+      channel?.close()
     },
   }
 }

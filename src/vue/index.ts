@@ -30,6 +30,8 @@ export type {
   UploadSnapshot,
   UploadStatus,
   UploadState,
+  PauseReason,
+  TabUpload,
   UploaderSnapshot,
   TotalProgress,
   PendingUpload,

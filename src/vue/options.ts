@@ -54,6 +54,12 @@ export interface UploadOptions {
    * otherwise; `false` keeps them in memory only (no resume across visits). @default 'auto'
    */
   persistence?: 'auto' | false | ResumeStore
+  /**
+   * Cross-tab safety: the same upload runs in one tab at a time (Web Locks; the others
+   * show it as uploading elsewhere and take over when that tab closes), and each tab sees
+   * what the others upload (BroadcastChannel). `false` turns both off. @default true
+   */
+  crossTab?: boolean
   /** How long a resume record is kept, in ms. @default 7 days */
   resumeExpiry?: MaybeRefOrGetter<number | undefined>
   transport?: Transport

@@ -1,6 +1,12 @@
 import { defineStore } from 'pinia'
 import { computed, shallowRef, watch } from 'vue'
-import type { UploadErrorCode, UploaderSnapshot, UploadSnapshot, UploadState } from '../core'
+import type {
+  PauseReason,
+  UploadErrorCode,
+  UploaderSnapshot,
+  UploadSnapshot,
+  UploadState,
+} from '../core'
 import { useChunkedUpload } from './use-chunked-upload'
 
 /** One upload as plain, serializable data (no File, Worker or engine). */
@@ -11,7 +17,7 @@ export interface UploadRecord {
   readonly type: string
   readonly state: UploadState
   /** Why it is paused, when it is. */
-  readonly pausedBy?: 'user' | 'offline'
+  readonly pausedBy?: PauseReason
   readonly retrying: boolean
   readonly bytesUploaded: number
   /** 0..1 */

@@ -6,6 +6,7 @@ import type {
   AddResult,
   FileInfo,
   PendingUpload,
+  TabUpload,
   TotalProgress,
   UploadError,
   Uploader,
@@ -55,7 +56,13 @@ export interface UseChunkedUploadReturn {
   readonly speed: ComputedRef<number>
   /** Total seconds left, when known. */
   readonly eta: ComputedRef<number | undefined>
+  /**
+   * False while the browser is offline, or while requests keep failing although it says
+   * online; uploads pause meanwhile and resume by themselves.
+   */
   readonly online: ComputedRef<boolean>
+  /** Uploads other tabs of this site are running, with their progress (cross-tab on). */
+  readonly elsewhere: ComputedRef<readonly TabUpload[]>
   /** True while any upload is preparing, hashing, uploading or completing. */
   readonly isUploading: ComputedRef<boolean>
   /** Uploads that failed, with localized messages. */
@@ -215,6 +222,7 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     speed: computed(() => total.value.speed),
     eta: computed(() => total.value.eta),
     online: computed(() => snapshot.value.online),
+    elsewhere: computed(() => snapshot.value.elsewhere),
     isUploading: computed(() => uploads.value.some((u) => ACTIVE.has(u.status.state))),
     errors,
     rejected,

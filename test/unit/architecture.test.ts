@@ -134,6 +134,8 @@ describe('adapters: core plus their one library, never each other', () => {
     ['src/hashing/x.ts', '../core/errors'],
     ['src/persistence/x.ts', 'idb-keyval'],
     ['src/persistence/x.ts', '../core/types'],
+    ['src/tabs/x.ts', '../core'],
+    ['src/tabs/x.ts', './channel'],
   ])
   expectRejected([
     ['src/transport/x.ts', 'spark-md5'],
@@ -146,6 +148,13 @@ describe('adapters: core plus their one library, never each other', () => {
     ['src/persistence/x.ts', 'axios'],
     ['src/persistence/x.ts', '../transport/axios'],
     ['src/persistence/x.ts', '../components'],
+    ['src/tabs/x.ts', 'vue'],
+    ['src/tabs/x.ts', '@vueuse/core'],
+    ['src/tabs/x.ts', 'idb-keyval'],
+    ['src/tabs/x.ts', '../persistence'],
+    ['src/tabs/x.ts', '../transport'],
+    ['src/tabs/x.ts', '../vue'],
+    ['src/core/x.ts', '../tabs'],
   ])
 })
 
@@ -170,12 +179,14 @@ describe('src/vue: core, locales, vue, pinia, @vueuse; adapters only in defaults
     ['src/vue/defaults.ts', '../transport'],
     ['src/vue/defaults.ts', '../hashing'],
     ['src/vue/defaults.ts', '../persistence'],
+    ['src/vue/defaults.ts', '../tabs'],
     ['src/vue/defaults.ts', '../protocols/http'],
   ])
   expectRejected([
     ['src/vue/other.ts', '../transport'],
     ['src/vue/other.ts', '../hashing'],
     ['src/vue/other.ts', '../persistence'],
+    ['src/vue/other.ts', '../tabs'],
     ['src/vue/other.ts', '../protocols/http'],
     ['src/vue/other.ts', '../components'],
     ['src/vue/other.ts', 'axios'],

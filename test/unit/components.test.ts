@@ -159,6 +159,7 @@ describe('<UploadProgress>', () => {
         uploadIn({ state: 'uploading', retrying: true }, 0.3, { name: 'r' }),
         uploadIn({ state: 'paused', reason: 'user' }, 0.5, { name: 'p' }),
         uploadIn({ state: 'paused', reason: 'offline' }, 0.5, { name: 'o' }),
+        uploadIn({ state: 'paused', reason: 'elsewhere' }, 0.4, { name: 'x' }),
         uploadIn({ state: 'error', error: errorOf('hash-mismatch') }, 1, { name: 'e' }),
         uploadIn({ state: 'done', result: { size: 1 } }, 1, { name: 'd', resumed: true }),
       ],
@@ -175,12 +176,14 @@ describe('<UploadProgress>', () => {
       ['retrying', ['pause', 'cancel']],
       ['paused', ['resume', 'cancel']],
       ['offline', ['cancel']],
+      ['elsewhere', ['pause', 'cancel']],
       ['error', ['retry', 'cancel']],
       ['done', ['remove']],
     ])
     const text = wrapper.text()
     expect(text).toContain('h · 640.0 MB · checking the file')
     expect(text).toContain('o · 640.0 MB · offline, waiting for the network')
+    expect(text).toContain('x · 640.0 MB · uploading in another tab')
     expect(text).toContain(
       'The uploaded file does not match the file on your device. Please upload it again.',
     )
@@ -188,8 +191,8 @@ describe('<UploadProgress>', () => {
     expect(text).toContain('d · 640.0 MB · done · resumed')
     expect(wrapper.get('[role=status]').text()).toContain('You are offline')
     const bars = wrapper.findAll('[role=progressbar]')
-    expect(bars).toHaveLength(7)
-    expect(bars[6].attributes('aria-label')).toBe('Total')
+    expect(bars).toHaveLength(8)
+    expect(bars[7].attributes('aria-label')).toBe('Total')
     wrapper.unmount()
   })
 

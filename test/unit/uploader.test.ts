@@ -63,14 +63,15 @@ describe('uploader', () => {
 
   it('keeps the shown progress monotonic and within 100 % across failures and retries', async () => {
     const clock = new FakeClock()
-    let failures = 0
+    const failed = new Set<number>()
     const protocol = new FakeProtocol({
       onPart: (call) => {
         call.progress(80)
-        // Answer after the 80 bytes were published, so a drop would be visible.
+        // Answer after the 80 bytes were published, so a drop would be visible. Parts 0, 2,
+        // 4 and 6 fail once each: retries, not an outage (that would pause as offline).
         clock.setTimeout(() => {
-          if (call.index % 2 === 0 && failures < 4) {
-            failures++
+          if (call.index % 2 === 0 && call.index < 8 && !failed.has(call.index)) {
+            failed.add(call.index)
             call.fail(new UploadError('network', 'reset'))
           } else {
             call.progress(call.end - call.start)
