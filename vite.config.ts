@@ -72,6 +72,9 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/setup.unit.ts'],
+          // A cold first case (ESLint, a server render) can take seconds on a loaded machine;
+          // unit tests assert behaviour, never time.
+          testTimeout: 30_000,
         },
       },
       node('integration', ['test/integration/**/*.test.ts'], 120_000),
