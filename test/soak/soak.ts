@@ -16,7 +16,7 @@ export interface SoakOptions extends Omit<PlanOptions, 'seed'> {
   readonly faultRate?: number
   /** Batches not started by then are counted as failed. @default 20 minutes */
   readonly maxMs?: number
-  /** Keep the servers' stores (printed) instead of deleting them. */
+  /** Keep the servers' stores (printed) instead of deleting them; a failed soak always does. */
   readonly keep?: boolean
   readonly log?: (line: string) => void
 }
@@ -27,6 +27,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const rig = new SoakRig({ seed: options.seed, faultRate: options.faultRate ?? 0.12 })
   await rig.start()
   const session = new SoakSession(rig, options.seed, log)
+  let passed = false
   try {
     await session.open()
     log(
@@ -38,10 +39,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       if (Date.now() > deadline) session.skip(batch, 'not run: the soak ran out of time')
       else await session.runBatch(batch)
     }
-    return await session.finish()
+    const figures = await session.finish()
+    passed = figures.ok
+    return figures
   } finally {
     await session.close()
-    await rig.close(options.keep)
+    // A failed soak keeps the servers' stores, to look at what was left.
+    await rig.close(options.keep || !passed)
+    if (options.keep || !passed) log(`stores kept under ${rig.root}`)
   }
 }
 
