@@ -1,5 +1,5 @@
-import { askStatus, runControl } from './control'
-import { UploadError } from './errors'
+import { abortRemote, askStatus, runControl } from './control'
+import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from './errors'
 import { awaitHash } from './hash-job'
 import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
 import { isValidPlan, partLength, planChunks } from './plan'
@@ -165,16 +165,20 @@ async function create(
 ): Promise<Connected> {
   const { protocol } = ctx
   const plan = planChunks(job.info.size, ctx.options.chunkSize, protocol.capabilities)
-  const created = await runControl(ctx, job.id, signal, (c) =>
-    protocol.create({
+  // Once a create is sent the server may make the upload whatever happens here, so a pause
+  // or cancel does not cut it: no new attempt starts after one, and the answer is kept
+  // (pause) or deleted (cancel) instead of being left on the server until it expires.
+  const created = await runControl(ctx, job.id, new AbortController().signal, (c) => {
+    throwIfAborted(signal)
+    return protocol.create({
       ...c,
       file: job.info,
       fingerprint,
       hash: job.hash.status.value,
       plan,
       metadata: ctx.options.metadata(job.info),
-    }),
-  )
+    })
+  })
   if (created.kind === 'complete')
     return { kind: 'done', result: { ...created.result, instant: true } }
   const server: ServerSide = {
@@ -186,9 +190,14 @@ async function create(
     acked: new Map<number, AckedPart>(),
     partialBytes: 0,
   }
+  if (signal.aborted && (signal.reason === CANCEL_REASON || job.status.state === 'canceled')) {
+    await abortRemote(ctx, job.id, server).catch(() => {})
+    throw abortError(signal)
+  }
   job.server = server
   job.counts = createByteCounts()
   saveRecord(ctx, job)
+  throwIfAborted(signal)
   if (created.duplicateCandidate && protocol.claim && job.hash.promise) {
     setStatus(ctx, job, { state: 'hashing' })
     const hash = await awaitHash(job, signal)
