@@ -241,7 +241,7 @@ describe.each([
     expect(await md5OfFile(backend.stored(done))).toBe(source.md5)
     console.log(
       `${name} tabs: waiting tab showed ${atClose} % when the first closed, sending again ` +
-        `${takeoverMs} ms later from ${(first(resumed).bytesUploaded / MiB).toFixed(1)} MiB, ` +
+        `${takeoverMs} ms later (first seen at ${(first(resumed).bytesUploaded / MiB).toFixed(1)} MiB), ` +
         `${(first(done).bytesResent / MiB).toFixed(1)} MiB re-sent`,
     )
     await two.close()
