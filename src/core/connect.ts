@@ -13,7 +13,12 @@ import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult
  */
 async function identify(ctx: FlowContext, job: Job, signal: AbortSignal) {
   const { name, size, lastModified, type } = job.info
-  const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
+  const sample = ctx.hasher
+    ? await ctx.hasher.sample(job.file, {
+        signal,
+        onWarning: (error) => ctx.emit('warning', { error }),
+      })
+    : 'nosample'
   const content = `${size}:${sample}`
   const key = [resumeKeyPrefix(ctx.protocol), lastModified, type, name, content].join('|')
   return { content, key }

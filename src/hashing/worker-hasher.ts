@@ -9,6 +9,7 @@ import type { UploadErrorCode } from '../core/errors'
 import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher } from './inline-hasher'
+import type { Md5Engine } from './md5-engine'
 import { DEFAULT_SLICE_SIZE } from './md5-stream'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
@@ -29,8 +30,10 @@ export interface WorkerHasherOptions {
   readonly workers?: number
   /** Idle time after the last job before the workers are terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
   readonly idleMs?: number
-  /** Used when the worker cannot run. Default: `createInlineHasher()`, created when first needed. */
+  /** Used when the worker cannot run. Default: `createInlineHasher({ md5 })`, created when first needed. */
   readonly fallback?: () => DisposableHasher
+  /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
+  readonly md5?: Md5Engine
 }
 
 type JobKind = 'md5' | 'sample'
@@ -71,7 +74,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
-    fallback: createFallback = () => createInlineHasher(),
+    md5: engine = 'spark',
+    fallback: createFallback = () => createInlineHasher({ md5: engine }),
   } = options
 
   const slots: Slot[] = []
@@ -83,6 +87,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let nextId = 1
   const jobs = new Map<number, Job & { slot: Slot }>()
+  /** A fallback of the engine is told once per hasher, not once per job. */
+  let warned = false
 
   function inline(): DisposableHasher {
     fallback ??= createFallback()
@@ -191,6 +197,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       job.options.onProgress?.(response.bytes)
       return
     }
+    if (response.type === 'warning') {
+      if (!warned) {
+        warned = true
+        job.options.onWarning?.(
+          new UploadError(response.code, response.message, { retryable: false }),
+        )
+      }
+      return
+    }
     jobs.delete(response.id)
     job.slot.jobs.delete(response.id)
     if (response.type === 'done') job.resolve(response.hex)
@@ -235,8 +250,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       slot.jobs.add(id)
       const request: WorkerRequest =
         kind === 'md5'
-          ? { type: 'md5', id, blob, sliceSize }
-          : { type: 'sample', id, blob, sampleSize }
+          ? { type: 'md5', id, blob, sliceSize, engine }
+          : { type: 'sample', id, blob, sampleSize, engine }
       try {
         slot.worker.postMessage(request)
       } catch {
@@ -274,7 +289,7 @@ function withMonotonicProgress(options: HashOptions): HashOptions {
   if (onProgress === undefined) return options
   let reported = -1
   return {
-    signal: options.signal,
+    ...options,
     onProgress: (bytes) => {
       if (bytes <= reported) return
       reported = bytes
