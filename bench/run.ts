@@ -3,6 +3,7 @@
  * measuring this library and its baselines side by side in one run. Medians with min–max
  * and ratios are printed; JSON goes to bench/results/.
  */
+import { runHashBench } from './hash'
 import { runHttpBench } from './http'
 import { runS3Bench } from './s3'
 import { runTusBench } from './tus'
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<void>> = {
   http: runHttpBench,
   tus: runTusBench,
   s3: runS3Bench,
+  hash: runHashBench,
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

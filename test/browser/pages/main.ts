@@ -7,6 +7,7 @@ import {
   createDefaultUploader,
   createHasher,
   createHttpProtocol,
+  createInlineHasher,
   createS3Protocol,
   createTusProtocol,
   type UploadResult,
@@ -55,10 +56,12 @@ async function upload(options: {
   stream?: boolean
   /** Hash in a pool of this many Workers instead of the default pool. */
   hashWorkers?: number
+  /** The MD5 implementation (the uploader's `md5` option). */
+  md5?: 'spark' | 'wasm'
 }): Promise<UploadRun> {
   takeLongest()
   const hasher = options.hashWorkers
-    ? createHasher({ worker: { workers: options.hashWorkers } })
+    ? createHasher({ worker: { workers: options.hashWorkers }, md5: options.md5 })
     : undefined
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
@@ -73,6 +76,7 @@ async function upload(options: {
     chunkSize: options.chunkSize,
     concurrency: options.concurrency,
     stream: options.stream,
+    md5: options.md5,
   })
   const started = performance.now()
   let hashMs: number | undefined
@@ -177,6 +181,40 @@ async function rawHash(): Promise<{ ms: number; hex: string }> {
   return { ms: performance.now() - started, hex }
 }
 
+/**
+ * The library's hasher alone over the chosen file: the sampled fingerprint, then the full
+ * MD5, with the given engine (in its Worker unless `inline`), and the warnings it gave.
+ */
+async function hashFile(options: { md5?: 'spark' | 'wasm'; inline?: boolean }): Promise<{
+  ms: number
+  hex: string
+  sampleMs: number
+  sample: string
+  warnings: string[]
+  longestTaskMs: number
+}> {
+  takeLongest()
+  const hasher = options.inline
+    ? createInlineHasher({ md5: options.md5 })
+    : createHasher({ md5: options.md5 })
+  const warnings: string[] = []
+  const hashOptions = {
+    signal: new AbortController().signal,
+    onWarning: (warning: { code: string }) => void warnings.push(warning.code),
+  }
+  try {
+    const sampleStarted = performance.now()
+    const sample = await hasher.sample(file(), hashOptions)
+    const sampleMs = performance.now() - sampleStarted
+    const started = performance.now()
+    const hex = await hasher.md5(file(), hashOptions)
+    const ms = performance.now() - started
+    return { ms, hex, sampleMs, sample, warnings, longestTaskMs: takeLongest() }
+  } finally {
+    hasher.dispose()
+  }
+}
+
 /** The baseline: tus-js-client 4 with its defaults (one PATCH), or with `chunkSize`. */
 async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: number }> {
   const f = file()
@@ -197,6 +235,6 @@ async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: 
 /** Uppy 5.1's S3 multipart upload of the chosen file, through the signer at `signer`. */
 const uppy = (signer: string) => uppyS3(file(), signer)
 
-const api = { upload, xhrPut, slicePuts, rawHash, tusJsClient, uppy }
+const api = { upload, xhrPut, slicePuts, rawHash, hashFile, tusJsClient, uppy }
 export type VcuApi = typeof api
 Object.assign(window, { vcu: api })
