@@ -3,6 +3,7 @@
  * measuring this library and its baselines side by side in one run. Medians with min–max
  * and ratios are printed; JSON goes to bench/results/.
  */
+import { runFirstByteBench } from './first-byte'
 import { runHashBench } from './hash'
 import { runHttpBench } from './http'
 import { runS3Bench } from './s3'
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<void>> = {
   tus: runTusBench,
   s3: runS3Bench,
   hash: runHashBench,
+  'first-byte': runFirstByteBench,
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

@@ -160,7 +160,9 @@ async function create(
   fingerprint: string,
 ): Promise<Connected> {
   const { protocol } = ctx
-  const plan = planChunks(job.info.size, ctx.options.chunkSize, protocol.capabilities)
+  const { capabilities } = protocol
+  const partSize = ctx.tuner.partSize(ctx.options.chunkSize, capabilities.minPartSize)
+  const plan = planChunks(job.info.size, partSize, capabilities)
   const created = await runControl(ctx, job.id, signal, (c) =>
     protocol.create({
       ...c,

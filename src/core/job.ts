@@ -1,3 +1,4 @@
+import type { Tuner } from './adaptive'
 import type { RecordWriter } from './record-writer'
 import type { Emitter } from './emitter'
 import { createByteCounts, type ByteCounts, type Rate } from './progress'
@@ -40,6 +41,8 @@ export interface FlowContext {
   readonly hasher: Hasher | undefined
   readonly store: ResumeStore | undefined
   readonly scheduler: Scheduler
+  /** Lanes per file and the part size of new plans; fixed when `adaptive` is off. */
+  readonly tuner: Tuner
   readonly writer: RecordWriter
   readonly options: FlowOptions
   readonly emit: Emitter<UploadEvents>['emit']
@@ -149,5 +152,6 @@ export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): Resume
 }
 
 export function saveRecord(ctx: FlowContext, job: Job): void {
-  if (job.server) ctx.writer.write(toRecord(ctx, job, job.server))
+  const { server } = job
+  if (server) ctx.writer.write(server.key, () => toRecord(ctx, job, server))
 }

@@ -91,10 +91,14 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
     let partMd5: string | undefined
     const startedAt = ctx.clock.now()
     let attempts = 0
+    const retried = onRetry(ctx, job)
     await ctx.scheduler.run({
       owner: job.id,
       signal: lanes.signal,
-      onRetry: onRetry(ctx, job),
+      onRetry: (info) => {
+        ctx.tuner.record({ ok: false, at: ctx.clock.now() })
+        retried(info)
+      },
       run: async (attemptSignal, attempt) => {
         attempts = attempt
         if (attempt > 1 && capabilities.keepsPartialBodies) {
@@ -110,6 +114,7 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
             signal: attemptSignal,
           })
         }
+        const sentAt = ctx.clock.now()
         try {
           const receipt = await withStallGuard(
             ctx.clock,
@@ -135,6 +140,8 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
               }),
           )
           if (signal.aborted) throw abortError(signal)
+          const at = ctx.clock.now()
+          ctx.tuner.record({ ok: true, bytes: part.end - start, ms: at - sentAt, at })
           ackRequest(job.counts, index, part.end - start)
           if (partial > 0) server.partialBytes = 0
           server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
@@ -158,17 +165,32 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   }
 
   let failure: unknown
+  const limit = capabilities.parallel ? options.concurrency : 1
+  const active = new Set<Promise<void>>()
+  // Lanes come and go with the tuner's advice (within the limit); each takes the next
+  // pending part until none is left.
   const lane = async () => {
     try {
-      while (cursor < pending.length && !lanes.signal.aborted) await sendOne(pending[cursor++])
+      while (cursor < pending.length && !lanes.signal.aborted) {
+        await sendOne(pending[cursor++])
+        spawn()
+        if (active.size > ctx.tuner.lanes(limit)) return
+      }
     } catch (error) {
       // The first failure stops the siblings now, not after they drained the queue.
       failure ??= error
       lanes.abort(error)
     }
   }
-  const count = capabilities.parallel ? Math.min(options.concurrency, pending.length) : 1
-  await Promise.all(Array.from({ length: count }, lane))
+  const spawn = () => {
+    const wanted = Math.min(ctx.tuner.lanes(limit), limit)
+    while (!lanes.signal.aborted && cursor < pending.length && active.size < wanted) {
+      const running: Promise<void> = lane().finally(() => active.delete(running))
+      active.add(running)
+    }
+  }
+  spawn()
+  while (active.size > 0) await Promise.all(active)
   signal.removeEventListener('abort', onAbort)
   if (signal.aborted) throw abortError(signal)
   if (failure !== undefined) throw toUploadError(failure)

@@ -41,6 +41,11 @@ export interface UploadOptions {
   chunkSize?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
   concurrency?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Part size and parts in flight from measured throughput (see the engine's `adaptive`):
+   * `false` uses `chunkSize` and `concurrency` exactly as given. @default true
+   */
+  adaptive?: MaybeRefOrGetter<boolean | undefined>
   /** Start uploads as soon as files are added. @default true */
   autoUpload?: MaybeRefOrGetter<boolean | undefined>
   /** Abort and retry a request with no progress for this many ms. @default 30000 */
@@ -102,6 +107,7 @@ export function toEngineOptions(
     hasher: options.hasher,
     concurrency: toValue(options.concurrency),
     chunkSize: toValue(options.chunkSize),
+    adaptive: toValue(options.adaptive),
     autoStart: toValue(options.autoUpload),
     stallTimeoutMs: toValue(options.chunkTimeout),
     requestTimeoutMs: toValue(options.requestTimeout),

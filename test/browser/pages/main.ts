@@ -58,6 +58,8 @@ async function upload(options: {
   hashWorkers?: number
   /** The MD5 implementation (the uploader's `md5` option). */
   md5?: 'spark' | 'wasm'
+  /** `false`: fixed part size and lanes (the uploader's `adaptive` option). */
+  adaptive?: boolean
 }): Promise<UploadRun> {
   takeLongest()
   const hasher = options.hashWorkers
@@ -77,6 +79,7 @@ async function upload(options: {
     concurrency: options.concurrency,
     stream: options.stream,
     md5: options.md5,
+    adaptive: options.adaptive,
   })
   const started = performance.now()
   let hashMs: number | undefined
