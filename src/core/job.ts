@@ -1,4 +1,5 @@
 import type { Tuner } from './adaptive'
+import type { PartDigests } from './part-digests'
 import type { RecordWriter } from './record-writer'
 import type { Emitter } from './emitter'
 import { createByteCounts, type ByteCounts, type Rate } from './progress'
@@ -69,6 +70,8 @@ export interface Job {
   server: ServerSide | undefined
   hash: HashJob
   stats: JobStats
+  /** Part MD5s hashed ahead, for protocols with per-part checksums; one per run. */
+  digests: PartDigests | undefined
 }
 
 /** What the server side of a job is, once created or found. */
@@ -125,6 +128,7 @@ export function createJob(
       startedAt: undefined,
       finishedAt: undefined,
     },
+    digests: undefined,
   }
 }
 

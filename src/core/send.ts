@@ -109,10 +109,14 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
         const partial =
           server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
         const start = part.start + partial
-        if (capabilities.partChecksum === 'md5' && ctx.hasher && partMd5 === undefined) {
-          partMd5 = await ctx.hasher.md5(job.file.slice(part.start, part.end), {
-            signal: attemptSignal,
-          })
+        if (job.digests && partMd5 === undefined) {
+          // The part a lane takes next is hashed while this one is on the wire.
+          const next = pending[cursor]
+          if (next !== undefined) {
+            const { start: from, end: to } = partAt(server.plan, next)
+            job.digests.prefetch(from, to)
+          }
+          partMd5 = await job.digests.take(part.start, part.end, attemptSignal)
         }
         const sentAt = ctx.clock.now()
         try {

@@ -251,7 +251,9 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       const request: WorkerRequest =
         kind === 'md5'
           ? { type: 'md5', id, blob, sliceSize, engine }
-          : { type: 'sample', id, blob, sampleSize, engine }
+          : // Three small reads: spark-md5 is quick enough, and the first byte never waits
+            // for WebAssembly to load. The digest is the same either way.
+            { type: 'sample', id, blob, sampleSize, engine: 'spark' }
       try {
         slot.worker.postMessage(request)
       } catch {
