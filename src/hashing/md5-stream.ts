@@ -75,6 +75,8 @@ export interface SampleMd5Options extends Md5EngineOptions {
   readonly onProgress?: (bytesHashed: number) => void
   /** Bytes taken from each of the three places. Default {@link DEFAULT_SAMPLE_SIZE} (256 KiB). */
   readonly sampleSize?: number
+  /** Awaited between two samples; on the main thread a macrotask, so each task hashes one. */
+  readonly yieldBetweenSamples?: () => Promise<void>
 }
 
 /**
@@ -90,10 +92,19 @@ export interface SampleMd5Options extends Md5EngineOptions {
  */
 export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Promise<string> {
   const { signal, onProgress, sampleSize = DEFAULT_SAMPLE_SIZE, engine, onFallback } = options
+  const { yieldBetweenSamples } = options
   assertPositiveInteger(sampleSize, 'sampleSize')
   const size = blob.size
   if (size <= 3 * sampleSize) {
-    return md5OfBlob(blob, { signal, onProgress, sliceSize: Math.max(size, 1), engine, onFallback })
+    const sliceSize = yieldBetweenSamples ? Math.max(1, Math.min(size, sampleSize)) : size || 1
+    return md5OfBlob(blob, {
+      signal,
+      onProgress,
+      sliceSize,
+      engine,
+      onFallback,
+      yieldBetweenSlices: yieldBetweenSamples,
+    })
   }
   if (signal) throwIfAborted(signal)
 
@@ -108,6 +119,7 @@ export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Pro
       md5.append(await read)
       hashed += sampleSize
       onProgress?.(hashed)
+      if (hashed < 3 * sampleSize && yieldBetweenSamples) await yieldBetweenSamples()
       if (signal) throwIfAborted(signal)
     }
     md5.append(asciiBytes(String(size)))

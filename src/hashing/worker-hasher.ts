@@ -10,7 +10,8 @@ import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher } from './inline-hasher'
 import type { Md5Engine } from './md5-engine'
-import { DEFAULT_SLICE_SIZE } from './md5-stream'
+import { DEFAULT_SLICE_SIZE, sampleMd5 } from './md5-stream'
+import { yieldToEventLoop } from './yield-to-event-loop'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
 /** Default idle period before the workers are terminated: 10 s. */
@@ -34,6 +35,12 @@ export interface WorkerHasherOptions {
   readonly fallback?: () => DisposableHasher
   /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
   readonly md5?: Md5Engine
+  /**
+   * Where `sample()` runs. By default on the main thread, in three short tasks (one
+   * 256 KiB sample each, a few ms): the first byte then never waits for a worker to start.
+   * `true` sends it to the worker like full hashes. @default false
+   */
+  readonly sampleInWorker?: boolean
 }
 
 type JobKind = 'md5' | 'sample'
@@ -267,7 +274,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
 
   return {
     md5: (blob, hashOptions) => run('md5', blob, hashOptions),
-    sample: (blob, hashOptions) => run('sample', blob, hashOptions),
+    sample: (blob, hashOptions) =>
+      options.sampleInWorker
+        ? run('sample', blob, hashOptions)
+        : sampleMd5(blob, {
+            signal: hashOptions.signal,
+            onProgress: hashOptions.onProgress,
+            sampleSize,
+            yieldBetweenSamples: yieldToEventLoop,
+          }),
     dispose() {
       clearIdleTimer()
       terminateAll()
