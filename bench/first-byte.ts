@@ -33,7 +33,7 @@ const protocols = (process.env.BENCH_PROTOCOLS ?? 'http,tus,s3').split(',') as (
 const md5 = process.env.BENCH_MD5 === 'wasm' ? 'wasm' : 'spark'
 
 /** A fresh server of the protocol's kind for one upload; returns its endpoint and closer. */
-async function serverFor(protocol: 'http' | 'tus' | 's3') {
+export async function serverFor(protocol: 'http' | 'tus' | 's3') {
   const root = mkdtempSync(join(tmpdir(), 'vcu-bench-fb-'))
   const cleanups: (() => Promise<unknown> | void)[] = [
     () => rmSync(root, { recursive: true, force: true }),

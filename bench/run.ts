@@ -3,6 +3,8 @@
  * measuring this library and its baselines side by side in one run. Medians with min–max
  * and ratios are printed; JSON goes to bench/results/.
  */
+import { runAdaptiveBench } from './adaptive'
+import { runBundleBench } from './bundle-size'
 import { runFirstByteBench } from './first-byte'
 import { runHashBench } from './hash'
 import { runHttpBench } from './http'
@@ -15,6 +17,8 @@ const suites: Record<string, () => Promise<void>> = {
   s3: runS3Bench,
   hash: runHashBench,
   'first-byte': runFirstByteBench,
+  adaptive: runAdaptiveBench,
+  bundle: runBundleBench,
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
