@@ -8,6 +8,9 @@ import { createMd5, type Md5Engine, type Md5FallbackListener } from './md5-engin
 /** Default slice for {@link md5OfBlob}: 4 MiB, where spark-md5 in a worker reaches ~67 MiB/s. */
 export const DEFAULT_SLICE_SIZE = 4 * 1024 * 1024
 
+/** Bytes hashed per task when {@link sampleMd5} runs on the main thread. */
+const MAIN_THREAD_PIECE = 64 * 1024
+
 /** Default sample for {@link sampleMd5}: 256 KiB from each of the start, middle and end. */
 export const DEFAULT_SAMPLE_SIZE = 256 * 1024
 
@@ -75,7 +78,7 @@ export interface SampleMd5Options extends Md5EngineOptions {
   readonly onProgress?: (bytesHashed: number) => void
   /** Bytes taken from each of the three places. Default {@link DEFAULT_SAMPLE_SIZE} (256 KiB). */
   readonly sampleSize?: number
-  /** Awaited between two samples; on the main thread a macrotask, so each task hashes one. */
+  /** Awaited between 64 KiB pieces; on the main thread a macrotask, so no task runs long. */
   readonly yieldBetweenSamples?: () => Promise<void>
 }
 
@@ -96,7 +99,9 @@ export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Pro
   assertPositiveInteger(sampleSize, 'sampleSize')
   const size = blob.size
   if (size <= 3 * sampleSize) {
-    const sliceSize = yieldBetweenSamples ? Math.max(1, Math.min(size, sampleSize)) : size || 1
+    const sliceSize = yieldBetweenSamples
+      ? Math.max(1, Math.min(size, MAIN_THREAD_PIECE))
+      : size || 1
     return md5OfBlob(blob, {
       signal,
       onProgress,
@@ -116,10 +121,17 @@ export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Pro
   try {
     let hashed = 0
     for (const read of reads) {
-      md5.append(await read)
+      const buffer = await read
+      if (yieldBetweenSamples) {
+        // On the main thread: 64 KiB per task, so even spark-md5 before the JIT warmed up
+        // stays far below a long task.
+        for (let at = 0; at < buffer.byteLength; at += MAIN_THREAD_PIECE) {
+          if (at > 0 || hashed > 0) await yieldBetweenSamples()
+          md5.append(buffer.slice(at, at + MAIN_THREAD_PIECE))
+        }
+      } else md5.append(buffer)
       hashed += sampleSize
       onProgress?.(hashed)
-      if (hashed < 3 * sampleSize && yieldBetweenSamples) await yieldBetweenSamples()
       if (signal) throwIfAborted(signal)
     }
     md5.append(asciiBytes(String(size)))

@@ -36,8 +36,8 @@ export interface WorkerHasherOptions {
   /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
   readonly md5?: Md5Engine
   /**
-   * Where `sample()` runs. By default on the main thread, in three short tasks (one
-   * 256 KiB sample each, a few ms): the first byte then never waits for a worker to start.
+   * Where `sample()` runs. By default on the main thread, in short tasks (64 KiB each, a
+   * few ms): the first byte then never waits for a worker to start.
    * `true` sends it to the worker like full hashes. @default false
    */
   readonly sampleInWorker?: boolean

@@ -264,7 +264,7 @@ describe('createWorkerHasher', () => {
 })
 
 describe('createWorkerHasher sample', () => {
-  it('samples on the main thread by default, in one task per sample, without starting a worker', async () => {
+  it('samples on the main thread by default, in short tasks, without starting a worker', async () => {
     const { createWorker } = fakeFactory()
     const hasher = createWorkerHasher({ createWorker, sampleSize: 100 })
     const data = filled(1000)
