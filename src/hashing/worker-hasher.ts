@@ -93,6 +93,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   let fallback: DisposableHasher | undefined
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let nextId = 1
+  /** Counts `dispose()` calls, so a job waiting to start a worker knows it was disposed. */
+  let disposals = 0
   const jobs = new Map<number, Job & { slot: Slot }>()
   /** A fallback of the engine is told once per hasher, not once per job. */
   let warned = false
@@ -248,28 +250,46 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
         resolve: (hex) => (settle(), resolve(hex)),
         reject: (error) => (settle(), reject(error)),
       }
-      const slot = pickSlot(kind)
-      if (slot === undefined) {
-        runInline(job)
-        return
+      const dispatch = () => {
+        if (signal.aborted) return // onAbort rejected it already
+        const slot = pickSlot(kind)
+        if (slot === undefined) {
+          runInline(job)
+          return
+        }
+        jobs.set(id, { ...job, slot })
+        slot.jobs.add(id)
+        const request: WorkerRequest =
+          kind === 'md5'
+            ? { type: 'md5', id, blob, sliceSize, engine }
+            : // Three small reads: spark-md5 is quick enough, and the first byte never waits
+              // for WebAssembly to load. The digest is the same either way.
+              { type: 'sample', id, blob, sampleSize, engine: 'spark' }
+        try {
+          slot.worker.postMessage(request)
+        } catch {
+          // A blob that cannot be cloned into the worker (unusual, e.g. some polyfills): hash inline.
+          jobs.delete(id)
+          slot.jobs.delete(id)
+          runInline(job)
+        }
       }
-      jobs.set(id, { ...job, slot })
-      slot.jobs.add(id)
-      const request: WorkerRequest =
-        kind === 'md5'
-          ? { type: 'md5', id, blob, sliceSize, engine }
-          : // Three small reads: spark-md5 is quick enough, and the first byte never waits
-            // for WebAssembly to load. The digest is the same either way.
-            { type: 'sample', id, blob, sampleSize, engine: 'spark' }
-      try {
-        slot.worker.postMessage(request)
-      } catch {
-        // A blob that cannot be cloned into the worker (unusual, e.g. some polyfills): hash inline.
-        jobs.delete(id)
-        slot.jobs.delete(id)
-        runInline(job)
-      }
+      if (!startsWorker(kind)) return dispatch()
+      // Starting a module worker costs the page tens of ms: each start gets its own task,
+      // never the one that added the file (nor the other worker's).
+      const generation = disposals
+      void yieldToEventLoop().then(() => {
+        if (generation === disposals) dispatch()
+        else job.reject(new UploadError('aborted', 'The hasher was disposed', { retryable: false }))
+      })
     })
+  }
+
+  /** Whether the next job of this kind would start a worker (see {@link pickSlot}). */
+  function startsWorker(kind: JobKind): boolean {
+    if (workerUnusable || slots.some((slot) => slot.jobs.size === 0)) return false
+    const size = poolSize ?? Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()))
+    return slots.length < size && (kind === 'md5' || slots.length === 0)
   }
 
   return {
@@ -284,6 +304,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
             yieldBetweenSamples: yieldToEventLoop,
           }),
     dispose() {
+      disposals++
       clearIdleTimer()
       terminateAll()
       const pending = [...jobs.values()]

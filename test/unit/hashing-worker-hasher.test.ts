@@ -6,6 +6,7 @@ import type { WorkerRequest, WorkerResponse } from '../../src/hashing/worker-pro
 import { createWorkerHasher } from '../../src/hashing/worker-hasher'
 import { createHasher } from '../../src/hashing'
 import { createInlineHasher } from '../../src/hashing/inline-hasher'
+import { yieldToEventLoop } from '../../src/hashing/yield-to-event-loop'
 
 /** An in-process stand-in for the hashing Worker: runs the real handler, on later tasks. */
 class FakeHashWorker {
@@ -288,6 +289,20 @@ describe('createWorkerHasher sample', () => {
 })
 
 describe('createWorkerHasher pool', () => {
+  it('a job aborted or disposed before its worker started never starts one', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const controller = new AbortController()
+    const aborted = hasher.md5(new Blob([filled(10)]), { signal: controller.signal })
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' })
+    const disposed = hasher.md5(new Blob([filled(10)]), { signal: signal() })
+    hasher.dispose()
+    await expect(disposed).rejects.toMatchObject({ code: 'aborted' })
+    await sleep(5)
+    expect(createWorker).not.toHaveBeenCalled()
+  })
+
   it('runs two jobs on two workers at once, and reuses an idle worker', async () => {
     const { workers, createWorker } = fakeFactory()
     const hasher = createWorkerHasher({ createWorker, workers: 2 })
@@ -297,7 +312,9 @@ describe('createWorkerHasher pool', () => {
       hasher.md5(new Blob([a]), { signal: signal() }),
       hasher.md5(new Blob([b]), { signal: signal() }),
     ])
-    expect(createWorker).toHaveBeenCalledTimes(2)
+    // Never in the caller's task: each worker starts in a task of its own.
+    expect(createWorker).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(createWorker).toHaveBeenCalledTimes(2))
     expect(workers[0].received).toHaveLength(1)
     expect(workers[1].received).toHaveLength(1)
     await expect(both).resolves.toEqual([md5(a), md5(b)])
@@ -383,6 +400,8 @@ describe('createWorkerHasher pool', () => {
     const controller = new AbortController()
     const first = hasher.md5(new Blob([filled(3000)]), { signal: signal() })
     const second = hasher.md5(new Blob([filled(3000)]), { signal: controller.signal })
+    // Right after its worker started (a task of its own), before the worker answers.
+    while (workers.length < 2) await yieldToEventLoop()
     controller.abort()
     await expect(second).rejects.toMatchObject({ code: 'aborted' })
     expect(workers[1].received.at(-1)).toMatchObject({ type: 'cancel', id: 2 })
