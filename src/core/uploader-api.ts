@@ -22,8 +22,8 @@ export interface UploaderOptions {
   readonly chunkSize?: number
   /**
    * Part size and lanes from measured throughput. On (the default), each file starts with
-   * 2 parts in flight and adds one at a time, up to `concurrency`, while that raises the
-   * throughput by 10 % or more; a failure or stall halves them. New plans take the part
+   * `concurrency` parts in flight; a failure or stall halves them, and they grow back one
+   * at a time while each lane raises the throughput by 10 % or more. New plans take the part
    * size one request sends in about 2 s at the measured rate, between `chunkSize` and 8×
    * it, and after failures less than `chunkSize`, so a retry re-sends less. An upload keeps
    * the part size it was created with (also when resumed from its record). `false`: every

@@ -26,7 +26,7 @@ function drive(tuner: Tuner, limit: number, rate: (lanes: number) => number, par
 
 describe('createTuner lanes', () => {
   it('starts with 2 lanes and grows to the limit while each lane adds throughput', () => {
-    const tuner = createTuner()
+    const tuner = createTuner({ initialLanes: 2 })
     expect(tuner.lanes(6)).toBe(2)
     // Per-request latency dominates: every lane adds its own share.
     const seen = drive(tuner, 6, (lanes) => lanes * 10_000)
@@ -38,7 +38,7 @@ describe('createTuner lanes', () => {
   })
 
   it('stops at the level where another lane brings less than 10 %', () => {
-    const tuner = createTuner({ probeEvery: 1000 })
+    const tuner = createTuner({ probeEvery: 1000, initialLanes: 2 })
     // The link saturates at 3 lanes.
     const seen = drive(tuner, 8, (lanes) => Math.min(lanes, 3) * 10_000)
     expect(Math.max(...seen)).toBe(4) // probed one more,
@@ -46,7 +46,7 @@ describe('createTuner lanes', () => {
   })
 
   it('probes upwards again after holding, so it follows a link that got wider', () => {
-    const tuner = createTuner({ probeEvery: 2 })
+    const tuner = createTuner({ probeEvery: 2, initialLanes: 2 })
     let cap = 2
     const rate = (lanes: number) => Math.min(lanes, cap) * 10_000
     const narrow = drive(tuner, 8, rate, 100).slice(-50)
@@ -67,8 +67,13 @@ describe('createTuner lanes', () => {
     expect(Math.max(...seen)).toBe(3)
   })
 
+  it('starts at the limit by default', () => {
+    expect(createTuner().lanes(6)).toBe(6)
+    expect(createTuner().lanes(1)).toBe(1)
+  })
+
   it('halves the lanes on a failure and measures again from there', () => {
-    const tuner = createTuner()
+    const tuner = createTuner({ initialLanes: 2 })
     drive(tuner, 8, (lanes) => lanes * 10_000)
     expect(tuner.lanes(8)).toBe(8)
     tuner.record({ ok: false, at: 1e9 })
@@ -167,7 +172,7 @@ describe('adaptive uploads (engine with fakes)', () => {
 
   it('starts a file with 2 parts in flight and grows to the concurrency limit', async () => {
     const inFlight: number[] = []
-    const ctx = setup({}, (call, clock) => {
+    const ctx = setup({ adaptive: { initialLanes: 2 } }, (call, clock) => {
       inFlight.push(ctx.protocol.inFlight)
       timedParts(clock)(call)
     })
@@ -196,15 +201,22 @@ describe('adaptive uploads (engine with fakes)', () => {
   it('fewer lanes after a failed part, the same plan to the end, and a bigger plan for the next file', async () => {
     let failedAt = -1
     const starts: { at: number; inFlight: number; size: number }[] = []
-    const ctx = setup({ retry: { baseDelayMs: 10, jitter: 0 } }, (call, clock) => {
-      starts.push({ at: clock.now(), inFlight: ctx.protocol.inFlight, size: call.end - call.start })
-      if (failedAt < 0 && call.index === 45) {
-        failedAt = clock.now()
-        call.fail(new UploadError('network', 'reset'))
-        return
-      }
-      timedParts(clock)(call)
-    })
+    const ctx = setup(
+      { retry: { baseDelayMs: 10, jitter: 0 }, adaptive: { initialLanes: 2 } },
+      (call, clock) => {
+        starts.push({
+          at: clock.now(),
+          inFlight: ctx.protocol.inFlight,
+          size: call.end - call.start,
+        })
+        if (failedAt < 0 && call.index === 45) {
+          failedAt = clock.now()
+          call.fail(new UploadError('network', 'reset'))
+          return
+        }
+        timedParts(clock)(call)
+      },
+    )
     const { clock } = ctx
     const first = new Promise<void>((resolve) => ctx.uploader.on('upload-success', () => resolve()))
     ctx.uploader.add(new Blob([new Uint8Array(60_000)]))
