@@ -3,6 +3,10 @@
  * measuring this library and its baselines side by side in one run. Medians with min–max
  * and ratios are printed; JSON goes to bench/results/.
  */
+import { runAdaptiveBench } from './adaptive'
+import { runBundleBench } from './bundle-size'
+import { runFirstByteBench } from './first-byte'
+import { runHashBench } from './hash'
 import { runHttpBench } from './http'
 import { runS3Bench } from './s3'
 import { runTusBench } from './tus'
@@ -11,6 +15,10 @@ const suites: Record<string, () => Promise<void>> = {
   http: runHttpBench,
   tus: runTusBench,
   s3: runS3Bench,
+  hash: runHashBench,
+  'first-byte': runFirstByteBench,
+  adaptive: runAdaptiveBench,
+  bundle: runBundleBench,
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

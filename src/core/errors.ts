@@ -39,6 +39,7 @@ export type UploadErrorCode =
   | 'storage-full'
   /** No Web Locks: the same upload may run in two tabs at once (a `warning`, never a failure). */
   | 'cross-tab-unavailable'
+  | 'wasm-unavailable'
 
 export interface UploadErrorOptions {
   retryable?: boolean

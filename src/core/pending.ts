@@ -55,7 +55,8 @@ export function createPendingRecords(
       .catch(async (error: unknown) => {
         // Kept, marked, so the next read, visit or return online tries again.
         if (!record.clearing) {
-          ctx.writer.write({ ...record, clearing: true, updatedAt: ctx.clock.now() })
+          const marked = { ...record, clearing: true, updatedAt: ctx.clock.now() }
+          ctx.writer.write(record.key, () => marked)
           await ctx.writer.flush()
         }
         warn(

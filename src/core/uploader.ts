@@ -1,3 +1,4 @@
+import { createTuner, fixedTuner } from './adaptive'
 import { systemClock } from './clock'
 import { createEmitter } from './emitter'
 import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError, toUploadError } from './errors'
@@ -116,6 +117,10 @@ export function createUploader(options: UploaderOptions): Uploader {
     hasher: flowOptions.hashing ? options.hasher : undefined,
     store,
     scheduler,
+    tuner:
+      options.adaptive === false
+        ? fixedTuner
+        : createTuner(typeof options.adaptive === 'object' ? options.adaptive : {}),
     writer: createRecordWriter(store, warn),
     options: flowOptions,
     emit: emitter.emit,

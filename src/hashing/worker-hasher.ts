@@ -9,7 +9,9 @@ import type { UploadErrorCode } from '../core/errors'
 import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher } from './inline-hasher'
-import { DEFAULT_SLICE_SIZE } from './md5-stream'
+import type { Md5Engine } from './md5-engine'
+import { DEFAULT_SLICE_SIZE, sampleMd5 } from './md5-stream'
+import { yieldToEventLoop } from './yield-to-event-loop'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
 /** Default idle period before the workers are terminated: 10 s. */
@@ -29,7 +31,7 @@ export interface WorkerHasherOptions {
   readonly workers?: number
   /** Idle time after the last job before the workers are terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
   readonly idleMs?: number
-  /** Used when the worker cannot run. Default: `createInlineHasher()`, created when first needed. */
+  /** Used when the worker cannot run. Default: `createInlineHasher({ md5 })`, created when first needed. */
   readonly fallback?: () => DisposableHasher
   /**
    * Told once, with an `unsupported` UploadError whose cause is the browser's error, when
@@ -37,6 +39,14 @@ export interface WorkerHasherOptions {
    * moved to the main thread. Uploads go on; this is for the app's logs or a notice.
    */
   readonly onFallback?: (error: UploadError) => void
+  /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
+  readonly md5?: Md5Engine
+  /**
+   * Where `sample()` runs. By default on the main thread, in short tasks (64 KiB each, a
+   * few ms): the first byte then never waits for a worker to start.
+   * `true` sends it to the worker like full hashes. @default false
+   */
+  readonly sampleInWorker?: boolean
 }
 
 type JobKind = 'md5' | 'sample'
@@ -77,7 +87,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
-    fallback: createFallback = () => createInlineHasher(),
+    md5: engine = 'spark',
+    fallback: createFallback = () => createInlineHasher({ md5: engine }),
   } = options
 
   const slots: Slot[] = []
@@ -88,7 +99,11 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   let fallback: DisposableHasher | undefined
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let nextId = 1
+  /** Counts `dispose()` calls, so a job waiting to start a worker knows it was disposed. */
+  let disposals = 0
   const jobs = new Map<number, Job & { slot: Slot }>()
+  /** A fallback of the engine is told once per hasher, not once per job. */
+  let warned = false
 
   function markUnusable(cause: unknown): void {
     if (workerUnusable) return
@@ -208,6 +223,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       job.options.onProgress?.(response.bytes)
       return
     }
+    if (response.type === 'warning') {
+      if (!warned) {
+        warned = true
+        job.options.onWarning?.(
+          new UploadError(response.code, response.message, { retryable: false }),
+        )
+      }
+      return
+    }
     jobs.delete(response.id)
     job.slot.jobs.delete(response.id)
     if (response.type === 'done') job.resolve(response.hex)
@@ -243,32 +267,61 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
         resolve: (hex) => (settle(), resolve(hex)),
         reject: (error) => (settle(), reject(error)),
       }
-      const slot = pickSlot(kind)
-      if (slot === undefined) {
-        runInline(job)
-        return
+      const dispatch = () => {
+        if (signal.aborted) return // onAbort rejected it already
+        const slot = pickSlot(kind)
+        if (slot === undefined) {
+          runInline(job)
+          return
+        }
+        jobs.set(id, { ...job, slot })
+        slot.jobs.add(id)
+        const request: WorkerRequest =
+          kind === 'md5'
+            ? { type: 'md5', id, blob, sliceSize, engine }
+            : // Three small reads: spark-md5 is quick enough, and the first byte never waits
+              // for WebAssembly to load. The digest is the same either way.
+              { type: 'sample', id, blob, sampleSize, engine: 'spark' }
+        try {
+          slot.worker.postMessage(request)
+        } catch {
+          // A blob that cannot be cloned into the worker (unusual, e.g. some polyfills): hash inline.
+          jobs.delete(id)
+          slot.jobs.delete(id)
+          runInline(job)
+        }
       }
-      jobs.set(id, { ...job, slot })
-      slot.jobs.add(id)
-      const request: WorkerRequest =
-        kind === 'md5'
-          ? { type: 'md5', id, blob, sliceSize }
-          : { type: 'sample', id, blob, sampleSize }
-      try {
-        slot.worker.postMessage(request)
-      } catch {
-        // A blob that cannot be cloned into the worker (unusual, e.g. some polyfills): hash inline.
-        jobs.delete(id)
-        slot.jobs.delete(id)
-        runInline(job)
-      }
+      if (!startsWorker(kind)) return dispatch()
+      // Starting a module worker costs the page tens of ms: each start gets its own task,
+      // never the one that added the file (nor the other worker's).
+      const generation = disposals
+      void yieldToEventLoop().then(() => {
+        if (generation === disposals) dispatch()
+        else job.reject(new UploadError('aborted', 'The hasher was disposed', { retryable: false }))
+      })
     })
+  }
+
+  /** Whether the next job of this kind would start a worker (see {@link pickSlot}). */
+  function startsWorker(kind: JobKind): boolean {
+    if (workerUnusable || slots.some((slot) => slot.jobs.size === 0)) return false
+    const size = poolSize ?? Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()))
+    return slots.length < size && (kind === 'md5' || slots.length === 0)
   }
 
   return {
     md5: (blob, hashOptions) => run('md5', blob, hashOptions),
-    sample: (blob, hashOptions) => run('sample', blob, hashOptions),
+    sample: (blob, hashOptions) =>
+      options.sampleInWorker
+        ? run('sample', blob, hashOptions)
+        : sampleMd5(blob, {
+            signal: hashOptions.signal,
+            onProgress: hashOptions.onProgress,
+            sampleSize,
+            yieldBetweenSamples: yieldToEventLoop,
+          }),
     dispose() {
+      disposals++
       clearIdleTimer()
       terminateAll()
       const pending = [...jobs.values()]
@@ -291,7 +344,7 @@ function withMonotonicProgress(options: HashOptions): HashOptions {
   if (onProgress === undefined) return options
   let reported = -1
   return {
-    signal: options.signal,
+    ...options,
     onProgress: (bytes) => {
       if (bytes <= reported) return
       reported = bytes

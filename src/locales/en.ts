@@ -38,6 +38,8 @@ export const en: Messages = {
       'The browser storage is full, so uploads cannot resume after you leave the page.',
     'cross-tab-unavailable':
       'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
+    'wasm-unavailable':
+      'Fast hashing (WebAssembly) is blocked on this page, so a slower hasher is used instead.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',

@@ -32,6 +32,7 @@ export const zhCN: Messages = {
     'storage-full': '浏览器存储空间已满，离开页面后将无法续传。',
     'cross-tab-unavailable':
       '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
+    'wasm-unavailable': '此页面禁止了快速哈希（WebAssembly），已改用较慢的哈希方式。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',

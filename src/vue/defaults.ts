@@ -5,7 +5,7 @@
  * importing it has no side effects and is safe during server rendering.
  */
 import { createUploader, type Uploader, type UploaderOptions } from '../core'
-import { createHasher } from '../hashing'
+import { createHasher, type Md5Engine } from '../hashing'
 import { createIdbStore, createMemoryStore } from '../persistence'
 import { createTabChannel, createWebLocks } from '../tabs'
 import { createAxiosTransport } from '../transport'
@@ -19,6 +19,15 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
      * Locks, no BroadcastChannel). `locks` and `peers` you pass win. @default true
      */
     readonly crossTab?: boolean
+    /**
+     * The MD5 implementation of the default hasher (ignored when you pass `hasher`):
+     * `'spark'` (spark-md5) or `'wasm'` (hash-wasm, ~3× faster, loaded only when chosen).
+     * spark-md5 stays the default because WebAssembly needs `'wasm-unsafe-eval'` under a
+     * strict Content Security Policy; where it is refused, hashing falls back to spark-md5
+     * and the uploader emits a `warning` with code `wasm-unavailable`.
+     * @default 'spark'
+     */
+    readonly md5?: Md5Engine
   }
 
 /**
@@ -27,7 +36,8 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
  */
 export function createDefaultUploader(options: DefaultUploaderOptions): Uploader {
   // A hasher we create is ours to dispose with the uploader; one passed in is the caller's.
-  const owned = options.hasher || options.hashing === false ? undefined : createHasher()
+  const owned =
+    options.hasher || options.hashing === false ? undefined : createHasher({ md5: options.md5 })
   const crossTab = options.crossTab !== false
   // A channel we open is ours to close with the uploader; one passed in is the caller's.
   const channel = options.peers || !crossTab ? undefined : createTabChannel()

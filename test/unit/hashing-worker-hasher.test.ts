@@ -6,6 +6,7 @@ import type { WorkerRequest, WorkerResponse } from '../../src/hashing/worker-pro
 import { createWorkerHasher } from '../../src/hashing/worker-hasher'
 import { createHasher } from '../../src/hashing'
 import { createInlineHasher } from '../../src/hashing/inline-hasher'
+import { yieldToEventLoop } from '../../src/hashing/yield-to-event-loop'
 
 /** An in-process stand-in for the hashing Worker: runs the real handler, on later tasks. */
 class FakeHashWorker {
@@ -84,7 +85,13 @@ describe('createWorkerHasher', () => {
 
   it('runs concurrent md5 and sample jobs in one worker, each with its own result', async () => {
     const { createWorker } = fakeFactory()
-    const hasher = createWorkerHasher({ createWorker, sliceSize: 512, sampleSize: 256, workers: 1 })
+    const hasher = createWorkerHasher({
+      createWorker,
+      sliceSize: 512,
+      sampleSize: 256,
+      workers: 1,
+      sampleInWorker: true,
+    })
     const inputs = [filled(3000, 3), filled(5000, 5), filled(700, 7)]
     const results = await Promise.all([
       ...inputs.map((data) => hasher.md5(new Blob([data]), { signal: signal() })),
@@ -168,7 +175,7 @@ describe('createWorkerHasher', () => {
       this.fail()
     }
     const createWorker = vi.fn(() => asWorker(failing))
-    const hasher = createWorkerHasher({ createWorker, workers: 1 })
+    const hasher = createWorkerHasher({ createWorker, workers: 1, sampleInWorker: true })
     const data = filled(5000)
     const other = filled(10)
     const results = await Promise.all([
@@ -231,7 +238,11 @@ describe('createWorkerHasher', () => {
     // md5 jobs are answered 30 ms late; the sample job finishes long before.
     worker.postMessage = (request) =>
       void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
-    const hasher = createWorkerHasher({ createWorker: () => asWorker(worker), idleMs: 1 })
+    const hasher = createWorkerHasher({
+      createWorker: () => asWorker(worker),
+      idleMs: 1,
+      sampleInWorker: true,
+    })
     const data = filled(100)
     const slow = hasher.md5(new Blob([data]), { signal: signal() })
     await hasher.sample(new Blob([filled(10)]), { signal: signal() })
@@ -258,7 +269,45 @@ describe('createWorkerHasher', () => {
   })
 })
 
+describe('createWorkerHasher sample', () => {
+  it('samples on the main thread by default, in short tasks, without starting a worker', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, sampleSize: 100 })
+    const data = filled(1000)
+    const seen: number[] = []
+    const hex = await hasher.sample(new Blob([data]), {
+      signal: signal(),
+      onProgress: (n) => seen.push(n),
+    })
+    const middle = Math.floor((1000 - 100) / 2)
+    const expected = createHash('md5')
+      .update(data.subarray(0, 100))
+      .update(data.subarray(middle, middle + 100))
+      .update(data.subarray(900))
+      .update('1000')
+      .digest('hex')
+    expect(hex).toBe(expected)
+    expect(seen).toEqual([100, 200, 300])
+    expect(createWorker).not.toHaveBeenCalled()
+    hasher.dispose()
+  })
+})
+
 describe('createWorkerHasher pool', () => {
+  it('a job aborted or disposed before its worker started never starts one', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const controller = new AbortController()
+    const aborted = hasher.md5(new Blob([filled(10)]), { signal: controller.signal })
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' })
+    const disposed = hasher.md5(new Blob([filled(10)]), { signal: signal() })
+    hasher.dispose()
+    await expect(disposed).rejects.toMatchObject({ code: 'aborted' })
+    await sleep(5)
+    expect(createWorker).not.toHaveBeenCalled()
+  })
+
   it('runs two jobs on two workers at once, and reuses an idle worker', async () => {
     const { workers, createWorker } = fakeFactory()
     const hasher = createWorkerHasher({ createWorker, workers: 2 })
@@ -268,7 +317,9 @@ describe('createWorkerHasher pool', () => {
       hasher.md5(new Blob([a]), { signal: signal() }),
       hasher.md5(new Blob([b]), { signal: signal() }),
     ])
-    expect(createWorker).toHaveBeenCalledTimes(2)
+    // Never in the caller's task: each worker starts in a task of its own.
+    expect(createWorker).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(createWorker).toHaveBeenCalledTimes(2))
     expect(workers[0].received).toHaveLength(1)
     expect(workers[1].received).toHaveLength(1)
     await expect(both).resolves.toEqual([md5(a), md5(b)])
@@ -291,7 +342,7 @@ describe('createWorkerHasher pool', () => {
 
   it('starts no second worker for a sample job', async () => {
     const { createWorker } = fakeFactory()
-    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const hasher = createWorkerHasher({ createWorker, workers: 2, sampleInWorker: true })
     const data = filled(3000)
     await Promise.all([
       hasher.md5(new Blob([data]), { signal: signal() }),
@@ -354,6 +405,8 @@ describe('createWorkerHasher pool', () => {
     const controller = new AbortController()
     const first = hasher.md5(new Blob([filled(3000)]), { signal: signal() })
     const second = hasher.md5(new Blob([filled(3000)]), { signal: controller.signal })
+    // Right after its worker started (a task of its own), before the worker answers.
+    while (workers.length < 2) await yieldToEventLoop()
     controller.abort()
     await expect(second).rejects.toMatchObject({ code: 'aborted' })
     expect(workers[1].received.at(-1)).toMatchObject({ type: 'cancel', id: 2 })
