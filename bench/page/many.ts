@@ -1,0 +1,70 @@
+/**
+ * The many-small-files case: a Vue app with UploadPlugin, `<UploadDropzone>` and
+ * `<UploadProgress>` (one row per file), files added through `useChunkedUpload()`, measured
+ * until every upload is done: total time and the main thread's long tasks while the UI
+ * renders them.
+ */
+import { createApp, defineComponent, h, nextTick, resolveComponent, watch } from 'vue'
+import {
+  createHttpProtocol,
+  UploadPlugin,
+  useChunkedUpload,
+  type UseChunkedUploadReturn,
+} from 'vue-chunked-upload'
+import { measure } from './instrument'
+
+/** `count` in-memory files of `size` random bytes each (random so no two share a hash). */
+function randomFiles(count: number, size: number): File[] {
+  return Array.from({ length: count }, (_, i) => {
+    const bytes = new Uint8Array(size)
+    for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536))
+    return new File([bytes], `small-${i}.bin`, { type: 'application/octet-stream' })
+  })
+}
+
+export async function manyFiles(endpoint: string, count: number, size: number) {
+  const files = randomFiles(count, size)
+  let upload: UseChunkedUploadReturn | undefined
+  const Root = defineComponent({
+    setup() {
+      upload = useChunkedUpload()
+      return () => h('div', [h(resolveComponent('UploadDropzone')), h(resolveComponent('UploadProgress'))])
+    },
+  })
+  const host = document.querySelector('#app')!
+  const app = createApp(Root).use(UploadPlugin, {
+    protocol: createHttpProtocol({ endpoint }),
+    // Nothing to resume here: keep 1,000 records out of IndexedDB between runs.
+    persistence: false,
+  })
+  app.mount(host)
+  await nextTick()
+  try {
+    return await measure(async () => {
+      const api = upload!
+      const allDone = new Promise<void>((resolve, reject) => {
+        const stop = watch(
+          () => api.uploads.value,
+          (uploads) => {
+            if (uploads.length < count) return
+            if (uploads.some((u) => u.status.state === 'error')) {
+              stop()
+              reject(new Error(`a small file failed: ${api.errors.value[0]?.message}`))
+            } else if (uploads.every((u) => u.status.state === 'done')) {
+              stop()
+              resolve()
+            }
+          },
+        )
+      })
+      api.add(files)
+      await allDone
+      // The last rows have rendered too.
+      await nextTick()
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+      return { done: api.uploads.value.length, rows: host.querySelectorAll('[role=progressbar]').length }
+    })
+  } finally {
+    app.unmount()
+  }
+}

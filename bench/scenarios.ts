@@ -1,0 +1,83 @@
+/**
+ * The two scenarios besides raw throughput.
+ *
+ * Reload and resume: this library uploads a file through byte counters in front of the
+ * servers, the page is reloaded once the servers have received half of it, the same file
+ * is chosen again and added. Measured: the bytes the servers received beyond the file's
+ * size (what was sent twice, plus every request's headers) and the time from adding the
+ * file again to the first request with file bytes.
+ *
+ * Many small files: see {@link runMany}.
+ */
+import { openWithFile } from '../test/browser/harness'
+import { callBench, libraryOptions } from './cases'
+import type { Protocol } from './page/main'
+import type { RunContext } from './runner'
+
+export interface ResumeRun {
+  readonly extraBytes: number
+  readonly reselectToFirstByteMs: number
+  readonly resumed: boolean
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function runResume(
+  ctx: RunContext,
+  protocol: Protocol,
+  file: { path: string; size: number },
+): Promise<ResumeRun> {
+  const target = await ctx.servers.target({ countBytes: true })
+  const page = await ctx.chromium.newPage()
+  try {
+    await openWithFile(page, ctx.pageUrl, file.path)
+    // Library defaults (hashing on where the protocol uses it); the reload ends this call.
+    const options = { ...libraryOptions }
+    const first = callBench(page, 'library', protocol, target[protocol], options)
+    let failed: unknown
+    first.catch((error: unknown) => (failed = error))
+    const deadline = Date.now() + 300_000
+    while (target.received() < file.size / 2) {
+      if (failed !== undefined) throw failed
+      if (Date.now() > deadline) throw new Error('resume: half the file never arrived')
+      await sleep(5)
+    }
+    await page.reload()
+    await openWithFile(page, ctx.pageUrl, file.path)
+    const run = await callBench(page, 'library', protocol, target[protocol], options)
+    return {
+      extraBytes: target.received() - file.size,
+      reselectToFirstByteMs: run.firstByteMs,
+      resumed: run.resumed,
+    }
+  } finally {
+    await page.close().catch(() => undefined)
+    await target.cleanup()
+  }
+}
+
+export interface ManyRun {
+  readonly totalMs: number
+  readonly longestTaskMs: number
+  readonly longTasksOver50: number
+}
+
+/** `count` files of `size` bytes through UploadPlugin, the components and the composable. */
+export async function runMany(ctx: RunContext, count: number, size: number): Promise<ManyRun> {
+  const target = await ctx.servers.target()
+  const page = await ctx.chromium.newPage()
+  try {
+    await page.goto(`${ctx.pageUrl}/index.html`)
+    await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined)
+    const run = await callBench(page, 'manyFiles', target.http, count, size)
+    if (run.done !== count) throw new Error(`many files: ${run.done} of ${count} done`)
+    return {
+      totalMs: run.ms,
+      longestTaskMs: run.longestTaskMs,
+      longTasksOver50: run.longTasksOver50,
+    }
+  } finally {
+    await page.close().catch(() => undefined)
+    await target.cleanup()
+  }
+}
