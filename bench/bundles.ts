@@ -40,9 +40,7 @@ interface Subject {
 
 const entry = (name: string) => `export * from ${JSON.stringify(src(name))}`
 const pick = (...parts: [names: string, file: string][]) =>
-  parts
-    .map(([names, file]) => `export { ${names} } from ${JSON.stringify(src(file))}`)
-    .join('\n')
+  parts.map(([names, file]) => `export { ${names} } from ${JSON.stringify(src(file))}`).join('\n')
 
 export const SUBJECTS: readonly Subject[] = [
   { id: 'index', label: 'vue-chunked-upload (everything)', ours: true, source: entry('index.ts') },

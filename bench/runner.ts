@@ -4,28 +4,13 @@
  * page (bench/page/instrument.ts), then the servers cleaned up.
  */
 import type { Page } from 'playwright-core'
-import { openWithFile, sampleHeap, type BrowserSession } from '../test/browser/harness'
+import { sampleHeap, type BrowserSession } from '../test/browser/harness'
 import type { CaseDef } from './cases'
+import type { Network } from './networks'
 import type { BenchServers } from './servers'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
-
-/** A network Chromium emulates for the page (none: loopback, unthrottled). */
-export interface Network {
-  readonly id: string
-  readonly label: string
-  /** Added round-trip latency in ms. */
-  readonly latencyMs: number
-  /** Upload bandwidth in Mbit/s (10⁶ bit). */
-  readonly upMbit: number
-}
-
-export const NETWORKS = {
-  none: { id: 'none', label: 'unthrottled (loopback)', latencyMs: 0, upMbit: 0 },
-  fast: { id: '50ms-100mbit', label: '50 ms RTT, 100 Mbit/s up', latencyMs: 50, upMbit: 100 },
-  slow: { id: '200ms-20mbit', label: '200 ms RTT, 20 Mbit/s up', latencyMs: 200, upMbit: 20 },
-} as const satisfies Record<string, Network>
 
 /** One run of one case. */
 export interface CaseRun {
@@ -34,6 +19,13 @@ export interface CaseRun {
   readonly heapMiB: number
   readonly longestTaskMs: number
   readonly requestsPerGiB: number
+}
+
+/** Opens the bench page (bench/page) and, when given, puts the file into its input (disk-backed). */
+export async function openBenchPage(page: Page, pageUrl: string, filePath?: string): Promise<void> {
+  await page.goto(`${pageUrl}/index.html`)
+  await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined)
+  if (filePath) await page.setInputFiles('#file', filePath)
 }
 
 export async function emulate(page: Page, network: Network): Promise<void> {
@@ -64,7 +56,7 @@ export async function runCase(
   const target = await ctx.servers.target()
   const page = await ctx.chromium.newPage()
   try {
-    await openWithFile(page, ctx.pageUrl, file.path)
+    await openBenchPage(page, ctx.pageUrl, file.path)
     await emulate(page, network)
     const stopHeap = await sampleHeap(page)
     let peak = 0

@@ -9,10 +9,9 @@
  *
  * Many small files: see {@link runMany}.
  */
-import { openWithFile } from '../test/browser/harness'
 import { callBench, libraryOptions } from './cases'
 import type { Protocol } from './page/main'
-import type { RunContext } from './runner'
+import { openBenchPage, type RunContext } from './runner'
 
 export interface ResumeRun {
   readonly extraBytes: number
@@ -30,7 +29,7 @@ export async function runResume(
   const target = await ctx.servers.target({ countBytes: true })
   const page = await ctx.chromium.newPage()
   try {
-    await openWithFile(page, ctx.pageUrl, file.path)
+    await openBenchPage(page, ctx.pageUrl, file.path)
     // Library defaults (hashing on where the protocol uses it); the reload ends this call.
     const options = { ...libraryOptions }
     const first = callBench(page, 'library', protocol, target[protocol], options)
@@ -43,7 +42,7 @@ export async function runResume(
       await sleep(5)
     }
     await page.reload()
-    await openWithFile(page, ctx.pageUrl, file.path)
+    await openBenchPage(page, ctx.pageUrl, file.path)
     const run = await callBench(page, 'library', protocol, target[protocol], options)
     return {
       extraBytes: target.received() - file.size,
@@ -63,13 +62,17 @@ export interface ManyRun {
 }
 
 /** `count` files of `size` bytes through UploadPlugin, the components and the composable. */
-export async function runMany(ctx: RunContext, count: number, size: number): Promise<ManyRun> {
+export async function runMany(
+  ctx: RunContext,
+  count: number,
+  size: number,
+  ui = true,
+): Promise<ManyRun> {
   const target = await ctx.servers.target()
   const page = await ctx.chromium.newPage()
   try {
-    await page.goto(`${ctx.pageUrl}/index.html`)
-    await page.waitForFunction(() => (window as unknown as { bench?: unknown }).bench !== undefined)
-    const run = await callBench(page, 'manyFiles', target.http, count, size)
+    await openBenchPage(page, ctx.pageUrl)
+    const run = await callBench(page, 'manyFiles', target.http, count, size, ui)
     if (run.done !== count) throw new Error(`many files: ${run.done} of ${count} done`)
     return {
       totalMs: run.ms,

@@ -81,7 +81,10 @@ export async function startBenchServers(): Promise<BenchServers> {
       root: join(root, 'http'),
       routes: [
         tus,
-        { basePath: '/s3', handler: createS3SigningHandler({ client: signingClient, bucket: s3.bucket }) },
+        {
+          basePath: '/s3',
+          handler: createS3SigningHandler({ client: signingClient, bucket: s3.bucket }),
+        },
         { basePath: '/presign', handler: createPresignHandler(signingClient, s3.bucket) },
       ],
     })

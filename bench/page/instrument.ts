@@ -29,7 +29,7 @@ function sent(body: unknown): void {
 const send = XMLHttpRequest.prototype.send
 XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body) {
   sent(body)
-  return send.call(this, body)
+  return send.call(this, body as XMLHttpRequestBodyInit | null | undefined)
 }
 const nativeFetch = window.fetch.bind(window)
 window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {

@@ -47,7 +47,8 @@ function library(protocol: Protocol, endpoint: string, options: Record<string, u
     const { status, resumed } = await finished
     uploader.destroy()
     if (status.state !== 'done') {
-      const message = status.state === 'error' ? `${status.error.code}: ${status.error.message}` : status.state
+      const message =
+        status.state === 'error' ? `${status.error.code}: ${status.error.message}` : status.state
       throw new Error(`library ${protocol} upload failed: ${message}`)
     }
     // The S3 object (or the upload URL) the run wrote, for the runner to delete.

@@ -17,18 +17,24 @@ import { measure } from './instrument'
 function randomFiles(count: number, size: number): File[] {
   return Array.from({ length: count }, (_, i) => {
     const bytes = new Uint8Array(size)
-    for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536))
+    for (let at = 0; at < size; at += 65_536)
+      crypto.getRandomValues(bytes.subarray(at, at + 65_536))
     return new File([bytes], `small-${i}.bin`, { type: 'application/octet-stream' })
   })
 }
 
-export async function manyFiles(endpoint: string, count: number, size: number) {
+/**
+ * With `ui` the app renders `<UploadDropzone>` and `<UploadProgress>`; without, only the
+ * composable runs (the engine's and Vue's reactivity cost, no rows).
+ */
+export async function manyFiles(endpoint: string, count: number, size: number, ui = true) {
   const files = randomFiles(count, size)
   let upload: UseChunkedUploadReturn | undefined
   const Root = defineComponent({
     setup() {
       upload = useChunkedUpload()
-      return () => h('div', [h(resolveComponent('UploadDropzone')), h(resolveComponent('UploadProgress'))])
+      return () =>
+        h('div', [h(resolveComponent('UploadDropzone')), h(resolveComponent('UploadProgress'))])
     },
   })
   const host = document.querySelector('#app')!
@@ -62,7 +68,10 @@ export async function manyFiles(endpoint: string, count: number, size: number) {
       // The last rows have rendered too.
       await nextTick()
       await new Promise((resolve) => requestAnimationFrame(resolve))
-      return { done: api.uploads.value.length, rows: host.querySelectorAll('[role=progressbar]').length }
+      return {
+        done: api.uploads.value.length,
+        rows: host.querySelectorAll('[role=progressbar]').length,
+      }
     })
   } finally {
     app.unmount()
