@@ -17,7 +17,13 @@ export interface Plan {
   readonly runs: number
   readonly throughput: readonly ThroughputStep[]
   readonly resume?: { readonly sizeMiB: number; readonly protocols: readonly Protocol[] }
-  readonly many?: { readonly count: number; readonly sizeBytes: number }
+  readonly many?: {
+    readonly count: number
+    readonly sizeBytes: number
+    /** One run per variant (the UI case is slow); past the deadline, what was done counts. */
+    readonly runs: number
+    readonly deadlineMs: number
+  }
   readonly bundles: boolean
   /** Whether this run may replace the README section and the chart (full, unfiltered). */
   readonly publish: boolean
@@ -45,7 +51,7 @@ export function fullPlan(): Plan {
       { network: NETWORKS.slow, sizeMiB: 16, cases: EMULATED },
     ],
     resume: { sizeMiB: 256, protocols: ['http', 'tus', 's3'] },
-    many: { count: 1000, sizeBytes: 100_000 },
+    many: { count: 1000, sizeBytes: 100_000, runs: 1, deadlineMs: 120_000 },
     bundles: true,
     publish: true,
   }
@@ -61,7 +67,7 @@ export function quickPlan(): Plan {
       { network: NETWORKS.slow, sizeMiB: 4, cases: EMULATED },
     ],
     resume: { sizeMiB: 64, protocols: ['http', 'tus', 's3'] },
-    many: { count: 100, sizeBytes: 100_000 },
+    many: { count: 100, sizeBytes: 100_000, runs: 1, deadlineMs: 60_000 },
     bundles: true,
     publish: false,
   }

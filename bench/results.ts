@@ -15,6 +15,7 @@ export interface ThroughputResult {
   readonly mibps: Summary
   readonly firstByteMs: Summary
   readonly heapMiB: Summary
+  readonly heapBeforeMiB: Summary
   readonly longestTaskMs: Summary
   readonly requestsPerGiB: Summary
 }
@@ -30,7 +31,12 @@ export interface ResumeResult {
 }
 
 export interface ManyResult {
+  /** `components`: UploadPlugin with <UploadDropzone> and <UploadProgress>; `composable`: no rows. */
+  readonly variant: 'components' | 'composable'
   readonly count: number
+  /** Fewest uploads done in a run (`count` unless a run hit the deadline). */
+  readonly done: number
+  readonly deadlineMs: number
   readonly sizeBytes: number
   readonly totalMs: Summary
   readonly longestTaskMs: Summary
@@ -67,7 +73,7 @@ export interface BenchResults {
   readonly libraryOptions: Record<string, unknown>
   readonly throughput: readonly ThroughputResult[]
   readonly resume: readonly ResumeResult[]
-  readonly many?: ManyResult
+  readonly many: readonly ManyResult[]
   readonly bundles: readonly BundleSize[]
   readonly targets: readonly TargetCheck[]
 }

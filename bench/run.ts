@@ -92,6 +92,7 @@ async function throughput(ctx: RunContext, plan: Plan): Promise<ThroughputResult
         mibps: pick('mibps'),
         firstByteMs: pick('firstByteMs'),
         heapMiB: pick('heapMiB'),
+        heapBeforeMiB: pick('heapBeforeMiB'),
         longestTaskMs: pick('longestTaskMs'),
         requestsPerGiB: pick('requestsPerGiB'),
       })
@@ -128,27 +129,32 @@ async function resume(ctx: RunContext, plan: Plan): Promise<ResumeResult[]> {
   })
 }
 
-async function many(ctx: RunContext, plan: Plan): Promise<ManyResult | undefined> {
-  if (!plan.many) return undefined
-  const { count, sizeBytes } = plan.many
-  console.log(
-    `\n${count} files of ${sizeBytes / 1000} KB through the Vue components × ${plan.runs}`,
-  )
-  const list: ManyRun[] = []
-  for (let i = 0; i < plan.runs; i++) {
-    const run = await runMany(ctx, count, sizeBytes)
-    list.push(run)
-    console.log(
-      `  ${i + 1}/${plan.runs} ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms`,
-    )
+async function many(ctx: RunContext, plan: Plan): Promise<ManyResult[]> {
+  if (!plan.many) return []
+  const { count, sizeBytes, runs, deadlineMs } = plan.many
+  const results: ManyResult[] = []
+  for (const variant of ['components', 'composable'] as const) {
+    console.log(`\n${count} files of ${sizeBytes / 1000} KB, ${variant} × ${runs}`)
+    const list: ManyRun[] = []
+    for (let i = 0; i < runs; i++) {
+      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant === 'components')
+      list.push(run)
+      console.log(
+        `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms`,
+      )
+    }
+    results.push({
+      variant,
+      count,
+      done: Math.min(...list.map((r) => r.done)),
+      deadlineMs,
+      sizeBytes,
+      totalMs: summarize(list.map((r) => r.totalMs)),
+      longestTaskMs: summarize(list.map((r) => r.longestTaskMs)),
+      longTasksOver50: summarize(list.map((r) => r.longTasksOver50)),
+    })
   }
-  return {
-    count,
-    sizeBytes,
-    totalMs: summarize(list.map((r) => r.totalMs)),
-    longestTaskMs: summarize(list.map((r) => r.longestTaskMs)),
-    longTasksOver50: summarize(list.map((r) => r.longTasksOver50)),
-  }
+  return results
 }
 
 async function main(): Promise<void> {
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
 
   let throughputResults: ThroughputResult[] = []
   let resumeResults: ResumeResult[] = []
-  let manyResult: ManyResult | undefined
+  let manyResults: ManyResult[] = []
   if (needsBrowser) {
     const servers = await startBenchServers()
     const [chromium, pages] = await Promise.all([
@@ -185,7 +191,7 @@ async function main(): Promise<void> {
     try {
       throughputResults = await throughput(ctx, plan)
       resumeResults = await resume(ctx, plan)
-      manyResult = await many(ctx, plan)
+      manyResults = await many(ctx, plan)
     } finally {
       await Promise.allSettled([chromium.close(), pages.close(), servers.close()])
     }
@@ -210,7 +216,7 @@ async function main(): Promise<void> {
     libraryOptions,
     throughput: throughputResults,
     resume: resumeResults,
-    ...(manyResult ? { many: manyResult } : {}),
+    many: manyResults,
     bundles,
   }
   const results: BenchResults = { ...figures, targets: checkTargets(figures) }

@@ -4,7 +4,7 @@
  * page (bench/page/instrument.ts), then the servers cleaned up.
  */
 import type { Page } from 'playwright-core'
-import { sampleHeap, type BrowserSession } from '../test/browser/harness'
+import type { BrowserSession } from '../test/browser/harness'
 import type { CaseDef } from './cases'
 import type { Network } from './networks'
 import type { BenchServers } from './servers'
@@ -17,6 +17,8 @@ export interface CaseRun {
   readonly mibps: number
   readonly firstByteMs: number
   readonly heapMiB: number
+  /** The page's heap when the upload started (the bench page loads every uploader). */
+  readonly heapBeforeMiB: number
   readonly longestTaskMs: number
   readonly requestsPerGiB: number
 }
@@ -41,6 +43,33 @@ export async function emulate(page: Page, network: Network): Promise<void> {
   })
 }
 
+/**
+ * Samples the page's JS heap (main thread) through CDP every `everyMs`; the stop function
+ * gives the first sample and the peak, in bytes.
+ */
+async function sampleHeap(page: Page, everyMs = 50) {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const used = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')
+      ?.value ?? 0
+  const first = await used()
+  let peak = first
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      peak = Math.max(peak, await used())
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
+  })()
+  return async () => {
+    running = false
+    await loop
+    await cdp.detach().catch(() => {})
+    return { first, peak }
+  }
+}
+
 export interface RunContext {
   readonly chromium: BrowserSession
   readonly pageUrl: string
@@ -59,12 +88,13 @@ export async function runCase(
     await openBenchPage(page, ctx.pageUrl, file.path)
     await emulate(page, network)
     const stopHeap = await sampleHeap(page)
-    let peak = 0
-    const run = await def.run(page, target).finally(async () => (peak = await stopHeap()))
+    let heap = { first: 0, peak: 0 }
+    const run = await def.run(page, target).finally(async () => (heap = await stopHeap()))
     return {
       mibps: file.size / MiB / (run.ms / 1000),
       firstByteMs: run.firstByteMs,
-      heapMiB: peak / MiB,
+      heapMiB: heap.peak / MiB,
+      heapBeforeMiB: heap.first / MiB,
       longestTaskMs: run.longestTaskMs,
       requestsPerGiB: run.requests / (file.size / GiB),
     }

@@ -1,8 +1,8 @@
 /**
  * The many-small-files case: a Vue app with UploadPlugin, `<UploadDropzone>` and
  * `<UploadProgress>` (one row per file), files added through `useChunkedUpload()`, measured
- * until every upload is done: total time and the main thread's long tasks while the UI
- * renders them.
+ * until every upload is done (or a deadline): total time and the main thread's long tasks
+ * while the UI renders them.
  */
 import { createApp, defineComponent, h, nextTick, resolveComponent, watch } from 'vue'
 import {
@@ -27,14 +27,23 @@ function randomFiles(count: number, size: number): File[] {
  * With `ui` the app renders `<UploadDropzone>` and `<UploadProgress>`; without, only the
  * composable runs (the engine's and Vue's reactivity cost, no rows).
  */
-export async function manyFiles(endpoint: string, count: number, size: number, ui = true) {
+export async function manyFiles(
+  endpoint: string,
+  count: number,
+  size: number,
+  ui = true,
+  options: Record<string, unknown> = {},
+  deadlineMs = Infinity,
+) {
   const files = randomFiles(count, size)
   let upload: UseChunkedUploadReturn | undefined
   const Root = defineComponent({
     setup() {
       upload = useChunkedUpload()
       return () =>
-        h('div', [h(resolveComponent('UploadDropzone')), h(resolveComponent('UploadProgress'))])
+        ui
+          ? h('div', [h(resolveComponent('UploadDropzone')), h(resolveComponent('UploadProgress'))])
+          : h('p', `${upload!.uploads.value.length} files`)
     },
   })
   const host = document.querySelector('#app')!
@@ -42,6 +51,7 @@ export async function manyFiles(endpoint: string, count: number, size: number, u
     protocol: createHttpProtocol({ endpoint }),
     // Nothing to resume here: keep 1,000 records out of IndexedDB between runs.
     persistence: false,
+    ...options,
   })
   app.mount(host)
   await nextTick()
@@ -63,13 +73,19 @@ export async function manyFiles(endpoint: string, count: number, size: number, u
           },
         )
       })
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const deadline = new Promise<void>((resolve) => {
+        if (Number.isFinite(deadlineMs)) timer = setTimeout(resolve, deadlineMs)
+      })
       api.add(files)
-      await allDone
+      // Bounded: past the deadline, report how many were done by then.
+      await Promise.race([allDone, deadline])
+      clearTimeout(timer)
       // The last rows have rendered too.
       await nextTick()
       await new Promise((resolve) => requestAnimationFrame(resolve))
       return {
-        done: api.uploads.value.length,
+        done: api.uploads.value.filter((u) => u.status.state === 'done').length,
         rows: host.querySelectorAll('[role=progressbar]').length,
       }
     })

@@ -33,6 +33,7 @@ function row(
     mibps: one(mibps, mibps * 0.9, mibps * 1.1),
     firstByteMs: one(options.firstByteMs ?? 100),
     heapMiB: one(options.heapMiB ?? 5),
+    heapBeforeMiB: one(3),
     longestTaskMs: one(options.longestTaskMs ?? 0),
     requestsPerGiB: one(130),
   }
@@ -48,6 +49,7 @@ function results(throughput: ThroughputResult[]): Omit<BenchResults, 'targets'> 
     libraryOptions: {},
     throughput,
     resume: [],
+    many: [],
     bundles: [
       { id: 'composable+http', label: 'h', ours: true, gzip: 14_000, minified: 40_000 },
       { id: 'composable+s3', label: 's', ours: true, gzip: 16_000, minified: 45_000 },
