@@ -239,7 +239,7 @@ export function renderMarkdown(
     const rows = results.throughput.filter((r) => r.network === network)
     const sizes = [...new Set(rows.map((r) => r.sizeMiB))].sort((a, b) => a - b)
     const cases = [...new Map(rows.map((r) => [r.case, r])).values()]
-    out.push(`### Throughput, ${networkLabel} (MiB/s)`, '')
+    out.push(`### Throughput, ${networkLabel}: MiB/s`, '')
     out.push(
       table(
         ['case', ...sizes.map(sizeLabel)],

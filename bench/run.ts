@@ -53,7 +53,7 @@ function chromiumVersion(): string {
       stdio: ['ignore', 'pipe', 'ignore'],
     })
       .trim()
-      .replace(/^Chromium\s+/, 'Chromium ')
+      .replace(/^(Chromium \S+).*$/, '$1')
   } catch {
     return 'Chromium'
   }

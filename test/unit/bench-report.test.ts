@@ -118,7 +118,7 @@ describe('bench report and chart', () => {
     expect(md.startsWith('## Benchmarks\n')).toBe(true)
     expect(md).toContain('| **<s3-off>** | 130 (117–143) | 140 (126–154) |')
     expect(md).toContain('| <uppy5> | — | 100 (90–110) |')
-    expect(md).toContain('### Throughput, net 50ms-100mbit (MiB/s)')
+    expect(md).toContain('### Throughput, net 50ms-100mbit: MiB/s')
     expect(md).toMatch(/S3 vs @uppy\/aws-s3 5.1, unthrottled \| 1.40 × \| ≥ 1.3 × \| yes/)
   })
 
