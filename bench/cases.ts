@@ -44,15 +44,20 @@ export function callBench<K extends keyof BenchApi>(
  */
 export const libraryOptions: Record<string, unknown> = {}
 
-function library(protocol: Protocol, hashing: boolean): CaseDef {
+/** This library with its defaults; `wasm` picks the optional hash-wasm MD5 (`md5: 'wasm'`). */
+function library(protocol: Protocol, hashing: boolean, wasm = false): CaseDef {
   const names = { http: 'HTTP chunks', tus: 'tus', s3: 'S3 multipart' }
   return {
-    id: `${protocol}-${hashing ? 'on' : 'off'}`,
-    label: `vue-chunked-upload ${names[protocol]}, hashing ${hashing ? 'on' : 'off'}`,
+    id: `${protocol}-${wasm ? 'wasm' : hashing ? 'on' : 'off'}`,
+    label: `vue-chunked-upload ${names[protocol]}, hashing ${wasm ? 'on (WASM MD5)' : hashing ? 'on' : 'off'}`,
     family: protocol,
     ours: true,
     run: (page, target) =>
-      callBench(page, 'library', protocol, target[protocol], { ...libraryOptions, hashing }),
+      callBench(page, 'library', protocol, target[protocol], {
+        ...libraryOptions,
+        hashing,
+        ...(wasm ? { md5: 'wasm' } : {}),
+      }),
   }
 }
 
@@ -63,6 +68,8 @@ export const CASES: readonly CaseDef[] = [
   library('tus', true),
   library('s3', false),
   library('s3', true),
+  library('http', true, true),
+  library('s3', true, true),
   {
     id: 'tusjs',
     label: 'tus-js-client 4, defaults',

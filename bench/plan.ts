@@ -1,30 +1,38 @@
 /**
- * What `npm run bench` runs: the full plan, the `--quick` one, and the command-line filters
- * applied to either. Pure, so the filters are testable.
+ * What `npm run bench` runs, in order: the full plan, the `--quick` one, and the
+ * command-line filters applied to either. Pure, so the filters are testable.
  */
 import { CASES } from './cases'
-import type { Protocol } from './page/main'
 import { NETWORKS, type Network } from './networks'
+import type { Protocol } from './page/main'
 
-export interface ThroughputStep {
-  readonly network: Network
-  readonly sizeMiB: number
-  readonly cases: readonly string[]
-}
+export type Step =
+  | {
+      readonly kind: 'throughput'
+      readonly network: Network
+      readonly sizeMiB: number
+      readonly cases: readonly string[]
+      readonly runs: number
+    }
+  | {
+      readonly kind: 'resume'
+      readonly sizeMiB: number
+      readonly protocols: readonly Protocol[]
+      readonly runs: number
+    }
+  | {
+      readonly kind: 'many'
+      readonly count: number
+      readonly sizeBytes: number
+      /** Per variant (components, composable); past the deadline, what was done counts. */
+      readonly runs: number
+      readonly deadlineMs: number
+    }
+  | { readonly kind: 'bundles' }
 
 export interface Plan {
   readonly quick: boolean
-  readonly runs: number
-  readonly throughput: readonly ThroughputStep[]
-  readonly resume?: { readonly sizeMiB: number; readonly protocols: readonly Protocol[] }
-  readonly many?: {
-    readonly count: number
-    readonly sizeBytes: number
-    /** One run per variant (the UI case is slow); past the deadline, what was done counts. */
-    readonly runs: number
-    readonly deadlineMs: number
-  }
-  readonly bundles: boolean
+  readonly steps: readonly Step[]
   /** Whether this run may replace the README section and the chart (full, unfiltered). */
   readonly publish: boolean
 }
@@ -33,26 +41,35 @@ export const SUITES = ['unthrottled', 'emulated', 'resume', 'many', 'bundles'] a
 export type Suite = (typeof SUITES)[number]
 
 const ALL = CASES.map((c) => c.id)
-/** Big files: only what the 4 GiB targets need, so the full run stays near 30 min. */
-const BIG = ['http-off', 'http-on', 'tus-off', 's3-off', 'xhr-put']
+/** The cases behind the unthrottled ratio targets. */
+const RATIOS = ['http-off', 'tus-off', 'tus-on', 's3-off', 'tusjs', 'tusjs-8m', 'uppy5', 'xhr-put']
+/** 4 GiB, one run: time to first byte and heap with and without hashing. */
+const BIG = ['http-off', 'http-on', 'tus-off']
 /** Under emulation hashing is never the bottleneck: hashing off, against every peer. */
-const EMULATED = ['http-off', 'tus-off', 's3-off', 'tusjs', 'tusjs-8m', 'uppy5', 'uppy6', 'xhr-put']
+const EMULATED = ['http-off', 'tus-off', 's3-off', 'tusjs', 'uppy5', 'uppy6', 'xhr-put']
 
+const throughput = (network: Network, sizeMiB: number, cases: readonly string[], runs = 3) =>
+  ({ kind: 'throughput', network, sizeMiB, cases, runs }) as const
+
+/**
+ * The full plan, most important first (the run saves its results after every step). Sized
+ * for about 30 min on the shared 2-core machine: every case at 256 MiB, the ratio cases at
+ * 1 GiB, and 4 GiB once for time to first byte and heap. Smaller files under emulation
+ * (at 100 Mbit/s 1 GiB takes 90 s per upload).
+ */
 export function fullPlan(): Plan {
   return {
     quick: false,
-    runs: 3,
-    throughput: [
-      { network: NETWORKS.none, sizeMiB: 256, cases: ALL },
-      { network: NETWORKS.none, sizeMiB: 1024, cases: ALL },
-      { network: NETWORKS.none, sizeMiB: 4096, cases: BIG },
-      // Smaller files under emulation: at 100 Mbit/s 1 GiB takes 90 s per case.
-      { network: NETWORKS.fast, sizeMiB: 64, cases: EMULATED },
-      { network: NETWORKS.slow, sizeMiB: 16, cases: EMULATED },
+    steps: [
+      { kind: 'bundles' },
+      throughput(NETWORKS.none, 1024, RATIOS),
+      throughput(NETWORKS.fast, 32, EMULATED),
+      throughput(NETWORKS.none, 4096, BIG, 1),
+      throughput(NETWORKS.none, 256, ALL),
+      { kind: 'resume', sizeMiB: 256, protocols: ['http', 'tus', 's3'], runs: 3 },
+      throughput(NETWORKS.slow, 8, EMULATED),
+      { kind: 'many', count: 1000, sizeBytes: 100_000, runs: 1, deadlineMs: 60_000 },
     ],
-    resume: { sizeMiB: 256, protocols: ['http', 'tus', 's3'] },
-    many: { count: 1000, sizeBytes: 100_000, runs: 1, deadlineMs: 120_000 },
-    bundles: true,
     publish: true,
   }
 }
@@ -60,15 +77,14 @@ export function fullPlan(): Plan {
 export function quickPlan(): Plan {
   return {
     quick: true,
-    runs: 1,
-    throughput: [
-      { network: NETWORKS.none, sizeMiB: 64, cases: ALL },
-      { network: NETWORKS.fast, sizeMiB: 8, cases: EMULATED },
-      { network: NETWORKS.slow, sizeMiB: 4, cases: EMULATED },
+    steps: [
+      { kind: 'bundles' },
+      throughput(NETWORKS.none, 64, ALL, 1),
+      throughput(NETWORKS.fast, 8, EMULATED, 1),
+      throughput(NETWORKS.slow, 4, EMULATED, 1),
+      { kind: 'resume', sizeMiB: 64, protocols: ['http', 'tus', 's3'], runs: 1 },
+      { kind: 'many', count: 100, sizeBytes: 100_000, runs: 1, deadlineMs: 60_000 },
     ],
-    resume: { sizeMiB: 64, protocols: ['http', 'tus', 's3'] },
-    many: { count: 100, sizeBytes: 100_000, runs: 1, deadlineMs: 60_000 },
-    bundles: true,
     publish: false,
   }
 }
@@ -76,11 +92,14 @@ export function quickPlan(): Plan {
 export const USAGE = `npm run bench -- [suite…] [options]
   suites:   ${SUITES.join(', ')} (default: all)
   --quick             small files, 1 run: a few minutes, for checking
-  --runs=N            runs per case (default 3, quick 1)
+  --runs=N            runs per case and scenario (default 3; 4 GiB and many files 1; quick 1)
   --cases=a,b         only these throughput cases (${ALL.join(', ')})
   --sizes=256,1024    only these unthrottled sizes in MiB
   --publish           replace the README section and bench/results/chart.svg even when filtered
   --no-publish        never replace them (a full run does by default)`
+
+const suiteOf = (step: Step): Suite =>
+  step.kind === 'throughput' ? (step.network.id === 'none' ? 'unthrottled' : 'emulated') : step.kind
 
 /** Applies the command line to the full or quick plan; throws on anything unknown. */
 export function planFrom(argv: readonly string[]): Plan {
@@ -97,30 +116,35 @@ export function planFrom(argv: readonly string[]): Plan {
   for (const key of flags.keys())
     if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`)
   const base = flags.has('quick') ? quickPlan() : fullPlan()
-  const wanted = (suite: Suite) => suites.length === 0 || suites.includes(suite)
   const cases = flags.get('cases')?.split(',').filter(Boolean)
   for (const id of cases ?? [])
     if (!ALL.includes(id)) throw new Error(`unknown case ${id}; known: ${ALL.join(', ')}`)
   const sizes = flags.get('sizes')?.split(',').filter(Boolean).map(Number)
-  const runs = flags.has('runs') ? Number(flags.get('runs')) : base.runs
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1`)
-  const throughput = base.throughput
-    .filter((step) => wanted(step.network.id === 'none' ? 'unthrottled' : 'emulated'))
-    .filter((step) => step.network.id !== 'none' || !sizes || sizes.includes(step.sizeMiB))
-    .map((step) => ({
-      ...step,
-      cases: cases ? step.cases.filter((id) => cases.includes(id)) : step.cases,
-    }))
-    .filter((step) => step.cases.length > 0)
+  const runs = flags.has('runs') ? Number(flags.get('runs')) : undefined
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1))
+    throw new Error(`--runs must be a whole number ≥ 1`)
+  const steps = base.steps
+    .filter((step) => suites.length === 0 || suites.includes(suiteOf(step)))
+    .filter(
+      (step) =>
+        step.kind !== 'throughput' ||
+        step.network.id !== 'none' ||
+        !sizes ||
+        sizes.includes(step.sizeMiB),
+    )
+    .map((step): Step => {
+      if (step.kind === 'bundles') return step
+      const withRuns = runs === undefined ? step : { ...step, runs }
+      return withRuns.kind === 'throughput' && cases
+        ? { ...withRuns, cases: withRuns.cases.filter((id) => cases.includes(id)) }
+        : withRuns
+    })
+    .filter((step) => step.kind !== 'throughput' || step.cases.length > 0)
   const filtered =
-    suites.length > 0 || cases !== undefined || sizes !== undefined || flags.has('runs')
+    suites.length > 0 || cases !== undefined || sizes !== undefined || runs !== undefined
   return {
     quick: base.quick,
-    runs,
-    throughput,
-    resume: wanted('resume') ? base.resume : undefined,
-    many: wanted('many') ? base.many : undefined,
-    bundles: wanted('bundles') && base.bundles,
+    steps,
     publish: flags.has('no-publish') ? false : flags.has('publish') || (base.publish && !filtered),
   }
 }

@@ -208,7 +208,7 @@ export function renderMarkdown(
   out.push(
     `\`npm run bench\` runs every case below in one headless Chromium (${m.chromium}), side by side against the same servers on 127.0.0.1, with disk-backed files of random bytes; cases are interleaved so a noisy neighbour hurts all alike. ` +
       `\`npm run bench -- --quick\` is a small check; \`npm run bench -- --help\` lists the filters. ` +
-      `This run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} shared cores (load ${fmt(m.load[0], 1)} → ${fmt(m.load[1], 1)}), Node ${m.node}, ${results.runs} run${results.runs > 1 ? 's' : ''} per case, ${Math.round(results.durationS / 60)} min${results.quick ? ', **quick mode**' : ''}. ` +
+      `This run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} shared cores (load ${fmt(m.load[0], 1)} → ${fmt(m.load[1], 1)}), Node ${m.node}, ${results.runs} run${results.runs > 1 ? 's' : ''} per case unless a column says otherwise, ${Math.round(results.durationS / 60)} min${results.quick ? ', **quick mode**' : ''}. ` +
       `Figures are medians with min–max; **bold** rows are this library. Differences under ~20 % are noise on this shared machine unless they repeat.`,
     '',
     `![Upload throughput, MiB/s](${chartPath})`,
@@ -242,12 +242,20 @@ export function renderMarkdown(
     out.push(`### Throughput, ${networkLabel}: MiB/s`, '')
     out.push(
       table(
-        ['case', ...sizes.map(sizeLabel)],
+        [
+          'case',
+          ...sizes.map((size) => {
+            const single = rows
+              .filter((r) => r.sizeMiB === size)
+              .every((r) => r.mibps.runs.length === 1)
+            return single && results.runs > 1 ? `${sizeLabel(size)} (1 run)` : sizeLabel(size)
+          }),
+        ],
         cases.map((c) => [
           bold(c.ours, c.label),
           ...sizes.map((size) => {
             const r = rows.find((x) => x.case === c.case && x.sizeMiB === size)
-            return r ? fmtSummary(r.mibps) : '—'
+            return r ? `${fmtSummary(r.mibps)}${r.failed ? ` (${r.failed} failed)` : ''}` : '—'
           }),
         ]),
       ),

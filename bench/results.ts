@@ -18,6 +18,8 @@ export interface ThroughputResult {
   readonly heapBeforeMiB: Summary
   readonly longestTaskMs: Summary
   readonly requestsPerGiB: Summary
+  /** Runs that failed (not in the figures); absent when none did. */
+  readonly failed?: number
 }
 
 export interface ResumeResult {

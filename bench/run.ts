@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- suite… --quick …]`: every case side by side in one headless Chromium
- * against the same servers, interleaved run by run, then resume, many small files and
- * bundle sizes. Prints the tables, writes bench/results/bench-<time>.json, and after a full
- * run the README section and bench/results/chart.svg. See plan.ts for the options.
+ * against the same servers, interleaved run by run, plus resume, many small files and
+ * bundle sizes, in the order of plan.ts. Prints each run, saves bench/results/bench-<time>.json
+ * after every step (so a cut-short run keeps what it measured), and after a full run writes
+ * the README section and bench/results/chart.svg.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
@@ -12,14 +13,14 @@ import { fileURLToPath } from 'node:url'
 import { CHROMIUM, launchChromium, randomFile, startPageServer } from '../test/browser/harness'
 import { measureBundles, type BundleSize } from './bundles'
 import { caseById, libraryOptions } from './cases'
-import { planFrom, USAGE, type Plan } from './plan'
+import { planFrom, USAGE, type Step } from './plan'
 import { publish } from './publish'
-import { checkTargets, renderMarkdown, sizeLabel } from './report'
+import { checkTargets, sizeLabel } from './report'
 import type { BenchResults, ManyResult, ResumeResult, ThroughputResult } from './results'
 import { runCase, type CaseRun, type RunContext } from './runner'
 import { runMany, runResume, type ManyRun, type ResumeRun } from './scenarios'
 import { startBenchServers } from './servers'
-import { fmt, fmtSummary, summarize } from './stats'
+import { fmt, summarize } from './stats'
 
 const MiB = 1024 * 1024
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
@@ -59,29 +60,40 @@ function chromiumVersion(): string {
   }
 }
 
-async function throughput(ctx: RunContext, plan: Plan): Promise<ThroughputResult[]> {
-  const results: ThroughputResult[] = []
-  for (const step of plan.throughput) {
-    const file = await source(step.sizeMiB)
-    console.log(
-      `\n${step.network.label}, ${sizeLabel(step.sizeMiB)}: ${step.cases.length} cases × ${plan.runs}`,
-    )
-    const runs = new Map<string, CaseRun[]>(step.cases.map((id) => [id, []]))
-    for (let i = 0; i < plan.runs; i++) {
-      // Interleaved, so a noisy neighbour hurts every case alike.
-      for (const id of step.cases) {
+type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>
+
+async function throughput(ctx: RunContext, step: StepOf<'throughput'>) {
+  const file = await source(step.sizeMiB)
+  console.log(
+    `\n${step.network.label}, ${sizeLabel(step.sizeMiB)}: ${step.cases.length} cases × ${step.runs}`,
+  )
+  const runs = new Map<string, CaseRun[]>(step.cases.map((id) => [id, []]))
+  const failed = new Map<string, number>()
+  for (let i = 0; i < step.runs; i++) {
+    // Interleaved, so a noisy neighbour hurts every case alike.
+    for (const id of step.cases) {
+      try {
         const run = await runCase(ctx, caseById(id), file, step.network)
         runs.get(id)!.push(run)
         console.log(
-          `  ${i + 1}/${plan.runs} ${id.padEnd(9)} ${fmt(run.mibps).padStart(6)} MiB/s  first byte ${fmt(run.firstByteMs, 0)} ms  heap ${fmt(run.heapMiB, 1)} MiB  longest task ${fmt(run.longestTaskMs, 0)} ms`,
+          `  ${i + 1}/${step.runs} ${id.padEnd(9)} ${fmt(run.mibps).padStart(6)} MiB/s  first byte ${fmt(run.firstByteMs, 0)} ms  heap ${fmt(run.heapMiB, 1)} MiB  longest task ${fmt(run.longestTaskMs, 0)} ms`,
+        )
+      } catch (error) {
+        // One failed upload is a figure too (reported), not the end of the run.
+        failed.set(id, (failed.get(id) ?? 0) + 1)
+        console.log(
+          `  ${i + 1}/${step.runs} ${id.padEnd(9)} FAILED: ${String(error).slice(0, 300)}`,
         )
       }
     }
-    for (const id of step.cases) {
-      const def = caseById(id)
-      const list = runs.get(id)!
-      const pick = (key: keyof CaseRun) => summarize(list.map((r) => r[key]))
-      results.push({
+  }
+  return step.cases.flatMap((id): ThroughputResult[] => {
+    const def = caseById(id)
+    const list = runs.get(id)!
+    if (list.length === 0) return []
+    const pick = (key: keyof CaseRun) => summarize(list.map((r) => r[key]))
+    return [
+      {
         case: id,
         label: def.label,
         family: def.family,
@@ -95,43 +107,50 @@ async function throughput(ctx: RunContext, plan: Plan): Promise<ThroughputResult
         heapBeforeMiB: pick('heapBeforeMiB'),
         longestTaskMs: pick('longestTaskMs'),
         requestsPerGiB: pick('requestsPerGiB'),
-      })
-    }
-  }
-  return results
-}
-
-async function resume(ctx: RunContext, plan: Plan): Promise<ResumeResult[]> {
-  if (!plan.resume) return []
-  const { sizeMiB, protocols } = plan.resume
-  const file = await source(sizeMiB)
-  console.log(
-    `\nreload at ~50 % and resume, ${sizeLabel(sizeMiB)}: ${protocols.join(', ')} × ${plan.runs}`,
-  )
-  const runs = new Map<string, ResumeRun[]>(protocols.map((p) => [p, []]))
-  for (let i = 0; i < plan.runs; i++)
-    for (const protocol of protocols) {
-      const run = await runResume(ctx, protocol, file)
-      runs.get(protocol)!.push(run)
-      console.log(
-        `  ${i + 1}/${plan.runs} ${protocol.padEnd(5)} extra ${fmt(run.extraBytes / 1024, 0)} KiB  reselect → first byte ${fmt(run.reselectToFirstByteMs, 0)} ms${run.resumed ? '' : '  (NOT resumed)'}`,
-      )
-    }
-  return protocols.map((protocol) => {
-    const list = runs.get(protocol)!
-    return {
-      protocol,
-      sizeMiB,
-      extraBytes: summarize(list.map((r) => r.extraBytes)),
-      reselectToFirstByteMs: summarize(list.map((r) => r.reselectToFirstByteMs)),
-      resumed: list.every((r) => r.resumed),
-    }
+        ...(failed.get(id) ? { failed: failed.get(id) } : {}),
+      },
+    ]
   })
 }
 
-async function many(ctx: RunContext, plan: Plan): Promise<ManyResult[]> {
-  if (!plan.many) return []
-  const { count, sizeBytes, runs, deadlineMs } = plan.many
+async function resume(ctx: RunContext, step: StepOf<'resume'>): Promise<ResumeResult[]> {
+  const { sizeMiB, protocols, runs: count } = step
+  const file = await source(sizeMiB)
+  console.log(
+    `\nreload at ~50 % and resume, ${sizeLabel(sizeMiB)}: ${protocols.join(', ')} × ${count}`,
+  )
+  const runs = new Map<string, ResumeRun[]>(protocols.map((p) => [p, []]))
+  for (let i = 0; i < count; i++)
+    for (const protocol of protocols) {
+      try {
+        const run = await runResume(ctx, protocol, file)
+        runs.get(protocol)!.push(run)
+        console.log(
+          `  ${i + 1}/${count} ${protocol.padEnd(5)} extra ${fmt(run.extraBytes / 1024, 0)} KiB  reselect → first byte ${fmt(run.reselectToFirstByteMs, 0)} ms${run.resumed ? '' : '  (NOT resumed)'}`,
+        )
+      } catch (error) {
+        console.log(
+          `  ${i + 1}/${count} ${protocol.padEnd(5)} FAILED: ${String(error).slice(0, 300)}`,
+        )
+      }
+    }
+  return protocols.flatMap((protocol) => {
+    const list = runs.get(protocol)!
+    if (list.length === 0) return []
+    return [
+      {
+        protocol,
+        sizeMiB,
+        extraBytes: summarize(list.map((r) => r.extraBytes)),
+        reselectToFirstByteMs: summarize(list.map((r) => r.reselectToFirstByteMs)),
+        resumed: list.every((r) => r.resumed),
+      },
+    ]
+  })
+}
+
+async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]> {
+  const { count, sizeBytes, runs, deadlineMs } = step
   const results: ManyResult[] = []
   for (const variant of ['components', 'composable'] as const) {
     console.log(`\n${count} files of ${sizeBytes / 1000} KB, ${variant} × ${runs}`)
@@ -166,73 +185,80 @@ async function main(): Promise<void> {
   const plan = planFrom(argv)
   const started = Date.now()
   const loadAtStart = loadavg()[0]
-  const needsBrowser = plan.throughput.length > 0 || plan.resume || plan.many
-  if (plan.throughput.some((s) => s.cases.includes('uppy6'))) ensureUppy6()
+  if (plan.steps.some((s) => s.kind === 'throughput' && s.cases.includes('uppy6'))) ensureUppy6()
   if (Object.keys(libraryOptions).length)
     console.log(`library options on top of hashing: ${JSON.stringify(libraryOptions)}`)
 
-  let throughputResults: ThroughputResult[] = []
-  let resumeResults: ResumeResult[] = []
-  let manyResults: ManyResult[] = []
-  if (needsBrowser) {
-    const servers = await startBenchServers()
-    const [chromium, pages] = await Promise.all([
-      launchChromium(),
-      startPageServer({
-        root: here('./page'),
-        alias: [
-          { find: /^@uppy6\/core$/, replacement: uppy6Lib('core') },
-          { find: /^@uppy6\/aws-s3$/, replacement: uppy6Lib('aws-s3') },
-        ],
-        include: ['@uppy/core', '@uppy/aws-s3', '@uppy6/core', '@uppy6/aws-s3'],
-      }),
-    ])
-    const ctx: RunContext = { chromium, pageUrl: pages.url, servers }
-    try {
-      throughputResults = await throughput(ctx, plan)
-      resumeResults = await resume(ctx, plan)
-      manyResults = await many(ctx, plan)
-    } finally {
-      await Promise.allSettled([chromium.close(), pages.close(), servers.close()])
-    }
-  }
+  const throughputResults: ThroughputResult[] = []
+  const resumeResults: ResumeResult[] = []
+  const manyResults: ManyResult[] = []
   let bundles: BundleSize[] = []
-  if (plan.bundles) {
-    console.log('\nbundle sizes (minified + gzip)')
-    bundles = await measureBundles(console.log)
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-')
+  const out = here(`./results/bench-${plan.quick ? 'quick-' : ''}${stamp}.json`)
+  const results = (): BenchResults => {
+    const figures = {
+      date: new Date(started).toISOString(),
+      quick: plan.quick,
+      runs: Math.max(1, ...plan.steps.map((s) => ('runs' in s ? s.runs : 1))),
+      durationS: (Date.now() - started) / 1000,
+      machine: {
+        cores: cpus().length,
+        node: process.versions.node,
+        chromium: chromiumVersion(),
+        load: [loadAtStart, loadavg()[0]] as [number, number],
+      },
+      libraryOptions,
+      throughput: throughputResults,
+      resume: resumeResults,
+      many: manyResults,
+      bundles,
+    }
+    return { ...figures, targets: checkTargets(figures) }
+  }
+  const save = () => writeFileSync(out, `${JSON.stringify(results(), null, 2)}\n`)
+
+  const needsBrowser = plan.steps.some((s) => s.kind !== 'bundles')
+  const servers = needsBrowser ? await startBenchServers() : undefined
+  const [chromium, pages] = needsBrowser
+    ? await Promise.all([
+        launchChromium(),
+        startPageServer({
+          root: here('./page'),
+          alias: [
+            { find: /^@uppy6\/core$/, replacement: uppy6Lib('core') },
+            { find: /^@uppy6\/aws-s3$/, replacement: uppy6Lib('aws-s3') },
+          ],
+          include: ['@uppy/core', '@uppy/aws-s3', '@uppy6/core', '@uppy6/aws-s3'],
+        }),
+      ])
+    : []
+  try {
+    for (const step of plan.steps) {
+      if (step.kind === 'bundles') {
+        console.log('\nbundle sizes (minified + gzip)')
+        bundles = await measureBundles(console.log)
+      } else {
+        const ctx: RunContext = { chromium: chromium!, pageUrl: pages!.url, servers: servers! }
+        if (step.kind === 'throughput') throughputResults.push(...(await throughput(ctx, step)))
+        else if (step.kind === 'resume') resumeResults.push(...(await resume(ctx, step)))
+        else manyResults.push(...(await many(ctx, step)))
+      }
+      save()
+    }
+  } finally {
+    await Promise.allSettled([chromium?.close(), pages?.close(), servers?.close()])
   }
 
-  const figures = {
-    date: new Date(started).toISOString(),
-    quick: plan.quick,
-    runs: plan.runs,
-    durationS: (Date.now() - started) / 1000,
-    machine: {
-      cores: cpus().length,
-      node: process.versions.node,
-      chromium: chromiumVersion(),
-      load: [loadAtStart, loadavg()[0]] as [number, number],
-    },
-    libraryOptions,
-    throughput: throughputResults,
-    resume: resumeResults,
-    many: manyResults,
-    bundles,
-  }
-  const results: BenchResults = { ...figures, targets: checkTargets(figures) }
+  const final = results()
+  writeFileSync(out, `${JSON.stringify(final, null, 2)}\n`)
   console.log('\ntargets')
-  for (const t of results.targets)
+  for (const t of final.targets)
     console.log(
       `  ${t.met === undefined ? '  -  ' : t.met ? ' met ' : ' NOT '} ${t.label.padEnd(60)} ${t.value === undefined ? '—' : fmt(t.value, t.unit === '×' ? 2 : 1)} ${t.unit} (target ${t.target}) ${t.basis}`,
     )
-  const stamp = results.date.replace(/[:.]/g, '-')
-  const out = here(`./results/bench-${plan.quick ? 'quick-' : ''}${stamp}.json`)
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
   console.log(`\nwritten: ${out}`)
-  if (plan.publish) for (const written of publish(results)) console.log(`written: ${written}`)
-  else if (process.env.BENCH_PRINT_MARKDOWN === '1') console.log(renderMarkdown(results))
+  if (plan.publish) for (const written of publish(final)) console.log(`written: ${written}`)
   console.log(`done in ${fmt((Date.now() - started) / 60_000, 1)} min`)
-  void fmtSummary
 }
 
 main().catch((error: unknown) => {

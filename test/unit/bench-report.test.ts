@@ -151,23 +151,33 @@ describe('bench report and chart', () => {
 })
 
 describe('bench plan', () => {
-  it('runs everything by default and publishes only an unfiltered full run', () => {
+  it('runs everything by default, bundles first, and publishes only an unfiltered full run', () => {
     const plan = planFrom([])
-    expect(plan.runs).toBe(3)
     expect(plan.publish).toBe(true)
-    expect(plan.throughput.map((s) => s.sizeMiB)).toEqual([256, 1024, 4096, 64, 16])
+    expect(plan.steps[0].kind).toBe('bundles')
+    expect(plan.steps.map((s) => s.kind)).toEqual(
+      expect.arrayContaining(['throughput', 'resume', 'many', 'bundles']),
+    )
+    const sizes = plan.steps.flatMap((s) => (s.kind === 'throughput' ? [s.sizeMiB] : []))
+    expect(sizes).toEqual(expect.arrayContaining([256, 1024, 4096]))
     expect(planFrom(['--quick']).publish).toBe(false)
   })
 
-  it('filters suites, cases and sizes, and rejects unknown ones', () => {
-    const plan = planFrom(['unthrottled', '--cases=s3-off,uppy5', '--sizes=1024'])
-    expect(plan.throughput).toHaveLength(1)
-    expect(plan.throughput[0].cases).toEqual(['s3-off', 'uppy5'])
-    expect(plan.resume).toBeUndefined()
-    expect(plan.bundles).toBe(false)
+  it('filters suites, cases, sizes and runs, and rejects unknown ones', () => {
+    const plan = planFrom(['unthrottled', '--cases=s3-off,uppy5', '--sizes=1024', '--runs=5'])
+    expect(plan.steps).toEqual([
+      expect.objectContaining({
+        kind: 'throughput',
+        sizeMiB: 1024,
+        cases: ['s3-off', 'uppy5'],
+        runs: 5,
+      }),
+    ])
     expect(plan.publish).toBe(false)
+    expect(planFrom(['bundles']).steps).toEqual([{ kind: 'bundles' }])
     expect(() => planFrom(['speed'])).toThrow(/unknown suite/)
     expect(() => planFrom(['--cases=nope'])).toThrow(/unknown case/)
     expect(() => planFrom(['--runs=0'])).toThrow(/runs/)
+    expect(() => planFrom(['--fast'])).toThrow(/unknown option/)
   })
 })
