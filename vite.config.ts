@@ -56,6 +56,9 @@ export default defineConfig({
   resolve: {
     alias: [{ find: /^vue-chunked-upload$/, replacement: src('index.ts') }],
   },
+  // ES module workers (they are started with { type: 'module' }) can split: the optional
+  // hash-wasm MD5 stays a chunk of its own, fetched only when `md5: 'wasm'` is chosen.
+  worker: { format: 'es' },
   build: {
     lib: { entry: entries, formats: ['es'], cssFileName: 'style' },
     rolldownOptions: {

@@ -7,10 +7,11 @@
 
 let firstBodyAt: number | undefined
 let requests = 0
-const longTasks: number[] = []
+const longTasks: { start: number; duration: number }[] = []
 
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) longTasks.push(entry.duration)
+  for (const entry of list.getEntries())
+    longTasks.push({ start: entry.startTime, duration: entry.duration })
 }).observe({ type: 'longtask', buffered: true })
 
 /** A body with file bytes in it (JSON and XML strings of the protocols' control requests are not). */
@@ -55,14 +56,16 @@ export async function measure<T extends object>(fn: () => Promise<T>): Promise<T
   const started = performance.now()
   const own = await fn()
   const ms = performance.now() - started
-  // Long tasks are reported after they end: let the observer catch up.
+  // Long tasks are reported after they end: let the observer catch up. Only tasks that
+  // started during the operation count (not the page load before it).
   await new Promise((resolve) => setTimeout(resolve, 50))
+  const during = longTasks.filter((t) => t.start >= started).map((t) => t.duration)
   return {
     ...own,
     ms,
     firstByteMs: firstBodyAt === undefined ? -1 : firstBodyAt - started,
-    longestTaskMs: Math.max(0, ...longTasks),
-    longTasksOver50: longTasks.filter((d) => d > 50).length,
+    longestTaskMs: Math.max(0, ...during),
+    longTasksOver50: during.filter((d) => d > 50).length,
     requests,
   }
 }

@@ -13,7 +13,12 @@ import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult
  */
 async function identify(ctx: FlowContext, job: Job, signal: AbortSignal) {
   const { name, size, lastModified, type } = job.info
-  const sample = ctx.hasher ? await ctx.hasher.sample(job.file, { signal }) : 'nosample'
+  const sample = ctx.hasher
+    ? await ctx.hasher.sample(job.file, {
+        signal,
+        onWarning: (error) => ctx.emit('warning', { error }),
+      })
+    : 'nosample'
   const content = `${size}:${sample}`
   const key = [resumeKeyPrefix(ctx.protocol), lastModified, type, name, content].join('|')
   return { content, key }
@@ -155,7 +160,9 @@ async function create(
   fingerprint: string,
 ): Promise<Connected> {
   const { protocol } = ctx
-  const plan = planChunks(job.info.size, ctx.options.chunkSize, protocol.capabilities)
+  const { capabilities } = protocol
+  const partSize = ctx.tuner.partSize(ctx.options.chunkSize, capabilities.minPartSize)
+  const plan = planChunks(job.info.size, partSize, capabilities)
   const created = await runControl(ctx, job.id, signal, (c) =>
     protocol.create({
       ...c,

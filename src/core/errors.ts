@@ -29,6 +29,7 @@ export type UploadErrorCode =
   | 'storage-unavailable'
   | 'locked'
   | 'unsupported'
+  | 'wasm-unavailable'
 
 export interface UploadErrorOptions {
   retryable?: boolean

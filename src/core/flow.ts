@@ -3,8 +3,10 @@ import { runControl } from './control'
 import { toUploadError, UploadError } from './errors'
 import { awaitHash, startHashing } from './hash-job'
 import { setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
+import { createPartDigests } from './part-digests'
+import { partAt, planChunks } from './plan'
 import { sendAll } from './send'
-import type { UploadResult } from './types'
+import type { ChunkPlan, UploadResult } from './types'
 
 /**
  * One run of one upload: identify, find or create the server side, send what it lacks,
@@ -20,6 +22,7 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
   try {
     setStatus(ctx, job, { state: 'preparing' })
     startHashing(ctx, job)
+    prefetchFirstParts(ctx, job, signal)
     const connected = await connect(ctx, job, signal)
     let result: UploadResult
     if (connected.kind === 'done') {
@@ -39,6 +42,36 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
     fail(ctx, job, toUploadError(error))
   } finally {
     if (job.run === run) job.run = undefined
+  }
+}
+
+/**
+ * Where parts carry an MD5, the first parts of the plan a new upload will most likely get
+ * are hashed while it is identified and created, so the first request is not kept waiting
+ * for its checksum. A different plan in the end only wastes that hashing.
+ */
+function prefetchFirstParts(ctx: FlowContext, job: Job, signal: AbortSignal): void {
+  const { hasher, protocol, options, tuner } = ctx
+  const { capabilities } = protocol
+  job.digests =
+    capabilities.partChecksum === 'md5' && hasher
+      ? createPartDigests(hasher, job.file, signal)
+      : undefined
+  if (!job.digests || job.server || job.info.size === 0) return
+  let plan: ChunkPlan
+  try {
+    plan = planChunks(
+      job.info.size,
+      tuner.partSize(options.chunkSize, capabilities.minPartSize),
+      capabilities,
+    )
+  } catch {
+    return // create() reports it
+  }
+  const lanes = capabilities.parallel ? tuner.lanes(options.concurrency) : 1
+  for (let index = 0; index < Math.min(lanes, plan.count); index++) {
+    const { start, end } = partAt(plan, index)
+    job.digests.prefetch(start, end)
   }
 }
 

@@ -26,6 +26,7 @@ export function startHashing(ctx: FlowContext, job: Job): void {
         hash.status = { state: 'hashing', bytes }
         ctx.changed(job, 'progress')
       },
+      onWarning: (error) => ctx.emit('warning', { error }),
     })
     .then(
       (value) => {

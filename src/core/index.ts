@@ -25,6 +25,7 @@ export {
 export { checkFile, matchesAccept, normalizeAccept, type Restrictions } from './restrictions'
 export { createEmitter, type Emitter } from './emitter'
 export { systemClock, sleep } from './clock'
+export type { AdaptiveOptions } from './adaptive'
 export { withStallGuard } from './stall-guard'
 export { httpError, parseJsonObject, serverErrorCode, isObject } from './http'
 export {

@@ -1,3 +1,5 @@
+import type { Tuner } from './adaptive'
+import type { PartDigests } from './part-digests'
 import type { RecordWriter } from './record-writer'
 import type { Emitter } from './emitter'
 import { createByteCounts, type ByteCounts, type Rate } from './progress'
@@ -40,6 +42,8 @@ export interface FlowContext {
   readonly hasher: Hasher | undefined
   readonly store: ResumeStore | undefined
   readonly scheduler: Scheduler
+  /** Lanes per file and the part size of new plans; fixed when `adaptive` is off. */
+  readonly tuner: Tuner
   readonly writer: RecordWriter
   readonly options: FlowOptions
   readonly emit: Emitter<UploadEvents>['emit']
@@ -66,6 +70,8 @@ export interface Job {
   server: ServerSide | undefined
   hash: HashJob
   stats: JobStats
+  /** Part MD5s hashed ahead, for protocols with per-part checksums; one per run. */
+  digests: PartDigests | undefined
 }
 
 /** What the server side of a job is, once created or found. */
@@ -122,6 +128,7 @@ export function createJob(
       startedAt: undefined,
       finishedAt: undefined,
     },
+    digests: undefined,
   }
 }
 
@@ -149,5 +156,6 @@ export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): Resume
 }
 
 export function saveRecord(ctx: FlowContext, job: Job): void {
-  if (job.server) ctx.writer.write(toRecord(ctx, job, job.server))
+  const { server } = job
+  if (server) ctx.writer.write(server.key, () => toRecord(ctx, job, server))
 }

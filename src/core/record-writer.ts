@@ -6,7 +6,12 @@ import type { ResumeRecord, ResumeStore } from './types'
  * later versions coalesced into the next write, failures reported once as a warning.
  */
 export interface RecordWriter {
-  write(record: ResumeRecord): void
+  /**
+   * Queues the record of `key`. `build` runs only when the write really starts, so the
+   * versions coalesced away are never built: an upload of 10,000 parts acknowledges parts
+   * far more often than IndexedDB writes, and each record lists every acknowledged part.
+   */
+  write(key: string, build: () => ResumeRecord): void
   delete(key: string): Promise<void>
   /** Resolves when every pending write has settled (for tests and shutdown). */
   flush(): Promise<void>
@@ -17,7 +22,7 @@ export function createRecordWriter(
   warn: (error: UploadError) => void,
 ): RecordWriter {
   const inflight = new Map<string, Promise<void>>()
-  const pending = new Map<string, ResumeRecord>()
+  const pending = new Map<string, () => ResumeRecord>()
   let warned = false
 
   const report = (error: unknown) => {
@@ -33,11 +38,11 @@ export function createRecordWriter(
 
   function pump(key: string): void {
     if (!store || inflight.has(key)) return
-    const record = pending.get(key)
-    if (!record) return
+    const build = pending.get(key)
+    if (!build) return
     pending.delete(key)
     const done = store
-      .set(key, record)
+      .set(key, build())
       .catch(report)
       .finally(() => {
         inflight.delete(key)
@@ -47,10 +52,10 @@ export function createRecordWriter(
   }
 
   return {
-    write(record) {
+    write(key, build) {
       if (!store) return
-      pending.set(record.key, record)
-      pump(record.key)
+      pending.set(key, build)
+      pump(key)
     },
     async delete(key) {
       pending.delete(key)

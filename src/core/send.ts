@@ -91,10 +91,14 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
     let partMd5: string | undefined
     const startedAt = ctx.clock.now()
     let attempts = 0
+    const retried = onRetry(ctx, job)
     await ctx.scheduler.run({
       owner: job.id,
       signal: lanes.signal,
-      onRetry: onRetry(ctx, job),
+      onRetry: (info) => {
+        ctx.tuner.record({ ok: false, at: ctx.clock.now() })
+        retried(info)
+      },
       run: async (attemptSignal, attempt) => {
         attempts = attempt
         if (attempt > 1 && capabilities.keepsPartialBodies) {
@@ -105,11 +109,16 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
         const partial =
           server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
         const start = part.start + partial
-        if (capabilities.partChecksum === 'md5' && ctx.hasher && partMd5 === undefined) {
-          partMd5 = await ctx.hasher.md5(job.file.slice(part.start, part.end), {
-            signal: attemptSignal,
-          })
+        if (job.digests && partMd5 === undefined) {
+          // The part a lane takes next is hashed while this one is on the wire.
+          const next = pending[cursor]
+          if (next !== undefined) {
+            const { start: from, end: to } = partAt(server.plan, next)
+            job.digests.prefetch(from, to)
+          }
+          partMd5 = await job.digests.take(part.start, part.end, attemptSignal)
         }
+        const sentAt = ctx.clock.now()
         try {
           const receipt = await withStallGuard(
             ctx.clock,
@@ -135,6 +144,8 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
               }),
           )
           if (signal.aborted) throw abortError(signal)
+          const at = ctx.clock.now()
+          ctx.tuner.record({ ok: true, bytes: part.end - start, ms: at - sentAt, at })
           ackRequest(job.counts, index, part.end - start)
           if (partial > 0) server.partialBytes = 0
           server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
@@ -158,17 +169,32 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   }
 
   let failure: unknown
+  const limit = capabilities.parallel ? options.concurrency : 1
+  const active = new Set<Promise<void>>()
+  // Lanes come and go with the tuner's advice (within the limit); each takes the next
+  // pending part until none is left.
   const lane = async () => {
     try {
-      while (cursor < pending.length && !lanes.signal.aborted) await sendOne(pending[cursor++])
+      while (cursor < pending.length && !lanes.signal.aborted) {
+        await sendOne(pending[cursor++])
+        spawn()
+        if (active.size > ctx.tuner.lanes(limit)) return
+      }
     } catch (error) {
       // The first failure stops the siblings now, not after they drained the queue.
       failure ??= error
       lanes.abort(error)
     }
   }
-  const count = capabilities.parallel ? Math.min(options.concurrency, pending.length) : 1
-  await Promise.all(Array.from({ length: count }, lane))
+  const spawn = () => {
+    const wanted = Math.min(ctx.tuner.lanes(limit), limit)
+    while (!lanes.signal.aborted && cursor < pending.length && active.size < wanted) {
+      const running: Promise<void> = lane().finally(() => active.delete(running))
+      active.add(running)
+    }
+  }
+  spawn()
+  while (active.size > 0) await Promise.all(active)
   signal.removeEventListener('abort', onAbort)
   if (signal.aborted) throw abortError(signal)
   if (failure !== undefined) throw toUploadError(failure)

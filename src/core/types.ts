@@ -80,6 +80,12 @@ export interface HashOptions {
   readonly signal: AbortSignal
   /** Cumulative bytes hashed so far. */
   readonly onProgress?: (bytesHashed: number) => void
+  /**
+   * Something the app should know that does not stop the hash, e.g. `wasm-unavailable`
+   * when the WebAssembly MD5 was refused and a slower one took over. The engine passes
+   * these on as its `warning` event.
+   */
+  readonly onWarning?: (warning: UploadError) => void
 }
 
 export interface Hasher {

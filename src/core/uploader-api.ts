@@ -1,3 +1,4 @@
+import type { AdaptiveOptions } from './adaptive'
 import type { Emitter } from './emitter'
 import type { UploadError } from './errors'
 import type { Restrictions } from './restrictions'
@@ -19,6 +20,17 @@ export interface UploaderOptions {
   readonly concurrency?: number
   /** Preferred part size in bytes; grown for very large files, clamped to the protocol's limits. @default 8 MiB */
   readonly chunkSize?: number
+  /**
+   * Part size and lanes from measured throughput. On (the default), each file starts with
+   * 2 parts in flight and adds one at a time, up to `concurrency`, while that raises the
+   * throughput by 10 % or more; a failure or stall halves them. New plans take the part
+   * size one request sends in about 2 s at the measured rate, between `chunkSize` and 8×
+   * it, and after failures less than `chunkSize`, so a retry re-sends less. An upload keeps
+   * the part size it was created with (also when resumed from its record). `false`: every
+   * file uses `chunkSize` and `concurrency` as given. An object tunes the defaults.
+   * @default true
+   */
+  readonly adaptive?: boolean | AdaptiveOptions
   /** Abort and retry a request that made no progress for this long. @default 30000 */
   readonly stallTimeoutMs?: number
   /** Timeout of control requests (create, status, complete, abort). @default 60000 */

@@ -1,3 +1,4 @@
+import { createTuner, fixedTuner } from './adaptive'
 import { systemClock } from './clock'
 import { createEmitter } from './emitter'
 import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError } from './errors'
@@ -75,6 +76,10 @@ export function createUploader(options: UploaderOptions): Uploader {
     hasher: flowOptions.hashing ? options.hasher : undefined,
     store: options.store,
     scheduler,
+    tuner:
+      options.adaptive === false
+        ? fixedTuner
+        : createTuner(typeof options.adaptive === 'object' ? options.adaptive : {}),
     writer: createRecordWriter(options.store, (error) => emitter.emit('warning', { error })),
     options: flowOptions,
     emit: emitter.emit,

@@ -14,6 +14,7 @@ export type {
   DisposableHasher,
   HasherOptions,
   InlineHasherOptions,
+  Md5Engine,
   Md5StreamOptions,
   SampleMd5Options,
   WorkerHasherOptions,

@@ -2,8 +2,10 @@
  * The main-thread fallback for environments without Worker (SSR, tests, a CSP that forbids
  * workers). It yields to the event loop between slices so it never blocks for long.
  */
+import type { UploadError } from '../core/errors'
 import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
+import type { Md5Engine } from './md5-engine'
 import { DEFAULT_SAMPLE_SIZE, md5OfBlob, sampleMd5 } from './md5-stream'
 import { yieldToEventLoop } from './yield-to-event-loop'
 
@@ -21,6 +23,8 @@ export interface InlineHasherOptions {
   readonly sampleSize?: number
   /** Awaited between slices. Default: a macrotask ({@link yieldToEventLoop}). */
   readonly yieldBetweenSlices?: () => Promise<void>
+  /** The MD5 implementation (see `HasherOptions.md5`). @default 'spark' */
+  readonly md5?: Md5Engine
 }
 
 /** A {@link DisposableHasher} on the current thread; it holds nothing, so `dispose()` does nothing. */
@@ -29,13 +33,34 @@ export function createInlineHasher(options: InlineHasherOptions = {}): Disposabl
     sliceSize = DEFAULT_INLINE_SLICE_SIZE,
     sampleSize = DEFAULT_SAMPLE_SIZE,
     yieldBetweenSlices = yieldToEventLoop,
+    md5: engine = 'spark',
   } = options
+  // One warning per hasher, however many jobs fall back.
+  let warned = false
+  const onFallback = (onWarning: HashOptions['onWarning']) => (warning: UploadError) => {
+    if (warned) return
+    warned = true
+    onWarning?.(warning)
+  }
   return {
-    md5: (blob: Blob, { signal, onProgress }: HashOptions) =>
-      md5OfBlob(blob, { signal, onProgress, sliceSize, yieldBetweenSlices }),
+    md5: (blob: Blob, { signal, onProgress, onWarning }: HashOptions) =>
+      md5OfBlob(blob, {
+        signal,
+        onProgress,
+        sliceSize,
+        yieldBetweenSlices,
+        engine,
+        onFallback: onFallback(onWarning),
+      }),
     // Three samples of 256 KiB take ~12 ms together: one task is fine.
-    sample: (blob: Blob, { signal, onProgress }: HashOptions) =>
-      sampleMd5(blob, { signal, onProgress, sampleSize }),
+    sample: (blob: Blob, { signal, onProgress, onWarning }: HashOptions) =>
+      sampleMd5(blob, {
+        signal,
+        onProgress,
+        sampleSize,
+        engine,
+        onFallback: onFallback(onWarning),
+      }),
     dispose: () => undefined,
   }
 }

@@ -2,8 +2,8 @@
  * MD5 of a Blob, streamed slice by slice. Pure: it needs only `Blob`, so the same code runs
  * in the hashing worker, on the main thread as a fallback, and in Node.
  */
-import SparkMD5 from 'spark-md5'
 import { UploadError, throwIfAborted } from '../core/errors'
+import { createMd5, type Md5Engine, type Md5FallbackListener } from './md5-engine'
 
 /** Default slice for {@link md5OfBlob}: 4 MiB, where spark-md5 in a worker reaches ~67 MiB/s. */
 export const DEFAULT_SLICE_SIZE = 4 * 1024 * 1024
@@ -11,7 +11,15 @@ export const DEFAULT_SLICE_SIZE = 4 * 1024 * 1024
 /** Default sample for {@link sampleMd5}: 256 KiB from each of the start, middle and end. */
 export const DEFAULT_SAMPLE_SIZE = 256 * 1024
 
-export interface Md5StreamOptions {
+/** Which MD5 runs, shared by {@link md5OfBlob} and {@link sampleMd5}. */
+export interface Md5EngineOptions {
+  /** `'spark'` (spark-md5) or `'wasm'` (hash-wasm). @default 'spark' */
+  readonly engine?: Md5Engine
+  /** Called when `'wasm'` cannot start and spark-md5 hashes instead. */
+  readonly onFallback?: Md5FallbackListener
+}
+
+export interface Md5StreamOptions extends Md5EngineOptions {
   /** Checked between slices; an aborted signal rejects with `abortError(signal)`. */
   readonly signal?: AbortSignal
   /** Cumulative bytes hashed, called once per slice. */
@@ -39,33 +47,36 @@ export async function md5OfBlob(blob: Blob, options: Md5StreamOptions = {}): Pro
   if (signal) throwIfAborted(signal)
 
   const size = blob.size
+  // The first read starts while the engine loads.
+  let next = size > 0 ? readSlice(blob, 0, Math.min(sliceSize, size)) : undefined
   // A fresh instance per call: jobs run concurrently and must never share MD5 state.
-  const spark = new SparkMD5.ArrayBuffer()
+  const md5 = await createMd5(options.engine, options.onFallback)
   try {
     let offset = 0
-    let next = size > 0 ? readSlice(blob, 0, Math.min(sliceSize, size)) : undefined
     while (next !== undefined) {
       const buffer = await next
       const end = offset + buffer.byteLength
       next = end < size ? readSlice(blob, end, Math.min(end + sliceSize, size)) : undefined
-      spark.append(buffer)
+      md5.append(buffer)
       offset = end
       onProgress?.(offset)
       if (next !== undefined && yieldBetweenSlices) await yieldBetweenSlices()
       if (signal) throwIfAborted(signal)
     }
-    return spark.end()
+    return md5.end()
   } finally {
-    spark.destroy()
+    md5.destroy()
   }
 }
 
-export interface SampleMd5Options {
+export interface SampleMd5Options extends Md5EngineOptions {
   readonly signal?: AbortSignal
   /** Cumulative bytes of the samples hashed. */
   readonly onProgress?: (bytesHashed: number) => void
   /** Bytes taken from each of the three places. Default {@link DEFAULT_SAMPLE_SIZE} (256 KiB). */
   readonly sampleSize?: number
+  /** Awaited between two samples; on the main thread a macrotask, so each task hashes one. */
+  readonly yieldBetweenSamples?: () => Promise<void>
 }
 
 /**
@@ -80,11 +91,20 @@ export interface SampleMd5Options {
  * not verify.
  */
 export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Promise<string> {
-  const { signal, onProgress, sampleSize = DEFAULT_SAMPLE_SIZE } = options
+  const { signal, onProgress, sampleSize = DEFAULT_SAMPLE_SIZE, engine, onFallback } = options
+  const { yieldBetweenSamples } = options
   assertPositiveInteger(sampleSize, 'sampleSize')
   const size = blob.size
   if (size <= 3 * sampleSize) {
-    return md5OfBlob(blob, { signal, onProgress, sliceSize: Math.max(size, 1) })
+    const sliceSize = yieldBetweenSamples ? Math.max(1, Math.min(size, sampleSize)) : size || 1
+    return md5OfBlob(blob, {
+      signal,
+      onProgress,
+      sliceSize,
+      engine,
+      onFallback,
+      yieldBetweenSlices: yieldBetweenSamples,
+    })
   }
   if (signal) throwIfAborted(signal)
 
@@ -92,19 +112,20 @@ export async function sampleMd5(blob: Blob, options: SampleMd5Options = {}): Pro
   const starts = [0, middle, size - sampleSize]
   // Three small reads: issue them together, hash them in order.
   const reads = starts.map((start) => readSlice(blob, start, start + sampleSize))
-  const spark = new SparkMD5.ArrayBuffer()
+  const md5 = await createMd5(engine, onFallback)
   try {
     let hashed = 0
     for (const read of reads) {
-      spark.append(await read)
+      md5.append(await read)
       hashed += sampleSize
       onProgress?.(hashed)
+      if (hashed < 3 * sampleSize && yieldBetweenSamples) await yieldBetweenSamples()
       if (signal) throwIfAborted(signal)
     }
-    spark.append(asciiBytes(String(size)))
-    return spark.end()
+    md5.append(asciiBytes(String(size)))
+    return md5.end()
   } finally {
-    spark.destroy()
+    md5.destroy()
   }
 }
 

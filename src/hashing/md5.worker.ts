@@ -13,7 +13,8 @@ export type { WorkerRequest, WorkerResponse }
 export type WorkerJobs = Map<number, AbortController>
 
 /**
- * Runs one request: hashes and posts `progress` (once per slice) then `done` or `error`, or
+ * Runs one request: hashes and posts `progress` (once per slice), a `warning` if the chosen
+ * engine fell back to spark-md5, then `done` or `error`, or
  * cancels a running job (which then posts an `error` with code `aborted`). Never throws.
  */
 export async function handleMessage(
@@ -29,6 +30,9 @@ export async function handleMessage(
   const controller = new AbortController()
   jobs.set(id, controller)
   const onProgress = (bytes: number) => post({ type: 'progress', id, bytes })
+  const onFallback = (warning: UploadError) =>
+    post({ type: 'warning', id, code: warning.code, message: warning.message })
+  const { engine } = message
   try {
     const hex =
       message.type === 'md5'
@@ -36,11 +40,15 @@ export async function handleMessage(
             signal: controller.signal,
             onProgress,
             sliceSize: message.sliceSize,
+            engine,
+            onFallback,
           })
         : await sampleMd5(message.blob, {
             signal: controller.signal,
             onProgress,
             sampleSize: message.sampleSize,
+            engine,
+            onFallback,
           })
     post({ type: 'done', id, hex })
   } catch (error) {

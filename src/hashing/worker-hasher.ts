@@ -9,7 +9,9 @@ import type { UploadErrorCode } from '../core/errors'
 import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher } from './inline-hasher'
-import { DEFAULT_SLICE_SIZE } from './md5-stream'
+import type { Md5Engine } from './md5-engine'
+import { DEFAULT_SLICE_SIZE, sampleMd5 } from './md5-stream'
+import { yieldToEventLoop } from './yield-to-event-loop'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
 /** Default idle period before the workers are terminated: 10 s. */
@@ -29,8 +31,16 @@ export interface WorkerHasherOptions {
   readonly workers?: number
   /** Idle time after the last job before the workers are terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
   readonly idleMs?: number
-  /** Used when the worker cannot run. Default: `createInlineHasher()`, created when first needed. */
+  /** Used when the worker cannot run. Default: `createInlineHasher({ md5 })`, created when first needed. */
   readonly fallback?: () => DisposableHasher
+  /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
+  readonly md5?: Md5Engine
+  /**
+   * Where `sample()` runs. By default on the main thread, in three short tasks (one
+   * 256 KiB sample each, a few ms): the first byte then never waits for a worker to start.
+   * `true` sends it to the worker like full hashes. @default false
+   */
+  readonly sampleInWorker?: boolean
 }
 
 type JobKind = 'md5' | 'sample'
@@ -71,7 +81,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
-    fallback: createFallback = () => createInlineHasher(),
+    md5: engine = 'spark',
+    fallback: createFallback = () => createInlineHasher({ md5: engine }),
   } = options
 
   const slots: Slot[] = []
@@ -83,6 +94,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let nextId = 1
   const jobs = new Map<number, Job & { slot: Slot }>()
+  /** A fallback of the engine is told once per hasher, not once per job. */
+  let warned = false
 
   function inline(): DisposableHasher {
     fallback ??= createFallback()
@@ -191,6 +204,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       job.options.onProgress?.(response.bytes)
       return
     }
+    if (response.type === 'warning') {
+      if (!warned) {
+        warned = true
+        job.options.onWarning?.(
+          new UploadError(response.code, response.message, { retryable: false }),
+        )
+      }
+      return
+    }
     jobs.delete(response.id)
     job.slot.jobs.delete(response.id)
     if (response.type === 'done') job.resolve(response.hex)
@@ -235,8 +257,10 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       slot.jobs.add(id)
       const request: WorkerRequest =
         kind === 'md5'
-          ? { type: 'md5', id, blob, sliceSize }
-          : { type: 'sample', id, blob, sampleSize }
+          ? { type: 'md5', id, blob, sliceSize, engine }
+          : // Three small reads: spark-md5 is quick enough, and the first byte never waits
+            // for WebAssembly to load. The digest is the same either way.
+            { type: 'sample', id, blob, sampleSize, engine: 'spark' }
       try {
         slot.worker.postMessage(request)
       } catch {
@@ -250,7 +274,15 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
 
   return {
     md5: (blob, hashOptions) => run('md5', blob, hashOptions),
-    sample: (blob, hashOptions) => run('sample', blob, hashOptions),
+    sample: (blob, hashOptions) =>
+      options.sampleInWorker
+        ? run('sample', blob, hashOptions)
+        : sampleMd5(blob, {
+            signal: hashOptions.signal,
+            onProgress: hashOptions.onProgress,
+            sampleSize,
+            yieldBetweenSamples: yieldToEventLoop,
+          }),
     dispose() {
       clearIdleTimer()
       terminateAll()
@@ -274,7 +306,7 @@ function withMonotonicProgress(options: HashOptions): HashOptions {
   if (onProgress === undefined) return options
   let reported = -1
   return {
-    signal: options.signal,
+    ...options,
     onProgress: (bytes) => {
       if (bytes <= reported) return
       reported = bytes

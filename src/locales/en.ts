@@ -26,6 +26,8 @@ export const en: Messages = {
       'Progress cannot be saved in this browser, so uploads cannot resume after you leave the page.',
     locked: 'This file is already uploading in another tab.',
     unsupported: 'This browser cannot do this.',
+    'wasm-unavailable':
+      'Fast hashing (WebAssembly) is blocked on this page, so a slower hasher is used instead.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',

@@ -23,6 +23,7 @@ export const zhCN: Messages = {
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',
     locked: '该文件正在另一个标签页中上传。',
     unsupported: '此浏览器不支持该操作。',
+    'wasm-unavailable': '此页面禁止了快速哈希（WebAssembly），已改用较慢的哈希方式。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',

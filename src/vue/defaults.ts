@@ -4,7 +4,7 @@
  * importing it has no side effects and is safe during server rendering.
  */
 import { createUploader, type Uploader, type UploaderOptions } from '../core'
-import { createHasher } from '../hashing'
+import { createHasher, type Md5Engine } from '../hashing'
 import { createIdbStore, createMemoryStore } from '../persistence'
 import { createAxiosTransport } from '../transport'
 
@@ -12,6 +12,15 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
   Partial<Pick<UploaderOptions, 'transport'>> & {
     /** `false` keeps resume records in memory only (no resume across visits). @default true */
     readonly persistence?: boolean
+    /**
+     * The MD5 implementation of the default hasher (ignored when you pass `hasher`):
+     * `'spark'` (spark-md5) or `'wasm'` (hash-wasm, ~3× faster, loaded only when chosen).
+     * spark-md5 stays the default because WebAssembly needs `'wasm-unsafe-eval'` under a
+     * strict Content Security Policy; where it is refused, hashing falls back to spark-md5
+     * and the uploader emits a `warning` with code `wasm-unavailable`.
+     * @default 'spark'
+     */
+    readonly md5?: Md5Engine
   }
 
 /**
@@ -20,7 +29,8 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
  */
 export function createDefaultUploader(options: DefaultUploaderOptions): Uploader {
   // A hasher we create is ours to dispose with the uploader; one passed in is the caller's.
-  const owned = options.hasher || options.hashing === false ? undefined : createHasher()
+  const owned =
+    options.hasher || options.hashing === false ? undefined : createHasher({ md5: options.md5 })
   const uploader = createUploader({
     ...options,
     transport: options.transport ?? createAxiosTransport(),

@@ -8,6 +8,7 @@ import type {
   UploaderOptions,
   UploadProtocol,
 } from '../core'
+import type { DefaultUploaderOptions } from './defaults'
 import type { LocaleName, MessageOverrides } from '../locales'
 
 /**
@@ -40,6 +41,11 @@ export interface UploadOptions {
   chunkSize?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
   concurrency?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Part size and parts in flight from measured throughput (see the engine's `adaptive`):
+   * `false` uses `chunkSize` and `concurrency` exactly as given. @default true
+   */
+  adaptive?: MaybeRefOrGetter<boolean | undefined>
   /** Start uploads as soon as files are added. @default true */
   autoUpload?: MaybeRefOrGetter<boolean | undefined>
   /** Abort and retry a request with no progress for this many ms. @default 30000 */
@@ -48,6 +54,14 @@ export interface UploadOptions {
   requestTimeout?: MaybeRefOrGetter<number | undefined>
   /** Full MD5 alongside the upload, verified by the server. @default true */
   hashing?: MaybeRefOrGetter<boolean | undefined>
+  /**
+   * MD5 implementation: `'spark'` (spark-md5) or `'wasm'` (hash-wasm, ~3× faster, loaded
+   * only when chosen). spark-md5 is the default because WebAssembly needs
+   * `'wasm-unsafe-eval'` under a strict Content Security Policy; where it is refused,
+   * hashing falls back to spark-md5 with a `wasm-unavailable` warning. Ignored with `hasher`.
+   * @default 'spark'
+   */
+  md5?: DefaultUploaderOptions['md5']
   retry?: Partial<RetryPolicy>
   /**
    * Where resume records go: `'auto'` is IndexedDB where the browser has it, memory
@@ -83,17 +97,22 @@ export function hasEngine(options: UploadOptions): boolean {
 export function toEngineOptions(
   options: UploadOptions,
   protocol: UploadProtocol,
-): Omit<UploaderOptions, 'transport' | 'store'> & { transport?: Transport } {
+): Omit<UploaderOptions, 'transport' | 'store'> & {
+  transport?: Transport
+  md5?: DefaultUploaderOptions['md5']
+} {
   return {
     protocol,
     transport: options.transport,
     hasher: options.hasher,
     concurrency: toValue(options.concurrency),
     chunkSize: toValue(options.chunkSize),
+    adaptive: toValue(options.adaptive),
     autoStart: toValue(options.autoUpload),
     stallTimeoutMs: toValue(options.chunkTimeout),
     requestTimeoutMs: toValue(options.requestTimeout),
     hashing: toValue(options.hashing),
+    md5: options.md5,
     retry: options.retry,
     resumeExpiryMs: toValue(options.resumeExpiry),
     restrictions: {

@@ -91,7 +91,9 @@ export async function startPageServer(
       ],
     },
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
-    optimizeDeps: { include: ['axios', 'spark-md5', 'tus-js-client', ...(options.include ?? [])] },
+    optimizeDeps: {
+      include: ['axios', 'spark-md5', 'hash-wasm', 'tus-js-client', ...(options.include ?? [])],
+    },
   })
   await server.listen()
   const address = server.httpServer!.address()

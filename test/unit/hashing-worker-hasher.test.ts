@@ -84,7 +84,13 @@ describe('createWorkerHasher', () => {
 
   it('runs concurrent md5 and sample jobs in one worker, each with its own result', async () => {
     const { createWorker } = fakeFactory()
-    const hasher = createWorkerHasher({ createWorker, sliceSize: 512, sampleSize: 256, workers: 1 })
+    const hasher = createWorkerHasher({
+      createWorker,
+      sliceSize: 512,
+      sampleSize: 256,
+      workers: 1,
+      sampleInWorker: true,
+    })
     const inputs = [filled(3000, 3), filled(5000, 5), filled(700, 7)]
     const results = await Promise.all([
       ...inputs.map((data) => hasher.md5(new Blob([data]), { signal: signal() })),
@@ -163,7 +169,7 @@ describe('createWorkerHasher', () => {
       this.fail()
     }
     const createWorker = vi.fn(() => asWorker(failing))
-    const hasher = createWorkerHasher({ createWorker, workers: 1 })
+    const hasher = createWorkerHasher({ createWorker, workers: 1, sampleInWorker: true })
     const data = filled(5000)
     const other = filled(10)
     const results = await Promise.all([
@@ -226,7 +232,11 @@ describe('createWorkerHasher', () => {
     // md5 jobs are answered 30 ms late; the sample job finishes long before.
     worker.postMessage = (request) =>
       void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
-    const hasher = createWorkerHasher({ createWorker: () => asWorker(worker), idleMs: 1 })
+    const hasher = createWorkerHasher({
+      createWorker: () => asWorker(worker),
+      idleMs: 1,
+      sampleInWorker: true,
+    })
     const data = filled(100)
     const slow = hasher.md5(new Blob([data]), { signal: signal() })
     await hasher.sample(new Blob([filled(10)]), { signal: signal() })
@@ -250,6 +260,30 @@ describe('createWorkerHasher', () => {
     await expect(job).rejects.toMatchObject({ code: 'aborted', message: 'The hasher was disposed' })
     expect(silent.terminated).toBe(true)
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
+  })
+})
+
+describe('createWorkerHasher sample', () => {
+  it('samples on the main thread by default, in one task per sample, without starting a worker', async () => {
+    const { createWorker } = fakeFactory()
+    const hasher = createWorkerHasher({ createWorker, sampleSize: 100 })
+    const data = filled(1000)
+    const seen: number[] = []
+    const hex = await hasher.sample(new Blob([data]), {
+      signal: signal(),
+      onProgress: (n) => seen.push(n),
+    })
+    const middle = Math.floor((1000 - 100) / 2)
+    const expected = createHash('md5')
+      .update(data.subarray(0, 100))
+      .update(data.subarray(middle, middle + 100))
+      .update(data.subarray(900))
+      .update('1000')
+      .digest('hex')
+    expect(hex).toBe(expected)
+    expect(seen).toEqual([100, 200, 300])
+    expect(createWorker).not.toHaveBeenCalled()
+    hasher.dispose()
   })
 })
 
@@ -286,7 +320,7 @@ describe('createWorkerHasher pool', () => {
 
   it('starts no second worker for a sample job', async () => {
     const { createWorker } = fakeFactory()
-    const hasher = createWorkerHasher({ createWorker, workers: 2 })
+    const hasher = createWorkerHasher({ createWorker, workers: 2, sampleInWorker: true })
     const data = filled(3000)
     await Promise.all([
       hasher.md5(new Blob([data]), { signal: signal() }),

@@ -30,6 +30,8 @@ function setup(extra: Partial<UploaderOptions> = {}) {
     hashing: false,
     retry: { jitter: 0, baseDelayMs: 10 },
     progressIntervalMs: 0,
+    // Fixed lanes and part size: these tests script each part; adaptive has its own tests.
+    adaptive: false,
     ...extra,
   })
   const snapshots: UploaderSnapshot[] = []

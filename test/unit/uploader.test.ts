@@ -27,6 +27,8 @@ function setup(
     chunkSize: 100,
     concurrency: 3,
     progressIntervalMs: 10,
+    // Fixed lanes and part size: these tests script each part; adaptive has its own tests.
+    adaptive: false,
     ...overrides,
   })
   const snapshots: UploaderSnapshot[] = []

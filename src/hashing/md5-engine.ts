@@ -1,0 +1,93 @@
+/**
+ * The two MD5 implementations behind one incremental interface: spark-md5 (plain JS, the
+ * default) and hash-wasm's WebAssembly MD5 (about 3× faster in Chromium), which is loaded
+ * by dynamic import only when selected, so it costs nothing otherwise.
+ */
+import SparkMD5 from 'spark-md5'
+import { UploadError } from '../core/errors'
+
+/**
+ * Which MD5 implementation hashes: `'spark'` (spark-md5, JavaScript) or `'wasm'`
+ * (hash-wasm, WebAssembly; needs `'wasm-unsafe-eval'` under a Content Security Policy).
+ */
+export type Md5Engine = 'spark' | 'wasm'
+
+/** One running MD5: bytes in, lower-case hex out. `destroy` releases it (also after `end`). */
+export interface IncrementalMd5 {
+  append(bytes: ArrayBuffer): void
+  end(): string
+  destroy(): void
+}
+
+/** Told when the selected engine could not start and spark-md5 hashes instead. */
+export type Md5FallbackListener = (warning: UploadError) => void
+
+function sparkMd5(): IncrementalMd5 {
+  const spark = new SparkMD5.ArrayBuffer()
+  return {
+    append: (bytes) => spark.append(bytes),
+    end: () => spark.end(),
+    destroy: () => spark.destroy(),
+  }
+}
+
+type CreateWasmMd5 = () => Promise<{
+  init(): unknown
+  update(data: Uint8Array): unknown
+  digest(encoding: 'hex'): string
+}>
+
+/**
+ * Loads hash-wasm's MD5 once per realm (page or worker). A refusal (CSP without
+ * `'wasm-unsafe-eval'`, no WebAssembly, the chunk not loading) is remembered too, so every
+ * later hash goes straight to spark-md5.
+ */
+let wasmLoader: Promise<CreateWasmMd5> | undefined
+let customLoad: (() => Promise<CreateWasmMd5>) | undefined
+
+/** For tests: replaces how hash-wasm is loaded (`undefined` restores the real import). */
+export function setWasmMd5Loader(load: (() => Promise<CreateWasmMd5>) | undefined): void {
+  customLoad = load
+  wasmLoader = undefined
+}
+
+function loadWasm(): Promise<CreateWasmMd5> {
+  wasmLoader ??= customLoad ? customLoad() : import('hash-wasm').then(({ createMD5 }) => createMD5)
+  return wasmLoader
+}
+
+async function wasmMd5(): Promise<IncrementalMd5> {
+  const createMD5 = await loadWasm()
+  // Instantiation is where a strict CSP refuses WebAssembly, so it is inside the try of the caller.
+  const md5 = await createMD5()
+  md5.init()
+  return {
+    // A view, not a copy: hash-wasm reads the bytes into its own memory in chunks.
+    append: (bytes) => void md5.update(new Uint8Array(bytes)),
+    end: () => md5.digest('hex'),
+    destroy: () => undefined,
+  }
+}
+
+/**
+ * A fresh MD5 of the chosen engine. When `'wasm'` cannot start, resolves with spark-md5
+ * instead and calls `onFallback` with an `UploadError` of code `wasm-unavailable`.
+ */
+export async function createMd5(
+  engine: Md5Engine = 'spark',
+  onFallback?: Md5FallbackListener,
+): Promise<IncrementalMd5> {
+  if (engine !== 'wasm') return sparkMd5()
+  try {
+    return await wasmMd5()
+  } catch (error) {
+    onFallback?.(
+      new UploadError(
+        'wasm-unavailable',
+        'WebAssembly MD5 could not start (a Content Security Policy without wasm-unsafe-eval?); hashing with spark-md5',
+        { retryable: false, cause: error },
+      ),
+    )
+    return sparkMd5()
+  }
+}

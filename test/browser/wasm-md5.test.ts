@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import {
+  callPage,
+  launchChromium,
+  openWithFile,
+  randomFile,
+  startPageServer,
+  type BrowserSession,
+} from './harness'
+
+const MiB = 1024 * 1024
+
+/** URLs the page and its workers fetched whose path names hash-wasm. */
+function hashWasmRequests(page: Page): string[] {
+  const seen: string[] = []
+  page.context().on('request', (request) => {
+    if (/hash-wasm/.test(request.url())) seen.push(request.url())
+  })
+  return seen
+}
+
+describe("md5: 'wasm' (hash-wasm) in real Chromium", () => {
+  let chromium: BrowserSession
+  let pages: { url: string; close(): Promise<void> }
+
+  beforeAll(async () => {
+    ;[chromium, pages] = await Promise.all([launchChromium(), startPageServer()])
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), pages?.close()])
+  })
+
+  it('hashes a disk-backed file in the Worker with WebAssembly, to the same digests as spark-md5', async () => {
+    // Not a multiple of the 4 MiB slice nor of MD5's 64-byte block.
+    const source = await randomFile(48 * MiB + 12_345)
+    const page = await chromium.newPage()
+    const loaded = hashWasmRequests(page)
+    await openWithFile(page, pages.url, source.path)
+    const workers: string[] = []
+    page.on('worker', (worker) => workers.push(worker.url()))
+    const wasm = await callPage(page, 'hashFile', { md5: 'wasm' })
+    expect(wasm.hex).toBe(source.md5)
+    expect(wasm.warnings).toEqual([])
+    // The wasm path was really taken: hash-wasm was fetched, by the hashing worker.
+    expect(loaded.length).toBeGreaterThan(0)
+    expect(workers.some((url) => /md5\.worker/.test(url))).toBe(true)
+    const spark = await callPage(page, 'hashFile', { md5: 'spark' })
+    expect(spark.hex).toBe(source.md5)
+    expect(spark.sample).toBe(wasm.sample)
+    await page.close()
+  })
+
+  it('loads nothing of hash-wasm with the default engine', async () => {
+    const source = await randomFile(3 * MiB + 1)
+    const page = await chromium.newPage()
+    const loaded = hashWasmRequests(page)
+    await openWithFile(page, pages.url, source.path)
+    const spark = await callPage(page, 'hashFile', {})
+    expect(spark.hex).toBe(source.md5)
+    expect(loaded).toEqual([])
+    await page.close()
+  })
+
+  it('gives the MD5 of nothing for an empty file, in the worker and inline', async () => {
+    const source = await randomFile(0, 'vcu-empty.bin')
+    const page = await chromium.newPage()
+    await openWithFile(page, pages.url, source.path)
+    for (const inline of [false, true]) {
+      const run = await callPage(page, 'hashFile', { md5: 'wasm', inline })
+      expect(run.hex).toBe('d41d8cd98f00b204e9800998ecf8427e')
+      expect(run.sample).toBe(run.hex)
+      expect(run.warnings).toEqual([])
+    }
+    await page.close()
+  })
+
+  it("falls back to spark-md5 with a wasm-unavailable warning under a CSP without 'wasm-unsafe-eval'", async () => {
+    const source = await randomFile(5 * MiB + 3)
+    const page = await chromium.newPage()
+    // The hashing worker's own response carries the policy, as a strict site would send it.
+    await page.route(/md5\.worker/, async (route) => {
+      const response = await route.fetch()
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" },
+      })
+    })
+    await openWithFile(page, pages.url, source.path)
+    const run = await callPage(page, 'hashFile', { md5: 'wasm' })
+    expect(run.hex).toBe(source.md5)
+    expect(run.warnings).toEqual(['wasm-unavailable'])
+    await page.close()
+  })
+})
