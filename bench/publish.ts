@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { format, resolveConfig } from 'prettier'
 import { renderChart } from './chart'
 import { renderMarkdown } from './report'
 import type { BenchResults } from './results'
@@ -21,11 +22,14 @@ export function replaceSection(readme: string, section: string): string {
   return `${readme.slice(0, start)}${section.trimEnd()}\n${next < 0 ? '' : `\n${readme.slice(end)}`}`
 }
 
-export function publish(results: BenchResults): string[] {
+/** Writes the chart and the README section (formatted as `prettier --check` expects). */
+export async function publish(results: BenchResults): Promise<string[]> {
   const chart = fileURLToPath(new URL('bench/results/chart.svg', root))
   const readme = fileURLToPath(new URL('README.md', root))
   writeFileSync(chart, renderChart(results))
-  writeFileSync(readme, replaceSection(readFileSync(readme, 'utf8'), renderMarkdown(results)))
+  const text = replaceSection(readFileSync(readme, 'utf8'), renderMarkdown(results))
+  const options = (await resolveConfig(readme)) ?? {}
+  writeFileSync(readme, await format(text, { ...options, filepath: readme }))
   return [chart, readme]
 }
 
@@ -35,6 +39,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error('usage: npx tsx bench/publish.ts bench/results/bench-….json')
     process.exit(2)
   }
-  for (const written of publish(JSON.parse(readFileSync(file, 'utf8')) as BenchResults))
+  for (const written of await publish(JSON.parse(readFileSync(file, 'utf8')) as BenchResults))
     console.log(`written: ${written}`)
 }

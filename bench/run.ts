@@ -257,7 +257,7 @@ async function main(): Promise<void> {
       `  ${t.met === undefined ? '  -  ' : t.met ? ' met ' : ' NOT '} ${t.label.padEnd(60)} ${t.value === undefined ? '—' : fmt(t.value, t.unit === '×' ? 2 : 1)} ${t.unit} (target ${t.target}) ${t.basis}`,
     )
   console.log(`\nwritten: ${out}`)
-  if (plan.publish) for (const written of publish(final)) console.log(`written: ${written}`)
+  if (plan.publish) for (const written of await publish(final)) console.log(`written: ${written}`)
   console.log(`done in ${fmt((Date.now() - started) / 60_000, 1)} min`)
 }
 
