@@ -50,7 +50,15 @@ function virtualEntry(code: string): Plugin {
 
 const gz = (text: string | Uint8Array) => gzipSync(text, { level: 9 }).length
 
-async function measure(name: string, code: string): Promise<BundleFigure> {
+/**
+ * Builds `code` as an app entry and measures it. `external` defaults to our runtime
+ * dependencies and vue/pinia (our own code only); pass `[]` to bundle everything.
+ */
+export async function measure(
+  name: string,
+  code: string,
+  external: readonly RegExp[] = EXTERNAL,
+): Promise<BundleFigure> {
   const result = (await build({
     configFile: false,
     logLevel: 'silent',
@@ -69,7 +77,7 @@ async function measure(name: string, code: string): Promise<BundleFigure> {
       modulePreload: false,
       rolldownOptions: {
         input: 'virtual:app',
-        external: EXTERNAL,
+        external: [...external],
         preserveEntrySignatures: 'strict',
       },
     },

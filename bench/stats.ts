@@ -1,7 +1,4 @@
-import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-
-/** Medians and ranges for the benchmark's tables. */
+/** Medians and ranges for the benchmark's tables (pure). */
 export interface Summary {
   readonly median: number
   readonly min: number
@@ -10,55 +7,24 @@ export interface Summary {
 }
 
 export function summarize(values: readonly number[]): Summary {
+  if (values.length === 0) throw new Error('summarize: no values')
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values }
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: [...values] }
 }
 
-export const fmt = (value: number, digits = 0) => value.toFixed(digits)
-
-export function row(label: string, s: Summary, unit: string, digits = 0): string {
-  return `${label.padEnd(44)} ${fmt(s.median, digits).padStart(8)} ${unit.padEnd(6)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+/** Digits that keep 2–3 significant figures: 0.42, 4.2, 42, 420. */
+export function autoDigits(value: number): number {
+  const abs = Math.abs(value)
+  return abs === 0 || abs >= 10 ? 0 : abs >= 1 ? 1 : 2
 }
 
-/** Prints a suite's table (rows from `row`) followed by its ratios. */
-export function printReport(
-  caseHeader: string,
-  rows: readonly string[],
-  ratios: Record<string, number>,
-  ratioWidth = 52,
-): void {
-  const lines = [
-    '',
-    `${caseHeader.padEnd(44)} ${'median'.padStart(8)}        (min–max)`,
-    ...rows,
-    '',
-    ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(ratioWidth)} ${v.toFixed(2)}`),
-  ]
-  console.log(lines.join('\n'))
-}
+export const fmt = (value: number, digits = autoDigits(value)) => value.toFixed(digits)
 
-/** Where a suite's results go: bench/results/<suite>-<ISO time>.json. */
-export function resultFile(suite: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  return fileURLToPath(new URL(`./results/${suite}-${stamp}.json`, import.meta.url))
-}
-
-/** Writes summaries and ratios (as `ratio <name>` keys) to the suite's result file. */
-export function writeResults(
-  suite: string,
-  meta: Record<string, number | string>,
-  summaries: Record<string, Summary>,
-  ratios: Record<string, number>,
-): void {
-  const out = resultFile(suite)
-  const json: Record<string, Summary | number | string> = {
-    ...meta,
-    date: new Date().toISOString(),
-  }
-  for (const [k, v] of Object.entries(summaries)) json[k] = v
-  for (const [k, v] of Object.entries(ratios)) json[`ratio ${k}`] = v
-  writeFileSync(out, JSON.stringify(json, null, 2))
-  console.log(`\nwritten: ${out}`)
+/** `median (min–max)`, or just the median when there was one run. */
+export function fmtSummary(s: Summary, digits = autoDigits(s.median)): string {
+  return s.runs.length > 1 && s.min !== s.max
+    ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+    : fmt(s.median, digits)
 }

@@ -70,15 +70,17 @@ export interface PageServerOptions {
   readonly alias?: readonly { find: string | RegExp; replacement: string }[]
   /** More dependencies to pre-bundle at start (so a later import never reloads the page). */
   readonly include?: readonly string[]
+  /** The folder to serve (default `test/browser/pages`), e.g. the bench's own page. */
+  readonly root?: string
 }
 
-/** Serves `test/browser/pages` with the library aliased to `src/`. */
+/** Serves `test/browser/pages` (or `options.root`) with the library aliased to `src/`. */
 export async function startPageServer(
   options: PageServerOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: ViteDevServer = await createServer({
     configFile: false,
-    root: join(root, 'test/browser/pages'),
+    root: options.root ?? join(root, 'test/browser/pages'),
     // The public entry exports the components (.vue files) too.
     plugins: [vue()],
     logLevel: 'warn',

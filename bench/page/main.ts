@@ -1,0 +1,97 @@
+/**
+ * The page `npm run bench` drives: this library (through its public entry, like an app) and
+ * the peers, each run through the same {@link measure}. Node calls `window.bench.<name>`.
+ */
+import { measure } from './instrument'
+import * as tus from 'tus-js-client'
+import {
+  createDefaultUploader,
+  createHttpProtocol,
+  createS3Protocol,
+  createTusProtocol,
+  type UploadSnapshot,
+} from 'vue-chunked-upload'
+import { uppyS3 } from '../../test/browser/pages/uppy'
+import { uppy6S3 } from '../../test/browser/pages/uppy6'
+import { manyFiles } from './many'
+
+function file(): File {
+  const input = document.querySelector<HTMLInputElement>('#file')!
+  if (!input.files?.[0]) throw new Error('no file chosen')
+  return input.files[0]
+}
+
+export type Protocol = 'http' | 'tus' | 's3'
+
+const protocols = {
+  http: (endpoint: string) => createHttpProtocol({ endpoint }),
+  tus: (endpoint: string) => createTusProtocol({ endpoint }),
+  s3: (endpoint: string) => createS3Protocol({ endpoint }),
+}
+
+/**
+ * This library with its defaults (resume records in IndexedDB, the default hasher), plus
+ * `options` (any createDefaultUploader option that survives JSON).
+ */
+function library(protocol: Protocol, endpoint: string, options: Record<string, unknown> = {}) {
+  return measure(async () => {
+    const uploader = createDefaultUploader({
+      protocol: protocols[protocol](endpoint),
+      ...options,
+    })
+    const finished = new Promise<UploadSnapshot>((resolve) => {
+      uploader.on('upload-success', ({ upload }) => resolve(upload))
+      uploader.on('upload-error', ({ upload }) => resolve(upload))
+    })
+    uploader.add(file())
+    const { status, resumed } = await finished
+    uploader.destroy()
+    if (status.state !== 'done') {
+      const message =
+        status.state === 'error' ? `${status.error.code}: ${status.error.message}` : status.state
+      throw new Error(`library ${protocol} upload failed: ${message}`)
+    }
+    // The S3 object (or the upload URL) the run wrote, for the runner to delete.
+    return { key: status.result.location, resumed }
+  })
+}
+
+function xhrSend(method: string, url: string, body: Blob): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest()
+    request.open(method, url)
+    request.onload = () =>
+      request.status < 300 ? resolve() : reject(new Error(`HTTP ${request.status}`))
+    request.onerror = () => reject(new Error('network error'))
+    request.send(body)
+  })
+}
+
+/** The browser's limit: one XHR PUT whose body is the File itself. */
+const xhrPut = (url: string) => measure(() => xhrSend('PUT', url, file()).then(() => ({})))
+
+/** tus-js-client 4 with its defaults (one PATCH), or with `chunkSize`. */
+const tusJsClient = (endpoint: string, chunkSize?: number) =>
+  measure(async () => {
+    const f = file()
+    await new Promise<void>((resolve, reject) => {
+      new tus.Upload(f, {
+        endpoint,
+        ...(chunkSize ? { chunkSize } : {}),
+        metadata: { filename: f.name, filetype: f.type },
+        onError: reject,
+        onSuccess: () => resolve(),
+      }).start()
+    })
+    return {}
+  })
+
+/** @uppy/aws-s3 5.1 through the same signer as this library's S3 path. */
+const uppy5 = (signer: string) => measure(() => uppyS3(file(), signer))
+
+/** @uppy/aws-s3 6 with its defaults, presigning each S3 request through `presign`. */
+const uppy6 = (presign: string) => measure(() => uppy6S3(presign))
+
+const api = { library, xhrPut, tusJsClient, uppy5, uppy6, manyFiles }
+export type BenchApi = typeof api
+Object.assign(window, { bench: api })

@@ -1,0 +1,389 @@
+/**
+ * Turns a run's results into the target checks and the README's benchmark section
+ * (Markdown). Pure: no I/O, so tests feed it made-up results.
+ */
+import { isVuePlusProtocol } from './bundles'
+import type { BenchResults, ManyResult, TargetCheck, ThroughputResult } from './results'
+import { fmt, fmtSummary } from './stats'
+
+type Figures = Omit<BenchResults, 'targets'>
+
+const GiB_MiB = 1024
+
+/** A size in MiB for people: 256 MiB, 1 GiB, 4 GiB. */
+export function sizeLabel(mib: number): string {
+  return mib >= GiB_MiB && mib % GiB_MiB === 0 ? `${mib / GiB_MiB} GiB` : `${mib} MiB`
+}
+
+function find(figures: Figures, id: string, network: string, sizeMiB: number) {
+  return figures.throughput.find(
+    (r) => r.case === id && r.network === network && r.sizeMiB === sizeMiB,
+  )
+}
+
+/** The largest size at which all of `ids` ran under `network`, or undefined. */
+export function commonSize(figures: Figures, ids: readonly string[], network: string) {
+  const sizes = [...new Set(figures.throughput.map((r) => r.sizeMiB))].sort((a, b) => b - a)
+  return sizes.find((size) => ids.every((id) => find(figures, id, network, size)))
+}
+
+/** Median MiB/s of `id` over the best of `baselines`, at their largest common size. */
+function ratio(
+  figures: Figures,
+  id: string,
+  baselines: readonly string[],
+  network: string,
+): { value?: number; basis: string } {
+  const size = commonSize(figures, [id, ...baselines], network)
+  if (size === undefined) return { basis: 'not measured in this run' }
+  const ours = find(figures, id, network, size)!
+  const best = baselines
+    .map((b) => find(figures, b, network, size)!)
+    .reduce((a, b) => (b.mibps.median > a.mibps.median ? b : a))
+  return {
+    value: ours.mibps.median / best.mibps.median,
+    basis: `${id} ${fmt(ours.mibps.median)} / ${best.case} ${fmt(best.mibps.median)} MiB/s, ${sizeLabel(size)}`,
+  }
+}
+
+function check(
+  id: string,
+  label: string,
+  figure: { value?: number; basis: string },
+  unit: string,
+  op: '≥' | '≤',
+  limit: number,
+): TargetCheck {
+  const met =
+    figure.value === undefined
+      ? undefined
+      : op === '≥'
+        ? figure.value >= limit
+        : figure.value <= limit
+  return { id, label, ...figure, unit, target: `${op} ${limit}`, met }
+}
+
+/** Our cases at the largest unthrottled size any of them ran at. */
+function oursAtLargest(figures: Figures): { size?: number; rows: ThroughputResult[] } {
+  const ours = figures.throughput.filter((r) => r.ours && r.network === 'none')
+  const size = Math.max(...ours.map((r) => r.sizeMiB))
+  return ours.length ? { size, rows: ours.filter((r) => r.sizeMiB === size) } : { rows: [] }
+}
+
+function worst(
+  rows: readonly ThroughputResult[],
+  pick: (r: ThroughputResult) => number,
+  what: string,
+  size?: number,
+): { value?: number; basis: string } {
+  if (rows.length === 0) return { basis: 'not measured in this run' }
+  const row = rows.reduce((a, b) => (pick(b) > pick(a) ? b : a))
+  return {
+    value: pick(row),
+    basis: `worst of our ${rows.length} cases: ${row.case}${size ? `, ${sizeLabel(size)}` : ''} (${what})`,
+  }
+}
+
+export function checkTargets(figures: Figures): TargetCheck[] {
+  const largest = oursAtLargest(figures)
+  const oursAll = figures.throughput.filter((r) => r.ours)
+  const longest = worst(
+    oursAll,
+    (r) => r.longestTaskMs.max,
+    'max over runs, every size and network',
+  )
+  const many = figures.many
+  const longestValue = Math.max(longest.value ?? 0, ...many.map((m) => m.longestTaskMs.max))
+  const bundles = figures.bundles.filter((b) => isVuePlusProtocol(b.id))
+  const biggest = bundles.length ? bundles.reduce((a, b) => (b.gzip > a.gzip ? b : a)) : undefined
+  return [
+    check(
+      's3-vs-uppy5',
+      'S3 vs @uppy/aws-s3 5.1, unthrottled',
+      ratio(figures, 's3-off', ['uppy5'], 'none'),
+      '×',
+      '≥',
+      1.3,
+    ),
+    check(
+      's3-vs-uppy6',
+      'S3 vs @uppy/aws-s3 6, 50 ms / 100 Mbit/s',
+      ratio(figures, 's3-off', ['uppy6'], '50ms-100mbit'),
+      '×',
+      '≥',
+      1.5,
+    ),
+    check(
+      'tus-off-vs-tusjs',
+      'tus, hashing off, vs tus-js-client (best of defaults, 8 MiB)',
+      ratio(figures, 'tus-off', ['tusjs', 'tusjs-8m'], 'none'),
+      '×',
+      '≥',
+      1.5,
+    ),
+    check(
+      'tus-on-vs-tusjs',
+      'tus, hashing on, vs tus-js-client (best)',
+      ratio(figures, 'tus-on', ['tusjs', 'tusjs-8m'], 'none'),
+      '×',
+      '≥',
+      1.1,
+    ),
+    check(
+      'http-vs-put',
+      'HTTP, hashing off, vs one XHR PUT',
+      ratio(figures, 'http-off', ['xhr-put'], 'none'),
+      '×',
+      '≥',
+      0.8,
+    ),
+    check(
+      'tus-vs-put',
+      'tus, hashing off, vs one XHR PUT',
+      ratio(figures, 'tus-off', ['xhr-put'], 'none'),
+      '×',
+      '≥',
+      0.8,
+    ),
+    check(
+      'ttfb',
+      `time to first byte${largest.size ? ` at ${sizeLabel(largest.size)}` : ''}`,
+      worst(largest.rows, (r) => r.firstByteMs.median, 'median', largest.size),
+      'ms',
+      '≤',
+      300,
+    ),
+    check(
+      'heap',
+      `peak JS heap${largest.size ? ` at ${sizeLabel(largest.size)}` : ''}`,
+      worst(largest.rows, (r) => r.heapMiB.max, 'max over runs', largest.size),
+      'MiB',
+      '≤',
+      16,
+    ),
+    check(
+      'long-task',
+      'longest main-thread task',
+      oursAll.length || many.length
+        ? {
+            value: longestValue,
+            basis: `${longest.value ? longest.basis : `none over 50 ms in our ${oursAll.length} throughput cases`}${many.map((m) => `; ${m.count} small files, ${m.variant}: ${fmt(m.longestTaskMs.max, 0)} ms`).join('')}`,
+          }
+        : { basis: 'not measured in this run' },
+      'ms',
+      '≤',
+      50,
+    ),
+    check(
+      'bundle',
+      'core + vue + one protocol, gzip',
+      biggest
+        ? {
+            value: biggest.gzip / 1000,
+            basis: `largest of the ${bundles.length} ./vue + one protocol entries: ${biggest.id}`,
+          }
+        : { basis: 'not measured in this run' },
+      'kB',
+      '≤',
+      15,
+    ),
+  ]
+}
+
+const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
+
+const bold = (ours: boolean, text: string) => (ours ? `**${text}**` : text)
+
+/** The README's `## Benchmarks` section, from one run's results. */
+export function renderMarkdown(
+  results: BenchResults,
+  chartPath = 'bench/results/chart.svg',
+): string {
+  const out: string[] = ['## Benchmarks', '']
+  const m = results.machine
+  out.push(
+    `\`npm run bench\` runs every case below in one headless Chromium (${m.chromium}), side by side against the same servers on 127.0.0.1, with disk-backed files of random bytes; cases are interleaved so a noisy neighbour hurts all alike. ` +
+      `\`npm run bench -- --quick\` is a small check; \`npm run bench -- --help\` lists the filters. ` +
+      `This run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} shared cores (load ${fmt(m.load[0], 1)} → ${fmt(m.load[1], 1)}), Node ${m.node}, ${results.runs} run${results.runs > 1 ? 's' : ''} per case unless a column says otherwise, ${Math.round(results.durationS / 60)} min${results.quick ? ', **quick mode**' : ''}. ` +
+      `Figures are medians with min–max; **bold** rows are this library. Differences under ~20 % are noise on this shared machine unless they repeat. ` +
+      `Unthrottled means loopback: Chromium and the servers share the same cores (the local S3, s3rver, MD5s every part on write and copies the parts on Complete), so those figures measure client plus server CPU, not a network; the emulated rows add Chromium's latency and bandwidth limits.`,
+    '',
+    `![Upload throughput, MiB/s](${chartPath})`,
+    '',
+  )
+
+  out.push('### Targets', '')
+  out.push(
+    table(
+      ['target', 'measured', 'goal', 'met', 'from'],
+      results.targets.map((t) => [
+        t.label,
+        t.value === undefined
+          ? '—'
+          : `${fmt(t.value, t.unit === '×' ? 2 : autoUnitDigits(t.value))} ${t.unit}`,
+        `${t.target} ${t.unit}`,
+        t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**',
+        t.basis,
+      ]),
+    ),
+    '',
+  )
+
+  const networks = [
+    ...new Map(results.throughput.map((r) => [r.network, r.networkLabel])).entries(),
+  ]
+  for (const [network, networkLabel] of networks) {
+    const rows = results.throughput.filter((r) => r.network === network)
+    const sizes = [...new Set(rows.map((r) => r.sizeMiB))].sort((a, b) => a - b)
+    const cases = [...new Map(rows.map((r) => [r.case, r])).values()]
+    out.push(`### Throughput, ${networkLabel}: MiB/s`, '')
+    out.push(
+      table(
+        [
+          'case',
+          ...sizes.map((size) => {
+            const single = rows
+              .filter((r) => r.sizeMiB === size)
+              .every((r) => r.mibps.runs.length === 1)
+            return single && results.runs > 1 ? `${sizeLabel(size)} (1 run)` : sizeLabel(size)
+          }),
+        ],
+        cases.map((c) => [
+          bold(c.ours, c.label),
+          ...sizes.map((size) => {
+            const r = rows.find((x) => x.case === c.case && x.sizeMiB === size)
+            return r ? `${fmtSummary(r.mibps)}${r.failed ? ` (${r.failed} failed)` : ''}` : '—'
+          }),
+        ]),
+      ),
+      '',
+    )
+    if (network !== 'none') continue
+    out.push(
+      `Per upload at the largest size each case ran (unthrottled): time from adding the file to the first request carrying file bytes; peak JS heap of the page's main thread (CDP, sampled every 50 ms; "heap before" is the bench page at rest, with every uploader loaded); longest main-thread task (PerformanceObserver \`longtask\`, which reports only tasks over 50 ms); requests per GiB.`,
+      '',
+    )
+    out.push(
+      table(
+        [
+          'case',
+          'size',
+          'first byte, ms',
+          'peak heap, MiB',
+          'heap before, MiB',
+          'longest task, ms',
+          'requests / GiB',
+        ],
+        cases.map((c) => {
+          const size = Math.max(...rows.filter((r) => r.case === c.case).map((r) => r.sizeMiB))
+          const r = rows.find((x) => x.case === c.case && x.sizeMiB === size)!
+          return [
+            bold(c.ours, c.label),
+            sizeLabel(size),
+            fmtSummary(r.firstByteMs, 0),
+            fmtSummary(r.heapMiB, 1),
+            fmt(r.heapBeforeMiB.median, 1),
+            r.longestTaskMs.max === 0 ? 'none > 50' : fmtSummary(r.longestTaskMs, 0),
+            fmt(r.requestsPerGiB.median, 0),
+          ]
+        }),
+      ),
+      '',
+    )
+  }
+
+  if (results.resume.length) {
+    out.push(
+      '### Reload at ~50 % and resume',
+      '',
+      'The page is reloaded once the servers hold half the file; the same file is then chosen again. "Extra bytes" is everything the servers received beyond the file size: re-sent bytes plus every request\'s headers.',
+      '',
+      table(
+        ['protocol', 'size', 'extra bytes, KiB', 'reselect → first byte, ms', 'resumed'],
+        results.resume.map((r) => [
+          r.protocol,
+          sizeLabel(r.sizeMiB),
+          fmtSummary(
+            {
+              ...r.extraBytes,
+              median: r.extraBytes.median / 1024,
+              min: r.extraBytes.min / 1024,
+              max: r.extraBytes.max / 1024,
+            },
+            0,
+          ),
+          fmtSummary(r.reselectToFirstByteMs, 0),
+          r.resumed ? 'yes' : '**no**',
+        ]),
+      ),
+      '',
+    )
+  }
+
+  if (results.many.length) {
+    const { count, sizeBytes } = results.many[0]
+    const seconds = (m: ManyResult) =>
+      fmtSummary(
+        {
+          ...m.totalMs,
+          median: m.totalMs.median / 1000,
+          min: m.totalMs.min / 1000,
+          max: m.totalMs.max / 1000,
+        },
+        1,
+      )
+    out.push(
+      `### ${count.toLocaleString('en')} files of ${Math.round(sizeBytes / 1000)} KB`,
+      '',
+      'HTTP protocol, library defaults, files added at once with `useChunkedUpload().add`. "components": `UploadPlugin` with `<UploadDropzone>` and `<UploadProgress>` (one row per file); "composable": the same without rows. A run stops at its deadline; then the count done by then is shown.',
+      '',
+      table(
+        ['variant', 'done', 'time, s', 'longest task, ms', 'tasks over 50 ms'],
+        results.many.map((m) => [
+          m.variant,
+          m.done === m.count
+            ? `all ${m.count}`
+            : `**${m.done} of ${m.count}** (deadline ${fmt(m.deadlineMs / 1000, 0)} s)`,
+          seconds(m),
+          fmtSummary(m.longestTaskMs, 0),
+          fmtSummary(m.longTasksOver50, 0),
+        ]),
+      ),
+      '',
+    )
+  }
+
+  if (results.bundles.length) {
+    out.push(
+      '### Bundle size (minified + gzip, JS)',
+      '',
+      'Each a tiny app entry built by Vite 8 (Rolldown) as an app would be (minified, tree-shaken; bench/bundle-size.ts): the JS loaded at start. Ours: our code with its dependencies external, then with them bundled (vue and pinia excluded: a Vue app has them); chunks loaded on demand (hash-wasm), the hashing Worker and the CSS apart. Peers: whole package with all its dependencies.',
+      '',
+      table(
+        ['bundle', 'gzip, kB', 'with dependencies, kB', 'lazy, kB', 'Worker, kB', 'CSS, kB'],
+        results.bundles.map((b) => {
+          const kB = (bytes?: number) => (bytes ? fmt(bytes / 1000, 1) : '—')
+          return [
+            bold(b.ours, b.label),
+            fmt(b.gzip / 1000, 1),
+            kB(b.gzipWithDeps ?? b.gzip),
+            kB(b.lazyGzip),
+            kB(b.workerGzip),
+            kB(b.cssGzip),
+          ]
+        }),
+      ),
+      '',
+    )
+  }
+  return out.join('\n')
+}
+
+function autoUnitDigits(value: number): number {
+  return Math.abs(value) >= 100 ? 0 : 1
+}
