@@ -3,6 +3,7 @@
  * the main thread in short slices.
  */
 import { UploadError } from '../core/errors'
+import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher, type InlineHasherOptions } from './inline-hasher'
 import type { Md5Engine } from './md5-engine'
@@ -63,24 +64,25 @@ export function createHasher(options: HasherOptions = {}): DisposableHasher {
   const inline = () => createInlineHasher({ md5, ...options.inline })
   if (typeof Worker === 'undefined') {
     const hasher = inline()
-    if (!options.onFallback) return hasher
     let told = false
-    const tell = () => {
+    // Told once: to `onFallback`, and to the uploader of the first job (its `warning` event).
+    const tell = (onWarning: HashOptions['onWarning']) => {
       if (told) return
       told = true
-      options.onFallback?.(
-        new UploadError(
-          'unsupported',
-          'Web Workers do not exist here; hashing on the main thread',
-          {
-            retryable: false,
-          },
-        ),
+      const notice = new UploadError(
+        'unsupported',
+        'Web Workers do not exist here; hashing on the main thread',
+        { retryable: false },
       )
+      options.onFallback?.(notice)
+      onWarning?.(notice)
     }
     return {
-      md5: (blob, hashOptions) => (tell(), hasher.md5(blob, hashOptions)),
-      sample: (blob, hashOptions) => (tell(), hasher.sample(blob, hashOptions)),
+      md5: (blob, hashOptions) => (tell(hashOptions.onWarning), hasher.md5(blob, hashOptions)),
+      sample: (blob, hashOptions) => (
+        tell(hashOptions.onWarning),
+        hasher.sample(blob, hashOptions)
+      ),
       dispose: () => hasher.dispose(),
     }
   }

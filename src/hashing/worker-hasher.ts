@@ -105,15 +105,19 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   /** A fallback of the engine is told once per hasher, not once per job. */
   let warned = false
 
+  /** Why hashing moved to the main thread, once it did; told to the next job's uploader. */
+  let fallbackNotice: UploadError | undefined
+  let noticeTold = false
+
   function markUnusable(cause: unknown): void {
     if (workerUnusable) return
     workerUnusable = true
-    options.onFallback?.(
-      new UploadError('unsupported', 'Web Workers cannot run here; hashing on the main thread', {
-        retryable: false,
-        cause,
-      }),
+    fallbackNotice = new UploadError(
+      'unsupported',
+      'Web Workers cannot run here; hashing on the main thread',
+      { retryable: false, cause },
     )
+    options.onFallback?.(fallbackNotice)
   }
 
   function inline(): DisposableHasher {
@@ -205,6 +209,11 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
   }
 
   function runInline(job: Job): void {
+    // The uploader hears of the fallback once (its `warning` event), like a WASM fallback.
+    if (fallbackNotice && !noticeTold) {
+      noticeTold = true
+      job.options.onWarning?.(fallbackNotice)
+    }
     inline()
       [job.kind](job.blob, job.options)
       .then(job.resolve, (error: unknown) =>

@@ -189,6 +189,30 @@ describe('createWorkerHasher', () => {
     expect(failing.received).toHaveLength(2)
   })
 
+  it("tells the uploader of the first job that ran inline, once, through the job's onWarning", async () => {
+    const createWorker = vi.fn((): Worker => {
+      throw new DOMException('Refused by Content-Security-Policy', 'SecurityError')
+    })
+    const hasher = createWorkerHasher({ createWorker })
+    const onWarning = vi.fn()
+    const data = filled(300)
+    await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
+    await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
+    expect(onWarning).toHaveBeenCalledTimes(1)
+    expect(onWarning.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
+  })
+
+  it('tells the uploader once where there is no Worker at all', async () => {
+    vi.stubGlobal('Worker', undefined)
+    const hasher = createHasher()
+    const onWarning = vi.fn()
+    const data = filled(300)
+    await hasher.sample(new Blob([data]), { signal: signal(), onWarning })
+    await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
+    expect(onWarning).toHaveBeenCalledTimes(1)
+    expect(onWarning.mock.calls[0][0]).toMatchObject({ code: 'unsupported' })
+  })
+
   it('uses the given fallback and keeps progress monotonic when a job restarts inline', async () => {
     const failing = new FakeHashWorker()
     // Reports some progress, then dies: the inline re-run starts again from byte 0.
