@@ -3,7 +3,6 @@
  * the main thread in short slices.
  */
 import { UploadError } from '../core/errors'
-import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher, type InlineHasherOptions } from './inline-hasher'
 import type { Md5Engine } from './md5-engine'
@@ -55,37 +54,15 @@ export interface HasherOptions {
 }
 
 /**
- * The default hasher: {@link createWorkerHasher} when `Worker` exists (it still falls back
- * inline if the worker cannot start), else {@link createInlineHasher}. Reads `Worker` only
- * when called, never at import.
+ * The default hasher: {@link createWorkerHasher}, which hashes inline
+ * ({@link createInlineHasher}) where a worker cannot start (no `Worker`, a CSP, a failed
+ * load). Reads `Worker` only when a job runs, never at import.
  */
 export function createHasher(options: HasherOptions = {}): DisposableHasher {
   const md5 = options.md5 ?? 'spark'
   const inline = () => createInlineHasher({ md5, ...options.inline })
-  if (typeof Worker === 'undefined') {
-    const hasher = inline()
-    let told = false
-    // Told once: to `onFallback`, and to the uploader of the first job (its `warning` event).
-    const tell = (onWarning: HashOptions['onWarning']) => {
-      if (told) return
-      told = true
-      const notice = new UploadError(
-        'unsupported',
-        'Web Workers do not exist here; hashing on the main thread',
-        { retryable: false },
-      )
-      options.onFallback?.(notice)
-      onWarning?.(notice)
-    }
-    return {
-      md5: (blob, hashOptions) => (tell(hashOptions.onWarning), hasher.md5(blob, hashOptions)),
-      sample: (blob, hashOptions) => (
-        tell(hashOptions.onWarning),
-        hasher.sample(blob, hashOptions)
-      ),
-      dispose: () => hasher.dispose(),
-    }
-  }
+  // Without `Worker` the first job fails to start one and runs inline, like a worker refused
+  // by a CSP: one fallback path, told once to `onFallback` and to the job's uploader.
   return createWorkerHasher({
     fallback: inline,
     md5,
