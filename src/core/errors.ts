@@ -40,6 +40,8 @@ export type UploadErrorCode =
   /** No Web Locks: the same upload may run in two tabs at once (a `warning`, never a failure). */
   | 'cross-tab-unavailable'
   | 'wasm-unavailable'
+  /** No usable Web Worker: hashing runs on the main thread in short slices (a `warning`). */
+  | 'worker-unavailable'
 
 export interface UploadErrorOptions {
   retryable?: boolean

@@ -1,12 +1,29 @@
 import { resumeKeyPrefix } from './connect'
-import { abortRemote } from './control'
+import { abortRemote, runControl } from './control'
 import { UploadError } from './errors'
 import type { FlowContext, Job } from './job'
-import type { ResumeRecord } from './types'
+import { partLength } from './plan'
+import type { ResumeRecord, ServerState } from './types'
 import type { PendingUpload } from './uploader-api'
 
 /** How long `pending()` waits for retried clears before listing what is still clearing. */
 const CLEAR_RETRY_BUDGET_MS = 3000
+/** How long `pending()` waits for the servers' status before it lists what the records say. */
+const STATUS_BUDGET_MS = 3000
+
+/** Bytes a status answer says the server holds, in whole bytes of the record's plan. */
+function heldBytes(record: ResumeRecord, state: ServerState): number {
+  const { plan } = record
+  if (state.offset !== undefined) return Math.max(0, Math.min(state.offset, plan.size))
+  const indexes = new Set(
+    state.parts
+      .map((part) => part.index)
+      .filter((index) => Number.isInteger(index) && index >= 0 && index < plan.count),
+  )
+  let bytes = 0
+  for (const index of indexes) bytes += partLength(plan, index)
+  return bytes
+}
 
 /**
  * Uploads saved by earlier visits for this protocol and endpoint, which this uploader is
@@ -94,23 +111,58 @@ export function createPendingRecords(
     return cleared
   }
 
+  /**
+   * What each server holds now, asked once per record (no retry, a bounded wait). A record
+   * is saved when parts are acknowledged, so it lags behind a request that was cut (the
+   * one-request upload from byte 0 is acknowledged only when it ends): the banner shows
+   * the server's count, and nothing is written for it. Unanswered: the record's count.
+   */
+  async function serverBytes(records: ResumeRecord[]): Promise<Map<string, number>> {
+    const held = new Map<string, number>()
+    const asked = records.filter((r) => !r.clearing)
+    if (asked.length === 0) return held
+    const controller = new AbortController()
+    let stop = () => {}
+    const budget = new Promise<void>((resolve) => {
+      stop = ctx.clock.setTimeout(() => {
+        controller.abort()
+        resolve()
+      }, STATUS_BUDGET_MS)
+    })
+    const answers = asked.map((record) =>
+      runControl(
+        ctx,
+        `pending:${record.key}`,
+        controller.signal,
+        (c) => ctx.protocol.status({ ...c, remote: record.remote, plan: record.plan }),
+        false,
+      ).then(
+        (state) => void held.set(record.key, heldBytes(record, state)),
+        () => undefined, // gone, offline or slow: the record's own count stands
+      ),
+    )
+    await Promise.race([Promise.all(answers), budget])
+    stop()
+    return held
+  }
+
   return {
     read,
     async list(): Promise<PendingUpload[]> {
       const records = await read()
       const cleared = await retryClears(records)
-      return records
-        .filter((r) => !cleared.has(r.key))
-        .map((r) => ({
-          key: r.key,
-          file: r.file,
-          bytesUploaded: r.parts.reduce((sum, part) => sum + part.size, 0),
-          createdAt: r.createdAt,
-          updatedAt: r.updatedAt,
-          expiresAt: r.expiresAt,
-          clearing: r.clearing === true,
-          ...(r.handle === undefined ? {} : { handle: r.handle }),
-        }))
+      const listed = records.filter((r) => !cleared.has(r.key))
+      const held = await serverBytes(listed)
+      return listed.map((r) => ({
+        key: r.key,
+        file: r.file,
+        bytesUploaded: held.get(r.key) ?? r.parts.reduce((sum, part) => sum + part.size, 0),
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        expiresAt: r.expiresAt,
+        clearing: r.clearing === true,
+        ...(r.handle === undefined ? {} : { handle: r.handle }),
+      }))
     },
     /**
      * Deletes a pending upload on the server, then forgets its record. When the server

@@ -113,7 +113,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     if (workerUnusable) return
     workerUnusable = true
     fallbackNotice = new UploadError(
-      'unsupported',
+      'worker-unavailable',
       'Web Workers cannot run here; hashing on the main thread',
       { retryable: false, cause },
     )

@@ -40,6 +40,8 @@ export const en: Messages = {
       'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
     'wasm-unavailable':
       'Fast hashing (WebAssembly) is blocked on this page, so a slower hasher is used instead.',
+    'worker-unavailable':
+      'Background checking (Web Workers) is not available here, so files are checked on this page. Uploads go on; the page may respond more slowly meanwhile.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',

@@ -1,7 +1,8 @@
 /**
- * Drives Debian's Chromium through playwright-core against a page served by Vite from
- * `pages/`, which imports the library from `src/` the way an app would. Shared by the
- * browser tests and `npm run bench`.
+ * Drives Debian's browsers against a page served by Vite from `pages/`, which imports the
+ * library from `src/` the way an app would: Chromium through playwright-core
+ * (`launchChromium`), or any of Chromium, Firefox ESR and WebKitGTK through
+ * `launchEngine(engine)` (see engines.ts). Shared by the browser tests and `npm run bench`.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -12,19 +13,25 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import vue from '@vitejs/plugin-vue'
 import { createServer, type ViteDevServer } from 'vite'
+import { CHROMIUM, CHROMIUM_ARGS, playwrightPage, type EnginePage } from './engines'
 import type { VcuApi } from './pages/main'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+export { CHROMIUM, CHROMIUM_ARGS }
+/** The engine-neutral harness: `launchEngine(engine)` gives pages that work with the helpers below. */
+export {
+  ENGINE_FEATURES,
+  ENGINES,
+  launchEngine,
+  type EngineName,
+  type EnginePage,
+  type EngineSession,
+} from './engines'
+
+/** A Playwright page (Chromium-only tests) or any engine's page. */
+export type AnyPage = Page | EnginePage
+
+const engineOf = (page: AnyPage): EnginePage =>
+  'engine' in page && typeof page.engine === 'string' ? page : playwrightPage(page as Page)
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -138,19 +145,24 @@ export async function md5OfFile(path: string): Promise<string> {
 }
 
 /** Opens the test page and puts the file into its `<input type=file>` (disk-backed). */
-export async function openWithFile(page: Page, pageUrl: string, filePath: string): Promise<void> {
-  await page.goto(`${pageUrl}/index.html`)
-  await page.waitForFunction(() => (window as unknown as { vcu?: unknown }).vcu !== undefined)
-  await page.setInputFiles('#file', filePath)
+export async function openWithFile(
+  page: AnyPage,
+  pageUrl: string,
+  filePath: string,
+): Promise<void> {
+  const driven = engineOf(page)
+  await driven.goto(`${pageUrl}/index.html`)
+  await driven.waitForFunction(() => (window as unknown as { vcu?: unknown }).vcu !== undefined)
+  await driven.setInputFiles('#file', filePath)
 }
 
 /** Calls one of the test page's `window.vcu` operations with JSON-serializable arguments. */
 export function callPage<K extends keyof VcuApi>(
-  page: Page,
+  page: AnyPage,
   method: K,
   ...args: Parameters<VcuApi[K]>
 ): Promise<Awaited<ReturnType<VcuApi[K]>>> {
-  return page.evaluate(
+  return engineOf(page).evaluate(
     ([name, params]) => {
       const api = (window as unknown as { vcu: Record<string, (...a: unknown[]) => unknown> }).vcu
       return api[name](...params)

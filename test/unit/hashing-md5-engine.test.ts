@@ -211,6 +211,6 @@ describe('hasher selection', () => {
     uploader.destroy()
     // Only a hasher asked for 'wasm' tries (and here fails) to load it; without Worker the
     // uploader is also told once that hashing runs on the main thread.
-    expect(warnings.sort()).toEqual(['unsupported', 'wasm-unavailable'])
+    expect(warnings.sort()).toEqual(['wasm-unavailable', 'worker-unavailable'])
   })
 })

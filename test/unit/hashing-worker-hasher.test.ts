@@ -164,7 +164,10 @@ describe('createWorkerHasher', () => {
     expect(createWorker).toHaveBeenCalledTimes(1)
     // Reported once, with the browser's refusal as the cause.
     expect(onFallback).toHaveBeenCalledTimes(1)
-    expect(onFallback.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
+    expect(onFallback.mock.calls[0][0]).toMatchObject({
+      code: 'worker-unavailable',
+      retryable: false,
+    })
     expect((onFallback.mock.calls[0][0] as Error).cause).toMatchObject({ name: 'SecurityError' })
   })
 
@@ -199,7 +202,10 @@ describe('createWorkerHasher', () => {
     await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
     await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
     expect(onWarning).toHaveBeenCalledTimes(1)
-    expect(onWarning.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
+    expect(onWarning.mock.calls[0][0]).toMatchObject({
+      code: 'worker-unavailable',
+      retryable: false,
+    })
   })
 
   it('tells the uploader once where there is no Worker at all', async () => {
@@ -210,7 +216,7 @@ describe('createWorkerHasher', () => {
     await hasher.sample(new Blob([data]), { signal: signal(), onWarning })
     await hasher.md5(new Blob([data]), { signal: signal(), onWarning })
     expect(onWarning).toHaveBeenCalledTimes(1)
-    expect(onWarning.mock.calls[0][0]).toMatchObject({ code: 'unsupported' })
+    expect(onWarning.mock.calls[0][0]).toMatchObject({ code: 'worker-unavailable' })
   })
 
   it('uses the given fallback and keeps progress monotonic when a job restarts inline', async () => {
@@ -461,7 +467,7 @@ describe('createHasher', () => {
     await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
   })
 
-  it('reports the fallback once, as an unsupported UploadError, when Worker is unavailable', async () => {
+  it('reports the fallback once, as a worker-unavailable UploadError, when Worker is unavailable', async () => {
     vi.stubGlobal('Worker', undefined)
     const onFallback = vi.fn()
     const data = filled(3000)
@@ -470,7 +476,10 @@ describe('createHasher', () => {
     await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
     await expect(hasher.sample(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
     expect(onFallback).toHaveBeenCalledTimes(1)
-    expect(onFallback.mock.calls[0][0]).toMatchObject({ code: 'unsupported', retryable: false })
+    expect(onFallback.mock.calls[0][0]).toMatchObject({
+      code: 'worker-unavailable',
+      retryable: false,
+    })
   })
 
   it('uses the bundled module worker where Worker exists', async () => {
