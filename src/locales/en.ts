@@ -92,6 +92,8 @@ export const en: Messages = {
     pendingClearing: 'Clearing on the server… it will be retried when the server can be reached.',
     pendingShowHidden: 'Show {count} hidden unfinished upload(s)',
     pendingChecking: 'Checking the file…',
+    pendingNoFileAccess:
+      'This browser cannot reopen files by itself, so choose the file again to continue.',
     secondsShort: '{n} s',
     minutesShort: '{n} min',
     hoursShort: '{n} h',

@@ -63,6 +63,8 @@ export interface UiMessages {
   readonly pendingClearing: string
   /** The button that shows pending uploads hidden with "Later": `{count}`. */
   readonly pendingShowHidden: string
+  /** Next to "Reselect file" where the browser has no File System Access to reopen files. */
+  readonly pendingNoFileAccess: string
   /** Shown while a chosen file is checked against the record. */
   readonly pendingChecking: string
   readonly secondsShort: string

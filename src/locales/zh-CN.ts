@@ -80,6 +80,7 @@ export const zhCN: Messages = {
     pendingResume: '继续上传',
     pendingReselect: '重新选择文件',
     pendingClear: '清除',
+    pendingNoFileAccess: '此浏览器无法自行重新打开文件，请重新选择该文件以继续。',
     pendingLater: '稍后',
     pendingCleared: '已清除 {name}。',
     pendingClearing: '正在服务器上清除……服务器可访问时将自动重试。',

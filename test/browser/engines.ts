@@ -284,7 +284,8 @@ function seleniumPage(
       const script =
         'const done = arguments[arguments.length - 1];' +
         `Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(` +
-        '(value) => done({ ok: true, value: value === undefined ? null : value }),' +
+        // As JSON, like the other drivers: absent stays absent (WebDriver would give null).
+        '(value) => done({ ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) }),' +
         '(error) => done({ ok: false, error: String((error && error.stack) || error) }))'
       const answer = (await inWindow(() =>
         driver.executeAsyncScript(script, arg === undefined ? null : arg),

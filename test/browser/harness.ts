@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import vue from '@vitejs/plugin-vue'
-import { createServer, type ViteDevServer } from 'vite'
+import { createServer, type Plugin, type ViteDevServer } from 'vite'
 import { CHROMIUM, CHROMIUM_ARGS, playwrightPage, type EnginePage } from './engines'
 import type { VcuApi } from './pages/main'
 
@@ -79,6 +79,26 @@ export interface PageServerOptions {
   readonly include?: readonly string[]
   /** The folder to serve (default `test/browser/pages`), e.g. the bench's own page. */
   readonly root?: string
+  /**
+   * Headers added to the responses whose path matches, e.g. a strict CSP on the hashing
+   * worker (what Playwright's routing does in Chromium, for every engine).
+   */
+  readonly headers?: { readonly path: RegExp; readonly values: Readonly<Record<string, string>> }
+}
+
+/** A Vite plugin that sets `headers.values` on responses whose URL matches `headers.path`. */
+function addHeaders(headers: NonNullable<PageServerOptions['headers']>): Plugin {
+  return {
+    name: 'vcu-test-headers',
+    configureServer(server) {
+      server.middlewares.use((request, response, next) => {
+        if (headers.path.test(request.url ?? ''))
+          for (const [name, value] of Object.entries(headers.values))
+            response.setHeader(name, value)
+        next()
+      })
+    },
+  }
 }
 
 /** Serves `test/browser/pages` (or `options.root`) with the library aliased to `src/`. */
@@ -89,7 +109,7 @@ export async function startPageServer(
     configFile: false,
     root: options.root ?? join(root, 'test/browser/pages'),
     // The public entry exports the components (.vue files) too.
-    plugins: [vue()],
+    plugins: [vue(), ...(options.headers ? [addHeaders(options.headers)] : [])],
     logLevel: 'warn',
     resolve: {
       alias: [

@@ -10,6 +10,7 @@ import {
   createInlineHasher,
   createS3Protocol,
   createTusProtocol,
+  formatError,
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
@@ -25,6 +26,44 @@ export interface UploadRun {
   readonly longestTaskMs: number
   readonly requests: number
   readonly upload: UploadSnapshot
+  /** The uploader's `warning` events, with what an app shows for each (en and zh-CN). */
+  readonly warnings: readonly { code: string; en: string; zhCN: string }[]
+}
+
+/** Browser features a run can take away, to prove the library's fallback for each. */
+export type Feature = 'Worker' | 'locks' | 'BroadcastChannel' | 'estimate'
+
+/** Takes the features away (as a browser without them); gives back a function that restores them. */
+function withoutFeatures(features: readonly Feature[]): () => void {
+  const restore: (() => void)[] = []
+  const scope = window as unknown as Record<string, unknown>
+  for (const feature of features) {
+    if (feature === 'Worker' || feature === 'BroadcastChannel') {
+      const saved = scope[feature]
+      scope[feature] = undefined
+      restore.push(() => (scope[feature] = saved))
+    } else if (feature === 'locks') {
+      Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
+      restore.push(() => delete (navigator as unknown as Record<string, unknown>).locks)
+    } else if (typeof StorageManager !== 'undefined') {
+      // (WebKitGTK under automation has no StorageManager at all.)
+      const proto = StorageManager.prototype as unknown as Record<string, unknown>
+      const saved = proto.estimate
+      delete proto.estimate
+      restore.push(() => saved && (proto.estimate = saved))
+    }
+  }
+  return () => restore.forEach((undo) => undo())
+}
+
+/** Every IndexedDB write fails as a full disk does (QuotaExceededError); gives back the undo. */
+function fullStorage(): () => void {
+  const proto = IDBObjectStore.prototype
+  const put = proto.put
+  proto.put = function () {
+    throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+  }
+  return () => (proto.put = put)
 }
 
 // Requests are counted from resource timing; the default buffer of 250 would cap them.
@@ -66,7 +105,22 @@ async function upload(options: {
   md5?: 'spark' | 'wasm'
   /** `false`: fixed part size and lanes (the uploader's `adaptive` option). */
   adaptive?: boolean
+  /** Browser features taken away for this run. */
+  without?: readonly Feature[]
+  /** IndexedDB writes fail with QuotaExceededError during this run. */
+  storageFull?: boolean
 }): Promise<UploadRun> {
+  const restoreFeatures = withoutFeatures(options.without ?? [])
+  const restoreStorage = options.storageFull ? fullStorage() : () => {}
+  try {
+    return await runUpload(options)
+  } finally {
+    restoreFeatures()
+    restoreStorage()
+  }
+}
+
+async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadRun> {
   takeLongest()
   const hasher = options.hashWorkers
     ? createHasher({ worker: { workers: options.hashWorkers }, md5: options.md5 })
@@ -90,6 +144,14 @@ async function upload(options: {
   const started = performance.now()
   let hashMs: number | undefined
   uploader.on('hashed', ({ durationMs }) => (hashMs = durationMs))
+  const warnings: { code: string; en: string; zhCN: string }[] = []
+  uploader.on('warning', ({ error }) =>
+    warnings.push({
+      code: error.code,
+      en: formatError(error, 'en'),
+      zhCN: formatError(error, 'zh-CN'),
+    }),
+  )
   const finished = new Promise<UploadSnapshot>((resolve) => {
     uploader.on('upload-success', ({ upload }) => resolve(upload))
     uploader.on('upload-error', ({ upload }) => resolve(upload))
@@ -133,6 +195,7 @@ async function upload(options: {
         ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
       ).length,
     upload: JSON.parse(JSON.stringify(snapshot)) as UploadSnapshot,
+    warnings,
   }
 }
 

@@ -26,6 +26,11 @@ const query = new URLSearchParams(location.search)
 const protocol = query.get('protocol') ?? 'http'
 const endpoint = query.get('endpoint') ?? ''
 const warnings: string[] = []
+// `?nofsa=1`: a Chromium without File System Access, as Firefox and Safari are.
+if (query.get('nofsa') === '1') {
+  delete (window as unknown as Record<string, unknown>).showOpenFilePicker
+  delete (DataTransferItem.prototype as unknown as Record<string, unknown>).getAsFileSystemHandle
+}
 let api: UseChunkedUploadReturn | undefined
 
 const Area = defineComponent({
@@ -99,6 +104,8 @@ const vcuResume = {
     )
   },
   warnings: () => [...warnings],
+  /** What the banner lists: each pending upload's name and the bytes it says were sent. */
+  pending: () => api!.pending.value.map((p) => ({ name: p.file.name, bytes: p.bytesUploaded })),
   states: () => api!.uploads.value.map((u) => u.status.state),
   resumed: () => api!.uploads.value.map((u) => u.resumed),
 }

@@ -1,0 +1,91 @@
+/**
+ * The three backends for the cross-engine suites, observed from the server side (only
+ * Chromium's driver reports the page's requests): the soak rig's reference server (HTTP
+ * chunk protocol, @tus/server, S3 signer) and local S3, each behind a proxy that counts
+ * upload bytes and can slow them down, since only Chromium can throttle its own network.
+ */
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FaultProxy, RequestInfo } from '../fault-proxy'
+import { SoakRig } from '../soak/rig'
+import { md5OfFile } from './harness'
+
+export type ProtocolName = 'http' | 'tus' | 's3'
+export const PROTOCOLS: readonly ProtocolName[] = ['http', 'tus', 's3']
+
+export async function startRig(): Promise<SoakRig> {
+  const rig = new SoakRig({ seed: 18 })
+  await rig.start()
+  return rig
+}
+
+/** A browser's upload body (the signer's own S3 calls carry no Origin). */
+const isUploadBody = (request: RequestInfo) =>
+  (request.method === 'PUT' || request.method === 'PATCH') && !!request.headers.origin
+
+const baseDecide = new WeakMap<FaultProxy, FaultProxy['scenario']['decide']>()
+
+/** From now on every upload body through `proxy` goes at most `bytesPerSecond` (0: full speed). */
+export function throttleUploads(proxy: FaultProxy, bytesPerSecond: number): void {
+  const scenario = proxy.scenario
+  if (!baseDecide.has(proxy)) baseDecide.set(proxy, scenario.decide.bind(scenario))
+  const base = baseDecide.get(proxy)!
+  scenario.decide =
+    bytesPerSecond > 0
+      ? (request) =>
+          isUploadBody(request)
+            ? { kind: 'throttle', bytesPerSecond, forMs: 3_600_000 }
+            : base(request)
+      : base
+}
+
+/** Both proxies of the rig: the reference server's and S3's. */
+export function throttleAll(rig: SoakRig, bytesPerSecond: number): void {
+  throttleUploads(rig.appProxy, bytesPerSecond)
+  throttleUploads(rig.s3Proxy, bytesPerSecond)
+}
+
+/** Upload body bytes both proxies took from browsers so far (re-sent bytes included). */
+export const bodyBytes = (rig: SoakRig): number => rig.appProxy.bodyBytes + rig.s3Proxy.bodyBytes
+
+/** Bytes the server holds for an upload now, from its own status (http and tus). */
+export async function heldOnServer(
+  rig: SoakRig,
+  protocol: 'http' | 'tus',
+  remote: Record<string, unknown>,
+): Promise<number> {
+  if (protocol === 'http') {
+    const response = await fetch(`${rig.endpoints.http}/uploads/${String(remote.id)}`)
+    const status = (await response.json()) as {
+      received: [number, number][]
+      chunkSize: number
+      size: number
+    }
+    let bytes = 0
+    for (const [from, to] of status.received)
+      for (let i = from; i < to; i++)
+        bytes += Math.min(status.chunkSize, status.size - i * status.chunkSize)
+    return bytes
+  }
+  const response = await fetch(String(remote.url), {
+    method: 'HEAD',
+    headers: { 'tus-resumable': '1.0.0' },
+  })
+  return Number(response.headers.get('upload-offset'))
+}
+
+/** MD5s of every file a backend stores complete, to find a source's among. */
+export async function storedMd5s(rig: SoakRig, protocol: ProtocolName): Promise<string[]> {
+  const dir =
+    protocol === 'http'
+      ? join(rig.root, 'http', 'files')
+      : protocol === 'tus'
+        ? join(rig.root, 'tus')
+        : join(rig.s3.directory, rig.s3.bucket)
+  const keep = (name: string) =>
+    protocol === 's3'
+      ? name.endsWith('._S3rver_object')
+      : !name.endsWith('.json') && !name.startsWith('.')
+  const names = (await readdir(dir, { recursive: true }).catch(() => [] as string[])).filter(keep)
+  return Promise.all(names.map((name) => md5OfFile(join(dir, name)).catch(() => 'unreadable')))
+}

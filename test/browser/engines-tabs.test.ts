@@ -1,0 +1,164 @@
+/**
+ * Two tabs on one upload (Web Locks + BroadcastChannel) and going offline mid-upload, in
+ * Chromium, Firefox ESR and WebKitGTK, through the app page pages/tabs.ts over the HTTP
+ * chunk protocol. Only Chromium's driver can take the browser offline (tabs-network.test.ts
+ * does, in Chromium); here the page hears the browser's `offline` and `online` events
+ * with `navigator.onLine` following them, the same in every engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SoakRig } from '../soak/rig'
+import { bodyBytes, startRig, storedMd5s, throttleAll } from './engine-backends'
+import { ENGINES, launchEngine, type EnginePage, type EngineSession } from './engines'
+import { md5OfFile, randomFile, startPageServer } from './harness'
+import type { TabsApi, TabsStart, TabsState } from './pages/tabs'
+
+const MiB = 1024 * 1024
+const SIZE = 24 * MiB
+const CHUNK = 4 * MiB
+
+function tabsCall<K extends keyof TabsApi>(
+  page: EnginePage,
+  method: K,
+  ...args: Parameters<TabsApi[K]>
+): Promise<Awaited<ReturnType<TabsApi[K]>>> {
+  return page.evaluate(
+    ([name, params]) => {
+      const api = (window as unknown as { tabs: Record<string, (...a: unknown[]) => unknown> }).tabs
+      return api[name](...params)
+    },
+    [method, args] as [string, unknown[]],
+  ) as Promise<Awaited<ReturnType<TabsApi[K]>>>
+}
+
+async function waitFor(
+  page: EnginePage,
+  what: string,
+  condition: (state: TabsState) => boolean,
+  timeoutMs = 120_000,
+): Promise<TabsState> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const state = await tabsCall(page, 'state')
+    if (condition(state)) return state
+    if (state.uploads[0]?.status.state === 'error')
+      throw new Error(`${what}: upload failed: ${JSON.stringify(state.uploads[0].status)}`)
+    if (Date.now() > deadline) throw new Error(`${what}: timed out at ${JSON.stringify(state)}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const first = (state: TabsState) => state.uploads[0]
+const stateOf = (state: TabsState) => first(state)?.status.state
+const reasonOf = (state: TabsState) => {
+  const status = first(state)?.status
+  return status?.state === 'paused' ? status.reason : undefined
+}
+const sending = (state: TabsState) =>
+  ['uploading', 'completing', 'done'].includes(stateOf(state) ?? '')
+
+/** The browser's network events, with `navigator.onLine` saying the same. */
+function network(page: EnginePage, online: boolean): Promise<void> {
+  return page.evaluate((on) => {
+    if (on) delete (navigator as unknown as Record<string, unknown>).onLine
+    else Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    window.dispatchEvent(new Event(on ? 'online' : 'offline'))
+  }, online)
+}
+
+describe.each(ENGINES)('tabs and network in %s', (engine) => {
+  let browser: EngineSession
+  let pages: { url: string; close(): Promise<void> }
+  let rig: SoakRig
+  let source: { path: string; md5: string }
+  let start: TabsStart
+
+  beforeAll(async () => {
+    ;[browser, pages, rig, source] = await Promise.all([
+      launchEngine(engine),
+      startPageServer(),
+      startRig(),
+      randomFile(SIZE, `vcu-${engine}-tabs.bin`),
+    ])
+    start = { endpoint: rig.endpoints.http, protocol: 'http', chunkSize: CHUNK }
+  }, 120_000)
+
+  afterAll(async () => {
+    await Promise.allSettled([browser?.close(), pages?.close()])
+    await rig?.close()
+  })
+
+  async function openTab(): Promise<EnginePage> {
+    const page = await browser.newPage()
+    await page.goto(`${pages.url}/tabs.html`)
+    await page.waitForFunction(() => (window as unknown as { tabs?: unknown }).tabs !== undefined)
+    await page.setInputFiles('#file', source.path)
+    await tabsCall(page, 'start', start)
+    return page
+  }
+
+  it("two tabs on one upload: the second waits showing the first one's progress, and takes over when it closes", async () => {
+    throttleAll(rig, 4 * MiB)
+    const one = await openTab()
+    const two = await openTab()
+    try {
+      await tabsCall(one, 'add')
+      await waitFor(one, 'first tab uploading', (s) => (first(s)?.bytesUploaded ?? 0) > 2 * MiB)
+      await tabsCall(two, 'add')
+      const waiting = await waitFor(
+        two,
+        'second tab waiting',
+        (s) => reasonOf(s) === 'elsewhere' && s.elsewhere.length === 1 && (s.valueNow ?? 0) > 0,
+      )
+      expect(waiting.label).toBe('uploading in another tab')
+      expect(waiting.elsewhere[0]).toMatchObject({ size: SIZE, state: 'uploading' })
+      await waitFor(
+        two,
+        'progress from the other tab',
+        (s) => (s.valueNow ?? 0) > waiting.valueNow!,
+      )
+      expect(first(await tabsCall(two, 'state')).bytesUploaded).toBe(0)
+      expect(stateOf(await tabsCall(one, 'state'))).toBe('uploading')
+
+      await one.close()
+      throttleAll(rig, 0)
+      const done = await waitFor(two, 'second tab done', (s) => stateOf(s) === 'done', 180_000)
+      expect(first(done).resumed).toBe(true)
+      expect(first(done).bytesUploaded).toBe(SIZE)
+      expect(await storedMd5s(rig, 'http')).toContain(source.md5)
+    } finally {
+      throttleAll(rig, 0)
+      await two.close()
+    }
+  })
+
+  it('offline mid-upload (the offline event): pauses as offline, resumes on online, byte-identical', async () => {
+    throttleAll(rig, 4 * MiB)
+    const page = await openTab()
+    try {
+      await tabsCall(page, 'add')
+      await waitFor(page, 'uploading', (s) => (first(s)?.bytesUploaded ?? 0) > SIZE / 4)
+      await network(page, false)
+      const offline = await waitFor(page, 'paused offline', (s) => reasonOf(s) === 'offline')
+      expect(offline.online).toBe(false)
+      expect(offline.label).toBe('offline, waiting for the network')
+      // A while offline: nothing fails, nothing is sent (after what was in the pipes).
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const sentBefore = bodyBytes(rig)
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      expect(reasonOf(await tabsCall(page, 'state'))).toBe('offline')
+      expect(bodyBytes(rig)).toBe(sentBefore)
+      throttleAll(rig, 0)
+      await network(page, true)
+      await waitFor(page, 'sending again', sending)
+      const done = await waitFor(page, 'done', (s) => stateOf(s) === 'done', 180_000)
+      expect(first(done).bytesUploaded).toBe(SIZE)
+      expect(first(done).bytesResent).toBeLessThanOrEqual(CHUNK)
+      const status = first(done).status
+      const id = status.state === 'done' ? status.result.data?.id : undefined
+      expect(await md5OfFile(`${rig.root}/http/files/${String(id)}`)).toBe(source.md5)
+    } finally {
+      throttleAll(rig, 0)
+      await page.close()
+    }
+  })
+})
