@@ -6,6 +6,8 @@
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3'
+import { createS3Client } from '../../server/s3'
 import type { FaultProxy, RequestInfo } from '../fault-proxy'
 import { SoakRig } from '../soak/rig'
 import { md5OfFile } from './harness'
@@ -48,12 +50,33 @@ export function throttleAll(rig: SoakRig, bytesPerSecond: number): void {
 /** Upload body bytes both proxies took from browsers so far (re-sent bytes included). */
 export const bodyBytes = (rig: SoakRig): number => rig.appProxy.bodyBytes + rig.s3Proxy.bodyBytes
 
-/** Bytes the server holds for an upload now, from its own status (http and tus). */
+/** Bytes the server holds for an upload now, from its own status (S3: ListParts). */
 export async function heldOnServer(
   rig: SoakRig,
-  protocol: 'http' | 'tus',
+  protocol: ProtocolName,
   remote: Record<string, unknown>,
 ): Promise<number> {
+  if (protocol === 's3') {
+    const client = createS3Client({
+      endpoint: rig.s3.endpoint,
+      region: rig.s3.region,
+      credentials: rig.s3.credentials,
+      forcePathStyle: true,
+    })
+    try {
+      const Bucket = rig.s3.bucket
+      const Key = String(remote.key)
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket }))
+      const upload = listed.Uploads?.find((u) => u.Key === Key)
+      if (!upload) return 0
+      const parts = await client.send(
+        new ListPartsCommand({ Bucket, Key, UploadId: upload.UploadId }),
+      )
+      return (parts.Parts ?? []).reduce((sum, part) => sum + (part.Size ?? 0), 0)
+    } finally {
+      client.destroy()
+    }
+  }
   if (protocol === 'http') {
     const response = await fetch(`${rig.endpoints.http}/uploads/${String(remote.id)}`)
     const status = (await response.json()) as {
