@@ -207,7 +207,9 @@ function puppeteerPage(page: PuppeteerPage): EnginePage {
     },
     reload: () => reloadAndWait(self, () => page.reload({ waitUntil: 'load' })),
     evaluate: (fn, arg) =>
-      (arg === undefined ? page.evaluate(fn as () => never) : page.evaluate(fn, arg)) as never,
+      (arg === undefined
+        ? page.evaluate(fn as () => never)
+        : page.evaluate(fn as (a: unknown) => never, arg as unknown)) as never,
     waitForFunction: (fn, arg, options) =>
       poll(() => self.evaluate(fn, arg), 'a page condition', options?.timeout),
     async setInputFiles(selector, path) {
