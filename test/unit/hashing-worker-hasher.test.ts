@@ -467,7 +467,7 @@ describe('createHasher', () => {
     await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(md5(data))
   })
 
-  it('reports the fallback once, as a worker-unavailable UploadError, when Worker is unavailable', async () => {
+  it('reports the fallback once, as a worker-unavailable error, when Worker is unavailable', async () => {
     vi.stubGlobal('Worker', undefined)
     const onFallback = vi.fn()
     const data = filled(3000)
