@@ -64,6 +64,7 @@ const PACKAGES: Record<EngineName, [path: string, apt: string][]> = {
     [WEBKIT_DRIVER, 'webkit2gtk-driver'],
     [WEBKIT_BROWSER, 'webkit2gtk-driver'],
     [XVFB_RUN, 'xvfb'],
+    ['/usr/bin/xauth', 'xauth'],
   ],
 }
 
