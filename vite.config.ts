@@ -81,7 +81,7 @@ export default defineConfig({
         },
       },
       node('integration', ['test/integration/**/*.test.ts'], 120_000),
-      // Node-side tests that drive Debian's Chromium through playwright-core.
+      // Node-side tests that drive Debian's Chromium, Firefox ESR and WebKitGTK (test/browser/engines.ts).
       node('browser', ['test/browser/**/*.test.ts'], 300_000),
       // Every story, its play function and an axe check, in the real Chromium.
       {
