@@ -164,7 +164,9 @@ describe.each(ENGINES)('tabs and network in %s', (engine) => {
       await waitFor(page, 'sending again', sending)
       const done = await waitFor(page, 'done', (s) => stateOf(s) === 'done', 180_000)
       expect(first(done).bytesUploaded).toBe(SIZE)
-      expect(first(done).bytesResent).toBeLessThanOrEqual(CHUNK)
+      // Re-sent: the part cut at the pause, plus what sat in the socket and proxy buffers (the
+      // throttle is at the server side, so the browser counts those bytes as sent).
+      expect(first(done).bytesResent).toBeLessThanOrEqual(2 * CHUNK)
       const status = first(done).status
       const id = status.state === 'done' ? status.result.data?.id : undefined
       expect(await md5OfFile(`${rig.root}/http/files/${String(id)}`)).toBe(source.md5)
