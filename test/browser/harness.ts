@@ -72,6 +72,8 @@ export interface PageServerOptions {
   readonly include?: readonly string[]
   /** The folder to serve (default `test/browser/pages`), e.g. the bench's own page. */
   readonly root?: string
+  /** Paths forwarded to another server (Vite's `server.proxy`), e.g. a backend made same-origin. */
+  readonly proxy?: Readonly<Record<string, string>>
 }
 
 /** Serves `test/browser/pages` (or `options.root`) with the library aliased to `src/`. */
@@ -90,7 +92,14 @@ export async function startPageServer(
         ...(options.alias ?? []),
       ],
     },
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      hmr: false,
+      fs: { allow: [root] },
+      proxy: options.proxy ? { ...options.proxy } : undefined,
+    },
     optimizeDeps: {
       include: ['axios', 'spark-md5', 'hash-wasm', 'tus-js-client', ...(options.include ?? [])],
     },
