@@ -101,6 +101,16 @@ describe('local S3 (patched s3rver)', () => {
     expect(seen).toEqual([[1, 2], [3, 5], [8]])
   })
 
+  it('answers well-formed XML with the S3 namespace (botocore rejects anything else)', async () => {
+    const { key, uploadId } = await create()
+    const url = await getSignedUrl(
+      client,
+      new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId: uploadId }),
+    )
+    const xml = await (await fetch(url)).text()
+    expect(xml).toMatch(/<ListPartsResult xmlns="http:\/\/s3\.amazonaws\.com\/doc\/2006-03-01\/">/)
+  })
+
   it('aborts: 204, then UploadPart and ListParts answer 404 NoSuchUpload and the upload is not listed', async () => {
     const { key, uploadId } = await create()
     const url = await partUrl(key, uploadId, 1)

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import math
 import re
 import secrets
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+log = logging.getLogger(__name__)
 MIN_PART, MAX_PARTS, MAX_SIZE = 5 * 1024**2, 10_000, 5 * 1024**4
 MD5_BASE64 = re.compile(r"^[A-Za-z0-9+/]{22}==$")
 ETAG = re.compile(r'^"?[0-9a-fA-F]{32}"?$')
@@ -99,6 +101,9 @@ def endpoint(*methods):
             except (ClientError, BotoCoreError) as e:
                 f = _s3_failure(e)
                 return _err(f.status, f.code, f.message)
+            except Exception:  # e.g. botocore's ResponseParserError, which is no BotoCoreError
+                log.exception("S3 signer: %s %s", request.method, request.path)
+                return _err(502, "storage-error", "the storage's answer could not be read")
 
         return inner
 
