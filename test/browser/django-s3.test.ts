@@ -19,7 +19,7 @@ const MiB = 1024 * 1024
 const PYTHON = '/usr/bin/python3'
 const DJANGO_DIR = fileURLToPath(new URL('../../backends/django', import.meta.url))
 /** Part URLs live this long, so one test can let a URL expire before its PUT. */
-const EXPIRES_IN = 5
+const EXPIRES_IN = 10
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -222,8 +222,10 @@ describe('Django signer (backends/django) + S3, driven from Chromium', () => {
     })
     const run = await call(page, 'upload', { endpoint, concurrency: 1 })
     await expectStored(run, source.md5, 2)
-    expect(refused).toEqual([1])
-    expect(signs).toHaveLength(3) // two parts, the first signed twice
+    // Part 1's late URL was refused and signed again. (On a loaded machine another URL may
+    // also outlive its 10 s before its PUT: each refusal is one more signature, no failure.)
+    expect(refused[0]).toBe(1)
+    expect(signs).toHaveLength(2 + refused.length)
     await page.close()
   })
 
