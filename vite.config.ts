@@ -23,10 +23,21 @@ const node = (
   name: string,
   include: string[],
   timeout: number,
+  globalSetup: string[] = [],
 ): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name, environment: 'node', include, testTimeout: timeout, hookTimeout: timeout },
+  test: {
+    name,
+    environment: 'node',
+    include,
+    testTimeout: timeout,
+    hookTimeout: timeout,
+    globalSetup,
+  },
 })
+
+/** One Ceph RGW per run for the S3 suites (under CI or VCU_S3=rgw), see test/infra. */
+const S3_SETUP = ['test/infra/s3-global-setup.ts']
 
 /** Debian's Chromium, for the stories (vitest browser mode); never `npx playwright install`. */
 const chromium = () => ({
@@ -80,9 +91,9 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      node('integration', ['test/integration/**/*.test.ts'], 120_000),
+      node('integration', ['test/integration/**/*.test.ts'], 120_000, S3_SETUP),
       // Node-side tests that drive Debian's Chromium, Firefox ESR and WebKitGTK (test/browser/engines.ts).
-      node('browser', ['test/browser/**/*.test.ts'], 300_000),
+      node('browser', ['test/browser/**/*.test.ts'], 300_000, S3_SETUP),
       // Every story, its play function and an axe check, in the real Chromium.
       {
         extends: true,

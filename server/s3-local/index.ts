@@ -28,7 +28,10 @@ export interface LocalS3Options {
    * misconfiguration: the browser then cannot read part ETags.
    */
   exposeEtag?: boolean
-  /** Origins allowed by the bucket CORS rule (default `*`). */
+  /**
+   * Origins allowed by the bucket CORS rule (default the dev pages' origins,
+   * `http://127.0.0.1:*` and `http://localhost:*`; one `*` wildcard per origin, as S3).
+   */
   allowedOrigins?: string[]
 }
 
@@ -42,13 +45,20 @@ export interface LocalS3 {
   close(): Promise<void>
 }
 
-/** The bucket CORS rule a browser upload needs: PUT from the app's origin, ETag exposed. */
-export function corsXml(origins: string[] = ['*'], exposeEtag = true): string {
+/** Origins of `npm run dev`'s pages (any port on the loopback names). */
+export const DEV_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*']
+
+/**
+ * The bucket CORS rule of docs/s3.md: PUT/GET/HEAD from the app's origins, only the two
+ * headers the client sends, ETag exposed. As narrow as a real bucket's, so tests exercise
+ * the real preflight.
+ */
+export function corsXml(origins: string[] = DEV_ORIGINS, exposeEtag = true): string {
   return [
     '<CORSConfiguration><CORSRule>',
     ...origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`),
-    ...['GET', 'HEAD', 'PUT', 'POST', 'DELETE'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`),
-    '<AllowedHeader>*</AllowedHeader>',
+    ...['PUT', 'GET', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`),
+    ...['content-md5', 'content-type'].map((h) => `<AllowedHeader>${h}</AllowedHeader>`),
     exposeEtag ? '<ExposeHeader>ETag</ExposeHeader>' : '',
     '<MaxAgeSeconds>3000</MaxAgeSeconds>',
     '</CORSRule></CORSConfiguration>',
@@ -70,8 +80,10 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       { name: bucket, configs: [corsXml(options.allowedOrigins, options.exposeEtag ?? true)] },
     ],
   })
-  ;(server as unknown as { vcuMinPartSize: number }).vcuMinPartSize =
-    options.minPartSize ?? DEFAULT_MIN_PART_SIZE
+  Object.assign(server, {
+    vcuMinPartSize: options.minPartSize ?? DEFAULT_MIN_PART_SIZE,
+    vcuAnyOrigin: (options.allowedOrigins ?? DEV_ORIGINS).includes('*'),
+  })
   const { address, port } = await server.run()
   // Large parts arrive slowly on a busy machine: no server-side request timeout.
   server.httpServer?.setTimeout(0)

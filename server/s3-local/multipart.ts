@@ -148,7 +148,7 @@ export async function listParts(ctx: KoaContext): Promise<void> {
   const truncated = after.length > page.length
   ctx.body = {
     ListPartsResult: {
-      '@': { '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' },
+      '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
       Bucket: ctx.params.bucket,
       Key: ctx.params.key,
       UploadId: String(ctx.query.uploadId),
@@ -275,7 +275,7 @@ export function completeUpload(minPartSize: number) {
       await rm(dir, { recursive: true, force: true })
       ctx.body = {
         CompleteMultipartUploadResult: {
-          '@': { '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' },
+          '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
           Location: ctx.href.split('?')[0],
           Bucket: bucket,
           Key: key,
@@ -305,7 +305,7 @@ export async function listUploads(ctx: KoaContext): Promise<void> {
   const page = uploads.slice(0, maxUploads)
   ctx.body = {
     ListMultipartUploadsResult: {
-      '@': { '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' },
+      '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
       Bucket: ctx.params.bucket,
       Prefix: prefix,
       MaxUploads: maxUploads,

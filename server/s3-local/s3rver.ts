@@ -18,7 +18,8 @@ export interface KoaContext {
   request: { body?: unknown }
   status: number
   body: unknown
-  app: { vcuMinPartSize?: number }
+  app: { vcuMinPartSize?: number; vcuAnyOrigin?: boolean }
+  response: { get(name: string): string }
   get(name: string): string
   set(name: string, value: string): void
   store: {

@@ -102,9 +102,10 @@ async function readJson(request: Request, limit: number): Promise<Record<string,
 function s3Failure(error: unknown): HttpFailure {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
   const status = e.$metadata?.httpStatusCode
+  if (isGone(error)) {
+    return new HttpFailure(404, 'not-found', 'no such upload (aborted, completed or expired)')
+  }
   switch (e.name) {
-    case 'NoSuchUpload':
-      return new HttpFailure(404, 'not-found', 'no such upload (aborted, completed or expired)')
     case 'InvalidPart':
     case 'InvalidPartOrder':
     case 'EntityTooSmall':
@@ -114,6 +115,15 @@ function s3Failure(error: unknown): HttpFailure {
     return new HttpFailure(502, 'storage-unavailable', 'the storage did not answer')
   }
   return new HttpFailure(502, 'storage-error', `the storage refused: ${e.name ?? status}`)
+}
+
+/**
+ * The upload is gone. AWS says `NoSuchUpload`; Ceph RGW says `NoSuchKey` for an aborted or
+ * lifecycle-expired upload (and `NoSuchUpload` only on a second Abort).
+ */
+const isGone = (error: unknown) => {
+  const name = (error as { name?: string }).name
+  return name === 'NoSuchUpload' || name === 'NoSuchKey'
 }
 
 const MD5_BASE64 = /^[A-Za-z0-9+/]{22}==$/
@@ -244,7 +254,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       etag = done.ETag
     } catch (error) {
       // A retried Complete whose first try succeeded: the object is there.
-      if ((error as { name?: string }).name !== 'NoSuchUpload') throw s3Failure(error)
+      if (!isGone(error)) throw s3Failure(error)
     }
     const head = await client
       .send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key }))
@@ -264,7 +274,8 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     return json(200, {
       key: upload.key,
       bucket,
-      etag: (etag ?? head.ETag ?? '').replace(/"/g, ''),
+      // `||`, not `??`: Ceph RGW answers Complete with an empty <ETag></ETag>; HEAD has it.
+      etag: (etag || head.ETag || '').replace(/"/g, ''),
       size: head.ContentLength,
     })
   }
@@ -279,7 +290,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
         }),
       )
     } catch (error) {
-      if ((error as { name?: string }).name !== 'NoSuchUpload') throw s3Failure(error)
+      if (!isGone(error)) throw s3Failure(error)
     }
     return new Response(null, { status: 204 })
   }

@@ -84,6 +84,8 @@ export interface PageServerOptions {
    * worker (what Playwright's routing does in Chromium, for every engine).
    */
   readonly headers?: { readonly path: RegExp; readonly values: Readonly<Record<string, string>> }
+  /** Paths forwarded to another server (Vite's `server.proxy`), e.g. a backend made same-origin. */
+  readonly proxy?: Readonly<Record<string, string>>
 }
 
 /** A Vite plugin that sets `headers.values` on responses whose URL matches `headers.path`. */
@@ -117,7 +119,14 @@ export async function startPageServer(
         ...(options.alias ?? []),
       ],
     },
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      hmr: false,
+      fs: { allow: [root] },
+      proxy: options.proxy ? { ...options.proxy } : undefined,
+    },
     optimizeDeps: {
       include: ['axios', 'spark-md5', 'hash-wasm', 'tus-js-client', ...(options.include ?? [])],
     },

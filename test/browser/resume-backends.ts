@@ -1,19 +1,20 @@
 /**
  * The three backends on 127.0.0.1 for the resume tests, with what each one holds readable
  * from the test: the reference server's HTTP chunk store, @tus/server on a filesystem
- * store (PATCH body bytes counted as they arrive), and the S3 signer over the local S3.
+ * store (PATCH body bytes counted as they arrive), and the S3 signer over the run's S3 (Ceph
+ * RGW under CI, see test/infra/s3-target.ts). Stored files are hashed where the server keeps
+ * them: the stores' files for http and tus, GetObject for S3.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
 import { chromium, type BrowserContext } from 'playwright-core'
 import { startReferenceServer } from '../../server'
-import { createS3Client, createS3SigningHandler } from '../../server/s3'
-import { startLocalS3 } from '../../server/s3-local'
+import { createS3SigningHandler } from '../../server/s3'
 import { createTusEndpoint } from '../../server/tus'
-import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from './harness'
+import { openS3Target } from '../infra/s3-target'
+import { CHROMIUM, CHROMIUM_ARGS, md5OfFile, requireChromium } from './harness'
 
 export type ProtocolName = 'http' | 'tus' | 's3'
 
@@ -25,12 +26,13 @@ export interface Backends {
   held(protocol: ProtocolName, remote: Record<string, unknown>): Promise<number>
   /** Whether anything of the upload is left on the server. */
   leftOnServer(protocol: ProtocolName, remote: Record<string, unknown>): Promise<boolean>
-  /** Paths of every completed file the backend stores (to find the source's MD5 among). */
-  stored(protocol: ProtocolName): Promise<string[]>
+  /** MD5s of every completed file the backend stores (to find the source's MD5 among). */
+  storedMd5s(protocol: ProtocolName): Promise<string[]>
   close(): Promise<void>
 }
 
-export async function startBackends(): Promise<Backends> {
+/** `origins`: the pages' origins, for the bucket's CORS rule. */
+export async function startBackends(origins: readonly string[]): Promise<Backends> {
   const root = mkdtempSync(join(tmpdir(), 'vcu-resume-'))
   const tusRoot = join(root, 'tus')
   const tus = createTusEndpoint({ root: tusRoot })
@@ -47,18 +49,15 @@ export async function startBackends(): Promise<Backends> {
     )
     return tus.handler(new Request(request, { body, duplex: 'half' } as RequestInit))
   }
-  const s3 = await startLocalS3()
-  const client = createS3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: s3.credentials,
-    forcePathStyle: true,
-  })
+  const s3 = await openS3Target({ origins })
   const server = await startReferenceServer({
     root: join(root, 'http'),
     routes: [
       { basePath: tus.basePath, handler: countingTus },
-      { basePath: '/s3', handler: createS3SigningHandler({ client, bucket: s3.bucket }) },
+      {
+        basePath: '/s3',
+        handler: createS3SigningHandler({ client: s3.client, bucket: s3.bucket }),
+      },
     ],
   })
   const endpoints: Record<ProtocolName, string> = {
@@ -66,8 +65,7 @@ export async function startBackends(): Promise<Backends> {
     tus: server.url + tus.basePath,
     s3: `${server.url}/s3`,
   }
-  const multipartUploads = async () =>
-    (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }))).Uploads ?? []
+  const multipartUploads = () => s3.pendingUploads()
 
   return {
     endpoint: (protocol) => endpoints[protocol],
@@ -107,19 +105,20 @@ export async function startBackends(): Promise<Backends> {
       }
       return (await multipartUploads()).some((upload) => upload.Key === remote.key)
     },
-    async stored(protocol) {
+    async storedMd5s(protocol) {
+      if (protocol === 's3') return Promise.all((await s3.keys()).map((key) => s3.md5Of(key)))
       const list = async (dir: string, keep: (name: string) => boolean) =>
         (await readdir(dir, { recursive: true }).catch(() => [] as string[]))
           .filter(keep)
           .map((n) => join(dir, n))
-      if (protocol === 'http') return list(join(root, 'http', 'files'), (n) => !n.endsWith('.json'))
-      if (protocol === 'tus')
-        return list(tusRoot, (n) => !n.endsWith('.json') && !n.startsWith('.'))
-      return list(join(s3.directory, s3.bucket), (n) => n.endsWith('._S3rver_object'))
+      const paths =
+        protocol === 'http'
+          ? await list(join(root, 'http', 'files'), (n) => !n.endsWith('.json'))
+          : await list(tusRoot, (n) => !n.endsWith('.json') && !n.startsWith('.'))
+      return Promise.all(paths.map((path) => md5OfFile(path).catch(() => 'unreadable')))
     },
     async close() {
       await server.close()
-      client.destroy()
       await s3.close()
       rmSync(root, { recursive: true, force: true })
     },

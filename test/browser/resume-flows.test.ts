@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { md5OfFile, randomFile, startPageServer } from './harness'
+import { randomFile, startPageServer } from './harness'
 import {
   launchOnProfile,
   profileDir,
@@ -36,10 +36,8 @@ let backends: Backends
 let pages: { url: string; close(): Promise<void> }
 
 beforeAll(async () => {
-  ;[backends, pages] = await Promise.all([
-    startBackends(),
-    startPageServer({ include: ['idb-keyval', 'vue', '@vueuse/core'] }),
-  ])
+  pages = await startPageServer({ include: ['idb-keyval', 'vue', '@vueuse/core'] })
+  backends = await startBackends([pages.url])
 })
 
 afterAll(async () => {
@@ -94,12 +92,7 @@ function writesFrom(page: Page): { method: string; url: string }[] {
   return writes
 }
 
-async function storedMd5s(protocol: ProtocolName): Promise<string[]> {
-  const sums: string[] = []
-  for (const path of await backends.stored(protocol))
-    sums.push(await md5OfFile(path).catch(() => 'unreadable'))
-  return sums
-}
+const storedMd5s = (protocol: ProtocolName): Promise<string[]> => backends.storedMd5s(protocol)
 
 async function untilDone(page: Page): Promise<void> {
   await page.waitForFunction(() => window.vcuResume.states().includes('done'), null, {

@@ -13,6 +13,7 @@ import {
   multipartEtag,
   s3Capabilities,
 } from '../../src/protocols/s3'
+import { presignedUrlExpiry } from '../../src/protocols/s3/errors'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { ScriptedTransport, type ScriptedRequest } from '../fakes/scripted-transport'
@@ -138,6 +139,53 @@ describe('S3 protocol client (scripted transport)', () => {
       expect([error.code, error.retryable], body).toEqual([code, retryable])
       if (code === 'expired') expect(error.retryAfterMs).toBe(0)
     }
+  })
+
+  it('re-signs a 403 with an empty message (Ceph RGW) when the URL itself says it expired', async () => {
+    // X-Amz-Date + X-Amz-Expires of the URL against the clock; RGW's <Message> is empty.
+    const RGW_DENIED = '<Error><Code>AccessDenied</Code><Message></Message></Error>'
+    const signedAt = Date.UTC(2026, 11, 2, 13, 30, 0)
+    const url = `${bucketUrl(1)}&X-Amz-Date=20261202T133000Z&X-Amz-Expires=300`
+    expect(presignedUrlExpiry(url)).toBe(signedAt + 300_000)
+    expect(presignedUrlExpiry(bucketUrl(1))).toBeUndefined()
+    const attempt = async (now: number) => {
+      const transport = new ScriptedTransport()
+      const clock = new FakeClock()
+      await clock.advance(now)
+      const sending = protocol.uploadPart({
+        transport,
+        signal: new AbortController().signal,
+        clock,
+        remote: { id },
+        plan: { size: 10, partSize: 5 * MiB, count: 1 },
+        part: { index: 0, start: 0, end: 10 },
+        start: 0,
+        body: new Blob(['0123456789']),
+        onProgress: () => {},
+      })
+      ;(await transport.next()).respond({ json: { url } })
+      ;(await transport.next()).respond({ status: 403, body: RGW_DENIED })
+      return (await sending.catch((e: unknown) => e)) as UploadError
+    }
+    const late = await attempt(signedAt + 301_000)
+    expect([late.code, late.retryable, late.retryAfterMs]).toEqual(['expired', true, 0])
+    // Within its lifetime the same 403 is a refusal, not an expiry.
+    const fresh = await attempt(signedAt + 60_000)
+    expect([fresh.code, fresh.retryable]).toEqual(['rejected', false])
+  })
+
+  it('completes when the signer passes on an empty object ETag (nothing to verify), and fails a wrong one', async () => {
+    const md5 = md5Hex(new TextEncoder().encode('x'))
+    const plan = { size: 1, partSize: 5 * MiB, count: 1 }
+    const parts = [{ index: 0, size: 1, etag: md5 }]
+    const transport = new ScriptedTransport()
+    const completing = protocol.complete({ ...ctx(transport), remote: { id }, plan, parts })
+    ;(await transport.next()).respond({ json: { etag: '', size: 1, key: 'k' } })
+    expect(await completing).toMatchObject({ etag: undefined, size: 1, location: 'k' })
+    const wrong = new ScriptedTransport()
+    const failing = protocol.complete({ ...ctx(wrong), remote: { id }, plan, parts })
+    ;(await wrong.next()).respond({ json: { etag: `"${'0'.repeat(32)}-1"`, size: 1 } })
+    await expect(failing).rejects.toMatchObject({ code: 'hash-mismatch' })
   })
 
   it('fails with a typed error that explains CORS ExposeHeaders when the ETag is unreadable', async () => {

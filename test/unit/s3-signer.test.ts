@@ -21,6 +21,7 @@ async function createUpload(handler: (r: Request) => Promise<Response>, size: nu
   const res = await handler(
     new Request('http://x/s3/uploads', {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'a.bin', size }),
     }),
   )
@@ -99,6 +100,48 @@ describe('S3 signing endpoints (stub client)', () => {
     expect((await handler(new Request(`http://x/s3/uploads/${id}/parts`))).status).toBe(502)
     // Abort of an upload S3 no longer knows is done, not an error.
     fail = { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } }
+    expect(
+      (await handler(new Request(`http://x/s3/uploads/${id}`, { method: 'DELETE' }))).status,
+    ).toBe(204)
+  })
+
+  it('answers the object ETag from HEAD when Complete gives an empty one (Ceph RGW)', async () => {
+    const { client, calls } = stubClient((command) => {
+      switch (command.constructor.name) {
+        case 'CreateMultipartUploadCommand':
+          return { UploadId: 'u1' }
+        case 'CompleteMultipartUploadCommand':
+          return { ETag: '' } // RGW 16.2: <ETag></ETag>
+        case 'HeadObjectCommand':
+          return { ContentLength: 100, ETag: `"${'b'.repeat(32)}-1"` }
+        default:
+          return {}
+      }
+    })
+    const handler = createS3SigningHandler({ client, bucket: 'b' })
+    const id = await createUpload(handler, 100)
+    const res = await handler(
+      new Request(`http://x/s3/uploads/${id}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
+      }),
+    )
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ etag: `${'b'.repeat(32)}-1`, size: 100 })
+    expect(calls.map((c) => c.name)).toContain('HeadObjectCommand')
+  })
+
+  it('maps NoSuchKey (Ceph RGW: an aborted or expired upload) like NoSuchUpload: 404, abort done', async () => {
+    const { client } = stubClient((command) => {
+      if (command.constructor.name === 'CreateMultipartUploadCommand') return { UploadId: 'u1' }
+      throw Object.assign(new Error(''), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } })
+    })
+    const handler = createS3SigningHandler({ client, bucket: 'b' })
+    const id = await createUpload(handler, 100)
+    const listed = await handler(new Request(`http://x/s3/uploads/${id}/parts`))
+    expect(listed.status).toBe(404)
+    expect(await listed.json()).toMatchObject({ error: { code: 'not-found' } })
     expect(
       (await handler(new Request(`http://x/s3/uploads/${id}`, { method: 'DELETE' }))).status,
     ).toBe(204)
