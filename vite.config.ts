@@ -2,7 +2,10 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 import vue from '@vitejs/plugin-vue'
 import { playwright } from '@vitest/browser-playwright'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
+import { posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import MagicString from 'magic-string'
+import type { Plugin } from 'vite'
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
@@ -17,6 +20,61 @@ const entries = {
   transport: src('entries/transport.ts'),
   persistence: src('entries/persistence.ts'),
   vue: src('entries/vue.ts'),
+  pinia: src('entries/pinia.ts'),
+}
+
+/** The published worker, built on its own by vite.worker.config.ts. */
+const WORKER_FILE = 'md5.worker.js'
+const WORKER_PLACEHOLDER = '__VCU_MD5_WORKER_FILE__'
+const SOURCE_WORKER_URL = "new URL('./md5.worker.ts', import.meta.url)"
+
+/**
+ * Library build only: the published JS keeps `new Worker(new URL('./md5.worker.js',
+ * import.meta.url), { type: 'module' })` literally, the form every bundler builds, instead of
+ * Vite turning it into an asset URL behind `@vite-ignore`. And hash-wasm (for the main
+ * thread's `md5: 'wasm'` fallback) is imported from that worker file, its one copy.
+ */
+function publishedWorker(): Plugin {
+  return {
+    name: 'vcu-published-worker',
+    enforce: 'pre',
+    apply: (config, env) => env.command === 'build' && Boolean(config.build?.lib),
+    resolveId(id) {
+      // Named relative to each chunk in renderChunk, like the worker's URL.
+      if (id === 'hash-wasm') return { id: WORKER_PLACEHOLDER, external: true }
+    },
+    transform(code, id) {
+      if (!id.endsWith('/src/hashing/worker-hasher.ts')) return
+      if (!code.includes(SOURCE_WORKER_URL)) this.error(`${SOURCE_WORKER_URL} not found in ${id}`)
+      const out = new MagicString(code)
+      out.replace(SOURCE_WORKER_URL, `new URL(${WORKER_PLACEHOLDER}, import.meta.url)`)
+      return { code: out.toString(), map: out.generateMap({ hires: true }) }
+    },
+    renderChunk(code, chunk) {
+      if (!code.includes(WORKER_PLACEHOLDER)) return
+      const path = posix.relative(posix.dirname(chunk.fileName), WORKER_FILE)
+      const out = new MagicString(code)
+      // The URL's placeholder is an identifier, the import's a string: both become the path.
+      const quoted = new RegExp(`(["']?)${WORKER_PLACEHOLDER}\\1`, 'g')
+      out.replaceAll(quoted, `'${path.startsWith('.') ? path : `./${path}`}'`)
+      return { code: out.toString(), map: out.generateMap({ hires: true }) }
+    },
+  }
+}
+
+/** Vite 8 leaves its CSS chunk marker (`/*$vite$:1*\/`) in a library's extracted stylesheet. */
+function cleanStylesheet(): Plugin {
+  return {
+    name: 'vcu-clean-stylesheet',
+    enforce: 'post',
+    apply: (config, env) => env.command === 'build' && Boolean(config.build?.lib),
+    generateBundle(_, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'asset' && file.fileName.endsWith('.css'))
+          file.source = String(file.source).replace(/\/\*\$vite\$:\d+\*\/\n?/g, '')
+      }
+    },
+  }
 }
 
 const node = (
@@ -52,7 +110,7 @@ const chromium = () => ({
 export default defineConfig({
   // Required: with the default '/', the hashing worker's URL becomes root-absolute and 404s in apps.
   base: './',
-  plugins: [vue()],
+  plugins: [vue(), publishedWorker(), cleanStylesheet()],
   resolve: {
     alias: [{ find: /^vue-chunked-upload$/, replacement: src('index.ts') }],
   },
@@ -63,6 +121,11 @@ export default defineConfig({
     lib: { entry: entries, formats: ['es'], cssFileName: 'style' },
     rolldownOptions: {
       external: [/^vue$/, /^pinia$/, /^@vueuse\//, /^idb-keyval/, /^axios/, /^spark-md5/],
+      output: {
+        entryFileNames: '[name].js',
+        chunkFileNames: '[name]-[hash].js',
+        comments: { legal: true, annotation: true },
+      },
     },
     sourcemap: true,
   },

@@ -1,0 +1,24 @@
+/**
+ * The type tests (test/types/public-api.ts) compiled by tsc against the packed package, with
+ * `skipLibCheck: false`, under each module resolution an app may use.
+ */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { bin, installTarball, ROOT, sh } from './tarball'
+
+const TYPES = join(ROOT, 'test/types')
+
+describe('declarations of the packed package', () => {
+  beforeAll(() => {
+    installTarball(TYPES, inject('tarball'))
+  })
+  afterAll(() => rmSync(join(TYPES, 'node_modules'), { recursive: true, force: true }))
+
+  for (const resolution of ['bundler', 'node16', 'nodenext']) {
+    it(`type-check the public API under moduleResolution ${resolution}`, () => {
+      const out = sh(TYPES, bin(ROOT, 'tsc'), ['-p', `tsconfig.${resolution}.json`, '--pretty', 'false'])
+      expect(out).toBe('')
+    })
+  }
+})
