@@ -146,6 +146,20 @@ export default defineConfig({
       node('integration', ['test/integration/**/*.test.ts'], 120_000),
       // Node-side tests that drive Debian's Chromium through playwright-core.
       node('browser', ['test/browser/**/*.test.ts'], 300_000),
+      // The packed tarball as apps install it: attw, publint, type tests, fixture apps.
+      {
+        extends: true,
+        test: {
+          name: 'package',
+          environment: 'node',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/package/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          // The fixture apps build with all cores; one file at a time keeps the machine usable.
+          fileParallelism: false,
+        },
+      },
       // Every story, its play function and an axe check, in the real Chromium.
       {
         extends: true,

@@ -20,6 +20,7 @@ import {
   type UploadProtocol,
   type UploadSnapshot,
   type UploadErrorCode,
+  type UploadState,
   type Uploader,
 } from 'vue-chunked-upload'
 import * as core from 'vue-chunked-upload/core'
@@ -41,17 +42,10 @@ expectTypeOf(createHttpProtocol({ endpoint: '/api' })).toEqualTypeOf<UploadProto
 expectTypeOf(httpFromSubpath).toEqualTypeOf(createHttpProtocol)
 expectTypeOf(httpError).not.toBeAny()
 expectTypeOf<UploadSnapshot>().not.toBeAny()
-expectTypeOf<UploadSnapshot['status']['state']>().toEqualTypeOf<
-  | 'queued'
-  | 'preparing'
-  | 'hashing'
-  | 'uploading'
-  | 'paused'
-  | 'completing'
-  | 'done'
-  | 'error'
-  | 'cancelled'
->()
+expectTypeOf<UploadSnapshot['status']['state']>().toEqualTypeOf<UploadState>()
+expectTypeOf<UploadState>().not.toBeAny()
+expectTypeOf<UploadState>().toMatchTypeOf<string>()
+expectTypeOf<'no-such-state'>().not.toMatchTypeOf<UploadState>()
 expectTypeOf<UploadError>().toHaveProperty('code').toEqualTypeOf<UploadErrorCode>()
 expectTypeOf<UploadError>().toHaveProperty('retryable').toEqualTypeOf<boolean>()
 expectTypeOf(formatBytes).toEqualTypeOf<(bytes: number) => string>()
