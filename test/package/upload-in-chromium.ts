@@ -35,6 +35,9 @@ export async function uploadThroughApp(
     if (message.type() === 'warning' || message.type() === 'error') console.push(message.text())
   })
   page.on('pageerror', (error) => console.push(`pageerror: ${error.message}`))
+  page.on('response', (response) => {
+    if (response.status() >= 400) console.push(`${response.status()} ${response.url()}`)
+  })
   try {
     await page.goto(url)
     await page.locator('.vcu-dropzone input[type=file]').setInputFiles(file)
