@@ -313,6 +313,13 @@ export default defineConfig(
     'playwright-report/',
     '.data/',
     'bench/results/',
+    // The package tests' output: the packed tarball and what the fixture apps build.
+    'test/package/.pack/',
+    'test/types/node_modules/',
+    'test/consumers/*/dist/',
+    'test/consumers/*/.nuxt/',
+    'test/consumers/*/.output/',
+    'test/consumers/vite-app/docs-blocks/',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -163,7 +163,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     options.onFallback?.(fallbackNotice)
     warnInDevelopment(
       'the hashing worker could not start, so files are hashed on the main thread ' +
-        '(see the `workerUrl` option and the uploader\'s `warning` event).',
+        "(see the `workerUrl` option and the uploader's `warning` event).",
     )
   }
 

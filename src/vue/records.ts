@@ -1,10 +1,5 @@
 /** Uploads and pending records as plain, serializable data (what the pinia store holds). */
-import type {
-  PauseReason,
-  UploadErrorCode,
-  UploadSnapshot,
-  UploadState,
-} from '../core'
+import type { PauseReason, UploadErrorCode, UploadSnapshot, UploadState } from '../core'
 
 /** One upload as plain, serializable data (no File, Worker or engine). */
 export interface UploadRecord {
@@ -71,4 +66,3 @@ export function toUploadRecord(
     retryable: error?.retryable ?? false,
   }
 }
-

@@ -51,5 +51,3 @@ export function docBlocks(root: string): DocBlock[] {
   }
   return blocks
 }
-
-

@@ -16,7 +16,9 @@ describe('the packed tarball, as linters of published packages see it', () => {
       '--no-emoji',
     ])
     // attw exits non-zero on a problem (sh throws with its report); the table must agree.
-    const problems = out.split('\n').filter((line) => /Resolution failed|No types|error|Masquerading|Incorrect/i.test(line))
+    const problems = out
+      .split('\n')
+      .filter((line) => /Resolution failed|No types|error|Masquerading|Incorrect/i.test(line))
     expect(problems.filter((line) => !line.includes('(ignored'))).toEqual([])
     expect(out).toMatch(/"vue-chunked-upload\/pinia"/)
   })

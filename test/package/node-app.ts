@@ -17,7 +17,13 @@ export async function startNodeApp(
   const port = await freePort()
   const child = spawn(process.execPath, [entry], {
     cwd,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NITRO_HOST: '127.0.0.1',
+      NITRO_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -31,7 +37,8 @@ export async function startNodeApp(
       child.kill('SIGTERM')
     })
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}:\n${output}`)
+    if (child.exitCode !== null)
+      throw new Error(`${entry} exited with ${child.exitCode}:\n${output}`)
     const up = await fetch(url).then(
       () => true,
       () => false,

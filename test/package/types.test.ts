@@ -18,7 +18,12 @@ describe('declarations of the packed package', () => {
   // nodenext resolves ESM like node16; bundler and node16 are the two that differ.
   for (const resolution of ['bundler', 'node16']) {
     it(`type-check the public API under moduleResolution ${resolution}`, () => {
-      const out = sh(TYPES, bin(ROOT, 'tsc'), ['-p', `tsconfig.${resolution}.json`, '--pretty', 'false'])
+      const out = sh(TYPES, bin(ROOT, 'tsc'), [
+        '-p',
+        `tsconfig.${resolution}.json`,
+        '--pretty',
+        'false',
+      ])
       expect(out).toBe('')
     })
   }

@@ -30,7 +30,10 @@ import { createTusProtocol } from 'vue-chunked-upload/tus'
 import { createHasher } from 'vue-chunked-upload/hashing'
 import { createAxiosTransport } from 'vue-chunked-upload/transport'
 import { createIdbStore, createMemoryStore } from 'vue-chunked-upload/persistence'
-import { useChunkedUpload as useFromVue, UploadPlugin as pluginFromVue } from 'vue-chunked-upload/vue'
+import {
+  useChunkedUpload as useFromVue,
+  UploadPlugin as pluginFromVue,
+} from 'vue-chunked-upload/vue'
 import { useUploadStore, type UploadRecord } from 'vue-chunked-upload/pinia'
 
 // The root entry: the engine, a protocol, the composable, the plugin, the components.
