@@ -313,6 +313,7 @@ export default defineConfig(
     'playwright-report/',
     '.data/',
     'bench/results/',
+    'bench/.pack/',
     // The package tests' output: the packed tarball and what the fixture apps build.
     'test/package/.pack/',
     'test/types/node_modules/',
