@@ -2,7 +2,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 import vue from '@vitejs/plugin-vue'
 import { playwright } from '@vitest/browser-playwright'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
-import { posix } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { posix, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import MagicString from 'magic-string'
 import type { Plugin } from 'vite'
@@ -62,6 +63,38 @@ function publishedWorker(): Plugin {
   }
 }
 
+/**
+ * Entry files that only re-export get no sourcemap from Rolldown (nothing maps). Each gets
+ * one naming its source entry, so every published .js file has a map.
+ */
+function entrySourcemaps(): Plugin {
+  return {
+    name: 'vcu-entry-sourcemaps',
+    enforce: 'post',
+    apply: (config, env) => env.command === 'build' && Boolean(config.build?.lib),
+    generateBundle(_, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || !chunk.isEntry || chunk.map || !chunk.facadeModuleId) continue
+        const source = chunk.facadeModuleId
+        this.emitFile({
+          type: 'asset',
+          fileName: `${chunk.fileName}.map`,
+          source: JSON.stringify({
+            version: 3,
+            file: posix.basename(chunk.fileName),
+            sources: [posix.relative(resolve('dist', posix.dirname(chunk.fileName)), source)],
+            sourcesContent: [readFileSync(source, 'utf8')],
+            names: [],
+            // The file as a whole comes from line 1 of its entry module.
+            mappings: 'AAAA',
+          }),
+        })
+        chunk.code += `\n//# sourceMappingURL=${posix.basename(chunk.fileName)}.map\n`
+      }
+    },
+  }
+}
+
 /** Vite 8 leaves its CSS chunk marker (`/*$vite$:1*\/`) in a library's extracted stylesheet. */
 function cleanStylesheet(): Plugin {
   return {
@@ -110,7 +143,7 @@ const chromium = () => ({
 export default defineConfig({
   // Required: with the default '/', the hashing worker's URL becomes root-absolute and 404s in apps.
   base: './',
-  plugins: [vue(), publishedWorker(), cleanStylesheet()],
+  plugins: [vue(), publishedWorker(), entrySourcemaps(), cleanStylesheet()],
   resolve: {
     alias: [{ find: /^vue-chunked-upload$/, replacement: src('index.ts') }],
   },
