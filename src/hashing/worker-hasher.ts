@@ -78,17 +78,14 @@ function createBundledWorker(): Worker {
   return new Worker(new URL('./md5.worker.ts', import.meta.url), { type: 'module' })
 }
 
-/** A worker started from `url`; one on another origin goes through a same-origin blob module. */
-function workerFrom(url: string | URL, blobUrls: string[]): Worker {
+/**
+ * A worker started from `url`. Browsers refuse a cross-origin worker script, but a module
+ * may import one (with CORS): `moduleImporting` gives the same-origin blob: URL of such a module.
+ */
+function workerFrom(url: string | URL, moduleImporting: (href: string) => string): Worker {
   const href = new URL(url, globalThis.location?.href).href
-  if (typeof location === 'undefined' || new URL(href).origin === location.origin) {
-    return new Worker(href, { type: 'module' })
-  }
-  // Browsers refuse a cross-origin worker script, but a module may import one (with CORS).
-  const source = `import ${JSON.stringify(href)}`
-  const blobUrl = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }))
-  blobUrls.push(blobUrl)
-  return new Worker(blobUrl, { type: 'module' })
+  const sameOrigin = typeof location === 'undefined' || new URL(href).origin === location.origin
+  return new Worker(sameOrigin ? href : moduleImporting(href), { type: 'module' })
 }
 
 /**
@@ -121,12 +118,16 @@ interface Slot {
  * else the least busy worker takes it (each worker runs several jobs, interleaved by slice).
  */
 export function createWorkerHasher(options: WorkerHasherOptions = {}): DisposableHasher {
-  /** blob: URLs made for cross-origin workers; revoked when the pool is disposed. */
-  const blobUrls: string[] = []
+  /** The blob: module every worker of a cross-origin `workerUrl` starts from; revoked on dispose. */
+  let blobUrl: string | undefined
+  const moduleImporting = (href: string) =>
+    (blobUrl ??= URL.createObjectURL(
+      new Blob([`import ${JSON.stringify(href)}`], { type: 'text/javascript' }),
+    ))
   const {
     createWorker = options.workerUrl === undefined
       ? createBundledWorker
-      : () => workerFrom(options.workerUrl!, blobUrls),
+      : () => workerFrom(options.workerUrl!, moduleImporting),
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
@@ -387,7 +388,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       }
       fallback?.dispose()
       fallback = undefined
-      for (const url of blobUrls.splice(0)) URL.revokeObjectURL(url)
+      if (blobUrl !== undefined) URL.revokeObjectURL(blobUrl)
+      blobUrl = undefined
     },
   }
 }

@@ -42,7 +42,7 @@ describe('workerUrl', () => {
     hasher.dispose()
   })
 
-  it('starts a cross-origin worker through a same-origin blob module, revoked on dispose', async () => {
+  it('starts cross-origin workers through one same-origin blob module, revoked on dispose', async () => {
     vi.stubGlobal('Worker', RecordingWorker)
     const sources: Blob[] = []
     const create = vi.spyOn(URL, 'createObjectURL').mockImplementation((source) => {
@@ -52,14 +52,18 @@ describe('workerUrl', () => {
     const revoke = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined)
     const hasher = createWorkerHasher({
       workerUrl: 'https://cdn.example.com/vue-chunked-upload/dist/md5.worker.js',
-      workers: 1,
+      workers: 2,
     })
+    await startJob(hasher)
     await startJob(hasher)
     expect(create).toHaveBeenCalledTimes(1)
     expect(await sources[0].text()).toBe(
       'import "https://cdn.example.com/vue-chunked-upload/dist/md5.worker.js"',
     )
-    expect(RecordingWorker.made).toEqual([{ url: 'blob:fake-1', options: { type: 'module' } }])
+    expect(RecordingWorker.made).toEqual([
+      { url: 'blob:fake-1', options: { type: 'module' } },
+      { url: 'blob:fake-1', options: { type: 'module' } },
+    ])
     expect(revoke).not.toHaveBeenCalled()
     hasher.dispose()
     expect(revoke).toHaveBeenCalledWith('blob:fake-1')
