@@ -1,6 +1,8 @@
 /**
- * The type tests (test/types/public-api.ts) compiled by tsc against the packed package, with
- * `skipLibCheck: false`, under each module resolution an app may use.
+ * The type tests (test/types/public-api.ts) compiled by tsc against the packed package under
+ * each module resolution an app may use. A declaration that does not resolve turns its names
+ * into `any`, which the `not.toBeAny()` checks catch; the Vite fixture app type-checks every
+ * declaration with `skipLibCheck: false`, and attw reports resolution errors inside them.
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
