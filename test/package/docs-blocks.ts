@@ -1,7 +1,7 @@
 /**
  * The TypeScript and Vue code blocks of README.md and docs/*.md, as files to type-check
- * against the packed package. A block is skipped only when the line before its fence is
- * `<!-- docs-check: skip (why) -->`, e.g. the reference server's set-up, which is not in
+ * against the packed package. A block is skipped only when the last non-blank line before its fence is
+ * `<!-- docs-check: skip (why) -->` (blank lines between allowed), e.g. the reference server's set-up, which is not in
  * the package. Names a snippet uses without defining (`app`, `protocol`, `uploader`, …)
  * come from docs-prelude.d.ts, typed from the package.
  */
@@ -35,7 +35,10 @@ export function docBlocks(root: string): DocBlock[] {
       if (!fence) continue
       const end = lines.findIndex((line, j) => j > i && line.startsWith('```'))
       const body = lines.slice(i + 1, end).join('\n')
-      const skipped = i > 0 && SKIP.test(lines[i - 1].trim())
+      // The marker is the last non-blank line before the fence (Prettier puts a blank between).
+      let before = i - 1
+      while (before >= 0 && lines[before].trim() === '') before--
+      const skipped = before >= 0 && SKIP.test(lines[before].trim())
       if (!skipped) {
         const vue = fence[1] === 'vue'
         const name = `${doc.replace(/[/.]/g, '-')}-${i + 1}`
