@@ -18,8 +18,10 @@ import vue from '@vitejs/plugin-vue'
 import { build, type Plugin, type Rollup } from 'vite'
 
 const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url))
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const PACK = join(ROOT, 'bench/.pack')
+// Functions, not constants: read when measuring, never at import (happy-dom imports this
+// through bench/report.ts with a non-file import.meta.url).
+const root = () => fileURLToPath(new URL('..', import.meta.url))
+const packDir = () => join(root(), 'bench/.pack')
 
 /** Where `vue-chunked-upload` comes from: src/ (aliased) or the unpacked tarball. */
 let packedRoot: string | undefined
@@ -30,11 +32,16 @@ let packedRoot: string | undefined
  * node_modules). Returns the tarball's path.
  */
 export function usePackedPackage(): string {
+  const ROOT = root()
+  const PACK = packDir()
   rmSync(PACK, { recursive: true, force: true })
   mkdirSync(join(PACK, 'node_modules/vue-chunked-upload'), { recursive: true })
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' })
   execFileSync('npm', ['pack', '--silent', '--pack-destination', PACK], { cwd: ROOT })
-  const tarball = join(PACK, readdirSync(PACK).find((name) => name.endsWith('.tgz'))!)
+  const tarball = join(
+    PACK,
+    readdirSync(PACK).find((name) => name.endsWith('.tgz'))!,
+  )
   execFileSync('tar', [
     '-xzf',
     tarball,
@@ -96,7 +103,7 @@ export async function measure(
     configFile: false,
     logLevel: 'silent',
     base: './',
-    root: packedRoot ?? ROOT,
+    root: packedRoot ?? root(),
     plugins: [virtualEntry(code), vue()],
     resolve: {
       alias: packedRoot
