@@ -1,21 +1,61 @@
 /**
  * `npm run bench bundle` (or `npx tsx bench/bundle-size.ts`): what an app that imports this
  * library actually loads, gzipped. Each case is a tiny app entry built by Vite the way an
- * app's production build would (minified, tree-shaken), with vue, pinia and the runtime
- * dependencies (axios, @vueuse/core, idb-keyval, spark-md5) external, so only our own code
- * is counted. Counted: the entry chunk and every chunk it imports statically; lazy chunks
- * (the optional hash-wasm MD5) and the hashing worker are listed apart. Self-contained:
- * `measureBundles()` returns the figures for other suites.
+ * app's production build would (minified, tree-shaken), importing the package as npm
+ * installs it: built, packed, and the tarball unpacked into bench/.pack/node_modules
+ * (`usePackedPackage()`; without it, src/ is aliased). By default vue, pinia and the runtime
+ * dependencies (axios, @vueuse/core, idb-keyval, spark-md5) are external, so only our own
+ * code is counted. Counted: the entry chunk and every chunk it imports statically; lazy
+ * chunks (axios, the main-thread hash-wasm) and the hashing worker are listed apart.
+ * Self-contained: `measureBundles()` returns the figures for other suites.
  */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { build, type Plugin, type Rollup } from 'vite'
 
 const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url))
+// Functions, not constants: read when measuring, never at import (happy-dom imports this
+// through bench/report.ts with a non-file import.meta.url).
+const root = () => fileURLToPath(new URL('..', import.meta.url))
+const packDir = () => join(root(), 'bench/.pack')
+
+/** Where `vue-chunked-upload` comes from: src/ (aliased) or the unpacked tarball. */
+let packedRoot: string | undefined
+
+/**
+ * Builds and packs the package, unpacks the tarball where npm would put it, and makes every
+ * later `measure()` import it from there (its dependencies resolve from the repository's
+ * node_modules). Returns the tarball's path.
+ */
+export function usePackedPackage(): string {
+  const ROOT = root()
+  const PACK = packDir()
+  rmSync(PACK, { recursive: true, force: true })
+  mkdirSync(join(PACK, 'node_modules/vue-chunked-upload'), { recursive: true })
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' })
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', PACK], { cwd: ROOT })
+  const tarball = join(
+    PACK,
+    readdirSync(PACK).find((name) => name.endsWith('.tgz'))!,
+  )
+  execFileSync('tar', [
+    '-xzf',
+    tarball,
+    '-C',
+    join(PACK, 'node_modules/vue-chunked-upload'),
+    '--strip-components=1',
+  ])
+  packedRoot = PACK
+  return tarball
+}
 
 /** The cases: what an app writes, and what it keeps alive. */
 export const BUNDLE_CASES: Record<string, string> = {
+  'vue-chunked-upload: formatBytes alone': `import { formatBytes } from 'vue-chunked-upload'; export default [formatBytes]`,
   'vue-chunked-upload: UploadPlugin + HTTP': `import { UploadPlugin, createHttpProtocol } from 'vue-chunked-upload'; export default [UploadPlugin, createHttpProtocol]`,
   'vue-chunked-upload: useChunkedUpload + HTTP (headless)': `import { useChunkedUpload, createHttpProtocol } from 'vue-chunked-upload'; export default [useChunkedUpload, createHttpProtocol]`,
   './vue + ./http: UploadPlugin': `import { UploadPlugin } from 'vue-chunked-upload/vue'; import { createHttpProtocol } from 'vue-chunked-upload/http'; export default [UploadPlugin, createHttpProtocol]`,
@@ -63,12 +103,15 @@ export async function measure(
     configFile: false,
     logLevel: 'silent',
     base: './',
+    root: packedRoot ?? root(),
     plugins: [virtualEntry(code), vue()],
     resolve: {
-      alias: [
-        { find: /^vue-chunked-upload$/, replacement: src('index.ts') },
-        { find: /^vue-chunked-upload\/(.*)$/, replacement: src('entries/$1.ts') },
-      ],
+      alias: packedRoot
+        ? []
+        : [
+            { find: /^vue-chunked-upload$/, replacement: src('index.ts') },
+            { find: /^vue-chunked-upload\/(.*)$/, replacement: src('entries/$1.ts') },
+          ],
     },
     worker: { format: 'es' },
     build: {
@@ -131,4 +174,7 @@ export async function runBundleBench(): Promise<void> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await runBundleBench()
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  usePackedPackage()
+  await runBundleBench()
+}

@@ -5,7 +5,7 @@
  * packages bundled whole by the same Vite (Rolldown) build.
  */
 import { fileURLToPath } from 'node:url'
-import { BUNDLE_CASES, measure } from './bundle-size'
+import { BUNDLE_CASES, measure, usePackedPackage } from './bundle-size'
 
 const uppy6 = (name: string) =>
   fileURLToPath(new URL(`./peers/uppy6/node_modules/@uppy/${name}/lib/index.js`, import.meta.url))
@@ -47,6 +47,8 @@ export async function measureBundles(
   log: (line: string) => void = () => {},
 ): Promise<BundleSize[]> {
   const sizes: BundleSize[] = []
+  // Measured from the packed tarball: the files an app installs, not src/.
+  usePackedPackage()
   const kB = (bytes: number) => `${(bytes / 1000).toFixed(1).padStart(6)} kB`
   for (const [name, code] of Object.entries(BUNDLE_CASES)) {
     const own = await measure(name, code)

@@ -362,7 +362,7 @@ export function renderMarkdown(
     out.push(
       '### Bundle size (minified + gzip, JS)',
       '',
-      'Each a tiny app entry built by Vite 8 (Rolldown) as an app would be (minified, tree-shaken; bench/bundle-size.ts): the JS loaded at start. Ours: our code with its dependencies external, then with them bundled (vue and pinia excluded: a Vue app has them); chunks loaded on demand (hash-wasm), the hashing Worker and the CSS apart. Peers: whole package with all its dependencies.',
+      "Each a tiny app entry built by Vite 8 (Rolldown) as an app would be (minified, tree-shaken; bench/bundle-size.ts), importing the packed tarball as npm installs it: the JS loaded at start. Ours: our code with its dependencies external, then with them bundled (vue and pinia excluded: a Vue app has them); chunks loaded on demand (axios on the first request, hash-wasm for a main-thread `md5: 'wasm'`), the hashing Worker and the CSS apart. Peers: whole package with all its dependencies. Targets: `formatBytes` alone ≤ 1 kB; headless `useChunkedUpload` + HTTP ≤ 22 kB with dependencies; `UploadPlugin` + 3 components + HTTP ≤ 30 kB.",
       '',
       table(
         ['bundle', 'gzip, kB', 'with dependencies, kB', 'lazy, kB', 'Worker, kB', 'CSS, kB'],

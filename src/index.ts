@@ -56,7 +56,6 @@ export {
 } from './locales'
 export {
   useChunkedUpload,
-  useUploadStore,
   provideChunkedUpload,
   createUploadContext,
   createUploadPlugin,

@@ -17,9 +17,9 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The vitest projects of vite.config.ts, in the order they run. */
-const PROJECTS = ['unit', 'integration', 'browser', 'storybook']
-/** Projects that run in Debian's Chromium. */
-const CHROMIUM_PROJECTS = new Set(['browser', 'storybook'])
+const PROJECTS = ['unit', 'integration', 'browser', 'package', 'storybook']
+/** Projects that run in Debian's Chromium (`package`: the fixture apps upload in it). */
+const CHROMIUM_PROJECTS = new Set(['browser', 'package', 'storybook'])
 const CHROMIUM = '/usr/bin/chromium'
 
 const root = fileURLToPath(new URL('..', import.meta.url))

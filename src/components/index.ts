@@ -18,7 +18,11 @@ export { viewOf, type UploadView } from './upload-labels'
  * destroyed when the app unmounts) and registers `<UploadDropzone>`, `<UploadProgress>` and
  * `<ResumeBanner>` globally.
  */
-export const UploadPlugin = createUploadPlugin({ UploadDropzone, UploadProgress, ResumeBanner })
+export const UploadPlugin = /* @__PURE__ */ createUploadPlugin({
+  UploadDropzone,
+  UploadProgress,
+  ResumeBanner,
+})
 
 declare module 'vue' {
   export interface GlobalComponents {

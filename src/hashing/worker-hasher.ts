@@ -14,12 +14,22 @@ import { DEFAULT_SLICE_SIZE, sampleMd5 } from './md5-stream'
 import { yieldToEventLoop } from './yield-to-event-loop'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
 
+/** Bundlers replace `process.env.NODE_ENV`; declared here so the library needs no Node types. */
+declare const process: { readonly env: Readonly<Record<string, string | undefined>> }
+
 /** Default idle period before the workers are terminated: 10 s. */
 export const DEFAULT_WORKER_IDLE_MS = 10_000
 
 export interface WorkerHasherOptions {
-  /** Starts one worker. Default: the bundled `md5.worker.ts` as a module worker. */
+  /** Starts one worker. Default: `workerUrl`, else the bundled `md5.worker.js`, as a module worker. */
   readonly createWorker?: () => Worker
+  /**
+   * Where to load the worker from (CDN, custom hosting): the package's self-contained
+   * `dist/md5.worker.js`. A cross-origin URL is started through a same-origin `blob:`
+   * module that imports it, so its host must send CORS headers. Ignored with `createWorker`.
+   * @default the worker your bundler emits for `new URL('./md5.worker.js', import.meta.url)`
+   */
+  readonly workerUrl?: string | URL
   /** Bytes per slice in the worker. Default {@link DEFAULT_SLICE_SIZE} (4 MiB). */
   readonly sliceSize?: number
   /** Bytes per sample for `sample()`; default 256 KiB (see `sampleMd5`). */
@@ -59,9 +69,35 @@ interface Job {
   readonly reject: (error: UploadError) => void
 }
 
-/** Written out literally so Vite recognizes it and emits the worker as its own asset. */
+/**
+ * Written out literally so bundlers (Vite, webpack 5, Parcel) recognize it and emit the worker
+ * as its own file. The published build keeps this exact form, pointing at the self-contained
+ * `md5.worker.js` (see vite.config.ts).
+ */
 function createBundledWorker(): Worker {
   return new Worker(new URL('./md5.worker.ts', import.meta.url), { type: 'module' })
+}
+
+/**
+ * A worker started from `url`. Browsers refuse a cross-origin worker script, but a module
+ * may import one (with CORS): `moduleImporting` gives the same-origin blob: URL of such a module.
+ */
+function workerFrom(url: string | URL, moduleImporting: (href: string) => string): Worker {
+  const href = new URL(url, globalThis.location?.href).href
+  const sameOrigin = typeof location === 'undefined' || new URL(href).origin === location.origin
+  return new Worker(sameOrigin ? href : moduleImporting(href), { type: 'module' })
+}
+
+/**
+ * A console warning in development builds, where bundlers replace `process.env.NODE_ENV`
+ * (as they do for Vue's own warnings); unbundled, `process` is missing and nothing is logged.
+ */
+function warnInDevelopment(message: string): void {
+  try {
+    if (process.env.NODE_ENV !== 'production') console.warn(`[vue-chunked-upload] ${message}`)
+  } catch {
+    // No `process`: an unbundled page, where there is no development mode to speak of.
+  }
 }
 
 /** The default pool size: two workers, or one on a single-core device. Read when first needed. */
@@ -82,8 +118,16 @@ interface Slot {
  * else the least busy worker takes it (each worker runs several jobs, interleaved by slice).
  */
 export function createWorkerHasher(options: WorkerHasherOptions = {}): DisposableHasher {
+  /** The blob: module every worker of a cross-origin `workerUrl` starts from; revoked on dispose. */
+  let blobUrl: string | undefined
+  const moduleImporting = (href: string) =>
+    (blobUrl ??= URL.createObjectURL(
+      new Blob([`import ${JSON.stringify(href)}`], { type: 'text/javascript' }),
+    ))
   const {
-    createWorker = createBundledWorker,
+    createWorker = options.workerUrl === undefined
+      ? createBundledWorker
+      : () => workerFrom(options.workerUrl!, moduleImporting),
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
@@ -118,6 +162,10 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       { retryable: false, cause },
     )
     options.onFallback?.(fallbackNotice)
+    warnInDevelopment(
+      'the hashing worker could not start, so files are hashed on the main thread ' +
+        "(see the `workerUrl` option and the uploader's `warning` event).",
+    )
   }
 
   function inline(): DisposableHasher {
@@ -340,6 +388,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
       }
       fallback?.dispose()
       fallback = undefined
+      if (blobUrl !== undefined) URL.revokeObjectURL(blobUrl)
+      blobUrl = undefined
     },
   }
 }

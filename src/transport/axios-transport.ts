@@ -1,9 +1,11 @@
 /**
  * core's `Transport` port on axios: XHR in browsers (the only way to get upload progress),
  * Node's http module elsewhere. Statuses are returned, never thrown; bodies go out as they
- * are, so a File is streamed by the platform instead of read into memory.
+ * are, so a File is streamed by the platform instead of read into memory. axios is imported
+ * on the first request: an app pays for it only when it uploads, and a server render (which
+ * never sends) never loads it or its Node dependencies.
  */
-import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios'
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, AxiosStatic } from 'axios'
 import { UploadError, abortError, throwIfAborted } from '../core/errors'
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../core/types'
 
@@ -28,18 +30,25 @@ const PERMANENT_CODES = new Set([
 
 const identity = <T>(value: T): T => value
 
+/** axios's default instance, imported once, on the first request that needs it. */
+let loading: Promise<AxiosStatic> | undefined
+const loadAxios = (): Promise<AxiosStatic> =>
+  (loading ??= import('axios').then((module) => module.default))
+
 /** A {@link Transport} that sends with axios. */
 export function createAxiosTransport(options: AxiosTransportOptions = {}): Transport {
   const { withCredentials = false } = options
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       throwIfAborted(request.signal)
+      const axios = await loadAxios()
+      throwIfAborted(request.signal)
       const client = options.axios ?? axios
       let response: AxiosResponse<unknown>
       try {
         response = await client.request(toAxiosConfig(request, withCredentials))
       } catch (error) {
-        throw toTransportError(error, request.signal)
+        throw toTransportError(axios, error, request.signal)
       }
       return {
         status: response.status,
@@ -125,7 +134,7 @@ function lowerCaseHeaders(headers: AxiosResponse['headers']): Record<string, str
  * Maps what axios threw to the port's contract: the signal's reason when it was aborted
  * (so a pause or stall reason survives), `timeout`, or `network`.
  */
-function toTransportError(error: unknown, signal: AbortSignal): UploadError {
+function toTransportError(axios: AxiosStatic, error: unknown, signal: AbortSignal): UploadError {
   if (signal.aborted) return abortError(signal)
   if (error instanceof UploadError) return error // thrown by an interceptor
   if (axios.isCancel(error)) {

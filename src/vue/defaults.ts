@@ -28,6 +28,14 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
      * @default 'spark'
      */
     readonly md5?: Md5Engine
+    /**
+     * Where the default hasher loads its worker from (ignored when you pass `hasher`): a
+     * copy of the package's self-contained `dist/md5.worker.js` on a CDN or your own host.
+     * A cross-origin URL is started through a same-origin `blob:` module that imports it
+     * (browsers refuse cross-origin workers), so the host must send CORS headers.
+     * @default the `new URL('./md5.worker.js', import.meta.url)` worker your bundler emits
+     */
+    readonly workerUrl?: string | URL
   }
 
 /**
@@ -37,7 +45,9 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
 export function createDefaultUploader(options: DefaultUploaderOptions): Uploader {
   // A hasher we create is ours to dispose with the uploader; one passed in is the caller's.
   const owned =
-    options.hasher || options.hashing === false ? undefined : createHasher({ md5: options.md5 })
+    options.hasher || options.hashing === false
+      ? undefined
+      : createHasher({ md5: options.md5, worker: { workerUrl: options.workerUrl } })
   const crossTab = options.crossTab !== false
   // A channel we open is ours to close with the uploader; one passed in is the caller's.
   const channel = options.peers || !crossTab ? undefined : createTabChannel()

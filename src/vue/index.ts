@@ -15,7 +15,8 @@ export {
   hasFilePicker,
   type FileHandleLike,
 } from './file-handle'
-export { useUploadStore, toUploadRecord, type UploadRecord, type PendingRecord } from './store'
+// The pinia store lives on its own entry (`vue-chunked-upload/pinia`): nothing else imports pinia.
+export { toUploadRecord, type UploadRecord, type PendingRecord } from './records'
 export { createUploadPlugin, type UploadPluginOptions } from './plugin'
 export {
   provideChunkedUpload,

@@ -62,6 +62,12 @@ export interface UploadOptions {
    * @default 'spark'
    */
   md5?: DefaultUploaderOptions['md5']
+  /**
+   * Where the hashing worker is loaded from, for a CDN or custom hosting (the package's
+   * `dist/md5.worker.js`, self-contained). Ignored with `hasher`.
+   * @default the worker your bundler emits from the package
+   */
+  workerUrl?: DefaultUploaderOptions['workerUrl']
   retry?: Partial<RetryPolicy>
   /**
    * Where resume records go: `'auto'` is IndexedDB where the browser has it, memory
@@ -106,6 +112,7 @@ export function toEngineOptions(
 ): Omit<UploaderOptions, 'transport' | 'store'> & {
   transport?: Transport
   md5?: DefaultUploaderOptions['md5']
+  workerUrl?: DefaultUploaderOptions['workerUrl']
 } {
   return {
     protocol,
@@ -119,6 +126,7 @@ export function toEngineOptions(
     requestTimeoutMs: toValue(options.requestTimeout),
     hashing: toValue(options.hashing),
     md5: options.md5,
+    workerUrl: options.workerUrl,
     retry: options.retry,
     resumeExpiryMs: toValue(options.resumeExpiry),
     restrictions: {

@@ -1,7 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { createApp, defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
-import { createUploadPlugin, useUploadStore } from '../../src/vue'
+import { createUploadPlugin } from '../../src/vue'
+import { useUploadStore } from '../../src/entries/pinia'
 import { createFakeUploader, errorOf, pendingOf, uploadIn } from '../../stories/fake-uploader'
 
 /** Mounts an app with the plugin and pinia, and returns the store built inside it. */

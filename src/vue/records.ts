@@ -1,0 +1,68 @@
+/** Uploads and pending records as plain, serializable data (what the pinia store holds). */
+import type { PauseReason, UploadErrorCode, UploadSnapshot, UploadState } from '../core'
+
+/** One upload as plain, serializable data (no File, Worker or engine). */
+export interface UploadRecord {
+  readonly id: string
+  readonly name: string
+  readonly size: number
+  readonly type: string
+  readonly state: UploadState
+  /** Why it is paused, when it is. */
+  readonly pausedBy?: PauseReason
+  readonly retrying: boolean
+  readonly bytesUploaded: number
+  /** 0..1 */
+  readonly progress: number
+  readonly speed: number
+  readonly eta: number | null
+  readonly hashState: UploadSnapshot['hash']['state']
+  readonly hash: string | null
+  readonly retries: number
+  readonly resumed: boolean
+  readonly errorCode: UploadErrorCode | null
+  /** The error's end-user message in the chosen locale. */
+  readonly errorMessage: string | null
+  readonly retryable: boolean
+}
+
+export interface PendingRecord {
+  readonly key: string
+  readonly name: string
+  readonly size: number
+  readonly bytesUploaded: number
+  readonly updatedAt: number
+  readonly expiresAt: number
+  /** A clear is waiting for the server. */
+  readonly clearing: boolean
+  /** A file handle was kept: Resume needs no dialog. */
+  readonly resumable: boolean
+}
+
+export function toUploadRecord(
+  upload: UploadSnapshot,
+  message: (error: { code: UploadErrorCode; params: Record<string, string | number> }) => string,
+): UploadRecord {
+  const { status } = upload
+  const error = status.state === 'error' ? status.error : undefined
+  return {
+    id: upload.id,
+    name: upload.file.name,
+    size: upload.file.size,
+    type: upload.file.type,
+    state: status.state,
+    pausedBy: status.state === 'paused' ? status.reason : undefined,
+    retrying: status.state === 'uploading' && status.retrying,
+    bytesUploaded: upload.bytesUploaded,
+    progress: upload.progress,
+    speed: upload.speed,
+    eta: upload.eta ?? null,
+    hashState: upload.hash.state,
+    hash: upload.hash.value ?? null,
+    retries: upload.retries,
+    resumed: upload.resumed,
+    errorCode: error?.code ?? null,
+    errorMessage: error ? message(error) : null,
+    retryable: error?.retryable ?? false,
+  }
+}

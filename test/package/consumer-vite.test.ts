@@ -1,0 +1,69 @@
+/**
+ * test/consumers/vite-app: a Vite 8 vue-ts app (strict, skipLibCheck off, pinia through
+ * `vue-chunked-upload/pinia`) with the packed tarball installed. Type-checks, builds, serves
+ * its production build and uploads through the components in Chromium.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { startReferenceServer } from '../../server'
+import { launchChromium, randomFile, type BrowserSession } from '../browser/harness'
+import { serveStatic } from './static-server'
+import { bin, installTarball, requireInstalled, ROOT, sh } from './tarball'
+import { uploadThroughApp } from './upload-in-chromium'
+
+const APP = join(ROOT, 'test/consumers/vite-app')
+const MiB = 1024 * 1024
+
+describe('a Vite 8 vue-ts app using the packed package', () => {
+  let chromium: BrowserSession
+  let app: { url: string; close(): Promise<void> }
+  const cleanup: (() => unknown)[] = []
+
+  beforeAll(async () => {
+    requireInstalled(APP)
+    installTarball(APP, inject('tarball'))
+    chromium = await launchChromium()
+  })
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), app?.close(), ...cleanup.map((f) => f())])
+  })
+
+  it('type-checks with strict and skipLibCheck: false', () => {
+    expect(sh(APP, bin(APP, 'vue-tsc'), ['--noEmit', '--pretty', 'false'])).toBe('')
+  })
+
+  it('builds, with the hashing worker emitted as its own file', async () => {
+    const out = sh(APP, bin(APP, 'vite'), ['build'])
+    expect(out).not.toMatch(/warn|error/i)
+    expect(out).toMatch(/assets\/md5\.worker-[\w-]+\.js/)
+  })
+
+  for (const md5 of ['spark', 'wasm'] as const) {
+    it(`uploads through <UploadDropzone> with md5: '${md5}', hashed in a Worker`, async () => {
+      const storeRoot = mkdtempSync(join(tmpdir(), 'vcu-consumer-'))
+      const reference = await startReferenceServer({ root: storeRoot })
+      cleanup.push(
+        () => reference.close(),
+        () => rmSync(storeRoot, { recursive: true, force: true }),
+      )
+      app ??= await serveStatic(join(APP, 'dist'))
+      const source = await randomFile(24 * MiB, `vite-app-${md5}.bin`)
+      const endpoint = encodeURIComponent(reference.httpUrl)
+      const run = await uploadThroughApp(
+        chromium,
+        `${app.url}/?endpoint=${endpoint}&md5=${md5}`,
+        source.path,
+        storeRoot,
+      )
+      expect(run.pageMd5).toBe(source.md5)
+      expect(run.storedMd5).toEqual([source.md5])
+      // The bundler-built worker ran the hash: no fallback to the main thread, and with
+      // 'wasm' no wasm-unavailable fallback to spark-md5 either.
+      expect(run.workers.some((url) => /\/assets\/md5\.worker-[\w-]+\.js$/.test(url))).toBe(true)
+      expect(run.warnings).toBe('')
+      expect(run.console).toEqual([])
+    })
+  }
+})

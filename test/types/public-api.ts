@@ -1,0 +1,92 @@
+/**
+ * Type tests of the public API, checked by tsc against the packed package (test/package/
+ * types.test.ts, under `bundler` and `node16`) and against src by the repo's vue-tsc.
+ * `expectTypeOf(x).not.toBeAny()` catches declarations that resolve to nothing.
+ */
+import { expectTypeOf } from 'expect-type'
+import type { App, Component, ComputedRef, Plugin } from 'vue'
+import {
+  createDefaultUploader,
+  createHttpProtocol,
+  createUploader,
+  formatBytes,
+  httpError,
+  ResumeBanner,
+  UploadDropzone,
+  UploadError,
+  UploadPlugin,
+  UploadProgress,
+  useChunkedUpload,
+  type UploadProtocol,
+  type UploadSnapshot,
+  type UploadErrorCode,
+  type UploadState,
+  type Uploader,
+} from 'vue-chunked-upload'
+import * as core from 'vue-chunked-upload/core'
+import { createHttpProtocol as httpFromSubpath } from 'vue-chunked-upload/http'
+import { createS3Protocol } from 'vue-chunked-upload/s3'
+import { createTusProtocol } from 'vue-chunked-upload/tus'
+import { createHasher } from 'vue-chunked-upload/hashing'
+import { createAxiosTransport } from 'vue-chunked-upload/transport'
+import { createIdbStore, createMemoryStore } from 'vue-chunked-upload/persistence'
+import {
+  useChunkedUpload as useFromVue,
+  UploadPlugin as pluginFromVue,
+} from 'vue-chunked-upload/vue'
+import { useUploadStore, type UploadRecord } from 'vue-chunked-upload/pinia'
+
+// The root entry: the engine, a protocol, the composable, the plugin, the components.
+expectTypeOf(createUploader).not.toBeAny()
+expectTypeOf(createUploader).returns.toEqualTypeOf<Uploader>()
+expectTypeOf(createDefaultUploader).returns.toEqualTypeOf<Uploader>()
+expectTypeOf(createHttpProtocol).parameter(0).toHaveProperty('endpoint').toEqualTypeOf<string>()
+expectTypeOf(createHttpProtocol({ endpoint: '/api' })).toEqualTypeOf<UploadProtocol>()
+expectTypeOf(httpFromSubpath).toEqualTypeOf(createHttpProtocol)
+expectTypeOf(httpError).not.toBeAny()
+expectTypeOf<UploadSnapshot>().not.toBeAny()
+expectTypeOf<UploadSnapshot['status']['state']>().toEqualTypeOf<UploadState>()
+expectTypeOf<UploadState>().not.toBeAny()
+expectTypeOf<UploadState>().toMatchTypeOf<string>()
+expectTypeOf<'no-such-state'>().not.toMatchTypeOf<UploadState>()
+expectTypeOf<UploadError>().toHaveProperty('code').toEqualTypeOf<UploadErrorCode>()
+expectTypeOf<UploadError>().toHaveProperty('retryable').toEqualTypeOf<boolean>()
+expectTypeOf(formatBytes).toEqualTypeOf<(bytes: number) => string>()
+
+const upload = useChunkedUpload()
+expectTypeOf(upload).not.toBeAny()
+expectTypeOf(upload.progress).toEqualTypeOf<ComputedRef<number>>()
+expectTypeOf(upload.uploads).toEqualTypeOf<ComputedRef<readonly UploadSnapshot[]>>()
+expectTypeOf(upload.start).toBeFunction()
+// @ts-expect-error a member the composable does not have
+upload.thisDoesNotExist()
+expectTypeOf(useFromVue).toEqualTypeOf(useChunkedUpload)
+
+expectTypeOf(UploadPlugin).not.toBeAny()
+expectTypeOf(UploadPlugin).toMatchTypeOf<Plugin>()
+expectTypeOf(pluginFromVue).toEqualTypeOf(UploadPlugin)
+declare const app: App
+app.use(UploadPlugin, { protocol: createHttpProtocol({ endpoint: '/api' }), md5: 'wasm' })
+// @ts-expect-error an option UploadPlugin does not take
+app.use(UploadPlugin, { notAnOption: true })
+for (const component of [UploadDropzone, UploadProgress, ResumeBanner]) {
+  expectTypeOf(component).not.toBeAny()
+  expectTypeOf(component).toMatchTypeOf<Component>()
+}
+
+// Subpath entries type what they export.
+expectTypeOf(core.createUploader).toEqualTypeOf(createUploader)
+expectTypeOf(core.UploadError).not.toBeAny()
+expectTypeOf(createS3Protocol).returns.toEqualTypeOf<UploadProtocol>()
+expectTypeOf(createTusProtocol).returns.toEqualTypeOf<UploadProtocol>()
+expectTypeOf(createHasher).not.toBeAny()
+expectTypeOf(createHasher).parameter(0).exclude<undefined>().toHaveProperty('worker')
+expectTypeOf(createAxiosTransport).not.toBeAny()
+expectTypeOf(createIdbStore).not.toBeAny()
+expectTypeOf(createMemoryStore).returns.not.toBeAny()
+
+// pinia lives on its own entry.
+const store = useUploadStore()
+expectTypeOf(store).not.toBeAny()
+expectTypeOf(store.list).toEqualTypeOf<UploadRecord[]>()
+expectTypeOf(store.start).toBeFunction()
