@@ -12,8 +12,8 @@ export const MAX_NAME_BYTES = 255
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
-// Zero-width characters that hide inside a name (ZWSP, ZWNJ, ZWJ, word joiner, BOM).
-const INVISIBLE = /[\u200b-\u200d\u2060\ufeff]/g
+// Zero-width characters that hide inside a name (ZWSP, word joiner, invisible operators, BOM); ZWJ and ZWNJ stay: emoji sequences and Persian need them.
+const INVISIBLE = /[\u200b\u2060-\u2064\ufeff]/g
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /** `text` with every lone surrogate replaced by U+FFFD, so it encodes to valid UTF-8. */

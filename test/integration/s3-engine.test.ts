@@ -79,11 +79,13 @@ describe('S3 path: engine + signer + local S3', () => {
   it('signs part URLs without x-amz-checksum-* (the SDK default would add them)', async () => {
     const create = await fetch(`${signer}/uploads`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'a.bin', size: 6 * MiB }),
     })
     const { id } = (await create.json()) as { id: string }
     const sign = await fetch(`${signer}/uploads/${id}/parts/1`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ md5: '1B2M2Y8AsgTpgAmY7PhCfg==' }),
     })
     const { url, headers } = (await sign.json()) as { url: string; headers: Record<string, string> }
@@ -91,7 +93,7 @@ describe('S3 path: engine + signer + local S3', () => {
     expect(
       params.filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm'),
     ).toEqual([])
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-md5;host')
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-md5;host')
     expect(Number(new URL(url).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300)
     expect(headers).toEqual({ 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' })
     // The point of WHEN_REQUIRED: the SDK's default client does put a checksum in the URL.
@@ -186,7 +188,7 @@ describe('S3 path: engine + signer + local S3', () => {
   it('refuses ids of another caller, tampered ids, impossible part numbers, and generates keys', async () => {
     const create = await fetch(`${signer}/uploads`, {
       method: 'POST',
-      headers: { 'x-user': 'alice' },
+      headers: { 'x-user': 'alice', 'content-type': 'application/json' },
       body: JSON.stringify({ name: '../../etc/passwd', size: 12 * MiB }),
     })
     expect(create.status).toBe(201)
@@ -195,7 +197,7 @@ describe('S3 path: engine + signer + local S3', () => {
     const sign = (as: string, upload: string, n: number) =>
       fetch(`${signer}/uploads/${upload}/parts/${n}`, {
         method: 'POST',
-        headers: { 'x-user': as },
+        headers: { 'x-user': as, 'content-type': 'application/json' },
         body: '{}',
       })
     expect((await sign('alice', id, 1)).status).toBe(200)
