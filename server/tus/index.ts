@@ -122,8 +122,8 @@ export function createTusEndpoint(options: TusEndpointOptions): TusEndpoint {
     },
     // Internal messages (paths, stack details) never reach a client.
     onResponseError: (req, error) => {
-      const status = (error as { status_code?: unknown }).status_code
-      if (typeof status === 'number' && status < 500) return undefined
+      // Errors with a status are @tus/server's and ours, with fixed bodies.
+      if (typeof (error as { status_code?: unknown }).status_code === 'number') return undefined
       onError(error, req)
       return { status_code: 500, body: GENERIC_500 }
     },

@@ -18,7 +18,11 @@ export const isTusId = (id: string): boolean => /^[0-9a-f]{32}$/.test(id)
 export class TusFileStore extends FileStore {
   override async getUpload(id: string): Promise<Upload> {
     if (!isTusId(id)) throw ERRORS.FILE_NOT_FOUND
-    return super.getUpload(id)
+    const upload = await super.getUpload(id)
+    // A finished upload never expires; without its creation date @tus/server's HEAD and
+    // PATCH stop answering it 410 once the unfinished-upload expiry has passed.
+    if (upload.offset === upload.size) upload.creation_date = undefined
+    return upload
   }
 
   /** Refuses what does not exist: a bare unlink would delete `<id>` beside someone's `<id>.json`. */
@@ -37,7 +41,7 @@ export class TusFileStore extends FileStore {
     let removed = 0
     for (const id of await this.ids()) {
       const upload = await this.getUpload(id).catch(() => undefined)
-      if (!upload?.creation_date || upload.offset === upload.size) continue
+      if (!upload?.creation_date) continue // finished (see getUpload), or undated
       if (now <= new Date(upload.creation_date).getTime() + expiry) continue
       await this.remove(id).then(
         () => removed++,
