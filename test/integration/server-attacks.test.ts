@@ -83,7 +83,11 @@ describe('tus', () => {
     rig = await startRig()
     for (const [name, ascii, encoded] of [
       ['日本.txt', '__.txt', '%E6%97%A5%E6%9C%AC.txt'],
-      ['a\r\nSet-Cookie: x=1 "q".txt', 'aSet-Cookie: x=1 _q_.txt', 'aSet-Cookie%3A%20x%3D1%20%22q%22.txt'],
+      [
+        'a\r\nSet-Cookie: x=1 "q".txt',
+        'aSet-Cookie: x=1 _q_.txt',
+        'aSet-Cookie%3A%20x%3D1%20%22q%22.txt',
+      ],
     ]) {
       const { location } = await tusCreate(rig, undefined, 3, name)
       await tusPatch(location, undefined, Buffer.from('abc'))
@@ -294,9 +298,13 @@ describe('S3 signer', () => {
     const url = `${rig.server.url}/s3/uploads`
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) {
-      const res = await rawJson(url, { name: 'a.bin', size: 1 }, {
-        headers: { authorization: `Bearer ${i}` },
-      })
+      const res = await rawJson(
+        url,
+        { name: 'a.bin', size: 1 },
+        {
+          headers: { authorization: `Bearer ${i}` },
+        },
+      )
       statuses.push(res.status)
     }
     expect(statuses).toEqual([201, 201, 201, 429, 429])
