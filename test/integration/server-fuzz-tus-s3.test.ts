@@ -112,6 +112,7 @@ const tusRequest = fc.record({
   meta: fc.option(metadata, { nil: undefined }),
   // Most requests speak tus, so they get past @tus/server's 412 to the handlers.
   resumable: fc.boolean(),
+  length: fc.option(fc.integer({ min: 0, max: 4096 }), { nil: undefined }),
   body: fc.uint8Array({ maxLength: 2048 }),
 })
 const s3Request = fc.record({
@@ -142,12 +143,18 @@ const s3Request = fc.record({
     fc.tuple(fc.constantFrom('Content-Type', 'Authorization', 'Origin'), headerValue),
     { maxLength: 3 },
   ),
+  jsonType: fc.boolean(),
   json: fc.oneof(
     fc.record(
       {
         name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('../../../escape')),
-        size: fc.oneof(fc.integer({ min: -1, max: 2 ** 44 }), fc.double(), fc.string()),
-        partSize: fc.oneof(fc.integer({ min: -1, max: 2 ** 34 }), fc.constant(null)),
+        size: fc.oneof(
+          fc.integer({ min: -1, max: 2 ** 20 }),
+          fc.integer({ min: -1, max: 2 ** 44 }),
+          fc.double(),
+          fc.string(),
+        ),
+        partSize: fc.oneof(fc.integer({ min: -1, max: 2 ** 34 }), fc.constant(64 * 1024)),
         md5: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('1B2M2Y8AsgTpgAmY7PhCfg==')),
         parts: fc.array(
           fc.record({ partNumber: fc.integer({ min: -1, max: 3 }), etag: fc.string() }),
@@ -157,6 +164,8 @@ const s3Request = fc.record({
       { requiredKeys: [] },
     ),
     fc.constant('not json'),
+    // Valid creates, so the signer's deeper paths and caps run too.
+    fc.integer({ min: 0, max: 2 ** 20 }).map((size) => ({ name: 'f.bin', size, partSize: 65536 })),
   ),
 })
 
@@ -182,6 +191,7 @@ describe('tus and S3 signer fuzz (fast-check, seeded)', () => {
         )
         if (req.meta !== undefined) headers.push(['Upload-Metadata', req.meta])
         if (req.resumable) headers.unshift(['Tus-Resumable', '1.0.0'])
+        if (req.length !== undefined) headers.push(['Upload-Length', String(req.length)])
         const fuzzed: Fuzzed = {
           method: req.method,
           path: req.path(),
@@ -199,6 +209,7 @@ describe('tus and S3 signer fuzz (fast-check, seeded)', () => {
     await fc.assert(
       fc.asyncProperty(s3Request, async (req) => {
         const headers = req.headers.filter(([, v]) => v !== VICTIM)
+        if (req.jsonType) headers.unshift(['Content-Type', 'application/json'])
         const body = new Uint8Array(
           Buffer.from(typeof req.json === 'string' ? req.json : JSON.stringify(req.json)),
         )
@@ -211,6 +222,9 @@ describe('tus and S3 signer fuzz (fast-check, seeded)', () => {
       { numRuns: RUNS, seed: SEED + 1, endOnFailure: true },
     )
     console.info('[fuzz] tus / s3 answers', Object.fromEntries(statuses))
+    // The fuzz reached the handlers, not only the validation: uploads were created.
+    expect(statuses.get('tus POST 201') ?? 0).toBeGreaterThan(0)
+    expect(statuses.get('s3 POST 201') ?? 0).toBeGreaterThan(0)
 
     // Nothing outside the stores.
     expect(await readFile(join(rig.base, 'outside.txt'), 'utf8')).toBe('untouched')
