@@ -88,7 +88,8 @@ export function checkCaps(
     unit,
   })
   if (uploads >= caps.uploads) return refuse('client', caps.uploads, 'uploads')
-  if (addressUploads >= caps.addressUploads) return refuse('address', caps.addressUploads, 'uploads')
+  if (addressUploads >= caps.addressUploads)
+    return refuse('address', caps.addressUploads, 'uploads')
   if (bytes + size > caps.bytes) return refuse('client', caps.bytes, 'bytes')
   if (addressBytes + size > caps.addressBytes) return refuse('address', caps.addressBytes, 'bytes')
   return null

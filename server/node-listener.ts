@@ -43,10 +43,12 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
   // Requests still being handled; close() waits for them so no write outlives the server.
   const active = new Set<Promise<void>>()
   const server = createServer((req, res) => {
-    const done = bridge(handler, req, res, origin, options.trustedProxies ?? 0).catch((error: unknown) => {
-      console.error('[reference-server] could not answer', error)
-      res.destroy()
-    })
+    const done = bridge(handler, req, res, origin, options.trustedProxies ?? 0).catch(
+      (error: unknown) => {
+        console.error('[reference-server] could not answer', error)
+        res.destroy()
+      },
+    )
     active.add(done)
     void done.finally(() => active.delete(done))
   })

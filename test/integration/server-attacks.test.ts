@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { connect } from 'node:net'
 import { raw, rawJson, startRig, tusHeaders, type Rig } from '../fakes/attack-rig'
 import { CHUNK, eventually, md5Hex, randomFile } from '../../server/testing/harness'
 
@@ -251,6 +252,32 @@ describe('HTTP chunk routes', () => {
     const { res, location } = await tusCreate(rig, undefined, 1)
     expect(res.status).toBe(201)
     expect(location.startsWith(`${rig.server.url}/tus/`)).toBe(true)
+  })
+})
+
+describe('slow bodies (9)', () => {
+  it('gives up a chunk body trickled a byte at a time, so the chunk is free for a real PUT', async () => {
+    rig = await startRig({ http: { stallTimeoutMs: 400 } })
+    const url = `${rig.server.httpUrl}/uploads`
+    const file = randomFile(CHUNK)
+    const id = (await rawJson(url, createBody(file.length))).json.id as string
+    const socket = connect(rig.server.port, '127.0.0.1')
+    socket.on('error', () => undefined)
+    socket.write(
+      `PUT /http/uploads/${id}/chunks/0 HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Content-Length: ${CHUNK}\r\n\r\n`,
+    )
+    const trickle = setInterval(() => socket.write(Buffer.from([1])), 100)
+    try {
+      // Well past the stall timeout, yet never silent for it.
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const put = await raw(`${url}/${id}/chunks/0`, { method: 'PUT', body: file })
+      expect(put.status).toBe(204)
+    } finally {
+      clearInterval(trickle)
+      socket.destroy()
+    }
+    expect((await raw(`${url}/${id}`)).json.received).toEqual([[0, 1]])
   })
 })
 
