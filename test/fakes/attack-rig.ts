@@ -99,7 +99,7 @@ export function raw(
         res.on('data', (piece: Buffer) => pieces.push(piece))
         res.on('end', () => {
           const text = Buffer.concat(pieces).toString('utf8')
-          let json: unknown = null
+          let json: unknown
           try {
             json = text ? JSON.parse(text) : null
           } catch {
