@@ -7,6 +7,8 @@ import { createHttpChunkHandler } from './http-chunk/handler'
 import type { HttpChunkHandlerOptions } from './http-chunk/handler'
 import { FileStore } from './http-chunk/store'
 import { serve } from './node-listener'
+import type { ServeOptions } from './node-listener'
+import { LOOPBACK_HOSTS, withAllowedHosts } from './hosts'
 import { createRouter, normalizeBasePath } from './router'
 import type { FetchHandler, RouteMount } from './router'
 
@@ -24,13 +26,16 @@ export {
 } from './http-chunk/validate'
 export { isUploadId } from './http-chunk/ids'
 export { sanitizeFileName, MAX_NAME_BYTES } from './http-chunk/names'
-export { ownerFromAuthorization } from './owner'
-export type { OwnerOf } from './owner'
+export { ownerFromAuthorization, identify } from './owner'
+export type { OwnerOf, Caller } from './owner'
+export { resolveCaps, checkCaps } from './caps'
+export type { CapOptions, Caps } from './caps'
+export { isHostAllowed, withAllowedHosts, LOOPBACK_HOSTS } from './hosts'
 export { createRouter, normalizeBasePath, isUnder } from './router'
 export type { FetchHandler, RequestContext, RouteMount } from './router'
 export { withCors, isOriginAllowed, DEFAULT_CORS } from './cors'
 export type { CorsOptions } from './cors'
-export { serve } from './node-listener'
+export { serve, clientAddress } from './node-listener'
 export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */
@@ -44,6 +49,9 @@ export interface ReferenceServerOptions extends Pick<
   | 'onError'
   | 'owner'
   | 'maxOpenUploads'
+  | 'maxOpenBytes'
+  | 'maxOpenUploadsPerAddress'
+  | 'maxOpenBytesPerAddress'
 > {
   /** Store directory (created when missing). */
   root: string
@@ -51,6 +59,12 @@ export interface ReferenceServerOptions extends Pick<
   basePath?: string
   /** More endpoints on the same listener, each under its own base path. */
   routes?: readonly RouteMount[]
+  /**
+   * Host names (any port) or `name:port`s requests may be addressed to; others get 421
+   * `misdirected` (DNS rebinding, forged tus `Location`s). Default `'*'` (no check) here;
+   * {@link startReferenceServer} on a loopback interface defaults to the loopback names.
+   */
+  allowedHosts?: readonly string[] | '*'
 }
 
 /** A mountable reference server. */
@@ -79,7 +93,7 @@ export function createReferenceServer(options: ReferenceServerOptions): Referenc
     ...(options.routes ?? []),
   ]
   let closed = false
-  const router = createRouter(routes)
+  const router = withAllowedHosts(createRouter(routes), options.allowedHosts ?? '*')
   const handler: FetchHandler = (request, context) =>
     closed
       ? Promise.resolve(new Response(null, { status: 503, headers: { 'retry-after': '1' } }))
@@ -99,7 +113,8 @@ export function createReferenceServer(options: ReferenceServerOptions): Referenc
 }
 
 /** Options of {@link startReferenceServer}. */
-export interface StartReferenceServerOptions extends ReferenceServerOptions {
+export interface StartReferenceServerOptions
+  extends ReferenceServerOptions, Pick<ServeOptions, 'trustedProxies' | 'idleTimeoutMs'> {
   /** Default `127.0.0.1`. */
   host?: string
   /** Default 0 (any free port). */
@@ -124,9 +139,16 @@ export interface RunningReferenceServer {
 export async function startReferenceServer(
   options: StartReferenceServerOptions,
 ): Promise<RunningReferenceServer> {
-  const server = createReferenceServer(options)
+  const host = options.host ?? '127.0.0.1'
+  const allowedHosts = options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : '*')
+  const server = createReferenceServer({ ...options, allowedHosts })
   await server.store.ready
-  const listening = await serve(server.handler, { host: options.host, port: options.port })
+  const listening = await serve(server.handler, {
+    host,
+    port: options.port,
+    trustedProxies: options.trustedProxies,
+    idleTimeoutMs: options.idleTimeoutMs,
+  })
   const expiresInMs = server.store.expiresInMs
   const every = options.sweepIntervalMs ?? Math.min(10 * 60_000, Math.max(1000, expiresInMs / 4))
   const timer = setInterval(() => {
@@ -147,3 +169,6 @@ export async function startReferenceServer(
     },
   }
 }
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.')

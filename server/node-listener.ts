@@ -15,6 +15,14 @@ export interface ServeOptions {
    * GiB take long, so there is no limit on a whole request, only on silence.
    */
   idleTimeoutMs?: number
+  /**
+   * How many reverse proxies in front of this server to believe (default 0: none). Behind
+   * a proxy every request comes from the proxy's address, so every anonymous client would
+   * share one identity and one per-address cap; with `trustedProxies: 1` the client address
+   * is the last `X-Forwarded-For` entry, the one your proxy appended. Only set it when the
+   * proxy overwrites or appends that header: a client can send any `X-Forwarded-For`.
+   */
+  trustedProxies?: number
 }
 
 /** A running listener. */
@@ -35,10 +43,12 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
   // Requests still being handled; close() waits for them so no write outlives the server.
   const active = new Set<Promise<void>>()
   const server = createServer((req, res) => {
-    const done = bridge(handler, req, res, origin).catch((error: unknown) => {
-      console.error('[reference-server] could not answer', error)
-      res.destroy()
-    })
+    const done = bridge(handler, req, res, origin, options.trustedProxies ?? 0).catch(
+      (error: unknown) => {
+        console.error('[reference-server] could not answer', error)
+        res.destroy()
+      },
+    )
     active.add(done)
     void done.finally(() => active.delete(done))
   })
@@ -67,6 +77,7 @@ async function bridge(
   req: IncomingMessage,
   res: ServerResponse,
   origin: string,
+  trustedProxies: number,
 ): Promise<void> {
   const controller = new AbortController()
   res.once('close', () => {
@@ -94,13 +105,29 @@ async function bridge(
   }
   let response: Response
   try {
-    response = await handler(request, { clientAddress: req.socket.remoteAddress })
+    response = await handler(request, { clientAddress: clientAddress(req, trustedProxies) })
   } catch (error) {
     console.error('[reference-server] handler failed', error)
     response = errorJson(500, 'internal', 'the server failed; try again later')
   }
   body?.discard()
   await send(response, res)
+}
+
+/**
+ * The client's address: the socket's peer, or with `trusted` proxies in front, the entry of
+ * `X-Forwarded-For` that the outermost trusted proxy appended (entries left of it are the
+ * client's own claims).
+ */
+export function clientAddress(req: IncomingMessage, trusted: number): string | undefined {
+  const peer = req.socket.remoteAddress
+  if (trusted <= 0) return peer
+  const header = req.headers['x-forwarded-for']
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '')
+  return hops.length >= trusted ? hops[hops.length - trusted] : (hops[0] ?? peer)
 }
 
 const errorJson = (status: number, code: string, message: string): Response =>

@@ -1,3 +1,4 @@
+import { checkCaps, freeBytes } from '../caps'
 import { completedStatus, completionBody, uploadStatus } from './bodies'
 import { HttpError, jsonResponse, notFound } from './errors'
 import { readJsonObject } from './request-body'
@@ -37,13 +38,16 @@ export async function createUpload(
     const file = source && (await store.createInstant(upload, source))
     if (file) return jsonResponse(completionBody(file), 200)
   }
-  if (store.openUploads(creator.client) >= limits.maxOpenUploads) {
+  const refused = checkCaps(limits.caps, store.openUploads(), creator, upload.size)
+  if (refused) {
+    const { message, limit, unit } = refused
+    throw new HttpError(429, 'too-many-uploads', message, { limit, unit }, { 'retry-after': '30' })
+  }
+  if (upload.size > (await freeBytes(store.paths.uploads))) {
     throw new HttpError(
-      429,
-      'too-many-uploads',
-      `at most ${limits.maxOpenUploads} unfinished uploads per client; finish or abort one`,
-      { limit: limits.maxOpenUploads },
-      { 'retry-after': '30' },
+      507,
+      'insufficient-storage',
+      `the server cannot store ${upload.size} more bytes now`,
     )
   }
   const created = await store.create(upload, creator)

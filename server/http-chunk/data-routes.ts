@@ -83,11 +83,10 @@ export async function putChunk(
   if (upload.received.has(index)) return new Response(null, { status: 204 })
   if (!upload.claim(index)) throw upload.removed ? notFound() : busy(index)
   try {
-    await withPart(store, upload, (handle) =>
-      withBody(request, stallTimeoutMs, (body) =>
-        ingestChunk({ upload, index, handle, body, md5 }),
-      ),
-    )
+    await withBody(request, stallTimeoutMs, async (body) => {
+      await body.waitForData()
+      await withPart(store, upload, (handle) => ingestChunk({ upload, index, handle, body, md5 }))
+    })
     upload.markReceived(index)
   } finally {
     upload.release(index)
@@ -126,15 +125,16 @@ export async function putStream(
       `the body may hold at most ${size - offset} bytes from offset ${offset}`,
     )
   }
-  await withPart(store, upload, (handle) =>
-    withBody(request, stallTimeoutMs, async (body) => {
+  await withBody(request, stallTimeoutMs, async (body) => {
+    await body.waitForData()
+    await withPart(store, upload, async (handle) => {
       try {
         await ingestStream({ upload, handle, body, offset })
       } catch (error) {
         if (error instanceof HttpError) await body.cancel()
         throw error
       }
-    }),
-  )
+    })
+  })
   return jsonResponse(uploadStatus(upload))
 }

@@ -14,6 +14,9 @@ export type ProtocolErrorCode =
   | 'hash-mismatch'
   | 'busy'
   | 'too-many-uploads'
+  | 'insufficient-storage'
+  | 'unsupported-media-type'
+  | 'misdirected'
   | 'timeout'
   | 'internal'
 

@@ -14,13 +14,13 @@ import { HttpError, errorResponse, notFound } from './errors'
 import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
 import { isUploadId } from './ids'
 import { FileStore } from './store'
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_OPEN_UPLOADS } from './validate'
-import { ownerDigest, ownerFromAuthorization } from '../owner'
+import { DEFAULT_MAX_FILE_SIZE } from './validate'
+import { identify, ownerFromAuthorization } from '../owner'
 import type { OwnerOf } from '../owner'
-import type { Creator } from './store'
+import { resolveCaps, type CapOptions } from '../caps'
 
 /** Options of {@link createHttpChunkHandler}. */
-export interface HttpChunkHandlerOptions {
+export interface HttpChunkHandlerOptions extends CapOptions {
   /** The store to use; or give `root` and one is created. */
   store?: FileStore
   /** Store directory, when no `store` is given. */
@@ -39,15 +39,11 @@ export interface HttpChunkHandlerOptions {
   stallTimeoutMs?: number
   /**
    * Who is calling (e.g. a user id from your session). Every upload is bound to the identity
-   * that created it; another identity gets 404. Default: the `Authorization` header as sent
-   * (anonymous without one), so an upload created with a token needs the same token.
+   * that created it; another identity gets 404. Default: the `Authorization` header as sent,
+   * so an upload created with a token needs the same token; callers without one are
+   * anonymous, one identity per address.
    */
   owner?: OwnerOf
-  /**
-   * Unfinished uploads one client may hold at once (default 100); more get 429
-   * `too-many-uploads`. A client is its owner identity, or its address when anonymous.
-   */
-  maxOpenUploads?: number
   /** Told about unexpected failures (answered as 500 `internal`); default `console.error`. */
   onError?: (error: unknown, request: Request) => void
 }
@@ -71,10 +67,11 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     options.store ??
     new FileStore({ root: requireRoot(options.root), expiresInMs: options.expiresInMs })
   const basePath = normalizeBasePath(options.basePath ?? '/http')
+  const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE
   const limits = {
-    maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    maxFileSize,
     accept: options.accept ?? [],
-    maxOpenUploads: options.maxOpenUploads ?? DEFAULT_MAX_OPEN_UPLOADS,
+    caps: resolveCaps(options, maxFileSize),
   }
   const ownerOfRequest = options.owner ?? ownerFromAuthorization
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
@@ -88,13 +85,13 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     if (root !== 'uploads' || extra.length > 0) throw notFound('no such route')
     await store.ready
     const method = request.method
-    const identity = await ownerOfRequest(request)
-    const owner = ownerDigest(identity)
+    // Control bodies are JSON: a form or text/plain POST is what a foreign page can send
+    // without a preflight, so it is refused before anything is read or counted.
+    if (method === 'POST') requireJson(request)
+    const caller = await identify(request, context, ownerOfRequest)
+    const owner = caller.owner
     if (id === undefined) {
-      // Anonymous callers are told apart by address; identified ones by who they are.
-      const client = identity === '' ? ownerDigest(`addr:${context?.clientAddress ?? ''}`) : owner
-      const creator: Creator = { owner, client }
-      if (method === 'POST') return createUpload(request, store, limits, creator)
+      if (method === 'POST') return createUpload(request, store, limits, caller)
       throw notAllowed(ALLOWED.uploads)
     }
     if (!isUploadId(id)) throw notFound()
@@ -135,6 +132,18 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
   }
   const handler = options.cors === false ? handle : withCors(handle, options.cors ?? DEFAULT_CORS)
   return Object.assign(handler, { store })
+}
+
+/** Throws 415 unless the request says its body is JSON. */
+function requireJson(request: Request): void {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(
+      415,
+      'unsupported-media-type',
+      'control requests must be sent as Content-Type: application/json',
+    )
+  }
 }
 
 const notAllowed = (allow: string): HttpError =>

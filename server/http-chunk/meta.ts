@@ -17,8 +17,10 @@ export interface UploadMeta {
   createdAt: number
   /** Digest of the identity that created it (server/owner.ts); absent in old stores = anonymous. */
   owner?: string
-  /** Digest of the client it counts against for the open-uploads cap. */
+  /** Digest of the client it counted against before addresses were recorded (old stores). */
   client?: string
+  /** Digest of the creator's address, for the per-address caps. */
+  address?: string
   /** Pushed forward whenever a chunk lands, so a slow but live upload never expires. */
   expiresAt: number
   received: ChunkRanges
@@ -78,8 +80,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await syncDirectory(dirname(path))
 }
 
+/** Makes the bytes written to `path` durable (fdatasync: the data, not the timestamps). */
+export async function syncData(path: string): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    await handle.datasync()
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Makes a rename in `dir` durable; platforms that cannot open directories skip it. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined
   try {
     handle = await open(dir, 'r')
@@ -132,6 +144,7 @@ export function asUploadMeta(value: unknown, id: string): UploadMeta | undefined
     isCount(value.expiresAt) &&
     Array.isArray(value.received) &&
     isDigest(value.client) &&
+    isDigest(value.address) &&
     (value.lastModified === null || typeof value.lastModified === 'number')
   if (
     !ok ||

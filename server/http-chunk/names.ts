@@ -12,6 +12,16 @@ export const MAX_NAME_BYTES = 255
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
+// Zero-width characters that hide inside a name (ZWSP, word joiner, invisible operators, BOM); ZWJ and ZWNJ stay: emoji sequences and Persian need them.
+const INVISIBLE = /[\u200b\u2060-\u2064\ufeff]/g
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** `text` with every lone surrogate replaced by U+FFFD, so it encodes to valid UTF-8. */
+export const wellFormed = (text: string): string => text.replace(LONE_SURROGATE, '\ufffd')
+
+/** True when `char` is, or is compatible with (NFKC: fullwidth `／`, `＼`), a path separator. */
+const isSeparator = (char: string): boolean => /[\\/]/.test(char.normalize('NFKC'))
+
 const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8')
 
 /** Cuts `text` to at most `max` UTF-8 bytes without splitting a code point. */
@@ -26,9 +36,13 @@ function cutToBytes(text: string, max: number): string {
 
 /** The name to store for a declared `name`. Never empty, never a path, never over 255 bytes. */
 export function sanitizeFileName(name: string): string {
-  const base = name.normalize('NFC').replace(UNSAFE, '').split(/[\\/]/).pop() ?? ''
+  const clean = wellFormed(name).normalize('NFC').replace(UNSAFE, '').replace(INVISIBLE, '')
+  let base = ''
+  for (const char of clean) base = isSeparator(char) ? '' : base + char
   const trimmed = base.trim()
-  return fitName(trimmed === '.' || trimmed === '..' || trimmed === '' ? 'file' : trimmed)
+  // NFKC for the check: `．．` must not pass as a harmless name where `..` does not.
+  const checked = trimmed.normalize('NFKC')
+  return fitName(checked === '.' || checked === '..' || trimmed === '' ? 'file' : trimmed)
 }
 
 /** Cuts `name` to at most `maxBytes` of UTF-8, keeping a short extension. */

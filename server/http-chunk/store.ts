@@ -3,11 +3,12 @@ import type { FileHandle } from 'node:fs/promises'
 import { DedupIndex } from './dedup-index'
 import { md5OfFile } from './file-md5'
 import { newUploadId } from './ids'
-import { StorePaths, removeQuietly, writeJsonAtomic } from './meta'
+import { StorePaths, removeQuietly, syncData, syncDirectory, writeJsonAtomic } from './meta'
 import type { ChunkRanges } from './chunk-set'
 import type { CompletedMeta, UploadMeta } from './meta'
 import { loadStore } from './store-load'
-import { ANONYMOUS } from '../owner'
+import { ANONYMOUS, type Caller } from '../owner'
+import type { OpenUpload } from '../caps'
 import { UploadState } from './upload-state'
 
 /** Options of {@link FileStore}. */
@@ -42,13 +43,10 @@ export type CompleteOutcome =
 
 export const DEFAULT_EXPIRES_IN_MS = 24 * 60 * 60 * 1000
 
-/** Who creates an upload: digests of its owner identity and of the client it counts against. */
-export interface Creator {
-  owner: string
-  client: string
-}
+/** Who creates an upload: digests of its owner identity and of its address. */
+export type Creator = Caller
 
-const ANONYMOUS_CREATOR: Creator = { owner: ANONYMOUS, client: ANONYMOUS }
+const ANONYMOUS_CREATOR: Creator = { owner: ANONYMOUS, address: ANONYMOUS }
 
 /** The owner digest of a stored upload or file; metas of older stores have none. */
 export const ownerOf = (meta: { owner?: string }): string => meta.owner ?? ANONYMOUS
@@ -104,13 +102,13 @@ export class FileStore {
       .some((id) => ownerOf(this.completed.get(id) ?? {}) === owner)
   }
 
-  /** Incomplete, unexpired uploads created by `client`: what the open-uploads cap counts. */
-  openUploads(client: string, now = Date.now()): number {
-    let count = 0
+  /** Incomplete, unexpired uploads: what the open-upload caps count. */
+  *openUploads(now = Date.now()): Iterable<OpenUpload> {
     for (const upload of this.uploads.values()) {
-      if ((upload.meta.client ?? ANONYMOUS) === client && !upload.isExpired(now)) count++
+      if (upload.isExpired(now)) continue
+      const { meta } = upload
+      yield { owner: ownerOf(meta), address: meta.address, size: meta.size }
     }
-    return count
   }
 
   async create(
@@ -124,7 +122,7 @@ export class FileStore {
       id,
       ...input,
       owner: creator.owner,
-      client: creator.client,
+      address: creator.address,
       chunkCount: Math.ceil(input.size / input.chunkSize),
       createdAt: now,
       expiresAt: now + this.expiresInMs,
@@ -253,9 +251,12 @@ export class FileStore {
     if (clientHash !== null && clientHash !== hash) return { kind: 'mismatch', hash }
     await upload.retire()
     const file = completedMeta(upload.meta, hash, false, Date.now())
+    // The bytes are durable before anything says the file is complete.
+    await syncData(part)
     // Meta first, then the move: a restart finds the meta and finishes an interrupted move.
     await writeJsonAtomic(this.paths.fileMeta(upload.id), file)
     await rename(part, this.paths.file(upload.id))
+    await syncDirectory(this.paths.files)
     this.completed.set(file.id, file)
     this.index.add(file)
     this.uploads.delete(upload.id)

@@ -1,5 +1,5 @@
 import { ChunkSet } from './chunk-set'
-import { writeJsonAtomic } from './meta'
+import { syncData, writeJsonAtomic } from './meta'
 import { PrefixHasher } from './prefix-hasher'
 import type { UploadMeta } from './meta'
 
@@ -29,7 +29,7 @@ export class UploadState {
     readonly meta: UploadMeta,
     private readonly metaPath: string,
     private readonly expiresInMs: number,
-    partPath: string,
+    private readonly partPath: string,
   ) {
     this.received = ChunkSet.fromRanges(meta.chunkCount, meta.received)
     this.prefix = new PrefixHasher(partPath, this.received, meta.size, meta.chunkSize)
@@ -111,8 +111,15 @@ export class UploadState {
 
   private startWrite(): Promise<void> {
     if (this.removed) return Promise.resolve()
-    this.meta.received = this.received.ranges()
-    this.writing = writeJsonAtomic(this.metaPath, this.meta).finally(() => {
+    // Chunks recorded so far were written before this point; they reach the disk before a
+    // meta that claims them does, so a power cut can never leave a claimed chunk a hole.
+    const received = this.received.ranges()
+    this.writing = (async () => {
+      if (received.length > 0) await syncData(this.partPath)
+      if (this.removed) return
+      this.meta.received = received
+      await writeJsonAtomic(this.metaPath, this.meta)
+    })().finally(() => {
       this.writing = null
     })
     return this.writing

@@ -1,20 +1,21 @@
 import { HttpError, badRequest } from './errors'
 import { sanitizeFileName } from './names'
 import type { NewUpload } from './store'
+import type { Caps } from '../caps'
 
 export const MIN_CHUNK_SIZE = 256 * 1024
 export const MAX_CHUNK_SIZE = 512 * 1024 * 1024
 export const MAX_CHUNKS = 10_000
 export const DEFAULT_MAX_FILE_SIZE = 50 * 1024 ** 3
-export const DEFAULT_MAX_OPEN_UPLOADS = 100
+export { DEFAULT_MAX_OPEN_UPLOADS } from '../caps'
 
 /** Server-side limits a create request is checked against. */
 export interface UploadLimits {
   maxFileSize: number
   /** Like an `<input accept>`: `.ext`, `type/*` or `type/subtype`; empty accepts anything. */
   accept: readonly string[]
-  /** Unfinished uploads one client may hold at once; more get 429 `too-many-uploads`. */
-  maxOpenUploads: number
+  /** What one identity and one address may hold open; more get 429 `too-many-uploads`. */
+  caps: Caps
 }
 
 const HASH = /^[0-9a-f]{32}$/

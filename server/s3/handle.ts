@@ -12,6 +12,8 @@ export interface UploadHandle {
   readonly uploadId: string
   /** Declared size in bytes, checked against the object on completion. */
   readonly size: number
+  /** Bytes of every part but the last, as the client planned them; bound into part URLs. */
+  readonly partSize: number
 }
 
 const b64 = (buf: Buffer | string) => Buffer.from(buf).toString('base64url')
@@ -21,7 +23,9 @@ function mac(secret: Buffer, owner: string, payload: string): Buffer {
 }
 
 export function sealHandle(secret: Buffer, owner: string, handle: UploadHandle): string {
-  const payload = b64(JSON.stringify({ k: handle.key, u: handle.uploadId, s: handle.size }))
+  const payload = b64(
+    JSON.stringify({ k: handle.key, u: handle.uploadId, s: handle.size, p: handle.partSize }),
+  )
   return `${payload}.${b64(mac(secret, owner, payload))}`
 }
 
@@ -35,9 +39,10 @@ export function openHandle(secret: Buffer, owner: string, id: string): UploadHan
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown
     if (typeof raw !== 'object' || raw === null) return undefined
-    const { k, u, s } = raw as Record<string, unknown>
+    const { k, u, s, p } = raw as Record<string, unknown>
     if (typeof k !== 'string' || typeof u !== 'string' || !Number.isSafeInteger(s)) return undefined
-    return { key: k, uploadId: u, size: s as number }
+    if (!Number.isSafeInteger(p) || (p as number) <= 0) return undefined
+    return { key: k, uploadId: u, size: s as number, partSize: p as number }
   } catch {
     return undefined
   }

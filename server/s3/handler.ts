@@ -17,19 +17,21 @@ import {
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { withCors, type CorsOptions } from '../cors'
-import { normalizeBasePath, type FetchHandler } from '../router'
+import { normalizeBasePath, type FetchHandler, type RequestContext } from '../router'
 import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
-import { ownerFromAuthorization, type OwnerOf } from '../owner'
+import { identify, ownerFromAuthorization, type Caller, type OwnerOf } from '../owner'
+import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../caps'
 
 export const MiB = 1024 * 1024
 /** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
 export const S3_MIN_PART_SIZE = 5 * MiB
 export const S3_MAX_PARTS = 10_000
 export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB
+export const S3_MAX_PART_SIZE = 5 * 1024 * MiB
 /** Longest lifetime of a part URL the signer hands out, in seconds. */
 export const MAX_PART_URL_EXPIRES_IN = 3600
 
-export interface S3SignerOptions {
+export interface S3SignerOptions extends CapOptions {
   /** Built with {@link createS3Client} (checksums only when required). */
   client: S3Client
   bucket: string
@@ -50,9 +52,14 @@ export interface S3SignerOptions {
   basePath?: string
   /**
    * Who is calling (a user id from your session); ids only work for the same caller.
-   * Default: the `Authorization` header as sent (anonymous without one).
+   * Default: the `Authorization` header as sent; anonymous callers are told apart by address.
    */
   owner?: OwnerOf
+  /**
+   * How long an upload counts against its creator's caps when it is never completed or
+   * aborted (default 24 h; the bucket's lifecycle rule is what removes it from S3).
+   */
+  openUploadTtlMs?: number
   cors?: CorsOptions
 }
 
@@ -117,6 +124,16 @@ function s3Failure(error: unknown): HttpFailure {
   return new HttpFailure(502, 'storage-error', `the storage refused: ${e.name ?? status}`)
 }
 
+const isJson = (request: Request): boolean =>
+  /^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')
+
+/** The part size a client that does not say gets: S3's minimum, grown to fit 10,000 parts. */
+const defaultPartSize = (size: number): number =>
+  Math.max(S3_MIN_PART_SIZE, Math.ceil(size / S3_MAX_PARTS / MiB) * MiB)
+
+/** Bytes of part `n` (1-based) of an upload. */
+const partLength = (upload: UploadHandle, n: number): number =>
+  Math.max(0, Math.min(upload.partSize, upload.size - (n - 1) * upload.partSize))
 /**
  * The upload is gone. AWS says `NoSuchUpload`; Ceph RGW says `NoSuchKey` for an aborted or
  * lifecycle-expired upload (and `NoSuchUpload` only on a second Abort).
@@ -139,14 +156,29 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const maxFileSize = Math.min(options.maxFileSize ?? S3_MAX_OBJECT_SIZE, S3_MAX_OBJECT_SIZE)
   const minPartSize = options.minPartSize ?? S3_MIN_PART_SIZE
   const owner = options.owner ?? ownerFromAuthorization
+  const caps = resolveCaps(options, maxFileSize)
+  const openTtl = options.openUploadTtlMs ?? 24 * 60 * 60 * 1000
+  /** Uploads this signer created and has not seen completed or aborted, by UploadId. */
+  const open = new Map<string, OpenUpload & { at: number }>()
+  const openNow = (): Iterable<OpenUpload> => {
+    const now = Date.now()
+    for (const [id, upload] of open) if (now - upload.at > openTtl) open.delete(id)
+    return open.values()
+  }
 
-  function handle(caller: string, id: string): UploadHandle {
-    const opened = openHandle(secret, caller, decodeURIComponent(id))
+  function handle(caller: Caller, id: string): UploadHandle {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(id)
+    } catch {
+      throw new HttpFailure(404, 'not-found', 'unknown upload id')
+    }
+    const opened = openHandle(secret, caller.owner, decoded)
     if (!opened) throw new HttpFailure(404, 'not-found', 'unknown upload id')
     return opened
   }
 
-  async function create(request: Request, caller: string): Promise<Response> {
+  async function create(request: Request, caller: Caller): Promise<Response> {
     const body = await readJson(request, 64 * 1024)
     const size = body.size
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
@@ -156,6 +188,24 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       throw new HttpFailure(413, 'file-too-large', `files may be at most ${maxFileSize} bytes`, {
         limit: maxFileSize,
       })
+    }
+    const partSize = body.partSize ?? defaultPartSize(size)
+    if (
+      !Number.isSafeInteger(partSize) ||
+      (partSize as number) < minPartSize ||
+      (partSize as number) > S3_MAX_PART_SIZE ||
+      Math.ceil(size / (partSize as number)) > S3_MAX_PARTS
+    ) {
+      throw new HttpFailure(
+        400,
+        'bad-request',
+        `partSize must be ${minPartSize}..${S3_MAX_PART_SIZE} bytes, in at most ${S3_MAX_PARTS} parts`,
+      )
+    }
+    const refused = checkCaps(caps, openNow(), caller, size)
+    if (refused) {
+      const { message, limit, unit } = refused
+      throw new HttpFailure(429, 'too-many-uploads', message, { limit, unit })
     }
     const name = typeof body.name === 'string' ? body.name : 'file'
     const type =
@@ -170,12 +220,14 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       })
     const uploadId = created.UploadId
     if (!uploadId) throw new HttpFailure(502, 'storage-error', 'no UploadId from the storage')
-    return json(201, { id: sealHandle(secret, caller, { key, uploadId, size }), key })
+    open.set(uploadId, { owner: caller.owner, address: caller.address, size, at: Date.now() })
+    const sealed = { key, uploadId, size, partSize: partSize as number }
+    return json(201, { id: sealHandle(secret, caller.owner, sealed), key })
   }
 
   async function sign(request: Request, upload: UploadHandle, n: string): Promise<Response> {
     const partNumber = Number(n)
-    const lastPossible = Math.max(1, Math.min(S3_MAX_PARTS, Math.ceil(upload.size / minPartSize)))
+    const lastPossible = Math.max(1, Math.ceil(upload.size / upload.partSize))
     if (!/^\d+$/.test(n) || partNumber < 1 || partNumber > lastPossible) {
       throw new HttpFailure(400, 'bad-request', `part number must be 1..${lastPossible}`)
     }
@@ -184,6 +236,9 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
       throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the part')
     }
+    // The part's length is signed into the URL: S3 refuses a body of any other size, so a
+    // URL cannot carry more than its share of the declared file.
+    const length = partLength(upload, partNumber)
     const url = await getSignedUrl(
       client,
       new UploadPartCommand({
@@ -192,12 +247,18 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
         UploadId: upload.uploadId,
         PartNumber: partNumber,
         ContentMD5: md5,
+        ContentLength: length,
       }),
-      { expiresIn, signableHeaders: md5 ? new Set(['content-md5']) : undefined },
+      {
+        expiresIn,
+        signableHeaders: new Set(md5 ? ['content-length', 'content-md5'] : ['content-length']),
+      },
     )
     return json(200, {
       url,
+      // Browsers set Content-Length themselves; it is listed for other clients.
       headers: md5 ? { 'content-md5': md5 } : {},
+      size: length,
       expiresAt: Date.now() + expiresIn * 1000,
     })
   }
@@ -263,6 +324,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
           ? new HttpFailure(404, 'not-found', 'no such upload')
           : s3Failure(e)
       })
+    open.delete(upload.uploadId)
     if (head.ContentLength !== upload.size) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: upload.key }))
       throw new HttpFailure(
@@ -292,12 +354,22 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     } catch (error) {
       if (!isGone(error)) throw s3Failure(error)
     }
+    open.delete(upload.uploadId)
     return new Response(null, { status: 204 })
   }
 
-  const route = async (request: Request): Promise<Response> => {
+  const route = async (request: Request, context?: RequestContext): Promise<Response> => {
     const path = new URL(request.url).pathname.slice(basePath.length)
-    const caller = await owner(request)
+    // Control bodies are JSON: a form or text/plain POST is what a foreign page can send
+    // without a preflight.
+    if (request.method === 'POST' && !isJson(request)) {
+      throw new HttpFailure(
+        415,
+        'unsupported-media-type',
+        'control requests must be sent as Content-Type: application/json',
+      )
+    }
+    const caller = await identify(request, context, owner)
     const m = /^\/uploads(?:\/([^/]+)(\/parts(?:\/([^/]+))?|\/complete)?)?\/?$/.exec(path)
     if (!m) throw new HttpFailure(404, 'not-found', 'no such route')
     const [, id, tail, n] = m
@@ -313,9 +385,9 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     throw new HttpFailure(405, 'method-not-allowed', 'method not allowed')
   }
 
-  return withCors(async (request) => {
+  return withCors(async (request, context) => {
     try {
-      return await route(request)
+      return await route(request, context)
     } catch (error) {
       const failure = error instanceof HttpFailure ? error : s3Failure(error)
       return json(failure.status, {

@@ -90,7 +90,9 @@ describe('S3 path: engine + signer + S3', () => {
     expect(
       params.filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm'),
     ).toEqual([])
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-md5;host')
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe(
+      'content-length;content-md5;host',
+    )
     expect(Number(new URL(url).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300)
     expect(headers).toEqual({ 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' })
     // The point of WHEN_REQUIRED: the SDK's default client does put a checksum in the URL.

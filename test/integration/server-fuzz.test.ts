@@ -8,12 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { connect } from 'node:net'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { startReferenceServer, isUploadId, type RunningReferenceServer } from '../../server'
+import { sendRaw, type Fuzzed } from '../fakes/raw-send'
 
 const CHUNK = 256 * 1024
 const SEED = 0x7b_2026
@@ -89,51 +89,8 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true })
 })
 
-interface Fuzzed {
-  method: string
-  path: string
-  headers: [string, string][]
-  body: Uint8Array
-  /** Declared Content-Length minus the bytes sent (a lie when not 0), or null for none. */
-  lie: number | null
-}
-
-/** Sends `req` as raw bytes; resolves the status, or null when the server closed without one. */
-function send(req: Fuzzed): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1')
-    let head = ''
-    let settled = false
-    const done = (status: number | null) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      socket.destroy()
-      resolve(status)
-    }
-    // A body shorter than declared makes the server wait: the client then goes away.
-    const waitMs = req.lie !== null && req.lie > 0 ? 150 : 8000
-    const timer = setTimeout(() => {
-      if (req.lie !== null && req.lie > 0) done(null)
-      else {
-        socket.destroy()
-        reject(new Error(`no answer in ${waitMs} ms to ${req.method} ${req.path.slice(0, 200)}`))
-      }
-    }, waitMs)
-    socket.on('data', (piece: Buffer) => {
-      head += piece.toString('latin1')
-      const match = /^HTTP\/1\.1 (\d{3})/.exec(head)
-      if (match) done(Number(match[1]))
-      else if (head.length > 12) done(-1)
-    })
-    socket.on('error', () => done(null))
-    socket.on('close', () => done(null))
-    const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close']
-    for (const [name, value] of req.headers) lines.push(`${name}: ${value}`)
-    if (req.lie !== null) lines.push(`Content-Length: ${req.body.length + req.lie}`)
-    socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), req.body]))
-  })
-}
+/** Sends `req` to the server; the status, or null when it closed without one. */
+const send = (req: Fuzzed): Promise<number | null> => sendRaw(server.port, req)
 
 const idLike = () =>
   fc.oneof(

@@ -109,7 +109,8 @@ describe('reference server hardening', () => {
   })
 
   it('caps unfinished uploads per client with 429 too-many-uploads, per identity', async () => {
-    server = await startTestServer({ maxOpenUploads: 3 })
+    // The address's own cap is set apart here; per-address caps have their own test.
+    server = await startTestServer({ maxOpenUploads: 3, maxOpenUploadsPerAddress: 10 })
     const file = randomFile(100)
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {

@@ -22,6 +22,7 @@ describe('reference server: mounting', () => {
       expect((await outside.json()).error.code).toBe('not-found')
       const created = await fetch(`${server.httpUrl}/uploads`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'a.bin', size: 1, chunkSize: CHUNK }),
       })
       expect(created.status).toBe(201)
@@ -60,7 +61,11 @@ describe('reference server: mounting', () => {
     try {
       const [line] = (await once(createInterface({ input: cli.stdout }), 'line')) as [string]
       expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-      const res = await fetch(`${line}/http/uploads`, { method: 'POST', body: '{' })
+      const res = await fetch(`${line}/http/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      })
       expect(res.status).toBe(400)
     } finally {
       const exited = new Promise((resolve) => cli.once('exit', resolve))

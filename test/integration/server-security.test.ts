@@ -64,7 +64,11 @@ describe('reference server: never trusts the client', () => {
       (await raw('PUT', `/http/uploads/${validShape}/chunks/0`, Buffer.alloc(100))).status,
     ).toBe(404)
     expect(
-      (await raw('POST', `/http/uploads/${validShape}/complete`, Buffer.from('{}'))).status,
+      (
+        await raw('POST', `/http/uploads/${validShape}/complete`, Buffer.from('{}'), {
+          'content-type': 'application/json',
+        })
+      ).status,
     ).toBe(404)
     // Abort is idempotent: an unknown id is fine.
     expect((await raw('DELETE', `/http/uploads/${validShape}`)).status).toBe(204)
@@ -107,6 +111,7 @@ describe('reference server: never trusts the client', () => {
     })
     const streamed = await fetch(`${server.httpUrl}/uploads`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: chunked,
       duplex: 'half',
     } as RequestInit)

@@ -80,6 +80,7 @@ describe('S3 signing endpoints (stub client)', () => {
     const res = await handler(
       new Request(`http://x/s3/uploads/${id}/complete`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
       }),
     )
@@ -161,7 +162,10 @@ describe('S3 signing endpoints (stub client)', () => {
         new Request(url, {
           method: 'POST',
           ...init,
-          headers: token ? { authorization: `Bearer ${token}` } : {},
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         }),
       )
     const created = await as('alice', 'http://x/s3/uploads', {
