@@ -30,7 +30,7 @@ export { createRouter, normalizeBasePath, isUnder } from './router'
 export type { FetchHandler, RequestContext, RouteMount } from './router'
 export { withCors, isOriginAllowed, DEFAULT_CORS } from './cors'
 export type { CorsOptions } from './cors'
-export { serve } from './node-listener'
+export { createNodeListener, serve } from './node-listener'
 export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */
