@@ -20,6 +20,8 @@ export const en: Messages = {
     rejected: 'The server refused the upload.',
     protocol: 'The server sent an answer the uploader could not understand.',
     'not-found': 'The server no longer knows this upload. It has to start again.',
+    'endpoint-not-found':
+      "The upload service was not found at its address. Please tell the site's developers.",
     expired: 'This upload expired on the server. It has to start again.',
     aborted: 'The upload was stopped.',
     'storage-unavailable':

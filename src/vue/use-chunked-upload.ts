@@ -142,7 +142,8 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
       throw new Error(
         '[vue-chunked-upload] useChunkedUpload() has no backend: pass `protocol` to ' +
           'app.use(UploadPlugin, { protocol }), provideChunkedUpload({ protocol }) or ' +
-          'useChunkedUpload({ protocol }). See docs/vue.md.',
+          'useChunkedUpload({ protocol }). See ' +
+          'https://github.com/vue-chunked-upload/vue-chunked-upload/blob/main/docs/vue.md',
       )
     }
     context = createUploadContext(merged)

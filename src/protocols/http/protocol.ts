@@ -33,6 +33,19 @@ export const httpCapabilities = Object.freeze({
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 /**
+ * Create answered 404: no upload can be missing yet, so the endpoint is wrong (a common one:
+ * `endpoint: '/uploads'`, which posts to `/uploads/uploads`).
+ */
+function endpointNotFound(url: string): UploadError {
+  return new UploadError(
+    'endpoint-not-found',
+    `Create: POST ${url} answered 404. \`endpoint\` is the base URL of the protocol's routes ` +
+      "(the reference server's is /http); the client adds /uploads itself.",
+    { retryable: false, status: 404, params: { url } },
+  )
+}
+
+/**
  * The client of the HTTP chunk protocol (docs/http-protocol.md): parallel idempotent chunk
  * PUTs, one status query that lists every chunk held, instant upload by hash, a whole-File
  * stream from byte 0, and completion verified by MD5.
@@ -96,6 +109,7 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
         hash: request.hash,
         metadata: request.metadata,
       })
+      if (response.status === 404) throw endpointNotFound(`${base}/uploads`)
       if (response.status !== 200 && response.status !== 201) fail(request, response, 'Create')
       const body = parseJsonObject(response, 'Create')
       if (response.status === 200 && body.instant === true) {
