@@ -1,5 +1,6 @@
 import type { Messages } from './types'
 
+/** English messages: every error code and component text. */
 export const en: Messages = {
   errors: {
     'file-too-large': '{name} is too large (the limit is {maxFileSize}).',

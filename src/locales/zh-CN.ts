@@ -1,5 +1,6 @@
 import type { Messages } from './types'
 
+/** 简体中文 messages: every error code and component text. */
 export const zhCN: Messages = {
   errors: {
     'file-too-large': '{name} 太大了（上限为 {maxFileSize}）。',

@@ -7,6 +7,7 @@ import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse 
 import { UploadError, abortError, throwIfAborted } from '../core/errors'
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../core/types'
 
+/** Options of {@link createAxiosTransport}. */
 export interface AxiosTransportOptions {
   /** The instance to send with (its interceptors and defaults apply). Default: axios's default instance. */
   readonly axios?: AxiosInstance

@@ -14,6 +14,7 @@ import {
 } from '../../core'
 import { idFrom, partsFromRanges, resultFrom } from './wire'
 
+/** Options of {@link createHttpProtocol}. */
 export interface HttpProtocolOptions {
   /** Base URL of the routes, e.g. `https://api.example.com/uploads-api`. */
   readonly endpoint: string

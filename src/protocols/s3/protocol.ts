@@ -16,6 +16,7 @@ import {
 import { etagUnreadableError, partError } from './errors'
 import { hexToBase64, multipartEtag } from './md5'
 
+/** Options of {@link createS3Protocol}. */
 export interface S3ProtocolOptions {
   /** Base URL of the signing endpoints, e.g. `https://api.example.com/s3`. */
   readonly endpoint: string

@@ -20,6 +20,7 @@ import {
 } from './concat'
 import { encodeMetadata, expiresOf, hexToBase64, locationOf, type TusServerInfo } from './wire'
 
+/** Options of {@link createTusProtocol}. */
 export interface TusProtocolOptions {
   /** The tus creation URL, e.g. `https://api.example.com/files`. */
   readonly endpoint: string
