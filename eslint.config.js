@@ -306,6 +306,7 @@ const architecture = [
 export default defineConfig(
   globalIgnores([
     'dist/',
+    'server/dist/',
     'dist-playground/',
     'storybook-static/',
     'coverage/',

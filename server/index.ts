@@ -35,7 +35,7 @@ export { createRouter, normalizeBasePath, isUnder } from './router'
 export type { FetchHandler, RequestContext, RouteMount } from './router'
 export { withCors, isOriginAllowed, DEFAULT_CORS } from './cors'
 export type { CorsOptions } from './cors'
-export { serve, clientAddress } from './node-listener'
+export { createNodeListener, serve, clientAddress } from './node-listener'
 export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */

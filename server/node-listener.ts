@@ -72,6 +72,27 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
   })
 }
 
+/**
+ * A node:http request listener for a web-standard handler: what mounts the reference
+ * server in `http.createServer(listener)`, Express (`app.use('/http', listener)`), Fastify
+ * (`listener(request.raw, reply.raw)` after `reply.hijack()`) or any Connect-style app.
+ * The path is read from Express's `originalUrl` when there is one, so a mount path is not
+ * stripped; the request's URL is built from the socket's local address, never from the
+ * client's Host header. Unmatched paths get the handler's JSON 404, not `next()`.
+ */
+export function createNodeListener(
+  handler: FetchHandler,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const { localAddress = '127.0.0.1', localPort } = req.socket
+    const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress
+    bridge(handler, req, res, `http://${host}:${localPort}`).catch((error: unknown) => {
+      console.error('[reference-server] could not answer', error)
+      res.destroy()
+    })
+  }
+}
+
 async function bridge(
   handler: FetchHandler,
   req: IncomingMessage,
@@ -86,7 +107,8 @@ async function bridge(
   req.once('close', () => {
     if (!req.complete) controller.abort()
   })
-  const rawUrl = req.url ?? '/'
+  // Express strips its mount path from `url` and keeps the full one in `originalUrl`.
+  const rawUrl = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/'
   const method = req.method ?? 'GET'
   const body = method === 'GET' || method === 'HEAD' ? null : nodeRequestBody(req)
   let request: Request

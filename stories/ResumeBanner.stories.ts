@@ -20,14 +20,6 @@ const records = [
   pendingOf('backup.tar.zst', 800 * 1024 ** 2, 0.95),
 ]
 
-/** Nothing pending: the banner is not there. */
-export const NoneLeft: Story = {
-  decorators: [withUploader(() => createFakeUploader())],
-  play: async ({ canvasElement }) => {
-    await expect(canvasElement.querySelector('section')).toBeNull()
-  },
-}
-
 /** Several unfinished uploads from an earlier visit. */
 export const SeveralPending: Story = {
   decorators: [withUploader(() => createFakeUploader({}, records))],
@@ -170,5 +162,13 @@ export const Dark: Story = {
   play: async ({ canvasElement }) => {
     const region = await within(canvasElement).findByRole('region')
     await expect(getComputedStyle(region).backgroundColor).toBe('rgb(22, 27, 34)')
+  },
+}
+
+/** Nothing pending: the banner is not there (last, so the docs page opens on a banner). */
+export const NoneLeft: Story = {
+  decorators: [withUploader(() => createFakeUploader())],
+  play: async ({ canvasElement }) => {
+    await expect(canvasElement.querySelector('section')).toBeNull()
   },
 }

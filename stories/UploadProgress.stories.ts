@@ -8,6 +8,15 @@ const meta = {
   title: 'Components/UploadProgress',
   component: UploadProgress,
   args: { total: 'auto', controls: true },
+  argTypes: {
+    // The docs table is keyed by name, so the `total` slot would hide behind the `total` prop.
+    'slot:total': {
+      name: 'total',
+      description: 'The total line; the `total` prop says when it shows.',
+      control: false,
+      table: { category: 'slots', type: { summary: '{ total: TotalProgress; percent: number }' } },
+    },
+  } as Meta<typeof UploadProgress>['argTypes'],
 } satisfies Meta<typeof UploadProgress>
 
 export default meta

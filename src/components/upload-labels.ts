@@ -20,6 +20,7 @@ export type UploadView =
   | 'error'
   | 'canceled'
 
+/** How `<UploadProgress>` shows an upload: its state, with retrying, offline and elsewhere told apart. */
 export function viewOf(upload: UploadSnapshot): UploadView {
   const { status } = upload
   if (status.state === 'uploading' && status.retrying) return 'retrying'

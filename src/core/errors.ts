@@ -23,6 +23,8 @@ export type UploadErrorCode =
   | 'rejected'
   | 'protocol'
   | 'not-found'
+  /** Creating an upload answered 404: the protocol's `endpoint` points where no server listens. */
+  | 'endpoint-not-found'
   | 'expired'
   // lifecycle and environment
   | 'aborted'

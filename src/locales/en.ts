@@ -1,5 +1,6 @@
 import type { Messages } from './types'
 
+/** English messages: every error code and component text. */
 export const en: Messages = {
   errors: {
     'file-too-large': '{name} is too large (the limit is {maxFileSize}).',
@@ -20,6 +21,8 @@ export const en: Messages = {
     rejected: 'The server refused the upload.',
     protocol: 'The server sent an answer the uploader could not understand.',
     'not-found': 'The server no longer knows this upload. It has to start again.',
+    'endpoint-not-found':
+      "The upload service was not found at its address. Please tell the site's developers.",
     expired: 'This upload expired on the server. It has to start again.',
     aborted: 'The upload was stopped.',
     'storage-unavailable':

@@ -4,6 +4,7 @@ import type { MessageOverrides, Messages, UiMessages } from './types'
 import { zhCN } from './zh-CN'
 
 export const locales = { en, 'zh-CN': zhCN } as const
+/** The built-in locales: `'en'` and `'zh-CN'`. */
 export type LocaleName = keyof typeof locales
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']

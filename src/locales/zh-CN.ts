@@ -1,5 +1,6 @@
 import type { Messages } from './types'
 
+/** 简体中文 messages: every error code and component text. */
 export const zhCN: Messages = {
   errors: {
     'file-too-large': '{name} 太大了（上限为 {maxFileSize}）。',
@@ -18,6 +19,7 @@ export const zhCN: Messages = {
     rejected: '服务器拒绝了此次上传。',
     protocol: '服务器返回了无法识别的响应。',
     'not-found': '服务器上已找不到此上传任务，需要重新开始。',
+    'endpoint-not-found': '在所配置的地址上找不到上传服务，请告知网站开发人员。',
     expired: '此上传任务在服务器上已过期，需要重新开始。',
     aborted: '上传已停止。',
     'storage-unavailable': '此浏览器无法保存上传进度，离开页面后将无法续传。',

@@ -2,6 +2,7 @@ import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval'
 import { UploadError, type ResumeRecord, type ResumeStore } from '../core'
 import { isResumeRecord } from './validate'
 
+/** Options of {@link createIdbStore}. */
 export interface IdbStoreOptions {
   /** IndexedDB database name. @default 'vue-chunked-upload' */
   readonly dbName?: string

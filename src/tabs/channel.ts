@@ -14,6 +14,7 @@ export interface ChannelLike {
   close(): void
 }
 
+/** Options of {@link createTabChannel}. */
 export interface TabChannelOptions {
   /** The BroadcastChannel name; tabs with the same name see each other. @default 'vue-chunked-upload' */
   readonly name?: string

@@ -9,6 +9,7 @@ export interface LockManagerLike {
   ): Promise<unknown>
 }
 
+/** Options of {@link createWebLocks}. */
 export interface WebLocksOptions {
   /** Prefix of every lock name, so other code on the origin never collides. @default 'vue-chunked-upload:' */
   readonly prefix?: string

@@ -9,6 +9,7 @@ import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, AxiosStatic } fr
 import { UploadError, abortError, throwIfAborted } from '../core/errors'
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../core/types'
 
+/** Options of {@link createAxiosTransport}. */
 export interface AxiosTransportOptions {
   /** The instance to send with (its interceptors and defaults apply). Default: axios's default instance. */
   readonly axios?: AxiosInstance

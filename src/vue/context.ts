@@ -48,8 +48,14 @@ export interface UploadContext {
   dispose(): void
 }
 
+/** The injection key under which `UploadPlugin` and `provideChunkedUpload` provide the engine context. */
 export const UploadContextKey: InjectionKey<UploadContext> = Symbol('vue-chunked-upload')
 
+/**
+ * The reactive engine context behind `useChunkedUpload`: the snapshot, the pending records
+ * and the verbs, with the engine itself created lazily on the client. Call `dispose()` when
+ * done (the plugin and `provideChunkedUpload` do).
+ */
 export function createUploadContext(options: UploadOptions): UploadContext {
   const snapshot = shallowRef<UploaderSnapshot>(EMPTY_SNAPSHOT)
   const records = shallowRef<readonly PendingUpload[]>([])

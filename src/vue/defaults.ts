@@ -10,6 +10,7 @@ import { createIdbStore, createMemoryStore } from '../persistence'
 import { createTabChannel, createWebLocks } from '../tabs'
 import { createAxiosTransport } from '../transport'
 
+/** Options of {@link createDefaultUploader}: `UploaderOptions`, with the default adapters optional. */
 export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
   Partial<Pick<UploaderOptions, 'transport'>> & {
     /** `false` keeps resume records in memory only (no resume across visits). @default true */

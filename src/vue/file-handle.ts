@@ -14,6 +14,7 @@ export interface FileHandleLike {
   requestPermission?(descriptor: { mode: 'read' }): Promise<PermissionState>
 }
 
+/** True for a File System Access file handle (or anything shaped like one). */
 export function isFileHandle(value: unknown): value is FileHandleLike {
   return (
     typeof value === 'object' &&

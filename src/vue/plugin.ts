@@ -2,6 +2,7 @@ import type { App, Component, Plugin } from 'vue'
 import { createUploadContext, UploadContextKey } from './context'
 import type { UploadOptions } from './options'
 
+/** Options of `app.use(UploadPlugin, options)`: the {@link UploadOptions} every engine below starts from. */
 export type UploadPluginOptions = UploadOptions
 
 /**

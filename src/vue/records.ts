@@ -26,12 +26,19 @@ export interface UploadRecord {
   readonly retryable: boolean
 }
 
+/** A pending upload from an earlier visit, as the pinia store holds it (serializable). */
 export interface PendingRecord {
+  /** The resume record's key (what `resumePending`, `reselect` and `clear` take). */
   readonly key: string
+  /** The file's name. */
   readonly name: string
+  /** The file's size in bytes. */
   readonly size: number
+  /** Bytes the server acknowledged. */
   readonly bytesUploaded: number
+  /** When the record was last written (ms since the epoch). */
   readonly updatedAt: number
+  /** When the record expires (ms since the epoch). */
   readonly expiresAt: number
   /** A clear is waiting for the server. */
   readonly clearing: boolean
@@ -39,6 +46,7 @@ export interface PendingRecord {
   readonly resumable: boolean
 }
 
+/** The pinia store's plain record of an upload snapshot, with its error message localized by `message`. */
 export function toUploadRecord(
   upload: UploadSnapshot,
   message: (error: { code: UploadErrorCode; params: Record<string, string | number> }) => string,

@@ -24,6 +24,7 @@ import { createUploadContext, injectUploadContext, type UploadContext } from './
 import { isFileHandle, readHandle } from './file-handle'
 import { hasEngine, mergeOptions, type UploadOptions } from './options'
 
+/** Options of {@link useChunkedUpload}: {@link UploadOptions}, merged over the provided ones. */
 export type UseChunkedUploadOptions = UploadOptions
 
 /** A file the engine refused, with its message in the chosen locale. */
@@ -45,6 +46,7 @@ export type PendingResumeResult =
   | { readonly ok: true; readonly upload: UploadSnapshot }
   | { readonly ok: false; readonly error: UploadError; readonly message: string }
 
+/** What {@link useChunkedUpload} returns: reactive state as refs, and the verbs. */
 export interface UseChunkedUploadReturn {
   /** Every upload, in the order added; each an immutable snapshot from the engine. */
   readonly uploads: ComputedRef<readonly UploadSnapshot[]>
@@ -142,7 +144,8 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
       throw new Error(
         '[vue-chunked-upload] useChunkedUpload() has no backend: pass `protocol` to ' +
           'app.use(UploadPlugin, { protocol }), provideChunkedUpload({ protocol }) or ' +
-          'useChunkedUpload({ protocol }). See docs/vue.md.',
+          'useChunkedUpload({ protocol }). See ' +
+          'https://github.com/vue-chunked-upload/vue-chunked-upload/blob/main/docs/vue.md',
       )
     }
     context = createUploadContext(merged)

@@ -14,6 +14,7 @@ import {
 } from '../../core'
 import { idFrom, partsFromRanges, resultFrom } from './wire'
 
+/** Options of {@link createHttpProtocol}. */
 export interface HttpProtocolOptions {
   /** Base URL of the routes, e.g. `https://api.example.com/uploads-api`. */
   readonly endpoint: string
@@ -31,6 +32,19 @@ export const httpCapabilities = Object.freeze({
 })
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/**
+ * Create answered 404: no upload can be missing yet, so the endpoint is wrong (a common one:
+ * `endpoint: '/uploads'`, which posts to `/uploads/uploads`).
+ */
+function endpointNotFound(url: string): UploadError {
+  return new UploadError(
+    'endpoint-not-found',
+    `Create: POST ${url} answered 404. \`endpoint\` is the base URL of the protocol's routes ` +
+      "(the reference server's is /http); the client adds /uploads itself.",
+    { retryable: false, status: 404, params: { url } },
+  )
+}
 
 /**
  * The client of the HTTP chunk protocol (docs/http-protocol.md): parallel idempotent chunk
@@ -96,6 +110,7 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
         hash: request.hash,
         metadata: request.metadata,
       })
+      if (response.status === 404) throw endpointNotFound(`${base}/uploads`)
       if (response.status !== 200 && response.status !== 201) fail(request, response, 'Create')
       const body = parseJsonObject(response, 'Create')
       if (response.status === 200 && body.instant === true) {

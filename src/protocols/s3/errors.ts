@@ -9,7 +9,8 @@ export function etagUnreadableError(partNumber: number): UploadError {
     'protocol',
     `S3 accepted part ${partNumber} but its ETag header is not readable by this page. ` +
       'Add "ETag" to the bucket CORS rule\'s ExposeHeaders (AWS: "ExposeHeaders": ["ETag"]; ' +
-      'XML: <ExposeHeader>ETag</ExposeHeader>), see docs/s3.md.',
+      'XML: <ExposeHeader>ETag</ExposeHeader>), see ' +
+      'https://github.com/vue-chunked-upload/vue-chunked-upload/blob/main/docs/s3.md#bucket-cors',
     { retryable: false, params: { reason: ETAG_UNREADABLE, part: partNumber } },
   )
 }

@@ -16,6 +16,7 @@ import {
 import { etagUnreadableError, partError } from './errors'
 import { hexToBase64, multipartEtag } from './md5'
 
+/** Options of {@link createS3Protocol}. */
 export interface S3ProtocolOptions {
   /** Base URL of the signing endpoints, e.g. `https://api.example.com/s3`. */
   readonly endpoint: string
@@ -139,6 +140,15 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
         partSize: plan.partSize,
         partCount: plan.count,
       })
+      if (response.status === 404) {
+        // Creation cannot meet a missing upload: the signer's endpoint itself is wrong.
+        throw new UploadError(
+          'endpoint-not-found',
+          `Create: POST ${base}/uploads answered 404; \`endpoint\` is the signer's base URL ` +
+            "(the reference server's is /s3); the client adds /uploads itself.",
+          { retryable: false, status: 404, params: { url: `${base}/uploads` } },
+        )
+      }
       if (response.status !== 201 && response.status !== 200) {
         throw httpError(response, request.clock.now(), 'Create')
       }

@@ -19,6 +19,7 @@ import {
   type TusServerInfo,
 } from './wire'
 
+/** Extra headers for every tus request (auth): fixed, or a function called per request. */
 export type TusHeaders = Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>)
 
 /**

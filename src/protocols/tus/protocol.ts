@@ -20,6 +20,7 @@ import {
 } from './concat'
 import { encodeMetadata, expiresOf, hexToBase64, locationOf, type TusServerInfo } from './wire'
 
+/** Options of {@link createTusProtocol}. */
 export interface TusProtocolOptions {
   /** The tus creation URL, e.g. `https://api.example.com/files`. */
   readonly endpoint: string
@@ -131,6 +132,15 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
           ...(metadata ? { 'upload-metadata': metadata } : {}),
         },
       })
+      if (response.status === 404) {
+        // Creation cannot meet a missing upload: the endpoint itself is wrong.
+        throw new UploadError(
+          'endpoint-not-found',
+          `tus creation: POST ${endpoint} answered 404; \`endpoint\` must be the tus server's ` +
+            "creation URL (the reference server's is /tus).",
+          { retryable: false, status: 404, params: { url: endpoint } },
+        )
+      }
       if (response.status !== 201) client.fail(request, response, 'creation')
       return {
         kind: 'created',
