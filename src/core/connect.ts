@@ -107,7 +107,7 @@ export type Connected =
  * record from an earlier visit (checked against the server), or a new one.
  */
 export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
-  const status = (server: ServerSide) => askStatus(ctx, job.id, server, signal)
+  const status = (server: ServerSide) => askStatus(ctx, job, server, signal)
 
   if (job.server) {
     const known = job.server
@@ -117,10 +117,13 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       job.stats.resumed = true
       return { kind: 'upload', server: known }
     } catch (error) {
-      // Expired or deleted on the server since this page created it: start over.
+      // Expired or deleted on the server since this page created it: start over. The one
+      // time shown progress goes back: to 0, with `restarted` set so the UI can say why.
       if (!isGone(error)) throw error
       job.server = undefined
-      job.counts = createByteCounts()
+      job.counts = createByteCounts(0, job.counts.resent + rawBytes(job.counts))
+      job.stats.restarted = true
+      ctx.changed(job, 'state')
       await ctx.writer.delete(known.key)
     }
   }
@@ -175,7 +178,7 @@ async function create(
   // Once a create is sent the server may make the upload whatever happens here, so a pause
   // or cancel does not cut it: no new attempt starts after one, and the answer is kept
   // (pause) or deleted (cancel) instead of being left on the server until it expires.
-  const created = await runControl(ctx, job.id, new AbortController().signal, (c) => {
+  const created = await runControl(ctx, job, new AbortController().signal, (c) => {
     throwIfAborted(signal)
     return protocol.create({
       ...c,
@@ -202,14 +205,14 @@ async function create(
     throw abortError(signal)
   }
   job.server = server
-  job.counts = createByteCounts()
+  job.counts = createByteCounts(0, job.counts.resent)
   saveRecord(ctx, job)
   throwIfAborted(signal)
   if (created.duplicateCandidate && protocol.claim && job.hash.promise) {
     setStatus(ctx, job, { state: 'hashing' })
     const hash = await awaitHash(job, signal)
     if (hash) {
-      const claimed = await runControl(ctx, job.id, signal, (c) =>
+      const claimed = await runControl(ctx, job, signal, (c) =>
         protocol.claim!({ ...c, remote: server.remote, plan, hash }),
       )
       if (claimed) return { kind: 'done', result: { ...claimed, instant: true } }

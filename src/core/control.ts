@@ -1,4 +1,4 @@
-import type { FlowContext } from './job'
+import type { FlowContext, Job } from './job'
 import type { ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from './types'
 
 /** Control requests go first: they unblock whole files, parts only bytes. */
@@ -6,20 +6,29 @@ export const CONTROL_PRIORITY = 1
 
 /**
  * Runs one control call (create, status, claim, complete, abort) through the scheduler,
- * ahead of parts, on the transport with the control timeout.
+ * ahead of parts, on the transport with the control timeout. With a job as owner its
+ * retries count and are announced like a part's.
  */
 export function runControl<T>(
   ctx: FlowContext,
-  owner: string,
+  owner: Job | string,
   signal: AbortSignal,
   call: (context: ProtocolContext) => Promise<T>,
   retry = true,
 ): Promise<T> {
+  const job = typeof owner === 'string' ? undefined : owner
   return ctx.scheduler.run({
-    owner,
+    owner: job?.id ?? (owner as string),
     priority: CONTROL_PRIORITY,
     signal,
     retry,
+    onRetry:
+      job &&
+      (({ error, attempt, delayMs }) => {
+        job.stats.retries++
+        ctx.changed(job, 'state')
+        ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
+      }),
     run: (attemptSignal) =>
       call({ transport: ctx.control, clock: ctx.clock, signal: attemptSignal }),
   })
@@ -33,7 +42,7 @@ interface Target {
 /** What the server holds for this upload. */
 export function askStatus(
   ctx: FlowContext,
-  owner: string,
+  owner: Job,
   target: Target,
   signal: AbortSignal,
 ): Promise<ServerState> {

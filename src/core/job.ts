@@ -6,6 +6,7 @@ import { createByteCounts, type ByteCounts, type Rate } from './progress'
 import type { Scheduler } from './scheduler'
 import type { TabGuard } from './tabs'
 import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from './state'
+import { transition } from './status'
 import {
   RESUME_RECORD_VERSION,
   type AckedPart,
@@ -109,6 +110,11 @@ export interface HashJob {
 export interface JobStats {
   retries: number
   resumed: boolean
+  /** The server forgot the upload and it started over from byte 0 (shown progress reset). */
+  restarted: boolean
+  /** Time spent in finished runs; with `runningSince`, the duration without pauses. */
+  activeMs: number
+  runningSince: number | undefined
   readonly addedAt: number
   startedAt: number | undefined
   finishedAt: number | undefined
@@ -139,6 +145,9 @@ export function createJob(
     stats: {
       retries: 0,
       resumed: false,
+      restarted: false,
+      activeMs: 0,
+      runningSince: undefined,
       addedAt: now,
       startedAt: undefined,
       finishedAt: undefined,
@@ -147,9 +156,16 @@ export function createJob(
   }
 }
 
-export function setStatus(ctx: FlowContext, job: Job, status: UploadStatus): void {
-  job.status = status
+/** Every status change goes through the state machine's table (`status.ts`). */
+export function setStatus(ctx: Pick<FlowContext, 'changed'>, job: Job, status: UploadStatus): void {
+  job.status = transition(job.status, status)
   ctx.changed(job, 'state')
+}
+
+/** Time spent running so far: what durations report, without paused or offline time. */
+export function activeTime(job: Job, now: number): number {
+  const { stats } = job
+  return stats.activeMs + (stats.runningSince === undefined ? 0 : now - stats.runningSince)
 }
 
 export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): ResumeRecord {

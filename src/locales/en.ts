@@ -40,6 +40,7 @@ export const en: Messages = {
       'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
     'wasm-unavailable':
       'Fast hashing (WebAssembly) is blocked on this page, so a slower hasher is used instead.',
+    internal: '{name} failed because of an error in the upload code. Please report it.',
   },
   ui: {
     dropTitle: 'Drop files or folders here, or choose files',

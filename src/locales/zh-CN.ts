@@ -33,6 +33,7 @@ export const zhCN: Messages = {
     'cross-tab-unavailable':
       '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
     'wasm-unavailable': '此页面禁止了快速哈希（WebAssembly），已改用较慢的哈希方式。',
+    internal: '{name} 因上传代码出错而失败，请报告此问题。',
   },
   ui: {
     dropTitle: '将文件或文件夹拖到这里，或点击选择文件',
