@@ -141,7 +141,8 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       remote: record.remote,
       plan: record.plan,
       createdAt: record.createdAt,
-      acked: new Map(),
+      // What the record lists, for the status request; the server's answer replaces it.
+      acked: new Map(record.parts.map((part) => [part.index, part])),
       partialBytes: 0,
     }
     try {

@@ -1,5 +1,5 @@
 import type { FlowContext, Job } from './job'
-import type { ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from './types'
+import type { AckedPart, ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from './types'
 
 /** Control requests go first: they unblock whole files, parts only bytes. */
 export const CONTROL_PRIORITY = 1
@@ -37,7 +37,14 @@ export function runControl<T>(
 interface Target {
   readonly remote: RemoteUpload
   readonly plan: ChunkPlan
+  /** A running upload's acknowledged parts, by index. */
+  readonly acked?: ReadonlyMap<number, AckedPart>
+  /** A saved record's acknowledged parts. */
+  readonly parts?: readonly AckedPart[]
 }
+
+const partsOf = (target: Target): readonly AckedPart[] =>
+  target.parts ?? (target.acked ? [...target.acked.values()] : [])
 
 /** What the server holds for this upload. */
 export function askStatus(
@@ -47,7 +54,7 @@ export function askStatus(
   signal: AbortSignal,
 ): Promise<ServerState> {
   return runControl(ctx, owner, signal, (c) =>
-    ctx.protocol.status({ ...c, remote: target.remote, plan: target.plan }),
+    ctx.protocol.status({ ...c, remote: target.remote, plan: target.plan, parts: partsOf(target) }),
   )
 }
 
@@ -65,7 +72,13 @@ export function abortRemote(
     ctx,
     owner,
     new AbortController().signal,
-    (c) => ctx.protocol.abort({ ...c, remote: target.remote, plan: target.plan }),
+    (c) =>
+      ctx.protocol.abort({
+        ...c,
+        remote: target.remote,
+        plan: target.plan,
+        parts: partsOf(target),
+      }),
     retry,
   )
 }
