@@ -179,7 +179,7 @@ async function create(
   // Once a create is sent the server may make the upload whatever happens here, so a pause
   // or cancel does not cut it: no new attempt starts after one, and the answer is kept
   // (pause) or deleted (cancel) instead of being left on the server until it expires.
-  const created = await runControl(ctx, job, new AbortController().signal, (c) => {
+  const created = await runControl(ctx, job, ctx.lifetime, (c) => {
     throwIfAborted(signal)
     return protocol.create({
       ...c,

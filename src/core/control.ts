@@ -59,7 +59,8 @@ export function askStatus(
 }
 
 /**
- * Deletes the server-side upload; not tied to any run, so a pause cannot stop it. With
+ * Deletes the server-side upload; not tied to any run, so a pause cannot stop it (only
+ * `destroy()` does). With
  * `retry` false one attempt is made (a clear that fails is kept and tried again later).
  */
 export function abortRemote(
@@ -71,7 +72,7 @@ export function abortRemote(
   return runControl(
     ctx,
     owner,
-    new AbortController().signal,
+    ctx.lifetime,
     (c) =>
       ctx.protocol.abort({
         ...c,

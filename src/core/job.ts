@@ -54,6 +54,11 @@ export interface FlowContext {
   readonly snapshot: (job: Job) => UploadSnapshot
   /** Cross-tab lock and what other tabs are sending. */
   readonly tabs: TabGuard
+  /**
+   * Aborted by `destroy()`: for requests no pause or cancel may cut (a create already
+   * sent, the delete of a canceled upload), which must still not outlive the uploader.
+   */
+  readonly lifetime: AbortSignal
 }
 
 /** One run of a job: a pause or cancel aborts it and a resume starts a new one. */

@@ -59,6 +59,8 @@ export interface SchedulerOptions {
   readonly clock: Clock
   readonly retry?: RetryPolicy
   readonly random?: () => number
+  /** Called when `active` changed (a request started or ended), so views can follow it. */
+  readonly onActiveChange?: () => void
 }
 
 /** Failures that say nothing about the server, only that bytes did not get through. */
@@ -124,7 +126,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function pump(): void {
     const now = clock.now()
-    if (holdUntil > now) {
+    // Armed only while a request waits: a hold with no one waiting leaves no timer behind.
+    if (holdUntil > now && waiting > 0) {
       cancelHoldTimer ??= clock.setTimeout(() => {
         cancelHoldTimer = undefined
         pump()
@@ -139,6 +142,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       served.set(owner, turn++)
       waiting--
       active++
+      options.onActiveChange?.()
       waiter.start()
     }
   }
@@ -160,6 +164,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           queue.splice(at, 1)
           if (queue.length === 0) queues.delete(owner)
           waiting--
+          if (waiting === 0) {
+            cancelHoldTimer?.()
+            cancelHoldTimer = undefined
+          }
         }
         reject(abortError(signal))
       }
@@ -177,6 +185,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function release(): void {
     active--
+    options.onActiveChange?.()
     pump()
   }
 

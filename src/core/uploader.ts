@@ -86,7 +86,13 @@ export function createUploader(options: UploaderOptions): Uploader {
     }),
   )
   const policy = { ...defaultRetryPolicy, ...options.retry }
-  const scheduler = createScheduler({ concurrency, clock, retry: policy })
+  const scheduler = createScheduler({
+    concurrency,
+    clock,
+    retry: policy,
+    // The snapshot's activeRequests follows requests ending too, not only job changes.
+    onActiveChange: () => snapshots.touch(),
+  })
   const jobs = new Map<string, Job>()
   /** What the browser says; the snapshot is also offline while the scheduler sees the link down. */
   const online = { value: true }
@@ -121,7 +127,10 @@ export function createUploader(options: UploaderOptions): Uploader {
   })
   // Other tabs hear of this one's uploads whenever its snapshot changes (throttled there).
   const stopPublishing = snapshots.subscribe(() => tabs.publish())
+  /** Aborted by destroy(): work no pause or cancel stops (a create sent, a reselect check). */
+  const lifetime = new AbortController()
   const ctx: FlowContext = {
+    lifetime: lifetime.signal,
     protocol: options.protocol,
     transport: options.transport,
     control: {
@@ -144,8 +153,6 @@ export function createUploader(options: UploaderOptions): Uploader {
     tabs,
   }
   let destroyed = false
-  /** Aborted by destroy(): work not tied to any upload (checking a reselected file). */
-  const lifetime = new AbortController()
 
   /** Starts queued jobs in the order they were added while fewer than `concurrency` run. */
   function pumpFiles(): void {
