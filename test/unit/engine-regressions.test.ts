@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   createUploader,
   createScheduler,
+  defaultRetryPolicy as policy,
   UploadError,
   type Hasher,
   type UploaderOptions,
@@ -387,5 +388,62 @@ describe('engine regressions', () => {
     expect(events).toEqual(['retry:server', 'success'])
     expect(uploader.getSnapshot().uploads[0].retries).toBe(1)
     uploader.destroy()
+  })
+
+  // Found by the model-based test (engine-model.test.ts).
+  it('model: destroy() ends a create that waits to be retried, timer included', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    const create = protocol.create.bind(protocol)
+    protocol.create = async () => {
+      protocol.calls.push('create?')
+      if (protocol.calls.length < 5) throw new UploadError('server', 'busy', { status: 503 })
+      return create()
+    }
+    const { uploader, clock } = setup(protocol)
+    uploader.add(fileOf(300))
+    await clock.advance(10)
+    expect(protocol.calls).toEqual(['create?'])
+    uploader.destroy()
+    await settle()
+    // The retry's wait went with the uploader, and no create follows.
+    expect(clock.pending).toBe(0)
+    await clock.advance(60_000)
+    expect(protocol.calls).toEqual(['create?'])
+  })
+
+  it("model: the snapshot's activeRequests drops to 0 when the last request ends", async () => {
+    const protocol = new FakeProtocol()
+    const { uploader, clock } = setup(protocol, { concurrency: 1 })
+    uploader.add(fileOf(100))
+    const call = await protocol.nextPart()
+    await settle()
+    expect(uploader.getSnapshot().activeRequests).toBe(1)
+    uploader.pause()
+    await clock.advance(10)
+    expect(call.signal.aborted).toBe(true)
+    expect(uploader.getSnapshot().activeRequests).toBe(0)
+    uploader.destroy()
+  })
+
+  it('model: a 429 hold leaves no timer once nothing waits for a slot', async () => {
+    const clock = new FakeClock()
+    const scheduler = createScheduler({ concurrency: 1, clock, retry: policy })
+    const first = new AbortController()
+    const failing = scheduler.run({
+      owner: 'a',
+      signal: first.signal,
+      run: async () => {
+        throw new UploadError('server', 'slow down', { status: 429, retryAfterMs: 60_000 })
+      },
+    })
+    await settle() // failed once: every start now waits for the Retry-After
+    const waiter = new AbortController()
+    const waiting = scheduler.run({ owner: 'b', signal: waiter.signal, run: async () => 1 })
+    await settle()
+    waiter.abort()
+    first.abort()
+    await expect(waiting).rejects.toBeInstanceOf(UploadError)
+    await expect(failing).rejects.toBeInstanceOf(UploadError)
+    expect(clock.pending).toBe(0)
   })
 })
