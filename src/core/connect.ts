@@ -109,6 +109,10 @@ export type Connected =
 export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
   const status = (server: ServerSide) => askStatus(ctx, job, server, signal)
 
+  // A create sent by an earlier run (paused since) is still on its way: its answer is this
+  // upload's, so wait for it rather than create a second upload on the server.
+  if (job.creating) await settledOrAborted(job.creating, signal)
+
   if (job.server) {
     const known = job.server
     await ctx.tabs.claim(job, known.key, signal)
@@ -179,7 +183,7 @@ async function create(
   // Once a create is sent the server may make the upload whatever happens here, so a pause
   // or cancel does not cut it: no new attempt starts after one, and the answer is kept
   // (pause) or deleted (cancel) instead of being left on the server until it expires.
-  const created = await runControl(ctx, job, ctx.lifetime, (c) => {
+  const creating = runControl(ctx, job, ctx.lifetime, (c) => {
     throwIfAborted(signal)
     return protocol.create({
       ...c,
@@ -190,6 +194,13 @@ async function create(
       metadata: ctx.options.metadata(job.info),
     })
   })
+  job.creating = creating
+  let created: Awaited<typeof creating>
+  try {
+    created = await creating
+  } finally {
+    if (job.creating === creating) job.creating = undefined
+  }
   if (created.kind === 'complete')
     return { kind: 'done', result: { ...created.result, instant: true } }
   const server: ServerSide = {
@@ -220,4 +231,18 @@ async function create(
     }
   }
   return { kind: 'upload', server }
+}
+
+/** Waits until `promise` settles either way, or rejects when `signal` aborts first. */
+function settledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    const done = () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }
+    promise.then(done, done)
+  })
 }

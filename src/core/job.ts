@@ -90,6 +90,8 @@ export interface Job {
   handle?: unknown
   /** Set when the file was checked against a pending record: resume that one, whatever the key. */
   resumeOf?: { readonly key: string; readonly fingerprint: string }
+  /** The create request in flight (no pause cuts it): a later run waits for its answer. */
+  creating?: Promise<unknown>
   /** Part MD5s hashed ahead, for protocols with per-part checksums; one per run. */
   digests: PartDigests | undefined
 }

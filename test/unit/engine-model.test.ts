@@ -30,7 +30,7 @@ import { createHttpProtocol } from '../../src/protocols/http'
 import { createTusProtocol } from '../../src/protocols/tus'
 
 const SEED = Number(process.env.FC_SEED ?? 0x13_2026)
-const RUNS = Number(process.env.FC_RUNS ?? 1000)
+const RUNS = Number(process.env.FC_RUNS ?? 2000)
 const PATH = process.env.FC_PATH
 const PART = 100
 
@@ -414,6 +414,6 @@ describe('engine model (fast-check)', () => {
         }
       }
     },
-    Number(process.env.FC_TIMEOUT_MS ?? 110_000),
+    Number(process.env.FC_TIMEOUT_MS ?? 240_000),
   )
 })

@@ -446,4 +446,28 @@ describe('engine regressions', () => {
     await expect(failing).rejects.toBeInstanceOf(UploadError)
     expect(clock.pending).toBe(0)
   })
+
+  it('model: pause and resume while the create is on its way make one server upload, not two', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    const create = protocol.create.bind(protocol)
+    const answers: (() => void)[] = []
+    protocol.create = () =>
+      new Promise((resolve) => {
+        answers.push(() => resolve(create()))
+      })
+    const { uploader, clock } = setup(protocol)
+    uploader.add(fileOf(300))
+    await clock.advance(10)
+    expect(answers).toHaveLength(1)
+    uploader.pause()
+    uploader.resume()
+    await clock.advance(10)
+    for (const answer of answers.splice(0)) answer()
+    await clock.advance(10)
+    for (const answer of answers.splice(0)) answer()
+    await until(() => uploader.getSnapshot().uploads[0].status.state === 'done', clock)
+    expect(protocol.calls.filter((c) => c === 'create')).toEqual(['create'])
+    expect(protocol.uploads.size).toBe(1)
+    uploader.destroy()
+  })
 })
