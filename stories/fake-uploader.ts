@@ -162,6 +162,7 @@ export function uploadIn(
     retries: 0,
     bytesResent: 0,
     resumed: false,
+    restarted: false,
     addedAt: 0,
     startedAt: 0,
     finishedAt: undefined,

@@ -107,7 +107,11 @@ export type Connected =
  * record from an earlier visit (checked against the server), or a new one.
  */
 export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
-  const status = (server: ServerSide) => askStatus(ctx, job.id, server, signal)
+  const status = (server: ServerSide) => askStatus(ctx, job, server, signal)
+
+  // A create sent by an earlier run (paused since) is still on its way: its answer is this
+  // upload's, so wait for it rather than create a second upload on the server.
+  if (job.creating) await settledOrAborted(job.creating, signal)
 
   if (job.server) {
     const known = job.server
@@ -117,10 +121,13 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       job.stats.resumed = true
       return { kind: 'upload', server: known }
     } catch (error) {
-      // Expired or deleted on the server since this page created it: start over.
+      // Expired or deleted on the server since this page created it: start over. The one
+      // time shown progress goes back: to 0, with `restarted` set so the UI can say why.
       if (!isGone(error)) throw error
       job.server = undefined
-      job.counts = createByteCounts()
+      job.counts = createByteCounts(0, job.counts.resent + rawBytes(job.counts))
+      job.stats.restarted = true
+      ctx.changed(job, 'state')
       await ctx.writer.delete(known.key)
     }
   }
@@ -138,7 +145,8 @@ export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): 
       remote: record.remote,
       plan: record.plan,
       createdAt: record.createdAt,
-      acked: new Map(),
+      // What the record lists, for the status request; the server's answer replaces it.
+      acked: new Map(record.parts.map((part) => [part.index, part])),
       partialBytes: 0,
     }
     try {
@@ -175,7 +183,7 @@ async function create(
   // Once a create is sent the server may make the upload whatever happens here, so a pause
   // or cancel does not cut it: no new attempt starts after one, and the answer is kept
   // (pause) or deleted (cancel) instead of being left on the server until it expires.
-  const created = await runControl(ctx, job.id, new AbortController().signal, (c) => {
+  const creating = runControl(ctx, job, ctx.lifetime, (c) => {
     throwIfAborted(signal)
     return protocol.create({
       ...c,
@@ -186,6 +194,13 @@ async function create(
       metadata: ctx.options.metadata(job.info),
     })
   })
+  job.creating = creating
+  let created: Awaited<typeof creating>
+  try {
+    created = await creating
+  } finally {
+    if (job.creating === creating) job.creating = undefined
+  }
   if (created.kind === 'complete')
     return { kind: 'done', result: { ...created.result, instant: true } }
   const server: ServerSide = {
@@ -202,18 +217,32 @@ async function create(
     throw abortError(signal)
   }
   job.server = server
-  job.counts = createByteCounts()
+  job.counts = createByteCounts(0, job.counts.resent)
   saveRecord(ctx, job)
   throwIfAborted(signal)
   if (created.duplicateCandidate && protocol.claim && job.hash.promise) {
     setStatus(ctx, job, { state: 'hashing' })
     const hash = await awaitHash(job, signal)
     if (hash) {
-      const claimed = await runControl(ctx, job.id, signal, (c) =>
+      const claimed = await runControl(ctx, job, signal, (c) =>
         protocol.claim!({ ...c, remote: server.remote, plan, hash }),
       )
       if (claimed) return { kind: 'done', result: { ...claimed, instant: true } }
     }
   }
   return { kind: 'upload', server }
+}
+
+/** Waits until `promise` settles either way, or rejects when `signal` aborts first. */
+function settledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    const done = () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }
+    promise.then(done, done)
+  })
 }

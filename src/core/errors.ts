@@ -42,6 +42,12 @@ export type UploadErrorCode =
   /** No Web Locks: the same upload may run in two tabs at once (a `warning`, never a failure). */
   | 'cross-tab-unavailable'
   | 'wasm-unavailable'
+  /**
+   * A bug, not a failure of the network or the server: something other than an
+   * `UploadError` was thrown (a `TypeError` in a custom protocol, a transport breaking its
+   * contract). Never retried; `cause` holds what was thrown.
+   */
+  | 'internal'
   /** No usable Web Worker: hashing runs on the main thread in short slices (a `warning`). */
   | 'worker-unavailable'
 
@@ -108,8 +114,12 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw abortError(signal)
 }
 
-/** Wraps an unknown thrown value; UploadErrors pass through untouched. */
-export function toUploadError(error: unknown, fallback: UploadErrorCode = 'network'): UploadError {
+/**
+ * Wraps an unknown thrown value; UploadErrors pass through untouched. Anything else is a
+ * bug in the code that threw it (ports reject with `UploadError`s only), so by default it
+ * becomes a non-retryable `internal` error: retrying a `TypeError` only repeats it.
+ */
+export function toUploadError(error: unknown, fallback: UploadErrorCode = 'internal'): UploadError {
   if (error instanceof UploadError) return error
   const message = error instanceof Error ? error.message : String(error)
   return new UploadError(fallback, message, { cause: error })

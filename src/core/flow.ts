@@ -1,8 +1,8 @@
 import { connect } from './connect'
 import { runControl } from './control'
 import { toUploadError, UploadError } from './errors'
-import { awaitHash, startHashing } from './hash-job'
-import { setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
+import { awaitHash, startHashing, stopHashing } from './hash-job'
+import { activeTime, setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
 import { createPartDigests } from './part-digests'
 import { partAt, planChunks } from './plan'
 import { sendAll } from './send'
@@ -19,6 +19,7 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
   job.run = run
   const { signal } = run
   job.stats.startedAt ??= ctx.clock.now()
+  job.stats.runningSince = ctx.clock.now()
   try {
     setStatus(ctx, job, { state: 'preparing' })
     startHashing(ctx, job)
@@ -42,8 +43,19 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
     fail(ctx, job, toUploadError(error))
   } finally {
     run.release?.()
-    if (job.run === run) job.run = undefined
+    if (job.run === run) {
+      job.run = undefined
+      stopClock(ctx, job)
+    }
   }
+}
+
+/** A run ended or was halted: its time counts, the pause that follows does not. */
+export function stopClock(ctx: FlowContext, job: Job): void {
+  const { stats } = job
+  if (stats.runningSince === undefined) return
+  stats.activeMs += ctx.clock.now() - stats.runningSince
+  stats.runningSince = undefined
 }
 
 /**
@@ -88,7 +100,7 @@ async function finish(ctx: FlowContext, job: Job, server: ServerSide, signal: Ab
   }
   setStatus(ctx, job, { state: 'completing' })
   const parts = [...server.acked.values()].sort((a, b) => a.index - b.index)
-  const result = await runControl(ctx, job.id, signal, (c) =>
+  const result = await runControl(ctx, job, signal, (c) =>
     ctx.protocol.complete({ ...c, remote: server.remote, plan: server.plan, parts, hash }),
   )
   if (hash && result.hash && result.hash.toLowerCase() !== hash) {
@@ -105,11 +117,13 @@ async function succeed(ctx: FlowContext, job: Job, result: UploadResult): Promis
   job.stats.finishedAt = now
   job.counts.acked = job.info.size
   job.counts.inflight.clear()
+  // Done without waiting for the full hash (nothing verifies it): it is of no use now.
+  stopHashing(job)
   setStatus(ctx, job, { state: 'done', result })
   ctx.emit('upload-success', {
     upload: ctx.snapshot(job),
     result,
-    durationMs: now - (job.stats.startedAt ?? now),
+    durationMs: activeTime(job, now),
     retries: job.stats.retries,
     bytesResent: job.counts.resent,
     resumed: job.stats.resumed,
@@ -128,7 +142,7 @@ function fail(ctx: FlowContext, job: Job, error: UploadError): void {
   ctx.emit('upload-error', {
     upload: ctx.snapshot(job),
     error,
-    durationMs: now - (job.stats.startedAt ?? now),
+    durationMs: activeTime(job, now),
     retries: job.stats.retries,
   })
 }

@@ -6,6 +6,7 @@ import { createByteCounts, type ByteCounts, type Rate } from './progress'
 import type { Scheduler } from './scheduler'
 import type { TabGuard } from './tabs'
 import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from './state'
+import { transition } from './status'
 import {
   RESUME_RECORD_VERSION,
   type AckedPart,
@@ -53,6 +54,11 @@ export interface FlowContext {
   readonly snapshot: (job: Job) => UploadSnapshot
   /** Cross-tab lock and what other tabs are sending. */
   readonly tabs: TabGuard
+  /**
+   * Aborted by `destroy()`: for requests no pause or cancel may cut (a create already
+   * sent, the delete of a canceled upload), which must still not outlive the uploader.
+   */
+  readonly lifetime: AbortSignal
 }
 
 /** One run of a job: a pause or cancel aborts it and a resume starts a new one. */
@@ -84,6 +90,8 @@ export interface Job {
   handle?: unknown
   /** Set when the file was checked against a pending record: resume that one, whatever the key. */
   resumeOf?: { readonly key: string; readonly fingerprint: string }
+  /** The create request in flight (no pause cuts it): a later run waits for its answer. */
+  creating?: Promise<unknown>
   /** Part MD5s hashed ahead, for protocols with per-part checksums; one per run. */
   digests: PartDigests | undefined
 }
@@ -109,6 +117,11 @@ export interface HashJob {
 export interface JobStats {
   retries: number
   resumed: boolean
+  /** The server forgot the upload and it started over from byte 0 (shown progress reset). */
+  restarted: boolean
+  /** Time spent in finished runs; with `runningSince`, the duration without pauses. */
+  activeMs: number
+  runningSince: number | undefined
   readonly addedAt: number
   startedAt: number | undefined
   finishedAt: number | undefined
@@ -139,6 +152,9 @@ export function createJob(
     stats: {
       retries: 0,
       resumed: false,
+      restarted: false,
+      activeMs: 0,
+      runningSince: undefined,
       addedAt: now,
       startedAt: undefined,
       finishedAt: undefined,
@@ -147,9 +163,16 @@ export function createJob(
   }
 }
 
-export function setStatus(ctx: FlowContext, job: Job, status: UploadStatus): void {
-  job.status = status
+/** Every status change goes through the state machine's table (`status.ts`). */
+export function setStatus(ctx: Pick<FlowContext, 'changed'>, job: Job, status: UploadStatus): void {
+  job.status = transition(job.status, status)
   ctx.changed(job, 'state')
+}
+
+/** Time spent running so far: what durations report, without paused or offline time. */
+export function activeTime(job: Job, now: number): number {
+  const { stats } = job
+  return stats.activeMs + (stats.runningSince === undefined ? 0 : now - stats.runningSince)
 }
 
 export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): ResumeRecord {

@@ -63,6 +63,10 @@ export function watchLink(deps: LinkDeps) {
   })
 
   return {
+    /** Nothing runs: while the link is down, a probe must be on its way. */
+    idle(): void {
+      if (scheduler.linkDown) scheduleProbe()
+    },
     /** The browser says offline: no probing until it says online again. */
     wentOffline: cancel,
     /** The browser says online again: forget the failures and try everything at once. */

@@ -17,8 +17,8 @@ export interface ByteCounts {
   shown: number
 }
 
-export function createByteCounts(acked = 0): ByteCounts {
-  return { acked, inflight: new Map(), resent: 0, shown: acked }
+export function createByteCounts(acked = 0, resent = 0): ByteCounts {
+  return { acked, inflight: new Map(), resent, shown: acked }
 }
 
 export function rawBytes(counts: ByteCounts): number {

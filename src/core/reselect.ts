@@ -4,8 +4,9 @@ import type { FileInfo, Hasher, ResumeRecord } from './types'
 /**
  * Checks a file picked again against the record it should resume, before one byte is
  * sent: the name and size at once, then the sampled fingerprint, then the full MD5 when
- * the record has one. Resolves with the fingerprint to resume under, or rejects with a
- * `file-mismatch` error whose params name what differs.
+ * the record has one. Resolves with the fingerprint to resume under and the full MD5 when
+ * it was computed (the upload reuses it instead of hashing the file again), or rejects with
+ * a `file-mismatch` error whose params name what differs.
  */
 export async function checkAgainstRecord(
   file: Blob,
@@ -13,7 +14,7 @@ export async function checkAgainstRecord(
   record: ResumeRecord,
   hasher: Hasher | undefined,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<{ fingerprint: string; hash?: string }> {
   const mismatch = (reason: 'name' | 'size' | 'content') =>
     new UploadError('file-mismatch', `The chosen file is not the one this upload was for`, {
       retryable: false,
@@ -34,6 +35,7 @@ export async function checkAgainstRecord(
   if (record.hash && hasher) {
     const hash = await hasher.md5(file, { signal })
     if (hash !== record.hash) throw mismatch('content')
+    return { fingerprint, hash }
   }
-  return fingerprint
+  return { fingerprint }
 }

@@ -29,6 +29,7 @@ export function matchesAccept(
   const name = file.name.toLowerCase()
   const type = file.type.toLowerCase()
   return accept.some((rule) => {
+    if (rule === '*/*' || rule === '*') return true
     if (rule.startsWith('.')) return name.endsWith(rule)
     if (rule.endsWith('/*')) return type.startsWith(rule.slice(0, -1))
     return type === rule

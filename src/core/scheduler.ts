@@ -11,6 +11,12 @@ export interface SchedulerTask<T> {
   readonly signal: AbortSignal
   /** One attempt. Its errors decide, through `retryable`, whether another follows. */
   readonly run: (signal: AbortSignal, attempt: number) => Promise<T>
+  /**
+   * Runs before each attempt takes a slot: work that waits on something else (a status
+   * request, a part's MD5) must not hold a slot meanwhile, or it can wait for a slot
+   * itself. Its errors count as the attempt's.
+   */
+  readonly before?: (signal: AbortSignal, attempt: number) => Promise<void>
   readonly onRetry?: (info: { error: UploadError; attempt: number; delayMs: number }) => void
   /** Set false for requests whose failure is itself the answer. @default true */
   readonly retry?: boolean
@@ -30,6 +36,8 @@ export interface Scheduler {
    * is only one failure each, so a blip is retried, not taken as an outage.
    */
   readonly linkDown: boolean
+  /** Owners the scheduler keeps round-robin state for: only those with tasks waiting or running. */
+  readonly owners: number
   /**
    * Called with `true` on every network-class failure while the link is down (so a failed
    * probe is heard too), and with `false` when an attempt succeeds again. A listener may
@@ -51,6 +59,8 @@ export interface SchedulerOptions {
   readonly clock: Clock
   readonly retry?: RetryPolicy
   readonly random?: () => number
+  /** Called when `active` changed (a request started or ended), so views can follow it. */
+  readonly onActiveChange?: () => void
 }
 
 /** Failures that say nothing about the server, only that bytes did not get through. */
@@ -72,9 +82,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let turn = 0
   let holdUntil = 0
   let cancelHoldTimer: (() => void) | undefined
-  // Per-owner FIFO queues; `served` remembers when each owner last got a slot.
+  // Per-owner FIFO queues; `served` remembers when each owner last got a slot, for as long
+  // as it has tasks waiting or running (`busy` counts them), so it never grows with files.
   const queues = new Map<string, Waiter[]>()
   const served = new Map<string, number>()
+  const busy = new Map<string, number>()
   const offlineAfter = Math.max(1, Math.floor(policy.offlineAfter ?? 3))
   const linkListeners = new Set<(down: boolean) => void>()
   /** Successful attempts so far: a failure streak only counts while this stands still. */
@@ -114,7 +126,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function pump(): void {
     const now = clock.now()
-    if (holdUntil > now) {
+    // Armed only while a request waits: a hold with no one waiting leaves no timer behind.
+    if (holdUntil > now && waiting > 0) {
       cancelHoldTimer ??= clock.setTimeout(() => {
         cancelHoldTimer = undefined
         pump()
@@ -129,6 +142,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       served.set(owner, turn++)
       waiting--
       active++
+      options.onActiveChange?.()
       waiter.start()
     }
   }
@@ -150,6 +164,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           queue.splice(at, 1)
           if (queue.length === 0) queues.delete(owner)
           waiting--
+          if (waiting === 0) {
+            cancelHoldTimer?.()
+            cancelHoldTimer = undefined
+          }
         }
         reject(abortError(signal))
       }
@@ -167,27 +185,47 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function release(): void {
     active--
+    options.onActiveChange?.()
     pump()
   }
 
   async function run<T>(task: SchedulerTask<T>): Promise<T> {
+    busy.set(task.owner, (busy.get(task.owner) ?? 0) + 1)
+    try {
+      return await attempts(task)
+    } finally {
+      const left = (busy.get(task.owner) ?? 1) - 1
+      if (left > 0) busy.set(task.owner, left)
+      else {
+        busy.delete(task.owner)
+        if (!queues.has(task.owner)) served.delete(task.owner)
+      }
+    }
+  }
+
+  async function attempts<T>(task: SchedulerTask<T>): Promise<T> {
     const { signal } = task
     // This task's network-class failures in a row, and the success count at the first one.
     let networkFailures = 0
     let successesBefore = successes
     for (let attempt = 1; ; attempt++) {
-      await acquire(task.owner, task.priority ?? 0, signal)
       let error: UploadError
       try {
-        const value = await task.run(signal, attempt)
-        succeeded()
-        return value
+        if (task.before) await task.before(signal, attempt)
+        await acquire(task.owner, task.priority ?? 0, signal)
+        try {
+          const value = await task.run(signal, attempt)
+          succeeded()
+          return value
+        } finally {
+          release()
+        }
       } catch (thrown) {
         if (signal.aborted) throw abortError(signal)
         error = toUploadError(thrown)
-      } finally {
-        release()
       }
+      // A status on the error is an answer: the server is reachable, whatever it said.
+      if (error.status !== undefined) succeeded()
       const exhausted = task.retry !== false && !shouldRetry(policy, attempt, error)
       if (NETWORK_CODES.has(error.code)) {
         if (networkFailures++ === 0) successesBefore = successes
@@ -223,6 +261,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     get linkDown() {
       return linkDown
+    },
+    get owners() {
+      return served.size
     },
     onLink(listener) {
       linkListeners.add(listener)

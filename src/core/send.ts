@@ -6,6 +6,7 @@ import { partAt } from './plan'
 import { ackRequest, dropRequest, rawBytes, reportLoaded } from './progress'
 import { withStallGuard } from './stall-guard'
 import { checkFileReadable } from './file-check'
+import { createPartDigests } from './part-digests'
 
 /**
  * A request carrying a File the browser can no longer read (changed or deleted on disk)
@@ -37,7 +38,7 @@ function onRetry(ctx: FlowContext, job: Job) {
 }
 
 async function refreshState(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
-  const state = await askStatus(ctx, job.id, server, signal)
+  const state = await askStatus(ctx, job, server, signal)
   reconcile(job, server, state)
   saveRecord(ctx, job)
 }
@@ -110,25 +111,28 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
         ctx.tuner.record({ ok: false, at: ctx.clock.now() })
         retried(info)
       },
-      run: async (attemptSignal, attempt) => {
-        attempts = attempt
+      // Outside the request slot: the status request needs a slot of its own, and a part
+      // waiting for its MD5 sends nothing.
+      before: async (attemptSignal, attempt) => {
         if (attempt > 1 && capabilities.keepsPartialBodies) {
           await refreshState(ctx, job, server, attemptSignal)
-          if (server.acked.has(index)) return
         }
+        if (server.acked.has(index) || !job.digests || partMd5 !== undefined) return
+        // The part a lane takes next is hashed while this one is on the wire.
+        const next = pending[cursor]
+        if (next !== undefined) {
+          const { start: from, end: to } = partAt(server.plan, next)
+          job.digests.prefetch(from, to)
+        }
+        partMd5 = await job.digests.take(part.start, part.end, attemptSignal)
+      },
+      run: async (attemptSignal, attempt) => {
+        attempts = attempt
+        if (server.acked.has(index)) return
         // Only the first missing part can be partly held (sequential protocols count bytes).
         const partial =
           server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
         const start = part.start + partial
-        if (job.digests && partMd5 === undefined) {
-          // The part a lane takes next is hashed while this one is on the wire.
-          const next = pending[cursor]
-          if (next !== undefined) {
-            const { start: from, end: to } = partAt(server.plan, next)
-            job.digests.prefetch(from, to)
-          }
-          partMd5 = await job.digests.take(part.start, part.end, attemptSignal)
-        }
         const sentAt = ctx.clock.now()
         try {
           const receipt = await withStallGuard(
@@ -225,7 +229,14 @@ export async function sendAll(ctx: FlowContext, job: Job, server: ServerSide, si
   if (ctx.options.stream && ctx.protocol.uploadStream && nothingSent && job.info.size > 0) {
     await sendStream(ctx, job, server, signal)
   }
-  if (server.acked.size < server.plan.count) await sendParts(ctx, job, server, signal)
+  if (server.acked.size < server.plan.count) {
+    // A protocol may learn only while creating that the server checks part MD5s (tus
+    // learns its extensions then): hash parts from here on if so.
+    if (!job.digests && ctx.protocol.capabilities.partChecksum === 'md5' && ctx.hasher) {
+      job.digests = createPartDigests(ctx.hasher, job.file, signal)
+    }
+    await sendParts(ctx, job, server, signal)
+  }
   if (server.acked.size < server.plan.count) {
     throw new UploadError('protocol', 'The server did not acknowledge every part', {
       retryable: false,

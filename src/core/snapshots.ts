@@ -50,6 +50,7 @@ export function createSnapshots(deps: SnapshotDeps) {
       retries: job.stats.retries,
       bytesResent: job.counts.resent,
       resumed: job.stats.resumed,
+      restarted: job.stats.restarted,
       addedAt: job.stats.addedAt,
       startedAt: job.stats.startedAt,
       finishedAt: job.stats.finishedAt,

@@ -38,7 +38,11 @@ export interface UploadSnapshot {
   readonly id: string
   readonly file: FileInfo
   readonly status: UploadStatus
-  /** Bytes shown as uploaded: never decreasing, never above the size. */
+  /**
+   * Bytes shown as uploaded: never above the size, and never decreasing except once per
+   * restart: when the server has forgotten the upload (it expired or was deleted there), it
+   * starts over from byte 0, this drops to 0 and `restarted` turns true.
+   */
   readonly bytesUploaded: number
   /** 0..1 */
   readonly progress: number
@@ -53,6 +57,12 @@ export interface UploadSnapshot {
   readonly bytesResent: number
   /** True when the upload continued one created earlier (this visit or a previous one). */
   readonly resumed: boolean
+  /**
+   * True once the server had forgotten the upload and it started over from byte 0: the
+   * one case where `bytesUploaded` went back (to 0). A UI can say "the server lost the
+   * upload, sending again" instead of showing a bar that jumps back unexplained.
+   */
+  readonly restarted: boolean
   readonly addedAt: number
   readonly startedAt: number | undefined
   readonly finishedAt: number | undefined

@@ -4,19 +4,12 @@ import type { Job } from './job'
 import type { UploadEvents, UploadSnapshot, UploadStatus } from './state'
 import type { Clock, TabLocks, TabPeers, TabUpload, TabUploadSummary } from './types'
 import { sleep } from './clock'
+import { isPublished, isWaitingElsewhere } from './status'
 
 /** How long a tab that took over waits for the last word of the tab it waited for. */
 const FINISHED_GRACE_MS = 1500
 /** How long a finished upload stays in this tab's summaries (so the others hear of it). */
 const DONE_PUBLISHED_MS = 10_000
-
-const PUBLISHED: ReadonlySet<string> = new Set([
-  'preparing',
-  'hashing',
-  'uploading',
-  'completing',
-  'done',
-])
 
 interface TabGuardDeps {
   readonly clock: Clock
@@ -58,7 +51,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
   const finished = new Map<string, TabUpload>()
   let unavailable = false
 
-  const waiting = (job: Job) => job.status.state === 'paused' && job.status.reason === 'elsewhere'
+  const waiting = (job: Job) => isWaitingElsewhere(job.status)
 
   /** The waiting job's bar follows the other tab's bytes (never backwards, never past the size). */
   function showElsewhere(job: Job): void {
@@ -85,7 +78,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
     const list: TabUploadSummary[] = []
     for (const job of jobs.values()) {
       const { state } = job.status
-      if (!job.key || !PUBLISHED.has(state)) continue
+      if (!job.key || !isPublished(state)) continue
       // Only what this tab really sends (or finished): never an upload waiting for the lock.
       if (state !== 'done' && !job.run?.release) continue
       if (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)

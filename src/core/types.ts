@@ -221,6 +221,12 @@ export type CreateResult =
 export interface RemoteRequest extends ProtocolContext {
   readonly remote: RemoteUpload
   readonly plan: ChunkPlan
+  /**
+   * The parts acknowledged so far as the engine knows them, receipts included, for a
+   * protocol whose receipts locate the parts (tus partial uploads); given to `status` and
+   * `abort`. Empty when nothing is known yet.
+   */
+  readonly parts?: readonly AckedPart[]
 }
 
 export interface PartRequest extends RemoteRequest {

@@ -1,8 +1,15 @@
 import { createTuner, fixedTuner } from './adaptive'
 import { systemClock } from './clock'
 import { createEmitter } from './emitter'
-import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError, toUploadError } from './errors'
-import { runJob } from './flow'
+import {
+  abortError,
+  CANCEL_REASON,
+  OFFLINE_REASON,
+  PAUSE_REASON,
+  UploadError,
+  toUploadError,
+} from './errors'
+import { runJob, stopClock } from './flow'
 import { stopHashing } from './hash-job'
 import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from './job'
 import { MiB } from './plan'
@@ -28,6 +35,15 @@ import {
 import { guardStore } from './guarded-store'
 import { checkAgainstRecord } from './reselect'
 import type { AddOptions, ResumeOutcome, Uploader, UploaderOptions } from './uploader-api'
+import {
+  canCancel,
+  canPause,
+  canResume,
+  canRetry,
+  canStart,
+  isLive,
+  isPausedOffline,
+} from './status'
 
 export type {
   AddOptions,
@@ -39,7 +55,6 @@ export type {
 } from './uploader-api'
 
 let nextId = 0
-const ACTIVE: ReadonlySet<string> = new Set(['preparing', 'hashing', 'uploading', 'completing'])
 
 function fileInfo(blob: Blob): FileInfo {
   const file = blob as Partial<File>
@@ -71,7 +86,13 @@ export function createUploader(options: UploaderOptions): Uploader {
     }),
   )
   const policy = { ...defaultRetryPolicy, ...options.retry }
-  const scheduler = createScheduler({ concurrency, clock, retry: policy })
+  const scheduler = createScheduler({
+    concurrency,
+    clock,
+    retry: policy,
+    // The snapshot's activeRequests follows requests ending too, not only job changes.
+    onActiveChange: () => snapshots.touch(),
+  })
   const jobs = new Map<string, Job>()
   /** What the browser says; the snapshot is also offline while the scheduler sees the link down. */
   const online = { value: true }
@@ -106,7 +127,10 @@ export function createUploader(options: UploaderOptions): Uploader {
   })
   // Other tabs hear of this one's uploads whenever its snapshot changes (throttled there).
   const stopPublishing = snapshots.subscribe(() => tabs.publish())
+  /** Aborted by destroy(): work no pause or cancel stops (a create sent, a reselect check). */
+  const lifetime = new AbortController()
   const ctx: FlowContext = {
+    lifetime: lifetime.signal,
     protocol: options.protocol,
     transport: options.transport,
     control: {
@@ -142,6 +166,9 @@ export function createUploader(options: UploaderOptions): Uploader {
         void runJob(ctx, job).finally(pumpFiles)
       }
     }
+    // A probe that ended without reaching the server (a local failure) must not leave
+    // the link down with nobody probing: every upload paused offline would stay so.
+    if (running === 0) link.idle()
   }
 
   const select = (id: string | undefined): Job[] =>
@@ -152,15 +179,12 @@ export function createUploader(options: UploaderOptions): Uploader {
     // must not find its own tab holding it.
     job.run?.release?.()
     job.run?.controller.abort(reason)
+    if (job.run) stopClock(ctx, job)
     job.run = undefined
   }
 
-  const waitingElsewhere = (job: Job) =>
-    job.status.state === 'paused' && job.status.reason === 'elsewhere'
-
   function pauseJob(job: Job, reason: 'user' | 'offline'): void {
-    const { state } = job.status
-    if (!['idle', 'queued'].includes(state) && !ACTIVE.has(state) && !waitingElsewhere(job)) return
+    if (!canPause(job.status)) return
     halt(job, reason === 'user' ? PAUSE_REASON : OFFLINE_REASON)
     setStatus(ctx, job, { state: 'paused', reason })
     emitter.emit('paused', { upload: snapshots.of(job), reason })
@@ -172,8 +196,7 @@ export function createUploader(options: UploaderOptions): Uploader {
   }
 
   async function cancelJob(job: Job): Promise<void> {
-    const { state } = job.status
-    if (state === 'done' || state === 'canceled') return
+    if (!canCancel(job.status)) return
     halt(job, CANCEL_REASON)
     stopHashing(job)
     setStatus(ctx, job, { state: 'canceled' })
@@ -193,29 +216,23 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
   }
 
-  const pausedOffline = (job: Job) =>
-    job.status.state === 'paused' && job.status.reason === 'offline'
-
   const link = watchLink({
     scheduler,
     clock,
     policy,
     online,
     pauseAll() {
-      for (const job of jobs.values()) {
-        if (job.status.state === 'queued' || ACTIVE.has(job.status.state) || waitingElsewhere(job))
-          pauseJob(job, 'offline')
-      }
+      for (const job of jobs.values()) pauseJob(job, 'offline')
     },
     probe() {
-      const job = [...jobs.values()].find(pausedOffline)
+      const job = [...jobs.values()].find((j) => isPausedOffline(j.status))
       if (!job) return false
       requeue(job)
       pumpFiles()
       return true
     },
     resumeAll() {
-      for (const job of jobs.values()) if (pausedOffline(job)) requeue(job)
+      for (const job of jobs.values()) if (isPausedOffline(job.status)) requeue(job)
       pumpFiles()
     },
     touch: snapshots.touch,
@@ -227,12 +244,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     files: Blob | Iterable<Blob> | ArrayLike<Blob>,
     addOptions: AddOptions = {},
     resumeOf?: Job['resumeOf'],
+    knownHash?: string,
   ) {
     const added: UploadSnapshot[] = []
     const rejected: { file: FileInfo; error: UploadError }[] = []
-    const live = [...jobs.values()].filter(
-      (job) => !['done', 'canceled'].includes(job.status.state),
-    )
+    const live = [...jobs.values()].filter((job) => isLive(job.status.state))
     let count = live.length
     for (const file of asItems(files)) {
       if (!isBlobLike(file)) {
@@ -257,6 +273,10 @@ export function createUploader(options: UploaderOptions): Uploader {
       const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
       job.handle = addOptions.handles?.get(file)
       job.resumeOf = resumeOf
+      // Hashed already to check the file against its record: not hashed a second time.
+      if (knownHash && job.hash.status.state !== 'off') {
+        job.hash.status = { state: 'done', bytes: info.size, value: knownHash }
+      }
       if (options.autoStart === false) job.status = { state: 'idle' }
       jobs.set(job.id, job)
       live.push(job)
@@ -282,16 +302,18 @@ export function createUploader(options: UploaderOptions): Uploader {
       }
     }
     try {
-      const fingerprint = await checkAgainstRecord(
+      // The check may hash a large file: destroy() stops it.
+      const { fingerprint, hash } = await checkAgainstRecord(
         file,
         fileInfo(file),
         record,
         ctx.hasher,
-        new AbortController().signal,
+        lifetime.signal,
       )
+      if (destroyed) throw abortError(lifetime.signal)
       const handle = resumeOptions.handle ?? record.handle
       const handles = handle === undefined ? undefined : new Map([[file, handle]])
-      const result = add(file, { handles }, { key, fingerprint })
+      const result = add(file, { handles }, { key, fingerprint }, hash)
       if (result.rejected.length > 0) return { error: result.rejected[0].error }
       return { upload: result.added[0] }
     } catch (error) {
@@ -306,9 +328,10 @@ export function createUploader(options: UploaderOptions): Uploader {
     resumeFrom,
     start(id) {
       for (const job of select(id)) {
-        const { status } = job
-        if (status.state === 'idle' || (status.state === 'paused' && status.reason === 'user'))
-          requeue(job)
+        if (!canStart(job.status)) continue
+        requeue(job)
+        // Started while offline: it goes as soon as the network is back.
+        if (!online.value) pauseJob(job, 'offline')
       }
       pumpFiles()
     },
@@ -318,8 +341,9 @@ export function createUploader(options: UploaderOptions): Uploader {
     },
     resume(id) {
       for (const job of select(id)) {
-        if (job.status.state === 'paused' && (online.value || job.status.reason === 'user'))
-          requeue(job)
+        if (!canResume(job.status, online.value)) continue
+        requeue(job)
+        if (!online.value) pauseJob(job, 'offline')
       }
       pumpFiles()
     },
@@ -328,7 +352,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       pumpFiles()
     },
     retry(id) {
-      for (const job of select(id)) if (job.status.state === 'error') requeue(job)
+      for (const job of select(id)) if (canRetry(job.status)) requeue(job)
       pumpFiles()
     },
     async remove(id) {
@@ -349,7 +373,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       else link.wentOffline()
       for (const job of jobs.values()) {
         if (!next) pauseJob(job, 'offline')
-        else if (job.status.state === 'paused' && job.status.reason === 'offline') requeue(job)
+        else if (isPausedOffline(job.status)) requeue(job)
       }
       snapshots.touch()
       pumpFiles()
@@ -357,6 +381,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     flush: () => ctx.writer.flush(),
     destroy() {
       destroyed = true
+      lifetime.abort(PAUSE_REASON)
       for (const job of jobs.values()) {
         halt(job, PAUSE_REASON)
         stopHashing(job)

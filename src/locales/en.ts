@@ -43,6 +43,7 @@ export const en: Messages = {
       'This browser cannot keep an upload to one tab. Upload each file in one tab only.',
     'wasm-unavailable':
       'Fast hashing (WebAssembly) is blocked on this page, so a slower hasher is used instead.',
+    internal: '{name} failed because of an error in the upload code. Please report it.',
     'worker-unavailable':
       'Background checking (Web Workers) is not available here, so files are checked on this page. Uploads go on; the page may respond more slowly meanwhile.',
   },

@@ -35,6 +35,7 @@ export const zhCN: Messages = {
     'cross-tab-unavailable':
       '此浏览器无法防止同一文件在多个标签页中同时上传，请只在一个标签页中上传每个文件。',
     'wasm-unavailable': '此页面禁止了快速哈希（WebAssembly），已改用较慢的哈希方式。',
+    internal: '{name} 因上传代码出错而失败，请报告此问题。',
     'worker-unavailable':
       '此处无法使用后台校验（Web Worker），改为在当前页面中校验文件。上传会继续，期间页面响应可能变慢。',
   },

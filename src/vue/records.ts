@@ -20,6 +20,8 @@ export interface UploadRecord {
   readonly hash: string | null
   readonly retries: number
   readonly resumed: boolean
+  /** The server forgot the upload and it started over from byte 0 (progress reset). */
+  readonly restarted: boolean
   readonly errorCode: UploadErrorCode | null
   /** The error's end-user message in the chosen locale. */
   readonly errorMessage: string | null
@@ -69,6 +71,7 @@ export function toUploadRecord(
     hash: upload.hash.value ?? null,
     retries: upload.retries,
     resumed: upload.resumed,
+    restarted: upload.restarted,
     errorCode: error?.code ?? null,
     errorMessage: error ? message(error) : null,
     retryable: error?.retryable ?? false,

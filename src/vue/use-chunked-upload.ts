@@ -1,6 +1,7 @@
 import { tryOnScopeDispose } from '@vueuse/core'
 import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
 import { toUploadError, UploadError as UploadErrorClass } from '../core'
+import { isActive } from '../core/status'
 import type {
   AddOptions,
   AddResult,
@@ -126,8 +127,6 @@ export interface UseChunkedUploadReturn {
   getUploader(): Uploader | undefined
 }
 
-const ACTIVE = new Set(['preparing', 'hashing', 'uploading', 'completing'])
-
 /**
  * The headless composable: reactive uploads, progress, speed, ETA, errors and pending
  * records, plus the verbs. Without a `protocol` (or `uploader`) it uses the engine provided
@@ -226,7 +225,7 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     eta: computed(() => total.value.eta),
     online: computed(() => snapshot.value.online),
     elsewhere: computed(() => snapshot.value.elsewhere),
-    isUploading: computed(() => uploads.value.some((u) => ACTIVE.has(u.status.state))),
+    isUploading: computed(() => uploads.value.some((u) => isActive(u.status.state))),
     errors,
     rejected,
     pending: context.pending,

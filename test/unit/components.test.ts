@@ -318,6 +318,9 @@ describe('<ResumeBanner>', () => {
     expect(engine.calls).toEqual(['discard:k#offline'])
     expect(wrapper.get('[data-state=clearing]').text()).toContain('Clearing on the server')
     expect(wrapper.find('[data-action=reselect]').exists()).toBe(false)
+    // Not cleared yet: neither announced as cleared nor a `clear` event.
+    expect(wrapper.get('[aria-live=polite]').text()).not.toContain('cleared')
+    expect(wrapper.findComponent(ResumeBanner).emitted('clear')).toBeUndefined()
     wrapper.unmount()
   })
 

@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createUploader, UploadError, type ResumeStore, type Uploader } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
+import { settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
@@ -46,6 +47,7 @@ async function earlierVisit(protocol: FakeProtocol, store: ResumeStore, file: Fi
   const first = engine(protocol, store)
   first.add(file)
   for (let i = 0; i < 2; i++) (await protocol.nextPart()).succeed()
+  await settle() // the second acknowledgement is handled, then its record write flushed
   await first.flush()
   first.destroy()
   const [record] = await store.list()

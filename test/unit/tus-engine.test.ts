@@ -199,15 +199,8 @@ describe('engine + tus protocol (scripted server)', () => {
     patches[1].progress(150 * KiB)
     patches[1].fail(new UploadError('network', 'connection reset'))
     await clock.advance(50)
-    // Status after the failure: HEAD on every partial.
-    const heads = [256, 100, 88]
-    for (let i = 0; i < 3; i++) {
-      ;(await expect1(transport, 'HEAD', `${endpoint}/p${i}`)).respond({
-        status: 200,
-        headers: { 'upload-offset': String(heads[i] * KiB) },
-      })
-    }
-    // The part goes again from 0; the partial answers 409, HEAD says 100 KiB, the rest goes.
+    // No status of every partial first: the part goes again from 0 into the same partial,
+    // which answers 409; HEAD on that one partial says 100 KiB, the rest goes.
     ;(await expect1(transport, 'PATCH', `${endpoint}/p1`)).respond({ status: 409 })
     ;(await expect1(transport, 'HEAD', `${endpoint}/p1`)).respond({
       status: 200,
@@ -234,6 +227,93 @@ describe('engine + tus protocol (scripted server)', () => {
     expect(
       transport.requests.filter((r) => r.method === 'PATCH').map((r) => (r.body as Blob).size),
     ).toEqual([256, 256, 88, 256, 156].map((k) => k * KiB))
+  })
+
+  it('with concatenation, partials are created as their parts go: the first byte does not wait for every POST', async () => {
+    const { transport, clock, uploader } = setup({ stream: false, concurrency: 2 })
+    uploader.add(fileOf())
+    ;(await expect1(transport, 'OPTIONS', endpoint)).respond({ status: 204, headers: CONCAT })
+    for (let i = 0; i < 2; i++) {
+      ;(await expect1(transport, 'POST', endpoint)).respond({
+        status: 201,
+        headers: { location: `/tus/p${i}` },
+      })
+    }
+    const first = await transport.next()
+    const second = await transport.next()
+    // Two PATCHes on the wire, and the third part's partial not created yet.
+    expect([first, second].map((r) => `${r.method} ${r.url}`)).toEqual([
+      `PATCH ${endpoint}/p0`,
+      `PATCH ${endpoint}/p1`,
+    ])
+    expect(transport.requests.filter((r) => r.method === 'POST')).toHaveLength(2)
+    first.respond({ status: 204, headers: { 'upload-offset': String(256 * KiB) } })
+    ;(await expect1(transport, 'POST', endpoint)).respond({
+      status: 201,
+      headers: { location: '/tus/p2' },
+    })
+    ;(await expect1(transport, 'PATCH', `${endpoint}/p2`)).respond({
+      status: 204,
+      headers: { 'upload-offset': String(88 * KiB) },
+    })
+    second.respond({ status: 204, headers: { 'upload-offset': String(256 * KiB) } })
+    const final = await expect1(transport, 'POST', endpoint)
+    expect(final.headers?.['upload-concat']).toBe('final;/tus/p0 /tus/p1 /tus/p2')
+    final.respond({ status: 201, headers: { location: '/tus/final' } })
+    await clock.advance(100)
+    expect(uploader.getSnapshot().uploads[0].status.state).toBe('done')
+  })
+
+  it('with concatenation, a reload resumes from the saved partials (HEAD on each) and joins them', async () => {
+    const store = createMemoryStore(() => 0) // both visits' fake clocks start at 0
+    const first = setup({ stream: false, concurrency: 1, store })
+    first.uploader.add(fileOf())
+    ;(await expect1(first.transport, 'OPTIONS', endpoint)).respond({
+      status: 204,
+      headers: CONCAT,
+    })
+    ;(await expect1(first.transport, 'POST', endpoint)).respond({
+      status: 201,
+      headers: { location: '/tus/p0' },
+    })
+    ;(await expect1(first.transport, 'PATCH', `${endpoint}/p0`)).respond({
+      status: 204,
+      headers: { 'upload-offset': String(256 * KiB) },
+    })
+    await expect1(first.transport, 'POST', endpoint) // p1's partial: the page goes away
+    await first.uploader.flush()
+    first.uploader.destroy()
+    const [record] = await store.list()
+    expect(record.parts).toEqual([{ index: 0, size: 256 * KiB, etag: `${endpoint}/p0` }])
+    const second = setup({ stream: false, concurrency: 1, store })
+    second.uploader.add(fileOf())
+    ;(await expect1(second.transport, 'OPTIONS', endpoint)).respond({
+      status: 204,
+      headers: CONCAT,
+    })
+    ;(await expect1(second.transport, 'HEAD', `${endpoint}/p0`)).respond({
+      status: 200,
+      headers: { 'upload-offset': String(256 * KiB), 'upload-length': String(256 * KiB) },
+    })
+    for (const [i, length] of [
+      [1, 256],
+      [2, 88],
+    ]) {
+      ;(await expect1(second.transport, 'POST', endpoint)).respond({
+        status: 201,
+        headers: { location: `/tus/q${i}` },
+      })
+      ;(await expect1(second.transport, 'PATCH', `${endpoint}/q${i}`)).respond({
+        status: 204,
+        headers: { 'upload-offset': String(length * KiB) },
+      })
+    }
+    const final = await expect1(second.transport, 'POST', endpoint)
+    expect(final.headers?.['upload-concat']).toBe('final;/tus/p0 /tus/q1 /tus/q2')
+    final.respond({ status: 201, headers: { location: '/tus/final' } })
+    await second.clock.advance(100)
+    expect(second.uploader.getSnapshot().uploads[0].status.state).toBe('done')
+    second.uploader.destroy()
   })
 
   it('with concatenation, cancel terminates every partial upload', async () => {

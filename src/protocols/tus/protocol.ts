@@ -12,11 +12,15 @@ import {
 import { createTusClient, storedExpiry, type TusHeaders } from './client'
 import {
   concatenate,
-  createPartials,
+  concatRemote,
+  forgetOpen,
   isConcatRemote,
+  knownPartials,
+  partialFor,
   partialsStatus,
-  partialUrls,
-  sendPartial,
+  sendRange,
+  settlePartial,
+  type OpenPartials,
 } from './concat'
 import { encodeMetadata, expiresOf, hexToBase64, locationOf, type TusServerInfo } from './wire'
 
@@ -70,6 +74,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
 
   let capabilitiesFor: TusServerInfo | undefined
   let capabilities = tusCapabilities
+  const open: OpenPartials = new Map()
   const urlOf = (remote: RemoteUpload) => String(remote.url)
 
   /** `Upload-Checksum` for a PATCH that carries a whole part, when the server checks them. */
@@ -96,6 +101,9 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
         capabilities = Object.freeze({
           ...tusCapabilities,
           parallel: concatOn(info),
+          // Each PATCH goes on from what its upload holds (409 → HEAD), so a retried part
+          // needs no status of every partial first.
+          keepsPartialBodies: !concatOn(info),
           ...(checksumOn(info) ? { partChecksum: 'md5' as const } : {}),
         })
       }
@@ -124,7 +132,8 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
         ...request.metadata,
       })
       if (concatOn(info) && plan.count > 1) {
-        return { kind: 'created', remote: await createPartials(client, request, plan, metadata) }
+        // Partials are created as their parts go (uploadPart): nothing to send yet.
+        return { kind: 'created', remote: concatRemote(metadata, request.clock.now()) }
       }
       const response = await client.send(request, 'POST', endpoint, {
         headers: {
@@ -156,7 +165,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       await client.learn(request)
       const { remote, plan } = request
       if (isConcatRemote(remote)) {
-        return { parts: await partialsStatus(client, request, remote, plan) }
+        return { parts: await partialsStatus(client, request, remote, plan, request.parts ?? []) }
       }
       const offset = await client.head(request, urlOf(remote), plan.size, storedExpiry(remote))
       return { parts: [], offset }
@@ -166,22 +175,32 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       const { remote, plan, part, start, body, onProgress } = request
       const headers = checksumHeaders(request)
       if (isConcatRemote(remote)) {
-        const url = partialUrls(remote, plan)[part.index]
-        const range = { length: part.end - part.start, from: start - part.start }
-        await sendPartial(client, request, url, range, body, onProgress, headers)
-      } else {
-        const offset = await client.patch(request, urlOf(remote), start, body, onProgress, headers)
-        if (offset < part.end) {
-          // The server stopped short (a proxy cut the body): HEAD tells where to go on.
-          throw new UploadError('server', `The tus server holds ${offset} of ${part.end} B`, {
-            retryable: true,
-          })
-        }
-        if (offset > part.end) {
-          throw new UploadError('protocol', `The tus server reports offset ${offset}`, {
-            retryable: false,
-          })
-        }
+        const url = await partialFor(client, request, remote, plan, part, open)
+        const length = part.end - part.start
+        const range = { from: start - part.start, to: length, length }
+        await sendRange(client, request, url, range, body, onProgress, headers)
+        settlePartial(remote, part.index, open)
+        // The partial's URL is the part's receipt: saved with it, joined by complete.
+        return { index: part.index, size: length, etag: url }
+      }
+      if (concatOn(client.known)) {
+        // A single-part upload while concatenation is on: the engine does not ask HEAD
+        // before a retry (see capabilities), so the PATCH goes on from what is held itself.
+        const range = { from: start, to: part.end, length: plan.size, expiry: storedExpiry(remote) }
+        await sendRange(client, request, urlOf(remote), range, body, onProgress, headers)
+        return { index: part.index, size: part.end - part.start }
+      }
+      const offset = await client.patch(request, urlOf(remote), start, body, onProgress, headers)
+      if (offset < part.end) {
+        // The server stopped short (a proxy cut the body): HEAD tells where to go on.
+        throw new UploadError('server', `The tus server holds ${offset} of ${part.end} B`, {
+          retryable: true,
+        })
+      }
+      if (offset > part.end) {
+        throw new UploadError('protocol', `The tus server reports offset ${offset}`, {
+          retryable: false,
+        })
       }
       return { index: part.index, size: part.end - part.start }
     },
@@ -191,10 +210,11 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       if (isConcatRemote(remote)) {
         // Partial uploads each have their own length: the File goes as its first part only.
         const first = partAt(plan, 0)
-        const url = partialUrls(remote, plan)[0]
-        const range = { length: first.end, from: 0 }
-        await sendPartial(client, request, url, range, body.slice(0, first.end), onProgress, {})
-        return { parts: [{ index: 0, size: first.end }] }
+        const url = await partialFor(client, request, remote, plan, first, open)
+        const range = { from: 0, to: first.end, length: first.end }
+        await sendRange(client, request, url, range, body.slice(0, first.end), onProgress, {})
+        settlePartial(remote, 0, open)
+        return { parts: [{ index: 0, size: first.end, etag: url }] }
       }
       const offset = await client.patch(request, urlOf(remote), 0, body, onProgress)
       return { parts: [], offset }
@@ -202,7 +222,11 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
 
     async complete(request) {
       const { remote, plan } = request
-      if (isConcatRemote(remote)) return concatenate(client, request, remote, plan)
+      if (isConcatRemote(remote)) {
+        const result = await concatenate(client, request, remote, plan, request.parts)
+        forgetOpen(remote, open)
+        return result
+      }
       // A plain upload is complete when its offset reached Upload-Length, which every
       // acknowledged PATCH checked.
       return { size: plan.size, location: urlOf(remote) }
@@ -213,8 +237,11 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       // Without termination the server keeps the bytes until it expires them itself.
       if (!info.extensions.has('termination')) return
       const { remote, plan } = request
-      const urls = isConcatRemote(remote) ? partialUrls(remote, plan) : [urlOf(remote)]
+      const urls = isConcatRemote(remote)
+        ? knownPartials(remote, plan, request.parts ?? [], open)
+        : [urlOf(remote)]
       for (const url of urls) await terminate(request, url)
+      if (isConcatRemote(remote)) forgetOpen(remote, open)
     },
   }
 }
