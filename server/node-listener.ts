@@ -79,14 +79,17 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
  * The path is read from Express's `originalUrl` when there is one, so a mount path is not
  * stripped; the request's URL is built from the socket's local address, never from the
  * client's Host header. Unmatched paths get the handler's JSON 404, not `next()`.
+ * Behind a reverse proxy, `trustedProxies` works as in {@link ServeOptions}.
  */
 export function createNodeListener(
   handler: FetchHandler,
+  options: Pick<ServeOptions, 'trustedProxies'> = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const { localAddress = '127.0.0.1', localPort } = req.socket
     const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress
-    bridge(handler, req, res, `http://${host}:${localPort}`).catch((error: unknown) => {
+    const origin = `http://${host}:${localPort}`
+    bridge(handler, req, res, origin, options.trustedProxies ?? 0).catch((error: unknown) => {
       console.error('[reference-server] could not answer', error)
       res.destroy()
     })
