@@ -15,7 +15,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { startReferenceServer } from '../server'
+import { startReferenceServer } from '../server/index'
 import { createS3Client, createS3SigningHandler } from '../server/s3'
 import { startLocalS3, type LocalS3 } from '../server/s3-local'
 import { createTusEndpoint } from '../server/tus'

@@ -8,7 +8,7 @@ import { open, readdir, readFile, rm, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import {
   callPage,
   launchChromium,

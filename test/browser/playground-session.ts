@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'vite'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { launchChromium, type BrowserSession } from './harness'
 
 export interface PlaygroundSession {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { createS3SigningHandler } from '../../server/s3'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import {
   callPage,

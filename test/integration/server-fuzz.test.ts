@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { startReferenceServer, isUploadId, type RunningReferenceServer } from '../../server'
+import { startReferenceServer, isUploadId, type RunningReferenceServer } from '../../server/index'
 import { sendRaw, type Fuzzed } from '../fakes/raw-send'
 
 const CHUNK = 256 * 1024

@@ -17,7 +17,7 @@ import {
 } from '../../server/testing/harness'
 import { writeJsonAtomic } from '../../server/http-chunk/meta'
 import { sanitizeFileName } from '../../server/http-chunk/names'
-import { isUploadId } from '../../server'
+import { isUploadId } from '../../server/index'
 import { createTusEndpoint, TUS_OWNER_KEY } from '../../server/tus'
 
 let server: TestServer | undefined

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createReferenceServer, serve } from '../../server'
+import { createReferenceServer, serve } from '../../server/index'
 import { CHUNK, startTestServer } from '../../server/testing/harness'
 
 describe('reference server: mounting', () => {

@@ -190,7 +190,11 @@ describe('@vue-chunked-upload/server from its tarball', () => {
     try {
       const [url] = (await once(createInterface({ input: cli.stdout }), 'line')) as [string]
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-      const res = await fetch(`${url}/http/uploads`, { method: 'POST', body: '{' })
+      const res = await fetch(`${url}/http/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      })
       expect(res.status).toBe(400)
     } finally {
       const exited = once(cli, 'exit')
