@@ -13,6 +13,7 @@ import { createMemoryStore } from '../../src/persistence'
 import { createS3Protocol, multipartEtag } from '../../src/protocols/s3'
 import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { createS3SigningHandler, openHandle } from '../../server/s3'
+import { identify } from '../../server/owner'
 import { randomFile } from '../browser/harness'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { diskFile, finished, recordingTransport, testUploader } from '../fakes/engine-run'
@@ -228,7 +229,13 @@ describe('S3 path: engine + signer + S3', () => {
     first.destroy()
     // The lifecycle rule (or another tab's Clear) aborts it in S3.
     const [record] = await store.list()
-    const handle = openHandle(Buffer.from(SECRET), '', String(record.remote.id))!
+    // The uploader ran anonymously from 127.0.0.1: that caller's identity seals the id.
+    const { owner } = await identify(
+      new Request('http://127.0.0.1/'),
+      { clientAddress: '127.0.0.1' },
+      () => '',
+    )
+    const handle = openHandle(Buffer.from(SECRET), owner, String(record.remote.id))!
     await s3.client.send(
       new AbortMultipartUploadCommand({
         Bucket: s3.bucket,
