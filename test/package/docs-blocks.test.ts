@@ -23,6 +23,8 @@ describe('code blocks of README.md and docs/', () => {
     mkdirSync(DIR)
     copyFileSync(join(ROOT, 'test/package/docs-prelude.d.ts'), join(DIR, 'docs-prelude.d.ts'))
     for (const block of blocks) writeFileSync(join(DIR, block.file), block.code)
+    // The app's own root component, which the main.ts samples import as `./App.vue`.
+    writeFileSync(join(DIR, 'App.vue'), '<template><main /></template>\n')
     writeFileSync(
       join(DIR, 'tsconfig.json'),
       JSON.stringify({
