@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page, Request } from 'playwright-core'
@@ -14,23 +13,13 @@ import { multipartEtag } from '../../src/protocols/s3'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { launchChromium, randomFile, startPageServer, type BrowserSession } from './harness'
 import type { DjangoRun, VcuDjangoApi } from './pages/django'
+import { freePort } from '../infra/free-port'
 
 const MiB = 1024 * 1024
 const PYTHON = '/usr/bin/python3'
 const DJANGO_DIR = fileURLToPath(new URL('../../backends/django', import.meta.url))
 /** Part URLs live this long, so one test can let a URL expire before its PUT. */
 const EXPIRES_IN = 10
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 /** Django's runserver on `port`; fails (never skips) when Debian's Django is missing. */
 async function startDjango(port: number, s3: S3Target): Promise<ChildProcess> {

@@ -8,12 +8,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from 'puppeteer-core'
 import type { WebDriver } from 'selenium-webdriver'
+import { freePort } from '../infra/free-port'
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit'
 
@@ -244,14 +244,6 @@ async function launchFirefox(profileDir: string): Promise<EngineSession> {
     newPage: async () => puppeteerPage(await browser.newPage()),
     close: () => browser.close(),
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** WebDriver calls one at a time: each page first makes its window the current one. */

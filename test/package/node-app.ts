@@ -1,14 +1,6 @@
 /** Starts a built Node app (Nuxt's `.output/server/index.mjs`) on 127.0.0.1 and stops it. */
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { freePort } from '../infra/free-port'
 
 export async function startNodeApp(
   entry: string,
