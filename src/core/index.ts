@@ -1,14 +1,19 @@
 export * from './errors'
 export * from './types'
-export * from './state'
-export { planChunks, partAt, partLength, isValidPlan, KiB, MiB, GiB } from './plan'
+export * from './status/upload-state'
+export { planChunks, partAt, partLength, isValidPlan, KiB, MiB, GiB } from './run/part-plan'
 export {
   createScheduler,
   type Scheduler,
   type SchedulerTask,
   type SchedulerOptions,
-} from './scheduler'
-export { defaultRetryPolicy, retryDelay, shouldRetry, type RetryPolicy } from './retry'
+} from './scheduling/scheduler'
+export {
+  defaultRetryPolicy,
+  retryDelay,
+  shouldRetry,
+  type RetryPolicy,
+} from './scheduling/retry-policy'
 export {
   deriveProgress,
   updateRate,
@@ -21,13 +26,18 @@ export {
   type ByteCounts,
   type Rate,
   type ProgressView,
-} from './progress'
-export { checkFile, matchesAccept, normalizeAccept, type Restrictions } from './restrictions'
-export { createEmitter, type Emitter } from './emitter'
-export { systemClock, sleep } from './clock'
-export type { AdaptiveOptions } from './adaptive'
-export { withStallGuard } from './stall-guard'
-export { httpError, parseJsonObject, serverErrorCode, isObject } from './http'
+} from './status/progress'
+export {
+  checkFile,
+  matchesAccept,
+  normalizeAccept,
+  type Restrictions,
+} from './uploader/restrictions'
+export { createEmitter, type Emitter } from './uploader/emitter'
+export { systemClock, sleep } from './scheduling/clock'
+export type { AdaptiveOptions } from './scheduling/adaptive-tuner'
+export { withStallGuard } from './run/stall-guard'
+export { httpError, parseJsonObject, serverErrorCode, isObject } from './protocol-helpers'
 export {
   createUploader,
   type Uploader,
@@ -36,4 +46,4 @@ export {
   type AddOptions,
   type PendingUpload,
   type ResumeOutcome,
-} from './uploader'
+} from './uploader/create-uploader'

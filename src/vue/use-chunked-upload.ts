@@ -1,7 +1,7 @@
 import { tryOnScopeDispose } from '@vueuse/core'
 import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
 import { toUploadError, UploadError as UploadErrorClass } from '../core'
-import { isActive } from '../core/status'
+import { isActive } from '../core/status/status-machine'
 import type {
   AddOptions,
   AddResult,

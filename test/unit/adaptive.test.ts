@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createTuner, fixedTuner, type Tuner } from '../../src/core/adaptive'
+import { createTuner, fixedTuner, type Tuner } from '../../src/core/scheduling/adaptive-tuner'
 import { createUploader, MiB, UploadError, type UploaderOptions } from '../../src/core'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createUploader, type HashOptions, type PartRequest } from '../../src/core'
-import { createPartDigests } from '../../src/core/part-digests'
+import { createPartDigests } from '../../src/core/run/part-digests'
 import { FakeClock } from '../fakes/fake-clock'
 import { md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'

@@ -16,7 +16,7 @@ import {
   transition,
   TRANSITIONS,
   UPLOAD_STATES,
-} from '../../src/core/status'
+} from '../../src/core/status/status-machine'
 
 const error = new UploadError('server', 'boom')
 /** One status per state and pause reason. */

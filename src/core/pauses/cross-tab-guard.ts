@@ -1,10 +1,10 @@
-import type { Emitter } from './emitter'
-import { abortError, UploadError } from './errors'
-import type { Job } from './job'
-import type { UploadEvents, UploadSnapshot, UploadStatus } from './state'
-import type { Clock, TabLocks, TabPeers, TabUpload, TabUploadSummary } from './types'
-import { sleep } from './clock'
-import { isPublished, isWaitingElsewhere } from './status'
+import type { Emitter } from '../uploader/emitter'
+import { abortError, UploadError } from '../errors'
+import type { Job } from '../run/job'
+import type { UploadEvents, UploadSnapshot, UploadStatus } from '../status/upload-state'
+import type { Clock, TabLocks, TabPeers, TabUpload, TabUploadSummary } from '../types'
+import { sleep } from '../scheduling/clock'
+import { isPublished, isWaitingElsewhere } from '../status/status-machine'
 
 /** How long a tab that took over waits for the last word of the tab it waited for. */
 const FINISHED_GRACE_MS = 1500

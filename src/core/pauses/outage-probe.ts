@@ -1,6 +1,6 @@
-import { retryDelay, type RetryPolicy } from './retry'
-import type { Scheduler } from './scheduler'
-import type { Clock } from './types'
+import { retryDelay, type RetryPolicy } from '../scheduling/retry-policy'
+import type { Scheduler } from '../scheduling/scheduler'
+import type { Clock } from '../types'
 
 interface LinkDeps {
   readonly scheduler: Scheduler

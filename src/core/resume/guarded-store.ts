@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { Clock, ResumeRecord, ResumeStore } from './types'
+import { UploadError } from '../errors'
+import type { Clock, ResumeRecord, ResumeStore } from '../types'
 
 /**
  * Wraps the app's resume store so that a broken one never stops an upload: every call is

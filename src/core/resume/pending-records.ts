@@ -1,10 +1,10 @@
-import { resumeKeyPrefix } from './connect'
-import { abortRemote, runControl } from './control'
-import { UploadError } from './errors'
-import type { FlowContext, Job } from './job'
-import { partLength } from './plan'
-import type { ResumeRecord, ServerState } from './types'
-import type { PendingUpload } from './uploader-api'
+import { resumeKeyPrefix } from '../run/find-or-create'
+import { abortRemote, runControl } from '../run/control-requests'
+import { UploadError } from '../errors'
+import type { FlowContext, Job } from '../run/job'
+import { partLength } from '../run/part-plan'
+import type { ResumeRecord, ServerState } from '../types'
+import type { PendingUpload } from '../uploader/uploader-api'
 
 /** How long `pending()` waits for retried clears before listing what is still clearing. */
 const CLEAR_RETRY_BUDGET_MS = 3000

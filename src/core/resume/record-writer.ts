@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { ResumeRecord, ResumeStore } from './types'
+import { UploadError } from '../errors'
+import type { ResumeRecord, ResumeStore } from '../types'
 
 /**
  * Writes resume records without ever making an upload wait: one write per key in flight,

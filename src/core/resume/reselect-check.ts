@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { FileInfo, Hasher, ResumeRecord } from './types'
+import { UploadError } from '../errors'
+import type { FileInfo, Hasher, ResumeRecord } from '../types'
 
 /**
  * Checks a file picked again against the record it should resume, before one byte is

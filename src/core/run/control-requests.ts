@@ -1,5 +1,5 @@
 import type { FlowContext, Job } from './job'
-import type { AckedPart, ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from './types'
+import type { AckedPart, ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from '../types'
 
 /** Control requests go first: they unblock whole files, parts only bytes. */
 export const CONTROL_PRIORITY = 1

@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { FileInfo } from './types'
+import { UploadError } from '../errors'
+import type { FileInfo } from '../types'
 
 /**
  * Learns whether the browser can still read `file`, by reading one byte. A File is a snapshot:

@@ -1,10 +1,10 @@
-import { abortRemote, askStatus, runControl } from './control'
-import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from './errors'
-import { awaitHash } from './hash-job'
+import { abortRemote, askStatus, runControl } from './control-requests'
+import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from '../errors'
+import { awaitHash } from './full-hash'
 import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
-import { isValidPlan, partLength, planChunks } from './plan'
-import { createByteCounts, rawBytes, shownBytes } from './progress'
-import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from './types'
+import { isValidPlan, partLength, planChunks } from './part-plan'
+import { createByteCounts, rawBytes, shownBytes } from '../status/progress'
+import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from '../types'
 
 /**
  * The quick identity of a file, never waiting for the full hash: `content` (size and a

@@ -1,4 +1,4 @@
-import { abortError, toUploadError } from './errors'
+import { abortError, toUploadError } from '../errors'
 import { saveRecord, type FlowContext, type Job } from './job'
 
 /**

@@ -1,12 +1,12 @@
-import type { Tuner } from './adaptive'
+import type { Tuner } from '../scheduling/adaptive-tuner'
 import type { PartDigests } from './part-digests'
-import type { RecordWriter } from './record-writer'
-import type { Emitter } from './emitter'
-import { createByteCounts, type ByteCounts, type Rate } from './progress'
-import type { Scheduler } from './scheduler'
-import type { TabGuard } from './tabs'
-import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from './state'
-import { transition } from './status'
+import type { RecordWriter } from '../resume/record-writer'
+import type { Emitter } from '../uploader/emitter'
+import { createByteCounts, type ByteCounts, type Rate } from '../status/progress'
+import type { Scheduler } from '../scheduling/scheduler'
+import type { TabGuard } from '../pauses/cross-tab-guard'
+import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from '../status/upload-state'
+import { transition } from '../status/status-machine'
 import {
   RESUME_RECORD_VERSION,
   type AckedPart,
@@ -19,7 +19,7 @@ import {
   type ResumeStore,
   type Transport,
   type UploadProtocol,
-} from './types'
+} from '../types'
 
 /** Options the flow reads; resolved once by `createUploader`. */
 export interface FlowOptions {
@@ -163,7 +163,7 @@ export function createJob(
   }
 }
 
-/** Every status change goes through the state machine's table (`status.ts`). */
+/** Every status change goes through the state machine's table (`status/status-machine.ts`). */
 export function setStatus(ctx: Pick<FlowContext, 'changed'>, job: Job, status: UploadStatus): void {
   job.status = transition(job.status, status)
   ctx.changed(job, 'state')

@@ -1,4 +1,4 @@
-import type { Hasher } from './types'
+import type { Hasher } from '../types'
 
 /**
  * Part MD5s (for protocols that send a checksum with each part) computed ahead of the

@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { ChunkPlan, PartRange, ProtocolCapabilities } from './types'
+import { UploadError } from '../errors'
+import type { ChunkPlan, PartRange, ProtocolCapabilities } from '../types'
 
 export const KiB = 1024
 export const MiB = 1024 * KiB

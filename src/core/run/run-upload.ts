@@ -1,12 +1,12 @@
-import { connect } from './connect'
-import { runControl } from './control'
-import { toUploadError, UploadError } from './errors'
-import { awaitHash, startHashing, stopHashing } from './hash-job'
+import { connect } from './find-or-create'
+import { runControl } from './control-requests'
+import { toUploadError, UploadError } from '../errors'
+import { awaitHash, startHashing, stopHashing } from './full-hash'
 import { activeTime, setStatus, type FlowContext, type Job, type Run, type ServerSide } from './job'
 import { createPartDigests } from './part-digests'
-import { partAt, planChunks } from './plan'
-import { sendAll } from './send'
-import type { ChunkPlan, UploadResult } from './types'
+import { partAt, planChunks } from './part-plan'
+import { sendAll } from './send-parts'
+import type { ChunkPlan, UploadResult } from '../types'
 
 /**
  * One run of one upload: identify, find or create the server side, send what it lacks,

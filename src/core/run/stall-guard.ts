@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { Clock } from './types'
+import { UploadError } from '../errors'
+import type { Clock } from '../types'
 
 /**
  * Runs `fn` with a signal that also aborts when `touch` has not been called for

@@ -1,5 +1,5 @@
-import { abortError } from './errors'
-import type { Clock } from './types'
+import { abortError } from '../errors'
+import type { Clock } from '../types'
 
 /** The real clock. `globalThis.setTimeout` exists in every runtime the engine supports. */
 export const systemClock: Clock = {

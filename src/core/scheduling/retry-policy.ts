@@ -1,4 +1,4 @@
-import type { UploadError } from './errors'
+import type { UploadError } from '../errors'
 
 /** How failed requests are retried. One policy, applied by the one scheduler. */
 export interface RetryPolicy {

@@ -1,7 +1,7 @@
 import { sleep } from './clock'
-import { abortError, toUploadError, type UploadError } from './errors'
-import { defaultRetryPolicy, retryDelay, shouldRetry, type RetryPolicy } from './retry'
-import type { Clock } from './types'
+import { abortError, toUploadError, type UploadError } from '../errors'
+import { defaultRetryPolicy, retryDelay, shouldRetry, type RetryPolicy } from './retry-policy'
+import type { Clock } from '../types'
 
 export interface SchedulerTask<T> {
   /** Tasks of different owners (files) take turns. */

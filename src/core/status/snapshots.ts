@@ -1,7 +1,7 @@
-import type { Job } from './job'
+import type { Job } from '../run/job'
 import { deriveProgress, rawBytes, shownBytes, updateRate } from './progress'
-import type { TotalProgress, UploadEvents, UploaderSnapshot, UploadSnapshot } from './state'
-import type { Clock } from './types'
+import type { TotalProgress, UploadEvents, UploaderSnapshot, UploadSnapshot } from './upload-state'
+import type { Clock } from '../types'
 
 interface SnapshotDeps {
   readonly jobs: ReadonlyMap<string, Job>

@@ -1,4 +1,4 @@
-import type { UploadState, UploadStatus } from './state'
+import type { UploadState, UploadStatus } from './upload-state'
 
 /**
  * The per-upload state machine: which states exist, which changes are allowed, and the

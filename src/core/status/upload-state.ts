@@ -1,5 +1,5 @@
-import type { UploadError } from './errors'
-import type { AckedPart, FileInfo, TabUpload, UploadResult } from './types'
+import type { UploadError } from '../errors'
+import type { AckedPart, FileInfo, TabUpload, UploadResult } from '../types'
 
 /**
  * Why an upload is paused: the user paused it; the network is gone (the browser says so,

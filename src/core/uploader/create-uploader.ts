@@ -1,5 +1,5 @@
-import { createTuner, fixedTuner } from './adaptive'
-import { systemClock } from './clock'
+import { createTuner, fixedTuner } from '../scheduling/adaptive-tuner'
+import { systemClock } from '../scheduling/clock'
 import { createEmitter } from './emitter'
 import {
   abortError,
@@ -8,22 +8,22 @@ import {
   PAUSE_REASON,
   UploadError,
   toUploadError,
-} from './errors'
-import { runJob, stopClock } from './flow'
-import { stopHashing } from './hash-job'
-import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from './job'
-import { MiB } from './plan'
-import { createRecordWriter } from './record-writer'
+} from '../errors'
+import { runJob, stopClock } from '../run/run-upload'
+import { stopHashing } from '../run/full-hash'
+import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from '../run/job'
+import { MiB } from '../run/part-plan'
+import { createRecordWriter } from '../resume/record-writer'
 import { checkFile } from './restrictions'
-import { defaultRetryPolicy } from './retry'
-import { createScheduler } from './scheduler'
-import { createSnapshots } from './snapshots'
-import { createTabGuard } from './tabs'
-import { watchLink } from './link'
-import type { UploadEvents, UploadSnapshot } from './state'
-import type { FileInfo } from './types'
-import { abortRemote } from './control'
-import { createPendingRecords } from './pending'
+import { defaultRetryPolicy } from '../scheduling/retry-policy'
+import { createScheduler } from '../scheduling/scheduler'
+import { createSnapshots } from '../status/snapshots'
+import { createTabGuard } from '../pauses/cross-tab-guard'
+import { watchLink } from '../pauses/outage-probe'
+import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
+import type { FileInfo } from '../types'
+import { abortRemote } from '../run/control-requests'
+import { createPendingRecords } from '../resume/pending-records'
 import {
   asItems,
   assertValidOptions,
@@ -32,8 +32,8 @@ import {
   notAFile,
   sameFile,
 } from './input-checks'
-import { guardStore } from './guarded-store'
-import { checkAgainstRecord } from './reselect'
+import { guardStore } from '../resume/guarded-store'
+import { checkAgainstRecord } from '../resume/reselect-check'
 import type { AddOptions, ResumeOutcome, Uploader, UploaderOptions } from './uploader-api'
 import {
   canCancel,
@@ -43,7 +43,7 @@ import {
   canStart,
   isLive,
   isPausedOffline,
-} from './status'
+} from '../status/status-machine'
 
 export type {
   AddOptions,

@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { FileInfo } from './types'
+import { UploadError } from '../errors'
+import type { FileInfo } from '../types'
 import type { UploaderOptions } from './uploader-api'
 
 /**

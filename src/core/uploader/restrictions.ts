@@ -1,5 +1,5 @@
-import { UploadError } from './errors'
-import type { FileInfo } from './types'
+import { UploadError } from '../errors'
+import type { FileInfo } from '../types'
 
 /** What files an uploader accepts; checked in the engine, not only in a component. */
 export interface Restrictions {

@@ -1,9 +1,9 @@
-import type { AdaptiveOptions } from './adaptive'
+import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
-import type { UploadError } from './errors'
+import type { UploadError } from '../errors'
 import type { Restrictions } from './restrictions'
-import type { RetryPolicy } from './retry'
-import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from './state'
+import type { RetryPolicy } from '../scheduling/retry-policy'
+import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from '../status/upload-state'
 import type {
   Clock,
   FileInfo,
@@ -13,7 +13,7 @@ import type {
   TabPeers,
   Transport,
   UploadProtocol,
-} from './types'
+} from '../types'
 
 export interface UploaderOptions {
   /** The backend: `createHttpProtocol(...)`, S3, tus, or your own. */
