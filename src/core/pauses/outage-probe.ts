@@ -23,7 +23,7 @@ interface LinkDeps {
  * as offline instead of burning its retries into a failure, and one upload is sent again
  * as a probe after a backoff (the retry policy's delays). The first success resumes all.
  */
-export function watchLink(deps: LinkDeps) {
+export function watchOutages(deps: LinkDeps) {
   const { scheduler, clock } = deps
   let probes = 0
   let cancelProbe: (() => void) | undefined

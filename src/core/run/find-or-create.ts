@@ -106,7 +106,7 @@ export type Connected =
  * Finds the server-side upload for this job: the one this run already knows, a resume
  * record from an earlier visit (checked against the server), or a new one.
  */
-export async function connect(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
+export async function findOrCreate(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
   const status = (server: ServerSide) => askStatus(ctx, job, server, signal)
 
   // A create sent by an earlier run (paused since) is still on its way: its answer is this

@@ -1,4 +1,4 @@
-import { connect } from './find-or-create'
+import { findOrCreate } from './find-or-create'
 import { runControl } from './control-requests'
 import { toUploadError, UploadError } from '../errors'
 import { awaitHash, startHashing, stopHashing } from './full-hash'
@@ -13,7 +13,7 @@ import type { ChunkPlan, UploadResult } from '../types'
  * complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
  * already set the status, so an aborted run just stops.
  */
-export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
+export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   const controller = new AbortController()
   const run: Run = { controller, signal: controller.signal }
   job.run = run
@@ -24,7 +24,7 @@ export async function runJob(ctx: FlowContext, job: Job): Promise<void> {
     setStatus(ctx, job, { state: 'preparing' })
     startHashing(ctx, job)
     prefetchFirstParts(ctx, job, signal)
-    const connected = await connect(ctx, job, signal)
+    const connected = await findOrCreate(ctx, job, signal)
     let result: UploadResult
     if (connected.kind === 'done') {
       result = connected.result

@@ -9,7 +9,7 @@ import {
   UploadError,
   toUploadError,
 } from '../errors'
-import { runJob, stopClock } from '../run/run-upload'
+import { runUpload, stopClock } from '../run/run-upload'
 import { stopHashing } from '../run/full-hash'
 import { createJob, setStatus, type FlowContext, type FlowOptions, type Job } from '../run/job'
 import { MiB } from '../run/part-plan'
@@ -19,7 +19,7 @@ import { defaultRetryPolicy } from '../scheduling/retry-policy'
 import { createScheduler } from '../scheduling/scheduler'
 import { createSnapshots } from '../status/snapshots'
 import { createTabGuard } from '../pauses/cross-tab-guard'
-import { watchLink } from '../pauses/outage-probe'
+import { watchOutages } from '../pauses/outage-probe'
 import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
 import type { FileInfo } from '../types'
 import { abortRemote } from '../run/control-requests'
@@ -163,7 +163,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       if (running >= concurrency) break
       if (job.status.state === 'queued' && !job.run) {
         running++
-        void runJob(ctx, job).finally(pumpFiles)
+        void runUpload(ctx, job).finally(pumpFiles)
       }
     }
     // A probe that ended without reaching the server (a local failure) must not leave
@@ -216,7 +216,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
   }
 
-  const link = watchLink({
+  const link = watchOutages({
     scheduler,
     clock,
     policy,
