@@ -1,4 +1,5 @@
-import type { FlowContext, Job } from './job'
+import type { Job } from './job'
+import type { FlowContext } from './run-context'
 import type { AckedPart, ChunkPlan, ProtocolContext, RemoteUpload, ServerState } from '../types'
 
 /** Control requests go first: they unblock whole files, parts only bytes. */

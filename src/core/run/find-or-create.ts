@@ -1,7 +1,8 @@
 import { abortRemote, askStatus, runControl } from './control-requests'
 import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from '../errors'
 import { awaitHash } from './full-hash'
-import { saveRecord, setStatus, type FlowContext, type Job, type ServerSide } from './job'
+import type { Job, ServerSide } from './job'
+import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { isValidPlan, partLength, planChunks } from './part-plan'
 import { createByteCounts, rawBytes, shownBytes } from '../status/progress'
 import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from '../types'
@@ -106,7 +107,11 @@ export type Connected =
  * Finds the server-side upload for this job: the one this run already knows, a resume
  * record from an earlier visit (checked against the server), or a new one.
  */
-export async function findOrCreate(ctx: FlowContext, job: Job, signal: AbortSignal): Promise<Connected> {
+export async function findOrCreate(
+  ctx: FlowContext,
+  job: Job,
+  signal: AbortSignal,
+): Promise<Connected> {
   const status = (server: ServerSide) => askStatus(ctx, job, server, signal)
 
   // A create sent by an earlier run (paused since) is still on its way: its answer is this

@@ -1,5 +1,6 @@
 import { abortError, toUploadError } from '../errors'
-import { saveRecord, type FlowContext, type Job } from './job'
+import type { Job } from './job'
+import { saveRecord, type FlowContext } from './run-context'
 
 /**
  * Starts the full MD5 in the background, alongside the upload: the transfer never waits

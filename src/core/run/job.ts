@@ -1,65 +1,12 @@
-import type { Tuner } from '../scheduling/adaptive-tuner'
+/**
+ * The engine's record of one upload (a job) and of its current run. The context every run
+ * shares, and the functions that need it, are in `run-context.ts`: this file imports no
+ * part of the engine, so the tab guard and the snapshots can read a job without a cycle.
+ */
 import type { PartDigests } from './part-digests'
-import type { RecordWriter } from '../resume/record-writer'
-import type { Emitter } from '../uploader/emitter'
 import { createByteCounts, type ByteCounts, type Rate } from '../status/progress'
-import type { Scheduler } from '../scheduling/scheduler'
-import type { TabGuard } from '../pauses/cross-tab-guard'
-import type { HashStatus, UploadEvents, UploadSnapshot, UploadStatus } from '../status/upload-state'
-import { transition } from '../status/status-machine'
-import {
-  RESUME_RECORD_VERSION,
-  type AckedPart,
-  type ChunkPlan,
-  type Clock,
-  type FileInfo,
-  type Hasher,
-  type RemoteUpload,
-  type ResumeRecord,
-  type ResumeStore,
-  type Transport,
-  type UploadProtocol,
-} from '../types'
-
-/** Options the flow reads; resolved once by `createUploader`. */
-export interface FlowOptions {
-  readonly chunkSize: number
-  readonly concurrency: number
-  readonly stallTimeoutMs: number
-  readonly requestTimeoutMs: number
-  readonly hashing: boolean
-  readonly stream: boolean
-  readonly resumeExpiryMs: number
-  readonly metadata: (file: FileInfo) => Record<string, string>
-}
-
-/** What a flow needs from the uploader that runs it. */
-export interface FlowContext {
-  readonly protocol: UploadProtocol
-  /** For part bodies: no overall timeout, stall detection guards them. */
-  readonly transport: Transport
-  /** For control requests: the same transport with `requestTimeoutMs` applied. */
-  readonly control: Transport
-  readonly clock: Clock
-  readonly hasher: Hasher | undefined
-  readonly store: ResumeStore | undefined
-  readonly scheduler: Scheduler
-  /** Lanes per file and the part size of new plans; fixed when `adaptive` is off. */
-  readonly tuner: Tuner
-  readonly writer: RecordWriter
-  readonly options: FlowOptions
-  readonly emit: Emitter<UploadEvents>['emit']
-  /** The job changed; 'state' notifies at once, 'progress' at most every few frames. */
-  readonly changed: (job: Job, kind: 'state' | 'progress') => void
-  readonly snapshot: (job: Job) => UploadSnapshot
-  /** Cross-tab lock and what other tabs are sending. */
-  readonly tabs: TabGuard
-  /**
-   * Aborted by `destroy()`: for requests no pause or cancel may cut (a create already
-   * sent, the delete of a canceled upload), which must still not outlive the uploader.
-   */
-  readonly lifetime: AbortSignal
-}
+import type { HashStatus, UploadStatus } from '../status/upload-state'
+import type { AckedPart, ChunkPlan, FileInfo, RemoteUpload } from '../types'
 
 /** One run of a job: a pause or cancel aborts it and a resume starts a new one. */
 export interface Run {
@@ -163,38 +110,8 @@ export function createJob(
   }
 }
 
-/** Every status change goes through the state machine's table (`status/status-machine.ts`). */
-export function setStatus(ctx: Pick<FlowContext, 'changed'>, job: Job, status: UploadStatus): void {
-  job.status = transition(job.status, status)
-  ctx.changed(job, 'state')
-}
-
 /** Time spent running so far: what durations report, without paused or offline time. */
 export function activeTime(job: Job, now: number): number {
   const { stats } = job
   return stats.activeMs + (stats.runningSince === undefined ? 0 : now - stats.runningSince)
-}
-
-export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): ResumeRecord {
-  const now = ctx.clock.now()
-  return {
-    v: RESUME_RECORD_VERSION,
-    key: server.key,
-    fingerprint: server.fingerprint,
-    file: job.info,
-    hash: job.hash.status.value,
-    protocol: ctx.protocol.name,
-    remote: server.remote,
-    plan: server.plan,
-    parts: [...server.acked.values()],
-    createdAt: server.createdAt,
-    updatedAt: now,
-    expiresAt: now + ctx.options.resumeExpiryMs,
-    ...(job.handle === undefined ? {} : { handle: job.handle }),
-  }
-}
-
-export function saveRecord(ctx: FlowContext, job: Job): void {
-  const { server } = job
-  if (server) ctx.writer.write(server.key, () => toRecord(ctx, job, server))
 }
