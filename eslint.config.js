@@ -61,6 +61,14 @@ const climbInto = (/** @type {string[]} */ names) =>
 /** `..`, `../..`: a parent folder's index, which is never inside the importing layer. */
 const PARENT_INDEX = String.raw`^(?:\./)?\.\.(?:/\.\.)*/?$`
 
+/**
+ * Core's files other layers may import: its entry (`core`, `core/index`), the two files
+ * every layer shares (`errors`, `types`) and the status machine's predicates the bindings
+ * ask. Core's folders (uploader, run, scheduling, resume, status, pauses) are the engine's
+ * inside; src/core/README.md maps them.
+ */
+const CORE_INTERNALS = String.raw`^(?:\./)?(?:\.\./)+core/(?!(?:index|errors|types|status/status-machine)(?:\.ts)?$)`
+
 /** Bare specifiers (packages, `node:` builtins) other than `allowed` and their subpaths. */
 const bareExcept = (/** @type {string[]} */ allowed) =>
   allowed.length === 0
@@ -104,6 +112,14 @@ function layerRule(layer) {
       regex: PARENT_INDEX,
       message: `${layer.name}: import a named file, not a parent folder's index. ${layer.why}`,
     },
+    ...(layer.name === 'src/core'
+      ? []
+      : [
+          {
+            regex: CORE_INTERNALS,
+            message: `${layer.name}: import src/core through its entry (\`core\`), \`core/errors\`, \`core/types\` or \`core/status/status-machine\`, not the engine's inside. ${layer.why}`,
+          },
+        ]),
     ...(layer.extraPatterns ?? []),
   ]
   return ['error', { paths: layer.paths ?? [], patterns }]

@@ -2,8 +2,11 @@
 /**
  * The import-direction rules of STYLE.md live in eslint.config.js. These tests lint small
  * snippets at virtual paths to prove each rule bites, and that the allowed imports pass.
+ * The last block checks src/core's own layout: folder names and no import cycle.
  * Node environment: ESLint is Node tooling, and happy-dom's URL breaks fileURLToPath.
  */
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ESLint } from 'eslint'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -49,6 +52,8 @@ describe('src/core imports only itself', () => {
     ['src/core/x.ts', './types'],
     ['src/core/x.ts', './errors.ts'],
     ['src/core/nested/x.ts', '../types'],
+    ['src/core/run/x.ts', '../scheduling/scheduler'],
+    ['src/core/run/x.ts', './job'],
   ])
   expectRejected([
     ['src/core/x.ts', 'vue'],
@@ -71,6 +76,8 @@ describe('src/core imports only itself', () => {
     ['src/core/x.ts', '../../server/app'],
     ['src/core/x.ts', '../../test/fakes/transport'],
     ['src/core/nested/x.ts', '../../vue'],
+    ['src/core/run/x.ts', '../index'],
+    ['src/core/run/x.ts', '..'],
   ])
 
   it('also rejects re-exports', async () => {
@@ -99,6 +106,28 @@ describe('src/core imports only itself', () => {
   it('leaves browser globals alone outside core', async () => {
     expect(await violations('src/vue/x.ts', 'export const v = window\n')).toEqual([])
   })
+})
+
+describe('other layers reach core through its entry, errors, types and the status machine', () => {
+  expectAllowed([
+    ['src/vue/x.ts', '../core'],
+    ['src/vue/x.ts', '../core/index'],
+    ['src/vue/x.ts', '../core/errors'],
+    ['src/vue/x.ts', '../core/status/status-machine'],
+    ['src/protocols/http/x.ts', '../../core/types'],
+    ['src/hashing/x.ts', '../core/errors.ts'],
+  ])
+  expectRejected([
+    ['src/vue/x.ts', '../core/run/job'],
+    ['src/vue/x.ts', '../core/uploader/create-uploader'],
+    ['src/vue/defaults.ts', '../core/status/snapshots'],
+    ['src/protocols/http/x.ts', '../../core/scheduling/scheduler'],
+    ['src/protocols/tus/deep/x.ts', '../../../core/run/part-plan.ts'],
+    ['src/transport/x.ts', '../core/scheduling/clock'],
+    ['src/persistence/x.ts', '../core/resume/guarded-store'],
+    ['src/tabs/x.ts', '../core/pauses/cross-tab-guard'],
+    ['src/locales/en.ts', '../core/uploader/restrictions'],
+  ])
 })
 
 describe('src/protocols/<p> import core only, never each other', () => {
@@ -262,3 +291,82 @@ describe('playground/ and stories/ use the public entries only', () => {
     ['playground/main.ts', '../src/vue/useChunkedUpload'],
   ])
 })
+
+describe('src/core layout', () => {
+  const core = join(root, 'src/core')
+
+  it('has no sub-folder named like a layer (the rules above match layers by folder name)', () => {
+    const layers = readdirSync(join(root, 'src'))
+    const folders = readdirSync(core, { withFileTypes: true }).filter((e) => e.isDirectory())
+    expect(folders.length).toBeGreaterThan(0)
+    for (const folder of folders) expect(layers).not.toContain(folder.name)
+  })
+
+  it('has no import cycle between its files, type-only imports included', () => {
+    const cycles = importCycles(core)
+    expect(cycles).toEqual([])
+  })
+
+  it('finds a cycle when there is one (the check itself bites)', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ])
+    expect(findCycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']])
+  })
+})
+
+/** Relative imports of every .ts file under `dir`, resolved to files, as a graph. */
+function importCycles(dir: string): string[][] {
+  const graph = new Map<string, string[]>()
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.name.endsWith('.ts')) graph.set(path, [])
+    }
+  }
+  walk(dir)
+  for (const [file, deps] of graph) {
+    for (const [, source] of readFileSync(file, 'utf8').matchAll(/from\s+'(\.[^']*)'/g)) {
+      const target = resolve(dirname(file), source)
+      const found = [target, `${target}.ts`, join(target, 'index.ts')].find((p) => graph.has(p))
+      if (found) deps.push(found)
+    }
+  }
+  return findCycles(graph).map((cycle) => cycle.map((file) => relative(dir, file)))
+}
+
+/** The strongly connected components of more than one file (Tarjan), each sorted. */
+function findCycles(graph: Map<string, string[]>): string[][] {
+  let next = 0
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const cycles: string[][] = []
+  const visit = (file: string): void => {
+    index.set(file, next)
+    low.set(file, next++)
+    stack.push(file)
+    for (const dep of graph.get(file) ?? []) {
+      if (!index.has(dep)) {
+        visit(dep)
+        low.set(file, Math.min(low.get(file)!, low.get(dep)!))
+      } else if (stack.includes(dep)) {
+        low.set(file, Math.min(low.get(file)!, index.get(dep)!))
+      }
+    }
+    if (low.get(file) !== index.get(file)) return
+    const component: string[] = []
+    let member: string
+    do {
+      member = stack.pop()!
+      component.push(member)
+    } while (member !== file)
+    if (component.length > 1) cycles.push(component.sort())
+  }
+  for (const file of graph.keys()) if (!index.has(file)) visit(file)
+  return cycles
+}
