@@ -38,12 +38,12 @@ export { systemClock, sleep } from './scheduling/clock'
 export type { AdaptiveOptions } from './scheduling/adaptive-tuner'
 export { withStallGuard } from './run/stall-guard'
 export { httpError, parseJsonObject, serverErrorCode, isObject } from './protocol-helpers'
-export {
-  createUploader,
-  type Uploader,
-  type UploaderOptions,
-  type AddResult,
-  type AddOptions,
-  type PendingUpload,
-  type ResumeOutcome,
-} from './uploader/create-uploader'
+export { createUploader } from './uploader/create-uploader'
+export type {
+  Uploader,
+  UploaderOptions,
+  AddResult,
+  AddOptions,
+  PendingUpload,
+  ResumeOutcome,
+} from './uploader/uploader-api'

@@ -1,0 +1,137 @@
+/**
+ * How files come in: `add` (checked against the restrictions and the files already
+ * there, each refusal a typed error) and `resumeFrom` (a file picked again, checked
+ * against its resume record before it is added).
+ */
+import { abortError, toUploadError, UploadError } from '../errors'
+import type { createPendingRecords } from '../resume/pending-records'
+import { checkAgainstRecord } from '../resume/reselect-check'
+import { createJob, type Job } from '../run/job'
+import type { FlowContext } from '../run/run-context'
+import type { createSnapshots } from '../status/snapshots'
+import { isLive } from '../status/status-machine'
+import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
+import type { FileInfo } from '../types'
+import type { Emitter } from './emitter'
+import type { FileQueue } from './file-queue'
+import { asItems, duplicateError, isBlobLike, notAFile, sameFile } from './input-checks'
+import { checkFile } from './restrictions'
+import type { AddOptions, ResumeOutcome, UploaderOptions } from './uploader-api'
+
+/** What the intake shares with the rest of the uploader. */
+export interface IntakeDeps {
+  readonly options: UploaderOptions
+  readonly ctx: FlowContext
+  readonly jobs: Map<string, Job>
+  readonly snapshots: ReturnType<typeof createSnapshots>
+  readonly emitter: Pick<Emitter<UploadEvents>, 'emit'>
+  readonly online: { readonly value: boolean }
+  readonly queue: Pick<FileQueue, 'pumpFiles' | 'pauseJob'>
+  readonly pending: ReturnType<typeof createPendingRecords>
+}
+
+let nextId = 0
+
+function fileInfo(blob: Blob): FileInfo {
+  const file = blob as Partial<File>
+  return {
+    name: typeof file.name === 'string' ? file.name : 'blob',
+    size: blob.size,
+    type: blob.type,
+    lastModified: typeof file.lastModified === 'number' ? file.lastModified : 0,
+  }
+}
+
+/** `add` and `resumeFrom` of one uploader. */
+export function createIntake(deps: IntakeDeps) {
+  const { options, ctx, jobs, snapshots, emitter, online, pending } = deps
+  const { clock, options: flowOptions } = ctx
+  const { pumpFiles, pauseJob } = deps.queue
+
+  function add(
+    files: Blob | Iterable<Blob> | ArrayLike<Blob>,
+    addOptions: AddOptions = {},
+    resumeOf?: Job['resumeOf'],
+    knownHash?: string,
+  ) {
+    const added: UploadSnapshot[] = []
+    const rejected: { file: FileInfo; error: UploadError }[] = []
+    const live = [...jobs.values()].filter((job) => isLive(job.status.state))
+    let count = live.length
+    for (const file of asItems(files)) {
+      if (!isBlobLike(file)) {
+        const refusal = notAFile(file)
+        rejected.push(refusal)
+        emitter.emit('file-rejected', refusal)
+        continue
+      }
+      const info = fileInfo(file)
+      // A failed upload may be added again (it resumes from its record); a live one may not.
+      const error = live.some(
+        (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
+      )
+        ? duplicateError(info)
+        : checkFile(info, options.restrictions ?? {}, count)
+      if (error) {
+        rejected.push({ file: info, error })
+        emitter.emit('file-rejected', { file: info, error })
+        continue
+      }
+      count++
+      const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
+      job.handle = addOptions.handles?.get(file)
+      job.resumeOf = resumeOf
+      // Hashed already to check the file against its record: not hashed a second time.
+      if (knownHash && job.hash.status.state !== 'off') {
+        job.hash.status = { state: 'done', bytes: info.size, value: knownHash }
+      }
+      if (options.autoStart === false) job.status = { state: 'idle' }
+      jobs.set(job.id, job)
+      live.push(job)
+      snapshots.changed(job, 'state')
+      const snapshot = snapshots.of(job)
+      added.push(snapshot)
+      emitter.emit('file-added', { upload: snapshot })
+    }
+    if (!online.value) for (const job of jobs.values()) pauseJob(job, 'offline')
+    pumpFiles()
+    return { added, rejected }
+  }
+
+  async function resumeFrom(
+    key: string,
+    file: Blob,
+    resumeOptions: { handle?: unknown } = {},
+  ): Promise<ResumeOutcome> {
+    const record = (await pending.read()).find((r) => r.key === key)
+    if (!record || record.clearing) {
+      return {
+        error: new UploadError('not-found', 'No saved upload with this key', { retryable: false }),
+      }
+    }
+    try {
+      // The check may hash a large file: destroy() stops it.
+      const { fingerprint, hash } = await checkAgainstRecord(
+        file,
+        fileInfo(file),
+        record,
+        ctx.hasher,
+        ctx.lifetime,
+      )
+      if (ctx.lifetime.aborted) throw abortError(ctx.lifetime)
+      const handle = resumeOptions.handle ?? record.handle
+      const handles = handle === undefined ? undefined : new Map([[file, handle]])
+      const result = add(file, { handles }, { key, fingerprint }, hash)
+      if (result.rejected.length > 0) return { error: result.rejected[0].error }
+      return { upload: result.added[0] }
+    } catch (error) {
+      return { error: toUploadError(error, 'file-unreadable') }
+    }
+  }
+
+  return {
+    add: (files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) =>
+      add(files, addOptions),
+    resumeFrom,
+  }
+}
