@@ -21,6 +21,12 @@ import { normalizeBasePath, type FetchHandler, type RequestContext } from '../ro
 import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
 import { identify, ownerFromAuthorization, type Caller, type OwnerOf } from '../owner'
 import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../caps'
+import {
+  CLOSE_CONNECTION,
+  ControlBodyError,
+  DEFAULT_CONTROL_BODY_TIMEOUT_MS,
+  readControlBody,
+} from '../control-body'
 
 export const MiB = 1024 * 1024
 /** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
@@ -60,6 +66,11 @@ export interface S3SignerOptions extends CapOptions {
    * aborted (default 24 h; the bucket's lifecycle rule is what removes it from S3).
    */
   openUploadTtlMs?: number
+  /**
+   * A control request's JSON body must arrive whole within this long (default 10 s), or it
+   * is answered 408 `timeout` and its connection closed.
+   */
+  controlBodyTimeoutMs?: number
   cors?: CorsOptions
 }
 
@@ -70,32 +81,42 @@ class HttpFailure extends Error {
     message: string,
     /** Extra members of the `error` object (e.g. a 413's `limit` in bytes). */
     readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message)
   }
 }
 
-const json = (status: number, body: unknown) =>
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    },
   })
 
-async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get('content-length') ?? 0)
-  if (declared > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
-  const chunks: Uint8Array[] = []
-  let size = 0
-  if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.length
-      if (size > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
-      chunks.push(chunk)
-    }
-  }
-  if (size === 0) return {}
+/** A JSON object body of at most `limit` bytes, arrived whole within `timeoutMs`. */
+async function readJson(
+  request: Request,
+  limit: number,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  let bytes: Buffer
   try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    bytes = await readControlBody(request, limit, timeoutMs)
+  } catch (error) {
+    if (!(error instanceof ControlBodyError)) throw error
+    if (error.reason === 'too-large')
+      throw new HttpFailure(413, 'too-large', 'request body too large')
+    if (error.reason === 'timeout')
+      throw new HttpFailure(408, 'timeout', error.message, {}, CLOSE_CONNECTION)
+    throw new HttpFailure(400, 'bad-request', error.message)
+  }
+  if (bytes.byteLength === 0) return {}
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as unknown
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       return value as Record<string, unknown>
     }
@@ -158,6 +179,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const owner = options.owner ?? ownerFromAuthorization
   const caps = resolveCaps(options, maxFileSize)
   const openTtl = options.openUploadTtlMs ?? 24 * 60 * 60 * 1000
+  const bodyTimeoutMs = options.controlBodyTimeoutMs ?? DEFAULT_CONTROL_BODY_TIMEOUT_MS
   /** Uploads this signer created and has not seen completed or aborted, by UploadId. */
   const open = new Map<string, OpenUpload & { at: number }>()
   const openNow = (): Iterable<OpenUpload> => {
@@ -179,7 +201,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   }
 
   async function create(request: Request, caller: Caller): Promise<Response> {
-    const body = await readJson(request, 64 * 1024)
+    const body = await readJson(request, 64 * 1024, bodyTimeoutMs)
     const size = body.size
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
       throw new HttpFailure(400, 'bad-request', 'size must be a whole number of bytes')
@@ -231,7 +253,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     if (!/^\d+$/.test(n) || partNumber < 1 || partNumber > lastPossible) {
       throw new HttpFailure(400, 'bad-request', `part number must be 1..${lastPossible}`)
     }
-    const body = await readJson(request, 4096)
+    const body = await readJson(request, 4096, bodyTimeoutMs)
     const md5 = body.md5
     if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
       throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the part')
@@ -290,7 +312,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   }
 
   async function complete(request: Request, upload: UploadHandle): Promise<Response> {
-    const body = await readJson(request, 2 * MiB)
+    const body = await readJson(request, 2 * MiB, bodyTimeoutMs)
     const raw = body.parts
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > S3_MAX_PARTS) {
       throw new HttpFailure(400, 'bad-request', `parts must list 1..${S3_MAX_PARTS} parts`)
@@ -390,9 +412,11 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       return await route(request, context)
     } catch (error) {
       const failure = error instanceof HttpFailure ? error : s3Failure(error)
-      return json(failure.status, {
-        error: { code: failure.code, message: failure.message, ...failure.details },
-      })
+      return json(
+        failure.status,
+        { error: { code: failure.code, message: failure.message, ...failure.details } },
+        failure instanceof HttpFailure ? failure.headers : {},
+      )
     }
   }, options.cors)
 }
