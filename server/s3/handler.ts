@@ -101,7 +101,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 async function readJson(
   request: Request,
   limit: number,
-  timeoutMs: number,
+  timeoutMs = DEFAULT_CONTROL_BODY_TIMEOUT_MS,
 ): Promise<Record<string, unknown>> {
   let bytes: Buffer
   try {
