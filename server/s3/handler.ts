@@ -21,21 +21,29 @@ import { normalizeBasePath, type FetchHandler, type RequestContext } from '../ro
 import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
 import { identify, ownerFromAuthorization, type Caller, type OwnerOf } from '../owner'
 import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../caps'
+import { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from '../control-body'
+import { HttpFailure, isGone, isJson, json, readJson, s3Failure } from './answers'
 import {
-  CLOSE_CONNECTION,
-  ControlBodyError,
-  DEFAULT_CONTROL_BODY_TIMEOUT_MS,
-  readControlBody,
-} from '../control-body'
+  ETAG,
+  MD5_BASE64,
+  MAX_PART_URL_EXPIRES_IN,
+  MiB,
+  S3_MAX_OBJECT_SIZE,
+  S3_MAX_PART_SIZE,
+  S3_MAX_PARTS,
+  S3_MIN_PART_SIZE,
+  defaultPartSize,
+  partLength,
+} from './limits'
 
-export const MiB = 1024 * 1024
-/** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
-export const S3_MIN_PART_SIZE = 5 * MiB
-export const S3_MAX_PARTS = 10_000
-export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB
-export const S3_MAX_PART_SIZE = 5 * 1024 * MiB
-/** Longest lifetime of a part URL the signer hands out, in seconds. */
-export const MAX_PART_URL_EXPIRES_IN = 3600
+export {
+  MAX_PART_URL_EXPIRES_IN,
+  MiB,
+  S3_MAX_OBJECT_SIZE,
+  S3_MAX_PART_SIZE,
+  S3_MAX_PARTS,
+  S3_MIN_PART_SIZE,
+} from './limits'
 
 export interface S3SignerOptions extends CapOptions {
   /** Built with {@link createS3Client} (checksums only when required). */
@@ -73,99 +81,6 @@ export interface S3SignerOptions extends CapOptions {
   controlBodyTimeoutMs?: number
   cors?: CorsOptions
 }
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra members of the `error` object (e.g. a 413's `limit` in bytes). */
-    readonly details: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    },
-  })
-
-/** A JSON object body of at most `limit` bytes, arrived whole within `timeoutMs`. */
-async function readJson(
-  request: Request,
-  limit: number,
-  timeoutMs = DEFAULT_CONTROL_BODY_TIMEOUT_MS,
-): Promise<Record<string, unknown>> {
-  let bytes: Buffer
-  try {
-    bytes = await readControlBody(request, limit, timeoutMs)
-  } catch (error) {
-    if (!(error instanceof ControlBodyError)) throw error
-    if (error.reason === 'too-large')
-      throw new HttpFailure(413, 'too-large', 'request body too large')
-    if (error.reason === 'timeout')
-      throw new HttpFailure(408, 'timeout', error.message, {}, CLOSE_CONNECTION)
-    throw new HttpFailure(400, 'bad-request', error.message)
-  }
-  if (bytes.byteLength === 0) return {}
-  try {
-    const value = JSON.parse(bytes.toString('utf8')) as unknown
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return value as Record<string, unknown>
-    }
-  } catch {
-    // answered below
-  }
-  throw new HttpFailure(400, 'bad-request', 'expected a JSON object')
-}
-
-/** Maps an S3 SDK error to an answer; unknown and 5xx errors are retryable 502s. */
-function s3Failure(error: unknown): HttpFailure {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
-  const status = e.$metadata?.httpStatusCode
-  if (isGone(error)) {
-    return new HttpFailure(404, 'not-found', 'no such upload (aborted, completed or expired)')
-  }
-  switch (e.name) {
-    case 'InvalidPart':
-    case 'InvalidPartOrder':
-    case 'EntityTooSmall':
-      return new HttpFailure(400, e.name, e.message ?? e.name)
-  }
-  if (status === 503 || status === undefined || status >= 500) {
-    return new HttpFailure(502, 'storage-unavailable', 'the storage did not answer')
-  }
-  return new HttpFailure(502, 'storage-error', `the storage refused: ${e.name ?? status}`)
-}
-
-const isJson = (request: Request): boolean =>
-  /^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')
-
-/** The part size a client that does not say gets: S3's minimum, grown to fit 10,000 parts. */
-const defaultPartSize = (size: number): number =>
-  Math.max(S3_MIN_PART_SIZE, Math.ceil(size / S3_MAX_PARTS / MiB) * MiB)
-
-/** Bytes of part `n` (1-based) of an upload. */
-const partLength = (upload: UploadHandle, n: number): number =>
-  Math.max(0, Math.min(upload.partSize, upload.size - (n - 1) * upload.partSize))
-/**
- * The upload is gone. AWS says `NoSuchUpload`; Ceph RGW says `NoSuchKey` for an aborted or
- * lifecycle-expired upload (and `NoSuchUpload` only on a second Abort).
- */
-const isGone = (error: unknown) => {
-  const name = (error as { name?: string }).name
-  return name === 'NoSuchUpload' || name === 'NoSuchKey'
-}
-
-const MD5_BASE64 = /^[A-Za-z0-9+/]{22}==$/
-const ETAG = /^"?[0-9a-fA-F]{32}"?$/
 
 export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const { client, bucket } = options
