@@ -35,7 +35,13 @@ export { createRouter, normalizeBasePath, isUnder } from './router'
 export type { FetchHandler, RequestContext, RouteMount } from './router'
 export { withCors, isOriginAllowed, DEFAULT_CORS } from './cors'
 export type { CorsOptions } from './cors'
-export { createNodeListener, serve, clientAddress } from './node-listener'
+export {
+  createNodeListener,
+  serve,
+  clientAddress,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+} from './node-listener'
+export { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from './control-body'
 export type { Listening, ServeOptions } from './node-listener'
 
 /** Options of {@link createReferenceServer}. */
@@ -46,6 +52,7 @@ export interface ReferenceServerOptions extends Pick<
   | 'expiresInMs'
   | 'cors'
   | 'stallTimeoutMs'
+  | 'controlBodyTimeoutMs'
   | 'onError'
   | 'owner'
   | 'maxOpenUploads'
@@ -114,7 +121,9 @@ export function createReferenceServer(options: ReferenceServerOptions): Referenc
 
 /** Options of {@link startReferenceServer}. */
 export interface StartReferenceServerOptions
-  extends ReferenceServerOptions, Pick<ServeOptions, 'trustedProxies' | 'idleTimeoutMs'> {
+  extends
+    ReferenceServerOptions,
+    Pick<ServeOptions, 'trustedProxies' | 'idleTimeoutMs' | 'headersTimeoutMs'> {
   /** Default `127.0.0.1`. */
   host?: string
   /** Default 0 (any free port). */
@@ -148,6 +157,7 @@ export async function startReferenceServer(
     port: options.port,
     trustedProxies: options.trustedProxies,
     idleTimeoutMs: options.idleTimeoutMs,
+    headersTimeoutMs: options.headersTimeoutMs,
   })
   const expiresInMs = server.store.expiresInMs
   const every = options.sweepIntervalMs ?? Math.min(10 * 60_000, Math.max(1000, expiresInMs / 4))

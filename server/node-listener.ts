@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net'
 import { nodeRequestBody } from './node-body'
 import type { FetchHandler } from './router'
 
+/** Default of {@link ServeOptions.headersTimeoutMs}. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+
 /** Options of {@link serve}. */
 export interface ServeOptions {
   /** Interface to listen on (default `127.0.0.1`: the reference server is not for the open network). */
@@ -15,6 +18,13 @@ export interface ServeOptions {
    * GiB take long, so there is no limit on a whole request, only on silence.
    */
   idleTimeoutMs?: number
+  /**
+   * A request's line and headers must arrive whole within this long (default 10 s), or
+   * node:http answers 408 and closes the connection. Headers come before the route is known,
+   * so this one deadline guards control and data requests alike; a browser sends them in
+   * one packet, a client trickling them a byte at a time is cut here.
+   */
+  headersTimeoutMs?: number
   /**
    * How many reverse proxies in front of this server to believe (default 0: none). Behind
    * a proxy every request comes from the proxy's address, so every anonymous client would
@@ -42,7 +52,11 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
   const host = options.host ?? '127.0.0.1'
   // Requests still being handled; close() waits for them so no write outlives the server.
   const active = new Set<Promise<void>>()
-  const server = createServer((req, res) => {
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  // node:http checks the headers deadline on this interval (30 s by default), so the
+  // deadline would be missed by up to that much.
+  const connectionsCheckingInterval = Math.min(1000, Math.max(20, headersTimeoutMs / 4))
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     const done = bridge(handler, req, res, origin, options.trustedProxies ?? 0).catch(
       (error: unknown) => {
         console.error('[reference-server] could not answer', error)
@@ -53,6 +67,7 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
     void done.finally(() => active.delete(done))
   })
   server.requestTimeout = 0
+  server.headersTimeout = headersTimeoutMs
   server.timeout = options.idleTimeoutMs ?? 5 * 60 * 1000
   let origin = ''
   return new Promise((resolve, reject) => {

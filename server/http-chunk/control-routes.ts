@@ -30,8 +30,9 @@ export async function createUpload(
   store: FileStore,
   limits: UploadLimits,
   creator: Creator,
+  bodyTimeoutMs?: number,
 ): Promise<Response> {
-  const input = parseCreate(await readJsonObject(request), limits)
+  const input = parseCreate(await readJsonObject(request, false, bodyTimeoutMs), limits)
   const { hash, ...upload } = input
   if (hash !== null) {
     const source = store.findStored(upload.size, hash, creator.owner)
@@ -82,8 +83,10 @@ export async function claimInstant(
   store: FileStore,
   id: string,
   owner: string,
+  bodyTimeoutMs?: number,
 ): Promise<Response> {
-  const hash = parseHash((await readJsonObject(request)).hash, true) as string
+  const body = await readJsonObject(request, false, bodyTimeoutMs)
+  const hash = parseHash(body.hash, true) as string
   const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') {
     return jsonResponse(found.file.hash === hash ? completionBody(found.file) : { instant: false })
@@ -98,8 +101,9 @@ export async function completeUpload(
   store: FileStore,
   id: string,
   owner: string,
+  bodyTimeoutMs?: number,
 ): Promise<Response> {
-  const clientHash = parseHash((await readJsonObject(request, true)).hash)
+  const clientHash = parseHash((await readJsonObject(request, true, bodyTimeoutMs)).hash)
   const found = requireKnown(store.lookup(id), owner)
   if (found.state === 'complete') {
     if (clientHash !== null && clientHash !== found.file.hash)

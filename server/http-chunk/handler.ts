@@ -18,6 +18,7 @@ import { DEFAULT_MAX_FILE_SIZE } from './validate'
 import { identify, ownerFromAuthorization } from '../owner'
 import type { OwnerOf } from '../owner'
 import { resolveCaps, type CapOptions } from '../caps'
+import { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from '../control-body'
 
 /** Options of {@link createHttpChunkHandler}. */
 export interface HttpChunkHandlerOptions extends CapOptions {
@@ -37,6 +38,11 @@ export interface HttpChunkHandlerOptions extends CapOptions {
   cors?: CorsOptions | false
   /** A data body that sends nothing for this long is given up, freeing its chunk (default 30 s). */
   stallTimeoutMs?: number
+  /**
+   * A control request's JSON body (create, complete, instant) must arrive whole within this
+   * long (default 10 s), or it is answered 408 `timeout` and its connection closed.
+   */
+  controlBodyTimeoutMs?: number
   /**
    * Who is calling (e.g. a user id from your session). Every upload is bound to the identity
    * that created it; another identity gets 404. Default: the `Authorization` header as sent,
@@ -75,6 +81,7 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
   }
   const ownerOfRequest = options.owner ?? ownerFromAuthorization
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
+  const bodyTimeoutMs = options.controlBodyTimeoutMs ?? DEFAULT_CONTROL_BODY_TIMEOUT_MS
   const onError = options.onError ?? ((error: unknown) => console.error('[http-chunk]', error))
 
   const route = async (request: Request, context?: RequestContext): Promise<Response> => {
@@ -91,7 +98,7 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     const caller = await identify(request, context, ownerOfRequest)
     const owner = caller.owner
     if (id === undefined) {
-      if (method === 'POST') return createUpload(request, store, limits, caller)
+      if (method === 'POST') return createUpload(request, store, limits, caller, bodyTimeoutMs)
       throw notAllowed(ALLOWED.uploads)
     }
     if (!isUploadId(id)) throw notFound()
@@ -112,8 +119,8 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     if (kind === 'complete' || kind === 'instant') {
       if (method !== 'POST') throw notAllowed(ALLOWED.action)
       return kind === 'complete'
-        ? completeUpload(request, store, id, owner)
-        : claimInstant(request, store, id, owner)
+        ? completeUpload(request, store, id, owner, bodyTimeoutMs)
+        : claimInstant(request, store, id, owner, bodyTimeoutMs)
     }
     throw notFound('no such route')
   }

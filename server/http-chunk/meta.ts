@@ -65,19 +65,33 @@ export class StorePaths {
  * cut) sees the old or the new content, never a torn or empty file: the bytes are fsynced
  * before the rename, and the directory after it. Callers serialize writes per path, so one
  * tmp name per path is enough.
+ *
+ * With `durable: false` nothing is synced (two fsyncs fewer): the running server reads the
+ * new content, but after a power cut the file may be the old one, empty or missing. Only for
+ * files whose loss costs nothing acknowledged: a torn meta reads as absent (`readJson`).
+ *
+ * `after` must succeed before the new content is put in place (the rename): what the
+ * content claims, such as chunk bytes being synced. It runs alongside the tmp file's own
+ * write and sync, so the two syncs cost about one wait instead of two.
  */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+export async function writeJsonAtomic(
+  path: string,
+  value: unknown,
+  { durable = true, after }: { durable?: boolean; after?: Promise<void> } = {},
+): Promise<void> {
   const text = JSON.stringify(value) // before any await: later changes belong to the next write
+  after?.catch(() => undefined) // awaited below; observed now in case the tmp write fails first
   const tmp = `${path}.tmp`
   const handle = await open(tmp, 'w')
   try {
     await handle.writeFile(text)
-    await handle.sync()
+    if (durable) await handle.sync()
   } finally {
     await handle.close()
   }
+  await after
   await rename(tmp, path)
-  await syncDirectory(dirname(path))
+  if (durable) await syncDirectory(dirname(path))
 }
 
 /** Makes the bytes written to `path` durable (fdatasync: the data, not the timestamps). */

@@ -1,49 +1,37 @@
+import { CLOSE_CONNECTION, ControlBodyError, readControlBody } from '../control-body'
 import { HttpError, badRequest } from './errors'
 
 /** Control bodies are tiny; this bounds what a client can make the server hold. */
 export const MAX_JSON_BYTES = 64 * 1024
 
-const tooLarge = (): HttpError =>
-  new HttpError(413, 'body-too-large', `a control body may hold at most ${MAX_JSON_BYTES} bytes`)
-
 /**
- * Reads a JSON object body, never holding more than {@link MAX_JSON_BYTES}: a declared
+ * Reads a JSON object body, never holding more than {@link MAX_JSON_BYTES} nor waiting
+ * longer than `timeoutMs` for it (408, and the connection closes): a declared
  * Content-Length over the cap is refused before reading, and an undeclared length is
  * counted while reading. An empty body gives `{}` when `optional`.
  */
 export async function readJsonObject(
   request: Request,
   optional = false,
+  timeoutMs?: number,
 ): Promise<Record<string, unknown>> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > MAX_JSON_BYTES) throw tooLarge()
-  const pieces: Uint8Array[] = []
-  let total = 0
-  if (request.body) {
-    const reader = request.body.getReader()
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>
-      try {
-        result = await reader.read()
-      } catch {
-        throw badRequest('the body could not be read')
-      }
-      if (result.done) break
-      total += result.value.byteLength
-      if (total > MAX_JSON_BYTES) {
-        void reader.cancel().catch(() => undefined)
-        throw tooLarge()
-      }
-      pieces.push(result.value)
-    }
+  let bytes: Buffer
+  try {
+    bytes = await readControlBody(request, MAX_JSON_BYTES, timeoutMs)
+  } catch (error) {
+    if (!(error instanceof ControlBodyError)) throw error
+    if (error.reason === 'too-large') throw new HttpError(413, 'body-too-large', error.message)
+    if (error.reason === 'timeout')
+      throw new HttpError(408, 'timeout', error.message, {}, CLOSE_CONNECTION)
+    throw badRequest(error.message)
   }
-  if (total === 0) {
+  if (bytes.byteLength === 0) {
     if (optional) return {}
     throw badRequest('a JSON object body is required')
   }
   let value: unknown
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(pieces)))
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch {
     throw badRequest('the body is not valid JSON')
   }

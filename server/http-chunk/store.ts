@@ -136,7 +136,10 @@ export class FileStore {
       this.expiresInMs,
       this.paths.part(id),
     )
-    await upload.persist()
+    // Not synced: an upload holding no chunk loses nothing acknowledged to a power cut (the
+    // client's next request gets 404 and it starts over); the first chunk's meta write,
+    // which the chunk's 204 waits for, syncs the directory and with it this file and the part.
+    await writeJsonAtomic(this.paths.uploadMeta(id), meta, { durable: false })
     this.uploads.set(id, upload)
     return upload
   }
@@ -251,12 +254,15 @@ export class FileStore {
     if (clientHash !== null && clientHash !== hash) return { kind: 'mismatch', hash }
     await upload.retire()
     const file = completedMeta(upload.meta, hash, false, Date.now())
-    // The bytes are durable before anything says the file is complete.
-    await syncData(part)
-    // Meta first, then the move: a restart finds the meta and finishes an interrupted move.
-    await writeJsonAtomic(this.paths.fileMeta(upload.id), file)
+    // The bytes are durable before anything says the file is complete. They already are when
+    // the meta write that acknowledged the last chunk synced them and the part's directory.
+    const synced = upload.partDurable
+      ? undefined
+      : syncData(part).then(() => syncDirectory(this.paths.uploads))
+    // Meta first, durably, then the move: a restart finds the meta and finishes a move that
+    // did not reach the disk (store-load's ensureData), so the move needs no sync of its own.
+    await writeJsonAtomic(this.paths.fileMeta(upload.id), file, { after: synced })
     await rename(part, this.paths.file(upload.id))
-    await syncDirectory(this.paths.files)
     this.completed.set(file.id, file)
     this.index.add(file)
     this.uploads.delete(upload.id)

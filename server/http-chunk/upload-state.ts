@@ -24,6 +24,10 @@ export class UploadState {
   private timer: NodeJS.Timeout | null = null
   /** Set once the upload is completed, aborted or swept: no write may recreate its meta. */
   removed = false
+  /** How many held chunks had their bytes synced by a meta write. */
+  private syncedChunks = 0
+  /** True once a meta write finished, which synced the directory holding the part. */
+  private partListed = false
 
   constructor(
     readonly meta: UploadMeta,
@@ -101,6 +105,15 @@ export class UploadState {
     this.timer.unref()
   }
 
+  /**
+   * True when the part is known durable: its directory entry and the bytes of every held
+   * chunk (a meta write synced them after the last chunk landed). Held chunks are never
+   * rewritten, so it cannot go stale. False after a restart until the next meta write.
+   */
+  get partDurable(): boolean {
+    return this.partListed && this.syncedChunks === this.received.size
+  }
+
   /** Stops all persistence and waits for a write in flight, before the files are removed. */
   async retire(): Promise<void> {
     this.removed = true
@@ -114,11 +127,16 @@ export class UploadState {
     // Chunks recorded so far were written before this point; they reach the disk before a
     // meta that claims them does, so a power cut can never leave a claimed chunk a hole.
     const received = this.received.ranges()
+    const held = this.received.size
     this.writing = (async () => {
-      if (received.length > 0) await syncData(this.partPath)
       if (this.removed) return
+      // Nothing new since the last sync (a persist with no new chunk): no need to sync again.
+      const synced = held > this.syncedChunks ? syncData(this.partPath) : undefined
       this.meta.received = received
-      await writeJsonAtomic(this.metaPath, this.meta)
+      // The part's sync runs beside the meta's; the meta replaces the old one only after both.
+      await writeJsonAtomic(this.metaPath, this.meta, { after: synced })
+      this.syncedChunks = Math.max(this.syncedChunks, held)
+      this.partListed = true
     })().finally(() => {
       this.writing = null
     })

@@ -21,15 +21,29 @@ import { normalizeBasePath, type FetchHandler, type RequestContext } from '../ro
 import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
 import { identify, ownerFromAuthorization, type Caller, type OwnerOf } from '../owner'
 import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../caps'
+import { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from '../control-body'
+import { HttpFailure, isGone, isJson, json, readJson, s3Failure } from './answers'
+import {
+  ETAG,
+  MD5_BASE64,
+  MAX_PART_URL_EXPIRES_IN,
+  MiB,
+  S3_MAX_OBJECT_SIZE,
+  S3_MAX_PART_SIZE,
+  S3_MAX_PARTS,
+  S3_MIN_PART_SIZE,
+  defaultPartSize,
+  partLength,
+} from './limits'
 
-export const MiB = 1024 * 1024
-/** S3's limits: parts 5 MiB..5 GiB except the last, at most 10,000 of them. */
-export const S3_MIN_PART_SIZE = 5 * MiB
-export const S3_MAX_PARTS = 10_000
-export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB
-export const S3_MAX_PART_SIZE = 5 * 1024 * MiB
-/** Longest lifetime of a part URL the signer hands out, in seconds. */
-export const MAX_PART_URL_EXPIRES_IN = 3600
+export {
+  MAX_PART_URL_EXPIRES_IN,
+  MiB,
+  S3_MAX_OBJECT_SIZE,
+  S3_MAX_PART_SIZE,
+  S3_MAX_PARTS,
+  S3_MIN_PART_SIZE,
+} from './limits'
 
 export interface S3SignerOptions extends CapOptions {
   /** Built with {@link createS3Client} (checksums only when required). */
@@ -60,91 +74,13 @@ export interface S3SignerOptions extends CapOptions {
    * aborted (default 24 h; the bucket's lifecycle rule is what removes it from S3).
    */
   openUploadTtlMs?: number
+  /**
+   * A control request's JSON body must arrive whole within this long (default 10 s), or it
+   * is answered 408 `timeout` and its connection closed.
+   */
+  controlBodyTimeoutMs?: number
   cors?: CorsOptions
 }
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra members of the `error` object (e.g. a 413's `limit` in bytes). */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message)
-  }
-}
-
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  })
-
-async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get('content-length') ?? 0)
-  if (declared > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
-  const chunks: Uint8Array[] = []
-  let size = 0
-  if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.length
-      if (size > limit) throw new HttpFailure(413, 'too-large', 'request body too large')
-      chunks.push(chunk)
-    }
-  }
-  if (size === 0) return {}
-  try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return value as Record<string, unknown>
-    }
-  } catch {
-    // answered below
-  }
-  throw new HttpFailure(400, 'bad-request', 'expected a JSON object')
-}
-
-/** Maps an S3 SDK error to an answer; unknown and 5xx errors are retryable 502s. */
-function s3Failure(error: unknown): HttpFailure {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
-  const status = e.$metadata?.httpStatusCode
-  if (isGone(error)) {
-    return new HttpFailure(404, 'not-found', 'no such upload (aborted, completed or expired)')
-  }
-  switch (e.name) {
-    case 'InvalidPart':
-    case 'InvalidPartOrder':
-    case 'EntityTooSmall':
-      return new HttpFailure(400, e.name, e.message ?? e.name)
-  }
-  if (status === 503 || status === undefined || status >= 500) {
-    return new HttpFailure(502, 'storage-unavailable', 'the storage did not answer')
-  }
-  return new HttpFailure(502, 'storage-error', `the storage refused: ${e.name ?? status}`)
-}
-
-const isJson = (request: Request): boolean =>
-  /^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')
-
-/** The part size a client that does not say gets: S3's minimum, grown to fit 10,000 parts. */
-const defaultPartSize = (size: number): number =>
-  Math.max(S3_MIN_PART_SIZE, Math.ceil(size / S3_MAX_PARTS / MiB) * MiB)
-
-/** Bytes of part `n` (1-based) of an upload. */
-const partLength = (upload: UploadHandle, n: number): number =>
-  Math.max(0, Math.min(upload.partSize, upload.size - (n - 1) * upload.partSize))
-/**
- * The upload is gone. AWS says `NoSuchUpload`; Ceph RGW says `NoSuchKey` for an aborted or
- * lifecycle-expired upload (and `NoSuchUpload` only on a second Abort).
- */
-const isGone = (error: unknown) => {
-  const name = (error as { name?: string }).name
-  return name === 'NoSuchUpload' || name === 'NoSuchKey'
-}
-
-const MD5_BASE64 = /^[A-Za-z0-9+/]{22}==$/
-const ETAG = /^"?[0-9a-fA-F]{32}"?$/
 
 export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const { client, bucket } = options
@@ -158,6 +94,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   const owner = options.owner ?? ownerFromAuthorization
   const caps = resolveCaps(options, maxFileSize)
   const openTtl = options.openUploadTtlMs ?? 24 * 60 * 60 * 1000
+  const bodyTimeoutMs = options.controlBodyTimeoutMs ?? DEFAULT_CONTROL_BODY_TIMEOUT_MS
   /** Uploads this signer created and has not seen completed or aborted, by UploadId. */
   const open = new Map<string, OpenUpload & { at: number }>()
   const openNow = (): Iterable<OpenUpload> => {
@@ -179,7 +116,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   }
 
   async function create(request: Request, caller: Caller): Promise<Response> {
-    const body = await readJson(request, 64 * 1024)
+    const body = await readJson(request, 64 * 1024, bodyTimeoutMs)
     const size = body.size
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
       throw new HttpFailure(400, 'bad-request', 'size must be a whole number of bytes')
@@ -231,7 +168,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     if (!/^\d+$/.test(n) || partNumber < 1 || partNumber > lastPossible) {
       throw new HttpFailure(400, 'bad-request', `part number must be 1..${lastPossible}`)
     }
-    const body = await readJson(request, 4096)
+    const body = await readJson(request, 4096, bodyTimeoutMs)
     const md5 = body.md5
     if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
       throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the part')
@@ -290,7 +227,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   }
 
   async function complete(request: Request, upload: UploadHandle): Promise<Response> {
-    const body = await readJson(request, 2 * MiB)
+    const body = await readJson(request, 2 * MiB, bodyTimeoutMs)
     const raw = body.parts
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > S3_MAX_PARTS) {
       throw new HttpFailure(400, 'bad-request', `parts must list 1..${S3_MAX_PARTS} parts`)
@@ -390,9 +327,11 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       return await route(request, context)
     } catch (error) {
       const failure = error instanceof HttpFailure ? error : s3Failure(error)
-      return json(failure.status, {
-        error: { code: failure.code, message: failure.message, ...failure.details },
-      })
+      return json(
+        failure.status,
+        { error: { code: failure.code, message: failure.message, ...failure.details } },
+        failure instanceof HttpFailure ? failure.headers : {},
+      )
     }
   }, options.cors)
 }
