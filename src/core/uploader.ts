@@ -362,6 +362,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       jobs.delete(id)
       snapshots.forget(id)
     },
+    getFile: (id) => jobs.get(id)?.file,
     getSnapshot: snapshots.current,
     subscribe: snapshots.subscribe,
     on: emitter.on,
