@@ -1,17 +1,20 @@
 import type { UiMessages } from '../locales'
 import type { UploadSnapshot } from '../vue'
 
-/** A button of `<UploadProgress>` that acts on every upload. */
-export type BulkAction = 'pause' | 'resume' | 'retry' | 'clear'
+/**
+ * A button of `<UploadProgress>` that acts on every upload, named by the composable's verb
+ * it runs: `pause()`, `resume()`, `retry()` (no id: all), `removeFinished()`.
+ */
+export type BulkAction = 'pause' | 'resume' | 'retry' | 'removeFinished'
 
 /** The order the buttons are shown in. */
-export const BULK_ORDER: readonly BulkAction[] = ['pause', 'resume', 'retry', 'clear']
+export const BULK_ORDER: readonly BulkAction[] = ['pause', 'resume', 'retry', 'removeFinished']
 
 export const BULK_LABELS: Record<BulkAction, keyof UiMessages> = {
   pause: 'pauseAll',
   resume: 'resumeAll',
   retry: 'retryAll',
-  clear: 'clearFinished',
+  removeFinished: 'clearFinished',
 }
 
 /**
@@ -27,7 +30,7 @@ export function bulkActionsFor(uploads: readonly UploadSnapshot[], online: boole
       if (status.reason === 'elsewhere') can.add('pause')
       else if (online || status.reason === 'user') can.add('resume')
     } else if (state === 'error') can.add('retry')
-    else if (state === 'done' || state === 'canceled') can.add('clear')
+    else if (state === 'done' || state === 'canceled') can.add('removeFinished')
     else if (state !== 'idle') can.add('pause')
   }
   return BULK_ORDER.filter((action) => can.has(action))

@@ -216,12 +216,12 @@ describe('<UploadProgress> bulk actions', () => {
     expect(engine.calls).toEqual([])
     await button('pause').trigger('click')
     await button('retry').trigger('click')
-    await button('clear').trigger('click')
+    await button('removeFinished').trigger('click')
     await settle()
     // Clear removes done and canceled uploads; the failed one stays for a retry.
     expect(engine.calls).toEqual(['pause', 'retry', 'remove:ok', 'remove:gone'])
     const emitted = wrapper.findComponent(UploadProgress).emitted('bulk')
-    expect(emitted).toEqual([['pause'], ['retry'], ['clear']])
+    expect(emitted).toEqual([['pause'], ['retry'], ['removeFinished']])
     wrapper.unmount()
   })
 
