@@ -78,6 +78,8 @@ export {
   ResumeBanner,
   viewOf,
   type UploadView,
+  type BulkAction,
+  type FileKind,
   type UploadDropzoneProps,
   type UploadProgressProps,
   type ResumeBannerProps,

@@ -24,10 +24,16 @@ export interface FakeUploader extends Uploader {
   setPending(list: PendingUpload[]): void
 }
 
+/**
+ * @param files The Blob behind each upload id, for thumbnails (`getFile`); files passed to
+ *   `add` are kept too.
+ */
 export function createFakeUploader(
   initial: Partial<UploaderSnapshot> = {},
   pendingList: PendingUpload[] = [],
+  files: Record<string, Blob> = {},
 ): FakeUploader {
+  const blobs = new Map(Object.entries(files))
   let snapshot = totals({
     uploads: [],
     online: true,
@@ -63,7 +69,11 @@ export function createFakeUploader(
         }))
       const added = list
         .filter((f) => f.size > 0)
-        .map((f) => uploadIn({ state: 'queued' }, 0, { name: (f as File).name, size: f.size }))
+        .map((f) => {
+          const upload = uploadIn({ state: 'queued' }, 0, { name: (f as File).name, size: f.size })
+          blobs.set(upload.id, f)
+          return upload
+        })
       if (added.length > 0) {
         snapshot = totals({ ...snapshot, uploads: [...snapshot.uploads, ...added] })
         notify()
@@ -76,6 +86,7 @@ export function createFakeUploader(
     retry: (id) => void record('retry', id),
     cancel: async (id) => void record('cancel', id),
     remove: async (id) => void record('remove', id),
+    getFile: (id) => blobs.get(id),
     getSnapshot: () => snapshot,
     subscribe(listener) {
       listeners.add(listener)
@@ -146,13 +157,13 @@ let seq = 0
 export function uploadIn(
   status: UploadStatus,
   fraction = 0,
-  overrides: Partial<UploadSnapshot> & { name?: string; size?: number } = {},
+  overrides: Partial<UploadSnapshot> & { name?: string; size?: number; type?: string } = {},
 ): UploadSnapshot {
-  const { name = 'holiday-video.mp4', size = 640 * MiB, ...rest } = overrides
+  const { name = 'holiday-video.mp4', size = 640 * MiB, type = 'video/mp4', ...rest } = overrides
   const moving = status.state === 'uploading'
   return {
     id: `u${++seq}`,
-    file: { name, size, type: 'video/mp4', lastModified: 1_700_000_000_000 },
+    file: { name, size, type, lastModified: 1_700_000_000_000 },
     status,
     bytesUploaded: Math.round(size * fraction),
     progress: fraction,

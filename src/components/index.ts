@@ -12,6 +12,8 @@ export type { UploadDropzoneProps } from './UploadDropzone.vue'
 export type { UploadProgressProps } from './UploadProgress.vue'
 export type { ResumeBannerProps } from './ResumeBanner.vue'
 export { viewOf, type UploadView } from './upload-labels'
+export type { BulkAction } from './bulk-actions'
+export type { FileKind } from './file-kind'
 
 /**
  * `app.use(UploadPlugin, options)`: provides one engine (created lazily on the client,

@@ -1,6 +1,8 @@
 import type { InjectionKey } from 'vue'
 import type { UiMessages } from '../locales'
 import type { UploadError, UploadSnapshot } from '../vue'
+import type { FileKind } from './file-kind'
+import type { Thumbnails } from './thumbnails'
 import type { actionsFor, UploadView } from './upload-labels'
 
 export type Action = ReturnType<typeof actionsFor>[number]
@@ -9,6 +11,13 @@ export type Action = ReturnType<typeof actionsFor>[number]
 export interface ItemProps {
   upload: UploadSnapshot
   view: UploadView
+  /** The file's kind (from its type, else its extension), which picks the icon. */
+  kind: FileKind
+  /**
+   * A small preview's object URL while the row is in view and the file is an image the
+   * browser decodes; revoked by the component when the row goes, so use it, don't keep it.
+   */
+  thumbnail: string | undefined
   percent: number
   label: string
   message: string | undefined
@@ -26,6 +35,10 @@ export interface ProgressRowContext {
   message(error: Pick<UploadError, 'code' | 'params'>): string
   duration(seconds: number): string
   act(action: Action, upload: UploadSnapshot): void
+  /** The file behind an upload, for its thumbnail. */
+  file(id: string): Blob | undefined
+  /** Absent when thumbnails are off. */
+  thumbnails: Thumbnails | undefined
 }
 
 export const PROGRESS_ROW: InjectionKey<ProgressRowContext> = Symbol('vcu-progress-row')

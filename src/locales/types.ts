@@ -26,6 +26,13 @@ export interface UiMessages {
   readonly cancel: string
   readonly retry: string
   readonly remove: string
+  /** The group of buttons for all uploads (its accessible name). */
+  readonly bulkLabel: string
+  readonly pauseAll: string
+  readonly resumeAll: string
+  readonly retryAll: string
+  /** Removes done and canceled uploads from the list. */
+  readonly clearFinished: string
   readonly noUploads: string
   readonly stateIdle: string
   readonly stateQueued: string

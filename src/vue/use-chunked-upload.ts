@@ -1,7 +1,7 @@
 import { tryOnScopeDispose } from '@vueuse/core'
 import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
 import { toUploadError, UploadError as UploadErrorClass } from '../core'
-import { isActive } from '../core/status/status-machine'
+import { isActive, isLive } from '../core/status/status-machine'
 import type {
   AddOptions,
   AddResult,
@@ -85,6 +85,11 @@ export interface UseChunkedUploadReturn {
   cancel(id?: string): Promise<void>
   retry(id?: string): void
   remove(id: string): Promise<void>
+  /**
+   * Removes every done or canceled upload from the list ("clear finished"); failed ones
+   * stay, since they can still be retried.
+   */
+  removeFinished(): Promise<void>
   /** Reads the pending records again. */
   refreshPending(): Promise<void>
   /**
@@ -247,6 +252,10 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     retry: withEngine((uploader, id?: string) => uploader.retry(id), undefined),
     cancel: withEngine((uploader, id?: string) => uploader.cancel(id), Promise.resolve()),
     remove: withEngine((uploader, id: string) => uploader.remove(id), Promise.resolve()),
+    removeFinished: withEngine(async (uploader) => {
+      const finished = uploader.getSnapshot().uploads.filter((u) => !isLive(u.status.state))
+      await Promise.all(finished.map((u) => uploader.remove(u.id)))
+    }, Promise.resolve()),
     refreshPending: () => context.refreshPending(),
     clear: withEngine(async (uploader, key: string) => {
       const cleared = await uploader.discard(key)

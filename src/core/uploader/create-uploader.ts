@@ -98,6 +98,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     add: intake.add,
     resumeFrom: intake.resumeFrom,
     ...queue.verbs,
+    getFile: (id) => jobs.get(id)?.file,
     getSnapshot: snapshots.current,
     subscribe: snapshots.subscribe,
     on: emitter.on,

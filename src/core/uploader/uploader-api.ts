@@ -135,6 +135,11 @@ export interface Uploader {
   retry(id?: string): void
   /** Cancels if needed and removes the upload from the list. */
   remove(id: string): Promise<void>
+  /**
+   * The Blob (or File) an upload reads from, for previews such as thumbnails; undefined for
+   * an unknown or removed id. The snapshot carries only the file's name, size and type.
+   */
+  getFile(id: string): Blob | undefined
   getSnapshot(): UploaderSnapshot
   /** Called after every change (progress at most every `progressIntervalMs`). */
   subscribe(listener: (snapshot: UploaderSnapshot) => void): () => void
