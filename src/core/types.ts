@@ -138,11 +138,18 @@ export interface ResumeRecord {
   readonly clearing?: boolean
 }
 
+/**
+ * Where resume records are kept (IndexedDB, memory, or the app's own). Expiry is the
+ * engine's, not the store's: a store returns expired records like any other, because the
+ * server may still hold the upload one names, and the engine deletes that first (then the
+ * record). A store drops only what it cannot read.
+ */
 export interface ResumeStore {
+  /** The record under `key`, expired or not; undefined when there is none or it is unreadable. */
   get(key: string): Promise<ResumeRecord | undefined>
   set(key: string, record: ResumeRecord): Promise<void>
   delete(key: string): Promise<void>
-  /** Every readable, unexpired record. Unreadable ones are dropped, never thrown on. */
+  /** Every readable record, expired ones included. Unreadable ones are dropped, never thrown on. */
   list(): Promise<ResumeRecord[]>
 }
 

@@ -8,18 +8,21 @@ export interface IdbStoreOptions {
   readonly dbName?: string
   /** Object store name. @default 'resume' */
   readonly storeName?: string
-  /** @default Date.now */
+  /**
+   * Ignored: expiry is the engine's, which deletes an expired record's server upload before
+   * the record (see `ResumeStore`). Kept so existing options still compile.
+   */
   readonly now?: () => number
 }
 
 /**
  * Resume records in IndexedDB through idb-keyval. The database is opened on first use,
- * never at import. Expired, unreadable and foreign records are deleted when met. Where
+ * never at import. Unreadable and foreign records are deleted when met; expired ones are
+ * returned like the others, for the engine to clear on the server first. Where
  * IndexedDB is missing every call rejects with `storage-unavailable` (the engine then
  * warns once and keeps records in memory).
  */
 export function createIdbStore(options: IdbStoreOptions = {}): ResumeStore {
-  const now = options.now ?? Date.now
   let db: UseStore | undefined
   const store = () => {
     if (typeof indexedDB === 'undefined') {
@@ -32,8 +35,7 @@ export function createIdbStore(options: IdbStoreOptions = {}): ResumeStore {
       options.storeName ?? 'resume',
     ))
   }
-  const usable = (value: unknown): value is ResumeRecord =>
-    isResumeRecord(value) && value.expiresAt > now()
+  const usable = isResumeRecord
 
   return {
     async get(key) {

@@ -390,6 +390,77 @@ describe('engine regressions', () => {
     uploader.destroy()
   })
 
+  /** A first visit that leaves a record (expiring after `lifetimeMs`) of a half-sent upload. */
+  async function leaveRecord(protocol: FakeProtocol, clock: FakeClock, lifetimeMs: number) {
+    const store = createMemoryStore(clock.now)
+    const { uploader } = setup(protocol, { clock, store, resumeExpiryMs: lifetimeMs })
+    uploader.add(fileOf(300))
+    await until(() => protocol.uploads.size === 1, clock)
+    uploader.pause()
+    await uploader.flush()
+    uploader.destroy()
+    const [record] = await store.list()
+    return { store, record, upload: protocol.uploads.get(String(record.remote.id))! }
+  }
+
+  it("9: an expired record's server upload is aborted, after the server is back, then the record goes", async () => {
+    const protocol = new FakeProtocol()
+    const clock = new FakeClock()
+    const { store, record, upload } = await leaveRecord(protocol, clock, 60_000)
+    await clock.advance(61_000)
+    // The next visit finds the server unreachable: the record stays for a later try.
+    const abort = protocol.abort.bind(protocol)
+    let refused = 0
+    protocol.abort = async () => {
+      refused++
+      throw new UploadError('network', 'offline')
+    }
+    const second = setup(protocol, { clock, store })
+    expect(await second.uploader.pending()).toEqual([]) // expired: never offered
+    await until(() => refused === 1, clock)
+    await second.uploader.flush()
+    expect(await store.get(record.key)).toBeDefined()
+    expect(upload.aborted).toBe(false)
+    second.uploader.destroy()
+    // Back online, a later read deletes the server upload, then the record.
+    protocol.abort = abort
+    const third = setup(protocol, { clock, store })
+    expect(await third.uploader.pending()).toEqual([])
+    await until(() => upload.aborted, clock)
+    await third.uploader.flush()
+    expect(await store.list()).toEqual([])
+    third.uploader.destroy()
+  })
+
+  it('9: adding the file of an expired record aborts the old server upload and starts a new one', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    const clock = new FakeClock()
+    const held = new FakeProtocol() // the first visit's parts never end
+    const { store, record, upload } = await leaveRecord(held, clock, 60_000)
+    protocol.uploads.set(String(record.remote.id), upload)
+    await clock.advance(61_000)
+    const { uploader, events } = setup(protocol, { clock, store })
+    uploader.add(fileOf(300))
+    await until(() => uploader.getSnapshot().uploads[0].status.state === 'done', clock)
+    expect(events).toEqual(['success'])
+    expect(upload.aborted).toBe(true)
+    expect(protocol.calls.filter((c) => c === 'create')).toHaveLength(1)
+    uploader.destroy()
+  })
+
+  it('9: an expired record whose server upload cannot be deleted is dropped once expired twice over', async () => {
+    const protocol = new FakeProtocol()
+    const clock = new FakeClock()
+    const { store } = await leaveRecord(protocol, clock, 60_000)
+    await clock.advance(121_000)
+    const { uploader } = setup(protocol, { clock, store, resumeExpiryMs: 60_000 })
+    expect(await uploader.pending()).toEqual([])
+    await uploader.flush()
+    expect(await store.list()).toEqual([])
+    expect(protocol.calls).not.toContain('abort')
+    uploader.destroy()
+  })
+
   // Found by the model-based test (engine-model.test.ts).
   it('model: destroy() ends a create that waits to be retried, timer included', async () => {
     const protocol = new FakeProtocol({ onPart: autoSucceed })

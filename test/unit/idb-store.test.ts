@@ -18,7 +18,7 @@ const record = (key: string, expiresAt = 10_000): ResumeRecord => ({
 })
 
 describe('IndexedDB resume store (fake-indexeddb)', () => {
-  it('round-trips records and drops expired, foreign and corrupt ones without throwing', async () => {
+  it('round-trips records (expired ones too) and drops foreign and corrupt ones without throwing', async () => {
     const dbName = `t-${Math.random()}`
     let now = 0
     const store = createIdbStore({ dbName, now: () => now })
@@ -30,10 +30,12 @@ describe('IndexedDB resume store (fake-indexeddb)', () => {
     await idbSet('half', { ...record('half'), parts: [{ index: 'x' }] }, raw)
     now = 10
     expect(await store.get('good')).toEqual(record('good'))
-    expect(await store.get('old')).toBeUndefined()
+    // Expired: still returned, for the engine to delete its server upload first.
+    expect(await store.get('old')).toEqual(record('old', 5))
     expect(await store.get('foreign')).toBeUndefined()
-    expect((await store.list()).map((r) => r.key)).toEqual(['good'])
+    expect((await store.list()).map((r) => r.key).sort()).toEqual(['good', 'old'])
     await store.delete('good')
+    await store.delete('old')
     expect(await store.list()).toEqual([])
   })
 })

@@ -60,7 +60,7 @@ function done(uploader: Uploader): Promise<string> {
 afterEach(() => vi.unstubAllGlobals())
 
 describe('resume records in IndexedDB', () => {
-  it('drops records of an older version, expired ones and corrupt ones, keeping the rest', async () => {
+  it('drops records of an older version and corrupt ones, keeping the rest (expired ones too: the engine clears those)', async () => {
     const dbName = `v-${Math.random()}`
     let now = 0
     const store = createIdbStore({ dbName, now: () => now })
@@ -73,9 +73,10 @@ describe('resume records in IndexedDB', () => {
     await store.set('expiring', record('expiring', { expiresAt: 50 }))
     now = 100
     expect(await store.get('older')).toBeUndefined()
-    expect((await store.list()).map((r) => r.key)).toEqual(['good'])
+    expect((await store.list()).map((r) => r.key).sort()).toEqual(['expiring', 'good'])
+    expect(await store.get('expiring')).toEqual(record('expiring', { expiresAt: 50 }))
     // Dropped, not only hidden: the bad values are gone from the database.
-    for (const key of ['older', 'noversion', 'string', 'badclear', 'expiring'])
+    for (const key of ['older', 'noversion', 'string', 'badclear'])
       expect(await idbGet(key, raw)).toBeUndefined()
   })
 
@@ -112,7 +113,7 @@ describe('resume records in IndexedDB', () => {
     expect(warnings).toEqual([])
   })
 
-  it('expires records after resumeExpiryMs', async () => {
+  it('expires records after resumeExpiryMs (the store keeps them for the engine to clear)', async () => {
     let now = 1_000
     const store = createMemoryStore(() => now)
     const uploader = createUploader({
@@ -135,8 +136,8 @@ describe('resume records in IndexedDB', () => {
     const [saved] = await store.list()
     expect(saved.expiresAt).toBe(saved.updatedAt + 60_000)
     now = saved.expiresAt + 1
-    expect(await store.list()).toEqual([])
-    expect(await store.get(saved.key)).toBeUndefined()
+    expect(await store.list()).toEqual([saved])
+    expect(await store.get(saved.key)).toEqual(saved)
   })
 })
 

@@ -37,8 +37,6 @@ export function guardStore(
     })
   }
 
-  const live = (now: number) => [...memory.values()].filter((r) => r.expiresAt > now)
-
   return {
     async get(key) {
       if (!failed) {
@@ -48,8 +46,7 @@ export function guardStore(
           fail(error)
         }
       }
-      const record = memory.get(key)
-      return record && record.expiresAt > options.clock.now() ? record : undefined
+      return memory.get(key)
     },
     async set(key, record) {
       memory.set(key, record)
@@ -72,7 +69,7 @@ export function guardStore(
           fail(error)
         }
       }
-      return live(options.clock.now())
+      return [...memory.values()]
     },
   }
 }

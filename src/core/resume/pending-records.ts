@@ -6,6 +6,7 @@ import type { FlowContext } from '../run/run-context'
 import { partLength } from '../run/part-plan'
 import type { ResumeRecord, ServerState } from '../types'
 import type { PendingUpload } from '../uploader/uploader-api'
+import { isAbandoned, isExpired } from './expired-records'
 
 /** How long `pending()` waits for retried clears before listing what is still clearing. */
 const CLEAR_RETRY_BUDGET_MS = 3000
@@ -29,7 +30,8 @@ function heldBytes(record: ResumeRecord, state: ServerState): number {
 /**
  * Uploads saved by earlier visits for this protocol and endpoint, which this uploader is
  * not running: what a resume banner lists. Unreadable storage is a warning, never a throw.
- * Records whose clear could not reach the server are retried on every read.
+ * Records whose clear could not reach the server are retried on every read, and so are
+ * expired records: their server upload is deleted before they are (`expired-records.ts`).
  */
 export function createPendingRecords(
   ctx: FlowContext,
@@ -50,9 +52,9 @@ export function createPendingRecords(
       // An upload another tab is sending is busy there, not waiting for this visit.
       for (const upload of ctx.tabs.elsewhere()) active.add(upload.key)
       const now = ctx.clock.now()
-      return records.filter(
-        (r) => r.key.startsWith(prefix) && r.expiresAt > now && !active.has(r.key),
-      )
+      const mine = records.filter((r) => r.key.startsWith(prefix) && !active.has(r.key))
+      for (const record of mine) if (isExpired(record, now)) sweep(record, now)
+      return mine.filter((r) => !isExpired(r, now))
     } catch (error) {
       warn(
         new UploadError('storage-unavailable', 'Saved uploads could not be read', { cause: error }),
@@ -61,8 +63,21 @@ export function createPendingRecords(
     }
   }
 
-  /** One attempt to delete the upload on the server; the record goes only once it did. */
-  function clear(record: ResumeRecord): Promise<boolean> {
+  /**
+   * An expired record: one attempt to delete its server upload, in the background (nobody
+   * waits for it); the record goes once that worked, or once it is abandoned.
+   */
+  function sweep(record: ResumeRecord, now: number): void {
+    if (isAbandoned(record, now, ctx.options.resumeExpiryMs)) void ctx.writer.delete(record.key)
+    else void clear(record, true)
+  }
+
+  /**
+   * One attempt to delete the upload on the server; the record goes only once it did.
+   * `quiet` (an expired record): a failure is neither marked nor warned of, the next read
+   * tries again anyway.
+   */
+  function clear(record: ResumeRecord, quiet = false): Promise<boolean> {
     const running = clearing.get(record.key)
     if (running) return running
     const attempt = abortRemote(ctx, `clear:${record.key}`, record, false)
@@ -71,6 +86,7 @@ export function createPendingRecords(
         return true
       })
       .catch(async (error: unknown) => {
+        if (quiet) return false
         // Kept, marked, so the next read, visit or return online tries again.
         if (!record.clearing) {
           const marked = { ...record, clearing: true, updatedAt: ctx.clock.now() }

@@ -5,6 +5,7 @@ import type { Job, ServerSide } from './job'
 import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { isValidPlan, partLength, planChunks } from './part-plan'
 import { createByteCounts, rawBytes, shownBytes } from '../status/progress'
+import { isExpired } from '../resume/expired-records'
 import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from '../types'
 
 /**
@@ -143,6 +144,11 @@ export async function findOrCreate(
   // Before the record is read: a tab that waited reads what the first tab saved.
   const { waited } = await ctx.tabs.claim(job, key, signal)
   const record = await readRecord(ctx, key)
+  // An expired record still names an upload the server may hold: delete it there (best
+  // effort, in the background) before this key's new record replaces it.
+  if (record && isExpired(record, ctx.clock.now()) && record.protocol === ctx.protocol.name) {
+    void abortRemote(ctx, `expired:${key}`, record, false).catch(() => {})
+  }
   if (usable(ctx, job, record)) {
     const server: ServerSide = {
       key,
