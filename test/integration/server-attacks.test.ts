@@ -66,11 +66,12 @@ describe('tus', () => {
   })
 
   it('sweeps expired unfinished uploads only, never finished ones (2)', async () => {
-    rig = await startRig({ tus: { expiresInMs: 50 } })
+    // Long enough for the PATCH to land before the expiry on a loaded machine (50 ms was not).
+    rig = await startRig({ tus: { expiresInMs: 500 } })
     const done = await tusCreate(rig, undefined, 10)
     expect((await tusPatch(done.location, undefined, randomFile(10))).status).toBe(204)
     const unfinished = await tusCreate(rig, undefined, 10)
-    await new Promise((resolve) => setTimeout(resolve, 120))
+    await new Promise((resolve) => setTimeout(resolve, 650))
     expect(await rig.tus.sweep()).toBe(1)
     const kept = await raw(done.location, { method: 'HEAD', headers: tusHeaders() })
     expect(kept.status).toBe(200)
