@@ -68,7 +68,8 @@ async function sendOrRestart(
     await sendAll(ctx, job, server, signal)
     return { kind: 'upload', server }
   } catch (error) {
-    if (!isGone(error) || signal.aborted) throw error
+    // A retryable "expired" is a part URL's signature, not the upload: the retries had it.
+    if (!isGone(error) || (error as UploadError).retryable || signal.aborted) throw error
     const again = await findOrCreate(ctx, job, signal)
     if (again.kind === 'upload') await sendAll(ctx, job, again.server, signal)
     return again
