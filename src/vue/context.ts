@@ -92,11 +92,9 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     } else {
       const protocol =
         typeof options.protocol === 'function' ? options.protocol() : options.protocol!
-      const persistence = options.persistence ?? 'auto'
       engine = createDefaultUploader({
         ...toEngineOptions(options, protocol),
-        store: typeof persistence === 'object' ? persistence : undefined,
-        persistence: persistence !== false,
+        store: options.store,
         crossTab: options.crossTab,
       })
       owned = true

@@ -39,10 +39,10 @@ function setup(protocol: FakeProtocol, extra: Partial<UploaderOptions> = {}) {
   const events: string[] = []
   const on = <K extends keyof UploadEvents>(name: K, fn: (p: UploadEvents[K]) => string) =>
     uploader.on(name, (payload) => events.push(fn(payload)))
-  on('paused', ({ reason }) => `paused:${reason}`)
+  on('upload-paused', ({ reason }) => `paused:${reason}`)
   on('upload-error', ({ error }) => `error:${error.code}`)
   on('upload-success', () => 'success')
-  on('retry', ({ error }) => `retry:${error.code}`)
+  on('upload-retry', ({ error }) => `retry:${error.code}`)
   return { uploader, clock, events }
 }
 

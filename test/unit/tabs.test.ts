@@ -104,7 +104,7 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
 
     const callsBefore = o.protocol.calls.length
     const waits: string[] = []
-    second.uploader.on('paused', ({ reason }) => waits.push(reason))
+    second.uploader.on('upload-paused', ({ reason }) => waits.push(reason))
     second.uploader.add(fileOf(1000))
     await until(() => statusOf(second.uploader)?.state === 'paused', o.clock)
     expect(statusOf(second.uploader)).toEqual({ state: 'paused', reason: 'elsewhere' })

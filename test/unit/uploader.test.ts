@@ -160,7 +160,7 @@ describe('uploader', () => {
       retry: { jitter: 0 },
     })
     const retries: string[] = []
-    uploader.on('retry', ({ error }) => retries.push(error.code))
+    uploader.on('upload-retry', ({ error }) => retries.push(error.code))
     uploader.add(fileOf(100))
     const stalled = await protocol.nextPart()
     stalled.progress(10)

@@ -33,7 +33,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: createMemoryStore(),
+        store: createMemoryStore(),
         hashing: false,
         chunkSize: 100,
       }),
@@ -56,7 +56,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol: new FakeProtocol({ onPart: autoSucceed }),
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
         maxFileSize: 10,
         locale,
@@ -77,7 +77,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
         chunkSize: 100,
         concurrency: 1,
@@ -124,7 +124,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: store,
+        store: store,
         hashing: false,
       }),
     )
@@ -139,7 +139,7 @@ describe('useChunkedUpload with its own engine', () => {
     expect(await store.list()).toHaveLength(1) // and still kept
 
     const { value: other, stop: stopOther } = inScope(() =>
-      useChunkedUpload({ protocol, transport: new ScriptedTransport(), persistence: store }),
+      useChunkedUpload({ protocol, transport: new ScriptedTransport(), store: store }),
     )
     await until(() => other.pending.value.length === 1)
     await other.clear(record.key)
@@ -156,7 +156,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
       }),
     )

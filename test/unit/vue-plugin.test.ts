@@ -32,7 +32,7 @@ describe('createUploadPlugin', () => {
     app.use(createUploadPlugin({ TestMarker }), {
       protocol: () => (created++, protocol),
       transport: new ScriptedTransport(),
-      persistence: false,
+      store: false,
       hashing: false,
     })
     expect(app.component('TestMarker')).toBe(TestMarker)
@@ -69,7 +69,7 @@ describe('createUploadPlugin', () => {
       },
     })
     const app = createApp(Area)
-    app.use(createUploadPlugin(), { protocol: outer, locale: 'zh-CN', persistence: false })
+    app.use(createUploadPlugin(), { protocol: outer, locale: 'zh-CN', store: false })
     app.mount(document.createElement('div'))
     expect(seen).toEqual(['true:zh-CN:true'])
     app.unmount()

@@ -143,7 +143,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
   })
   const started = performance.now()
   let hashMs: number | undefined
-  uploader.on('hashed', ({ durationMs }) => (hashMs = durationMs))
+  uploader.on('upload-hashed', ({ durationMs }) => (hashMs = durationMs))
   const warnings: { code: string; en: string; zhCN: string }[] = []
   uploader.on('warning', ({ error }) =>
     warnings.push({
