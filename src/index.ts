@@ -56,6 +56,8 @@ export {
 } from './locales'
 export {
   useChunkedUpload,
+  usePendingUploads,
+  useUploadMessages,
   provideChunkedUpload,
   createUploadContext,
   createUploadPlugin,
@@ -63,6 +65,12 @@ export {
   UploadContextKey,
   type UseChunkedUploadOptions,
   type UseChunkedUploadReturn,
+  type UsePendingUploadsOptions,
+  type UsePendingUploadsReturn,
+  type UseUploadMessagesOptions,
+  type UseUploadMessagesReturn,
+  type UploadEventHook,
+  type PendingResumeResult,
   type UploadOptions,
   type UploadPluginOptions,
   type UploadContext,
