@@ -212,7 +212,7 @@ describe('bad input: the file on disk changes', () => {
   ] as const) {
     it(`fails a file ${what} during the upload with ${code} instead of retrying, keeping its parts and record`, async () => {
       const protocol = new FakeProtocol()
-      const store = createMemoryStore(() => 0)
+      const store = createMemoryStore()
       const uploader = setup({ protocol, store, hasher: new FakeHasher() })
       const file = new DiskFile([fileOf(1000)], 'video.mov', { lastModified: LAST_MODIFIED })
       uploader.add(file)

@@ -241,7 +241,7 @@ describe('engine regressions', () => {
 
   it('8: reselect hashes the file once, and destroy() stops that hash', async () => {
     const clock = new FakeClock()
-    const store = createMemoryStore(clock.now)
+    const store = createMemoryStore()
     const file = fileOf(500)
     const protocol = new FakeProtocol({ onPart: autoSucceed })
     // A first visit saves a record with the full hash, then the page goes away.
@@ -392,7 +392,7 @@ describe('engine regressions', () => {
 
   /** A first visit that leaves a record (expiring after `lifetimeMs`) of a half-sent upload. */
   async function leaveRecord(protocol: FakeProtocol, clock: FakeClock, lifetimeMs: number) {
-    const store = createMemoryStore(clock.now)
+    const store = createMemoryStore()
     const { uploader } = setup(protocol, { clock, store, resumeExpiryMs: lifetimeMs })
     uploader.add(fileOf(300))
     await until(() => protocol.uploads.size === 1, clock)

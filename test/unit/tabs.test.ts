@@ -24,7 +24,7 @@ function origin() {
   const clock = new FakeClock()
   const locks = new FakeLockManager()
   const bus = new FakeBus()
-  const store = createMemoryStore(clock.now)
+  const store = createMemoryStore()
   const protocol = new FakeProtocol()
   const opened: { uploader: Uploader; channel: TabChannel; tab: FakeTab }[] = []
   function tab(overrides: Partial<UploaderOptions> = {}) {

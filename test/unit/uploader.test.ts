@@ -134,7 +134,7 @@ describe('uploader', () => {
 
   it('cancels: aborts requests, deletes the upload on the server and the resume record', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const { uploader } = setup({ protocol, store })
     uploader.add(fileOf(1000))
     const call = await protocol.nextPart()
@@ -240,7 +240,7 @@ describe('uploader', () => {
 
   it('resumes in a later visit from the stored record, sending only what the server lacks', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0) // the fake clocks start at 0
+    const store = createMemoryStore() // the fake clocks start at 0
     const file = fileOf(1000)
     const first = setup({ protocol, store, hasher: new FakeHasher() })
     first.uploader.add(file)
@@ -278,7 +278,7 @@ describe('uploader', () => {
 
   it('lists uploads from an earlier visit as pending, and discard deletes them on the server', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const earlier = setup({ protocol, store, hasher: new FakeHasher() })
     earlier.uploader.add(fileOf(1000, 'video.mp4'))
     for (let i = 0; i < 2; i++) (await protocol.nextPart()).succeed()
@@ -373,7 +373,7 @@ describe('uploader', () => {
             })
           : autoSucceed(call),
     })
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const { uploader } = setup({ protocol, store, concurrency: 1 })
     uploader.add(fileOf(500))
     await until(() => stateOf(uploader) === 'error')
