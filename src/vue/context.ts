@@ -12,7 +12,7 @@ import {
 } from 'vue'
 import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
 import { createDefaultUploader } from './defaults'
-import { hasEngine, toEngineOptions, type UploadOptions } from './options'
+import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } from './options'
 
 export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
   uploads: Object.freeze([]),
@@ -88,6 +88,9 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     if (engine || disposed || !isClient || !hasEngine(options)) return engine
     if (options.uploader) {
       engine = typeof options.uploader === 'function' ? options.uploader() : options.uploader
+      // Restrictions named here apply to that engine too, so it refuses what the dropzone says.
+      const named = restrictionGetters(options)
+      if (Object.keys(named).length > 0) engine.setRestrictions(named)
     } else {
       const protocol =
         typeof options.protocol === 'function' ? options.protocol() : options.protocol!

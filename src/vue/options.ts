@@ -1,6 +1,8 @@
 import { toValue, type MaybeRefOrGetter } from 'vue'
 import type {
   Hasher,
+  LiveRestrictions,
+  Restrictions,
   ResumeStore,
   RetryPolicy,
   Transport,
@@ -13,8 +15,10 @@ import type { LocaleName, MessageOverrides } from '../locales'
 
 /**
  * Options of `app.use(UploadPlugin, options)`, `provideChunkedUpload(options)` and
- * `useChunkedUpload(options)`. Engine knobs are read (with `toValue`) once, when the engine
- * is created on the client; `locale` and `messages` are read each time a text is shown.
+ * `useChunkedUpload(options)`. The restrictions (`accept`, `maxFiles`, `maxFileSize`,
+ * `minFileSize`, `maxTotalSize`) are read on every add, by the engine and the dropzone
+ * alike; `locale` and `messages` each time a text is shown; the other engine knobs once,
+ * when the engine is created on the client.
  * The names are the engine's (see docs/vocabulary.md).
  */
 export interface UploadOptions {
@@ -36,6 +40,11 @@ export interface UploadOptions {
   maxFileSize?: MaybeRefOrGetter<number | undefined>
   /** Smallest file in bytes. @default 0 */
   minFileSize?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Largest sum of sizes in bytes of the files not finished or canceled plus the ones being
+   * added. @default Infinity
+   */
+  maxTotalSize?: MaybeRefOrGetter<number | undefined>
   /** Preferred part size in bytes. @default 8 MiB */
   chunkSize?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
@@ -104,7 +113,29 @@ export function hasEngine(options: UploadOptions): boolean {
   return options.protocol !== undefined || options.uploader !== undefined
 }
 
-/** The engine options, read now. `store` is resolved by the caller (it is an adapter). */
+const RESTRICTIONS = ['accept', 'maxFiles', 'maxFileSize', 'minFileSize', 'maxTotalSize'] as const
+
+/**
+ * The restrictions the options name, as getters reading their refs, so the engine checks
+ * what the dropzone shows. Restrictions not named are left out (an engine passed in keeps its own).
+ */
+export function restrictionGetters(options: UploadOptions): LiveRestrictions {
+  const getters: Record<string, () => unknown> = {}
+  for (const name of RESTRICTIONS) {
+    const option = options[name]
+    if (option !== undefined) getters[name] = () => toValue(option)
+  }
+  return getters as LiveRestrictions
+}
+
+/** The restrictions the options name, read now (on the server, where there is no engine). */
+export function restrictionValues(options: UploadOptions): Restrictions {
+  const values: Record<string, unknown> = {}
+  for (const name of RESTRICTIONS) values[name] = toValue(options[name])
+  return values as Restrictions
+}
+
+/** The engine options, read now (restrictions: getters). `store` is resolved by the caller. */
 export function toEngineOptions(
   options: UploadOptions,
   protocol: UploadProtocol,
@@ -128,11 +159,6 @@ export function toEngineOptions(
     workerUrl: options.workerUrl,
     retry: options.retry,
     resumeExpiryMs: toValue(options.resumeExpiryMs),
-    restrictions: {
-      accept: toValue(options.accept),
-      maxFiles: toValue(options.maxFiles),
-      maxFileSize: toValue(options.maxFileSize),
-      minFileSize: toValue(options.minFileSize),
-    },
+    ...restrictionGetters(options),
   }
 }

@@ -5,6 +5,7 @@ import type {
   AddOptions,
   AddResult,
   FileInfo,
+  Restrictions,
   TabUpload,
   TotalProgress,
   UploadError,
@@ -18,7 +19,7 @@ import {
   UploadContextKey,
   type UploadContext,
 } from './context'
-import { mergeOptions, type UploadOptions } from './options'
+import { mergeOptions, restrictionValues, type UploadOptions } from './options'
 import { resolveContext } from './resolve-context'
 import { createMessages } from './use-upload-messages'
 
@@ -72,6 +73,11 @@ export interface UseChunkedUploadReturn {
   readonly errors: ComputedRef<readonly FailedUpload[]>
   /** Files refused by the last `add` (type, size, count), with localized messages. */
   readonly rejected: Readonly<ShallowRef<readonly RejectedFile[]>>
+  /**
+   * The restrictions the next `add` checks (the engine's `getRestrictions()`; the options'
+   * values on the server): what a dropzone's `accept` and hints show.
+   */
+  readonly restrictions: ComputedRef<Restrictions>
   /**
    * Adds files; an empty result (nothing added) on the server or without an engine.
    * `options.handles` keeps File System Access handles for resuming without a dialog.
@@ -196,6 +202,18 @@ function chunkedUploadOf(context: UploadContext, effective: UploadOptions): UseC
     isUploading: computed(() => uploads.value.some((u) => isActive(u.status.state))),
     errors,
     rejected,
+    restrictions: computed(() => {
+      // A new snapshot follows `setRestrictions`; getters reading refs are tracked here.
+      void snapshot.value
+      const uploader = context.connect()
+      if (!uploader) return restrictionValues(effective)
+      try {
+        return uploader.getRestrictions()
+      } catch {
+        // An unusable value: `add` refuses every file with `invalid-option`, which says so.
+        return {}
+      }
+    }),
     add: withEngine(
       (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) => {
         const result = uploader.add(files, addOptions)

@@ -1,8 +1,11 @@
 import { flushPromises, mount } from '@vue/test-utils'
-import { defineComponent, h, nextTick, type Component } from 'vue'
+import { defineComponent, h, nextTick, ref, type Component } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { ResumeBanner, UploadDropzone, UploadProgress } from '../../src/components'
+import { createUploader } from '../../src/core'
 import { provideChunkedUpload, type UploadOptions } from '../../src/vue'
+import { FakeProtocol } from '../fakes/fake-protocol'
+import { ScriptedTransport } from '../fakes/scripted-transport'
 import {
   createFakeUploader,
   errorOf,
@@ -39,6 +42,43 @@ function setFiles(input: HTMLInputElement, files: File[]): void {
 }
 
 describe('<UploadDropzone>', () => {
+  it("shows what the engine checks: a ref's new value reaches the input, the hints and the engine's refusals alike", async () => {
+    const accept = ref('.mp4')
+    const maxTotalSize = ref<number | undefined>(undefined)
+    const engine = createUploader({
+      protocol: new FakeProtocol(),
+      transport: new ScriptedTransport(),
+      autoStart: false,
+    })
+    // An engine passed in: the restrictions named here are set on it (as getters).
+    const wrapper = await mountWith(UploadDropzone, engine as unknown as FakeUploader, {
+      accept,
+      maxTotalSize,
+    })
+    const input = wrapper.get('input[type=file]').element as HTMLInputElement
+    const hint = () =>
+      document.getElementById(wrapper.get('button').attributes('aria-describedby')!)!.textContent
+    expect(input.accept).toBe('.mp4')
+    expect(engine.add(fileOf('a.txt')).rejected[0].error.code).toBe('file-type-rejected')
+
+    accept.value = '.txt'
+    maxTotalSize.value = 2048
+    await nextTick()
+    expect(input.accept).toBe('.txt')
+    expect(hint()).toContain('Accepted: .txt')
+    expect(hint()).toContain('Up to 2.0 KB in total')
+    expect(engine.getRestrictions()).toMatchObject({ accept: '.txt', maxTotalSize: 2048 })
+    expect(engine.add(fileOf('a.txt')).added).toHaveLength(1)
+    expect(engine.add(fileOf('b.txt', 4096)).rejected[0].error.code).toBe('total-too-large')
+
+    // Changed on the engine itself: the dropzone follows too.
+    engine.setRestrictions({ accept: ['.csv'] })
+    await flushPromises()
+    expect(input.accept).toBe('.csv')
+    wrapper.unmount()
+    engine.destroy()
+  })
+
   it('is a focusable button that opens the hidden input, and hints at the restrictions', async () => {
     const engine = createFakeUploader()
     const wrapper = await mountWith(UploadDropzone, engine, {

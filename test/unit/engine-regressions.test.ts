@@ -312,7 +312,7 @@ describe('engine regressions', () => {
   it("9: accept '*/*' accepts every file", () => {
     const { uploader } = setup(new FakeProtocol(), {
       autoStart: false,
-      restrictions: { accept: '*/*' },
+      accept: '*/*',
     })
     const result = uploader.add([
       new File(['x'], 'a.bin', { type: 'application/octet-stream' }),

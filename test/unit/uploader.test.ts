@@ -219,7 +219,9 @@ describe('uploader', () => {
     const { uploader } = setup({
       protocol,
       autoStart: false,
-      restrictions: { accept: ['.mp4', 'image/*'], maxFileSize: 500, maxFiles: 2 },
+      accept: ['.mp4', 'image/*'],
+      maxFileSize: 500,
+      maxFiles: 2,
     })
     const result = uploader.add([
       fileOf(100, 'clip.mp4', 'video/mp4'),

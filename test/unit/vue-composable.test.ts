@@ -75,6 +75,26 @@ describe('useChunkedUpload with its own engine', () => {
     stop()
   })
 
+  it('reads restriction refs on every add, in the engine it builds and in `restrictions`', () => {
+    const maxFileSize = ref(10)
+    const { value: up, stop } = inScope(() =>
+      useChunkedUpload({
+        protocol: new FakeProtocol({ onPart: autoSucceed }),
+        transport: new ScriptedTransport(),
+        store: false,
+        autoStart: false,
+        maxFileSize,
+      }),
+    )
+    expect(up.restrictions.value.maxFileSize).toBe(10)
+    expect(up.add(file(11)).rejected[0].error.code).toBe('file-too-large')
+    maxFileSize.value = 20
+    expect(up.restrictions.value.maxFileSize).toBe(20)
+    expect(up.getUploader()!.getRestrictions().maxFileSize).toBe(20)
+    expect(up.add(file(11)).added).toHaveLength(1)
+    stop()
+  })
+
   it('pauses, resumes, retries and cancels through the engine', async () => {
     const protocol = new FakeProtocol()
     const { value: up, stop } = inScope(() =>
