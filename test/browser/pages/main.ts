@@ -5,15 +5,14 @@
 import * as tus from 'tus-js-client'
 import {
   createDefaultUploader,
-  createHasher,
   createHttpProtocol,
-  createInlineHasher,
   createS3Protocol,
   createTusProtocol,
   formatError,
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
+import { createHasher, createInlineHasher } from 'vue-chunked-upload/hashing'
 import { uppyS3 } from './uppy'
 
 export interface UploadRun {
