@@ -20,9 +20,18 @@ const entries = {
   hashing: src('entries/hashing.ts'),
   transport: src('entries/transport.ts'),
   persistence: src('entries/persistence.ts'),
+  tabs: src('entries/tabs.ts'),
+  'protocol-kit': src('entries/protocol-kit.ts'),
   vue: src('entries/vue.ts'),
   pinia: src('entries/pinia.ts'),
 }
+
+/** `vue-chunked-upload/<entry>` resolved to its source, for tests, stories and pages. */
+export const SUBPATH_ALIAS = new RegExp(
+  `^vue-chunked-upload/(${Object.keys(entries)
+    .filter((name) => name !== 'index')
+    .join('|')})$`,
+)
 
 /** The published worker, built on its own by vite.worker.config.ts. */
 const WORKER_FILE = 'md5.worker.js'
@@ -156,7 +165,10 @@ export default defineConfig({
   base: './',
   plugins: [vue(), publishedWorker(), entrySourcemaps(), cleanStylesheet()],
   resolve: {
-    alias: [{ find: /^vue-chunked-upload$/, replacement: src('index.ts') }],
+    alias: [
+      { find: /^vue-chunked-upload$/, replacement: src('index.ts') },
+      { find: SUBPATH_ALIAS, replacement: src('entries/$1.ts') },
+    ],
   },
   // ES module workers (they are started with { type: 'module' }) can split: the optional
   // hash-wasm MD5 stays a chunk of its own, fetched only when `md5: 'wasm'` is chosen.

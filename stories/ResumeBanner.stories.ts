@@ -30,10 +30,10 @@ export const SeveralPending: Story = {
     })
     await expect(within(region).getAllByRole('listitem')).toHaveLength(3)
     await expect(region).toHaveTextContent('7.4 GB of 12.0 GB sent')
-    // Later: hidden for now, nothing deleted.
+    // Later (dismiss): hidden for now, nothing deleted.
     await userEvent.click(within(region).getAllByRole('button', { name: 'Later' })[2])
     await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(2))
-    // Clear: deleted on the server.
+    // Clear (discard): deleted on the server.
     await userEvent.click(within(region).getAllByRole('button', { name: 'Clear' })[1])
     await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(1))
     await expect(engineOf(context).calls).toEqual([`discard:${records[1].key}`])
@@ -109,7 +109,7 @@ export const PermissionDenied: Story = {
   },
 }
 
-/** Clear while the server cannot be reached: kept, shown as clearing, retried later. */
+/** Clear (discard) while the server cannot be reached: kept, shown as clearing, retried later. */
 export const Clearing: Story = {
   decorators: [
     withUploader(() =>
@@ -124,7 +124,7 @@ export const Clearing: Story = {
   },
 }
 
-/** Everything hidden with Later: one button brings the list back. */
+/** Everything dismissed with Later: one button brings the list back (undismiss). */
 export const HiddenThenReopened: Story = {
   decorators: [withUploader(() => createFakeUploader({}, records.slice(0, 2)))],
   play: async ({ canvasElement }) => {
@@ -132,10 +132,10 @@ export const HiddenThenReopened: Story = {
     const region = await canvas.findByRole('region')
     for (const button of within(region).getAllByRole('button', { name: 'Later' }))
       await userEvent.click(button)
-    const reopen = await canvas.findByRole('button', {
+    const undismiss = await canvas.findByRole('button', {
       name: 'Show 2 hidden unfinished upload(s)',
     })
-    await userEvent.click(reopen)
+    await userEvent.click(undismiss)
     await expect(within(await canvas.findByRole('region')).getAllByRole('listitem')).toHaveLength(2)
   },
 }

@@ -6,7 +6,9 @@
 import {
   UploadError,
   type AddResult,
+  type LiveRestrictions,
   type PendingUpload,
+  type Restrictions,
   type UploadErrorCode,
   type Uploader,
   type UploaderSnapshot,
@@ -42,6 +44,8 @@ export function createFakeUploader(
     ...initial,
   })
   let pending = pendingList
+  // Kept and reported like the engine's (getters called when read); not enforced by `add`.
+  let restrictions: LiveRestrictions = {}
   const listeners = new Set<(s: UploaderSnapshot) => void>()
   const calls: string[] = []
   const notify = () => listeners.forEach((listener) => listener(snapshot))
@@ -87,6 +91,18 @@ export function createFakeUploader(
     cancel: async (id) => void record('cancel', id),
     remove: async (id) => void record('remove', id),
     getFile: (id) => blobs.get(id),
+    getRestrictions: () =>
+      Object.fromEntries(
+        Object.entries(restrictions).map(([name, value]) => [
+          name,
+          typeof value === 'function' ? value() : value,
+        ]),
+      ) as Restrictions,
+    setRestrictions(next) {
+      restrictions = { ...restrictions, ...next }
+      snapshot = { ...snapshot }
+      notify()
+    },
     getSnapshot: () => snapshot,
     subscribe(listener) {
       listeners.add(listener)

@@ -50,7 +50,7 @@ export async function manyFiles(
   const app = createApp(Root).use(UploadPlugin, {
     protocol: createHttpProtocol({ endpoint }),
     // Nothing to resume here: keep 1,000 records out of IndexedDB between runs.
-    persistence: false,
+    store: false,
     ...options,
   })
   app.mount(host)

@@ -9,6 +9,8 @@ export type UploadErrorCode =
   | 'file-too-small'
   | 'file-type-rejected'
   | 'too-many-files'
+  /** The file would take the sum of sizes past `maxTotalSize`. */
+  | 'total-too-large'
   | 'too-many-parts'
   // the local file
   | 'file-changed'

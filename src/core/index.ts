@@ -32,6 +32,8 @@ export {
   matchesAccept,
   normalizeAccept,
   type Restrictions,
+  type LiveRestrictions,
+  type Live,
 } from './uploader/restrictions'
 export { createEmitter, type Emitter } from './uploader/emitter'
 export { systemClock, sleep } from './scheduling/clock'

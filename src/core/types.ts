@@ -154,7 +154,7 @@ export interface ResumeStore {
 }
 
 // ---------------------------------------------------------------------------------------
-// Protocol: the client-side twin of LiveView's UploadWriter
+// Protocol: maps the engine's intents (create, send a part, complete, abort) to wire calls
 // ---------------------------------------------------------------------------------------
 
 export interface ProtocolCapabilities {

@@ -1,1 +1,63 @@
-export * from '../core'
+/**
+ * `vue-chunked-upload/core`: the framework-free engine and the ports it talks through
+ * (protocol, transport, hasher, resume store, clock, tab locks and peers). Tools for
+ * writing a protocol: `vue-chunked-upload/protocol-kit`.
+ */
+export { createUploader, UploadError, isUploadError, RESUME_RECORD_VERSION } from '../core'
+export type {
+  // the engine
+  Uploader,
+  UploaderOptions,
+  AddOptions,
+  AddResult,
+  PendingUpload,
+  ResumeOutcome,
+  Restrictions,
+  LiveRestrictions,
+  Live,
+  RetryPolicy,
+  AdaptiveOptions,
+  // what it reports
+  UploadEvents,
+  UploadSnapshot,
+  UploaderSnapshot,
+  UploadStatus,
+  UploadState,
+  PauseReason,
+  HashStatus,
+  TotalProgress,
+  TabUpload,
+  UploadResult,
+  UploadErrorCode,
+  UploadErrorOptions,
+  FileInfo,
+  // the ports
+  UploadProtocol,
+  ProtocolCapabilities,
+  ProtocolContext,
+  CreateRequest,
+  CreateResult,
+  ClaimRequest,
+  CompleteRequest,
+  PartRequest,
+  StreamRequest,
+  RemoteRequest,
+  RemoteUpload,
+  ServerState,
+  AckedPart,
+  ChunkPlan,
+  PartRange,
+  Transport,
+  HttpRequest,
+  HttpResponse,
+  HttpMethod,
+  RequestBody,
+  Hasher,
+  HashOptions,
+  ResumeStore,
+  ResumeRecord,
+  Clock,
+  TabLocks,
+  TabPeers,
+  TabUploadSummary,
+} from '../core'

@@ -1,14 +1,63 @@
 /**
- * `vue-chunked-upload/vue`: the Vue layer alone: UploadPlugin, the composable, the store,
- * the components, and the message helpers they show text with.
+ * `vue-chunked-upload/vue`: the Vue layer alone: UploadPlugin, the composables, the
+ * components, the file helpers they use, and the message helpers. The root entry exports all
+ * of it too, with the protocols. The pinia store: `vue-chunked-upload/pinia`.
  */
-export * from '../vue'
-export * from '../components'
+export {
+  createUploadPlugin,
+  useChunkedUpload,
+  usePendingUploads,
+  useUploadMessages,
+  provideChunkedUpload,
+  pickFiles,
+  readHandle,
+  takeDroppedHandles,
+  hasFilePicker,
+  type UploadOptions,
+  type UploadPluginOptions,
+  type UseChunkedUploadOptions,
+  type UseChunkedUploadReturn,
+  type UsePendingUploadsOptions,
+  type UsePendingUploadsReturn,
+  type UseUploadMessagesOptions,
+  type UseUploadMessagesReturn,
+  type UploadEventHook,
+  type PendingResumeResult,
+  type RejectedFile,
+  type FailedUpload,
+  type FileHandleLike,
+  type UploadRecord,
+  type PendingRecord,
+  type UploadSnapshot,
+  type UploadStatus,
+  type UploadState,
+  type PauseReason,
+  type TabUpload,
+  type UploaderSnapshot,
+  type TotalProgress,
+  type PendingUpload,
+  type UploadErrorCode,
+  type UploadEvents,
+  type FileInfo,
+  type AddResult,
+  type AddOptions,
+} from '../vue'
+export {
+  UploadPlugin,
+  UploadDropzone,
+  UploadProgress,
+  ResumeBanner,
+  type UploadDropzoneProps,
+  type UploadProgressProps,
+  type ResumeBannerProps,
+  type UploadView,
+  type BulkAction,
+  type FileKind,
+} from '../components'
+export { UploadError, isUploadError, type Restrictions } from '../core'
 export {
   formatError,
   formatBytes,
-  formatMessage,
-  formatDuration,
   type LocaleName,
   type Messages,
   type MessageOverrides,

@@ -7,6 +7,8 @@ export const en: Messages = {
     'file-too-small': '{name} is too small (at least {minFileSize} is needed).',
     'file-type-rejected': '{name} is not an accepted file type ({accept}).',
     'too-many-files': 'You can add at most {maxFiles} files.',
+    'total-too-large':
+      '{name} cannot be added: together the files would be larger than {maxTotalSize}.',
     'too-many-parts': 'This file is too large to upload with the current settings.',
     'file-changed':
       'The file changed on your device while it was uploading. Choose it again to restart.',
@@ -54,6 +56,7 @@ export const en: Messages = {
     acceptHint: 'Accepted: {accept}',
     sizeHint: 'Up to {maxFileSize} per file',
     countHint: 'At most {maxFiles} files',
+    totalHint: 'Up to {maxTotalSize} in total',
     added: '{count} file(s) added.',
     rejectedTitle: 'Some files were not added',
     total: 'Total',

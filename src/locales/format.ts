@@ -20,7 +20,14 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`
 }
 
-const SIZE_PARAMS = new Set(['size', 'maxFileSize', 'minFileSize', 'maxPartSize'])
+const SIZE_PARAMS = new Set([
+  'size',
+  'maxFileSize',
+  'minFileSize',
+  'maxPartSize',
+  'maxTotalSize',
+  'total',
+])
 
 /**
  * The end-user message for an error, in the chosen locale, with overrides applied. Never

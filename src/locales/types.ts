@@ -6,10 +6,11 @@ export interface UiMessages {
   readonly dropTitle: string
   readonly dropHint: string
   readonly dropActive: string
-  /** Under the dropzone: `{accept}`, `{maxFileSize}`, `{maxFiles}` when set. */
+  /** Under the dropzone: `{accept}`, `{maxFileSize}`, `{maxFiles}`, `{maxTotalSize}` when set. */
   readonly acceptHint: string
   readonly sizeHint: string
   readonly countHint: string
+  readonly totalHint: string
   /** Announced when files are added: `{count}`. */
   readonly added: string
   readonly rejectedTitle: string

@@ -8,11 +8,6 @@ export interface IdbStoreOptions {
   readonly dbName?: string
   /** Object store name. @default 'resume' */
   readonly storeName?: string
-  /**
-   * Ignored: expiry is the engine's, which deletes an expired record's server upload before
-   * the record (see `ResumeStore`). Kept so existing options still compile.
-   */
-  readonly now?: () => number
 }
 
 /**

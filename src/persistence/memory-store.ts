@@ -4,13 +4,8 @@ import type { ResumeRecord, ResumeStore } from '../core'
  * Resume records in memory: for tests, SSR, and browsers without IndexedDB (uploads then
  * resume within the page's life only). Records are cloned so callers can't alias them.
  * Expired records are kept until the engine deletes them (see {@link ResumeStore}).
- *
- * @param _now Ignored: expiry is the engine's (it aborts the server upload first). Kept so
- *   existing calls still compile.
  */
-export function createMemoryStore(
-  _now: () => number = Date.now,
-): ResumeStore & { readonly size: number } {
+export function createMemoryStore(): ResumeStore & { readonly size: number } {
   const records = new Map<string, ResumeRecord>()
   return {
     async get(key) {

@@ -1,9 +1,8 @@
-import { isClient, tryOnScopeDispose, useOnline } from '@vueuse/core'
+import { isClient, useOnline } from '@vueuse/core'
 import {
   effectScope,
   inject,
   markRaw,
-  provide,
   shallowReadonly,
   shallowRef,
   type InjectionKey,
@@ -13,7 +12,7 @@ import {
 } from 'vue'
 import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
 import { createDefaultUploader } from './defaults'
-import { hasEngine, mergeOptions, toEngineOptions, type UploadOptions } from './options'
+import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } from './options'
 
 export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
   uploads: Object.freeze([]),
@@ -32,7 +31,7 @@ export interface UploadContext {
   readonly options: Readonly<UploadOptions>
   /** The engine's latest snapshot; replaced (never mutated) on every change. */
   readonly snapshot: Readonly<ShallowRef<UploaderSnapshot>>
-  /** Uploads from earlier visits, minus the ones dismissed with `later`. */
+  /** Uploads from earlier visits, minus the dismissed ones. */
   readonly pending: Readonly<ShallowRef<readonly PendingUpload[]>>
   /** The engine, created now if needed; undefined on the server or without a protocol. */
   connect(): Uploader | undefined
@@ -40,10 +39,10 @@ export interface UploadContext {
   refreshPending(): Promise<void>
   /** Hides a pending record for this page's life; the record is kept. */
   dismiss(key: string): void
-  /** How many pending records are hidden by `dismiss`. */
-  readonly hidden: Readonly<ShallowRef<number>>
+  /** How many pending records `dismiss` hides. */
+  readonly dismissedCount: Readonly<ShallowRef<number>>
   /** Shows every dismissed pending record again. */
-  reopen(): void
+  undismiss(): void
   /** Stops mirroring and destroys the engine if this context created it. */
   dispose(): void
 }
@@ -89,14 +88,15 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     if (engine || disposed || !isClient || !hasEngine(options)) return engine
     if (options.uploader) {
       engine = typeof options.uploader === 'function' ? options.uploader() : options.uploader
+      // Restrictions named here apply to that engine too, so it refuses what the dropzone says.
+      const named = restrictionGetters(options)
+      if (Object.keys(named).length > 0) engine.setRestrictions(named)
     } else {
       const protocol =
         typeof options.protocol === 'function' ? options.protocol() : options.protocol!
-      const persistence = options.persistence ?? 'auto'
       engine = createDefaultUploader({
         ...toEngineOptions(options, protocol),
-        store: typeof persistence === 'object' ? persistence : undefined,
-        persistence: persistence !== false,
+        store: options.store,
         crossTab: options.crossTab,
       })
       owned = true
@@ -118,10 +118,10 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       uploader.on('upload-started', refresh),
       uploader.on('upload-success', refresh),
       uploader.on('upload-canceled', refresh),
-      // A clear that waited for the server went through.
+      // A discard that waited for the server went through.
       uploader.on('pending-changed', refresh),
     ]
-    // Back online: clears that could not reach the server are tried again by the read.
+    // Back online: discards that could not reach the server are tried again by the read.
     window.addEventListener('online', refresh)
     offs.push(() => window.removeEventListener('online', refresh))
     // The browser's online/offline events drive the engine; its own stall and network-error
@@ -147,8 +147,8 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       dismissed.add(key)
       showPending()
     },
-    hidden: shallowReadonly(hidden),
-    reopen() {
+    dismissedCount: shallowReadonly(hidden),
+    undismiss() {
       dismissed.clear()
       showPending()
     },
@@ -167,17 +167,4 @@ export function createUploadContext(options: UploadOptions): UploadContext {
 /** The nearest provided context, if any (outside a component: none). */
 export function injectUploadContext(): UploadContext | undefined {
   return inject(UploadContextKey, undefined)
-}
-
-/**
- * Provides an engine to this component's descendants (an upload area with its own backend
- * or settings). Options not given are taken from `app.use(UploadPlugin, options)`. The
- * engine is destroyed when the component unmounts; resume records stay.
- */
-export function provideChunkedUpload(options: UploadOptions = {}): UploadContext {
-  const parent = injectUploadContext()
-  const context = createUploadContext(mergeOptions(parent?.options, options))
-  provide(UploadContextKey, context)
-  tryOnScopeDispose(context.dispose)
-  return context
 }

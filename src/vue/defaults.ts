@@ -11,10 +11,13 @@ import { createTabChannel, createWebLocks } from '../tabs'
 import { createAxiosTransport } from '../transport'
 
 /** Options of {@link createDefaultUploader}: `UploaderOptions`, with the default adapters optional. */
-export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport'> &
+export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport' | 'store'> &
   Partial<Pick<UploaderOptions, 'transport'>> & {
-    /** `false` keeps resume records in memory only (no resume across visits). @default true */
-    readonly persistence?: boolean
+    /**
+     * Where resume records go: a `ResumeStore`, `'auto'` (IndexedDB, in memory where it is
+     * missing or broken) or `false` (in memory only: no resume across visits). @default 'auto'
+     */
+    readonly store?: UploaderOptions['store'] | 'auto' | false
     /**
      * `false` lets the same upload run in two tabs and hides other tabs' progress (no Web
      * Locks, no BroadcastChannel). `locks` and `peers` you pass win. @default true
@@ -59,7 +62,11 @@ export function createDefaultUploader(options: DefaultUploaderOptions): Uploader
     // IndexedDB (resume across visits); where it is missing or broken the engine warns once
     // (`storage-unavailable`) and keeps records in memory.
     store:
-      options.store ?? (options.persistence === false ? createMemoryStore() : createIdbStore()),
+      typeof options.store === 'object'
+        ? options.store
+        : options.store === false
+          ? createMemoryStore()
+          : createIdbStore(),
     locks: options.locks ?? (crossTab ? createWebLocks() : undefined),
     peers: options.peers ?? channel,
   })

@@ -1,6 +1,8 @@
 import { toValue, type MaybeRefOrGetter } from 'vue'
 import type {
   Hasher,
+  LiveRestrictions,
+  Restrictions,
   ResumeStore,
   RetryPolicy,
   Transport,
@@ -13,10 +15,11 @@ import type { LocaleName, MessageOverrides } from '../locales'
 
 /**
  * Options of `app.use(UploadPlugin, options)`, `provideChunkedUpload(options)` and
- * `useChunkedUpload(options)`. Engine knobs are read (with `toValue`) once, when the engine
- * is created on the client; `locale` and `messages` are read each time a text is shown.
- * The names follow the seeds: LiveView's `accept`, `max_entries` (here `maxFiles`),
- * `max_file_size`, `chunk_size`, `auto_upload`, `chunk_timeout`; Django's concurrency.
+ * `useChunkedUpload(options)`. The restrictions (`accept`, `maxFiles`, `maxFileSize`,
+ * `minFileSize`, `maxTotalSize`) are read on every add, by the engine and the dropzone
+ * alike; `locale` and `messages` each time a text is shown; the other engine knobs once,
+ * when the engine is created on the client.
+ * The names are the engine's (see docs/vocabulary.md).
  */
 export interface UploadOptions {
   /**
@@ -31,12 +34,17 @@ export interface UploadOptions {
   uploader?: Uploader | (() => Uploader)
   /** Accepted types as in `<input accept>`: `.mp4`, `video/mp4`, `video/*`. @default everything */
   accept?: MaybeRefOrGetter<string | readonly string[] | undefined>
-  /** Most unfinished files at once (LiveView's `max_entries`). @default Infinity */
+  /** Most unfinished files at once. @default Infinity */
   maxFiles?: MaybeRefOrGetter<number | undefined>
   /** Largest file in bytes. @default Infinity */
   maxFileSize?: MaybeRefOrGetter<number | undefined>
   /** Smallest file in bytes. @default 0 */
   minFileSize?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Largest sum of sizes in bytes of the files not finished or canceled plus the ones being
+   * added. @default Infinity
+   */
+  maxTotalSize?: MaybeRefOrGetter<number | undefined>
   /** Preferred part size in bytes. @default 8 MiB */
   chunkSize?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
@@ -47,11 +55,11 @@ export interface UploadOptions {
    */
   adaptive?: MaybeRefOrGetter<boolean | undefined>
   /** Start uploads as soon as files are added. @default true */
-  autoUpload?: MaybeRefOrGetter<boolean | undefined>
+  autoStart?: MaybeRefOrGetter<boolean | undefined>
   /** Abort and retry a request with no progress for this many ms. @default 30000 */
-  chunkTimeout?: MaybeRefOrGetter<number | undefined>
+  stallTimeoutMs?: MaybeRefOrGetter<number | undefined>
   /** Timeout of control requests in ms. @default 60000 */
-  requestTimeout?: MaybeRefOrGetter<number | undefined>
+  requestTimeoutMs?: MaybeRefOrGetter<number | undefined>
   /** Full MD5 alongside the upload, verified by the server. @default true */
   hashing?: MaybeRefOrGetter<boolean | undefined>
   /**
@@ -73,7 +81,7 @@ export interface UploadOptions {
    * Where resume records go: `'auto'` is IndexedDB where the browser has it, memory
    * otherwise; `false` keeps them in memory only (no resume across visits). @default 'auto'
    */
-  persistence?: 'auto' | false | ResumeStore
+  store?: 'auto' | false | ResumeStore
   /**
    * Cross-tab safety: the same upload runs in one tab at a time (Web Locks; the others
    * show it as uploading elsewhere and take over when that tab closes), and each tab sees
@@ -81,7 +89,7 @@ export interface UploadOptions {
    */
   crossTab?: boolean
   /** How long a resume record is kept, in ms. @default 7 days */
-  resumeExpiry?: MaybeRefOrGetter<number | undefined>
+  resumeExpiryMs?: MaybeRefOrGetter<number | undefined>
   transport?: Transport
   hasher?: Hasher
   /** Language of every text the components and `message()` show. @default 'en' */
@@ -105,7 +113,29 @@ export function hasEngine(options: UploadOptions): boolean {
   return options.protocol !== undefined || options.uploader !== undefined
 }
 
-/** The engine options, read now. `store` is resolved by the caller (it is an adapter). */
+const RESTRICTIONS = ['accept', 'maxFiles', 'maxFileSize', 'minFileSize', 'maxTotalSize'] as const
+
+/**
+ * The restrictions the options name, as getters reading their refs, so the engine checks
+ * what the dropzone shows. Restrictions not named are left out (an engine passed in keeps its own).
+ */
+export function restrictionGetters(options: UploadOptions): LiveRestrictions {
+  const getters: Record<string, () => unknown> = {}
+  for (const name of RESTRICTIONS) {
+    const option = options[name]
+    if (option !== undefined) getters[name] = () => toValue(option)
+  }
+  return getters as LiveRestrictions
+}
+
+/** The restrictions the options name, read now (on the server, where there is no engine). */
+export function restrictionValues(options: UploadOptions): Restrictions {
+  const values: Record<string, unknown> = {}
+  for (const name of RESTRICTIONS) values[name] = toValue(options[name])
+  return values as Restrictions
+}
+
+/** The engine options, read now (restrictions: getters). `store` is resolved by the caller. */
 export function toEngineOptions(
   options: UploadOptions,
   protocol: UploadProtocol,
@@ -121,19 +151,14 @@ export function toEngineOptions(
     concurrency: toValue(options.concurrency),
     chunkSize: toValue(options.chunkSize),
     adaptive: toValue(options.adaptive),
-    autoStart: toValue(options.autoUpload),
-    stallTimeoutMs: toValue(options.chunkTimeout),
-    requestTimeoutMs: toValue(options.requestTimeout),
+    autoStart: toValue(options.autoStart),
+    stallTimeoutMs: toValue(options.stallTimeoutMs),
+    requestTimeoutMs: toValue(options.requestTimeoutMs),
     hashing: toValue(options.hashing),
     md5: options.md5,
     workerUrl: options.workerUrl,
     retry: options.retry,
-    resumeExpiryMs: toValue(options.resumeExpiry),
-    restrictions: {
-      accept: toValue(options.accept),
-      maxFiles: toValue(options.maxFiles),
-      maxFileSize: toValue(options.maxFileSize),
-      minFileSize: toValue(options.minFileSize),
-    },
+    resumeExpiryMs: toValue(options.resumeExpiryMs),
+    ...restrictionGetters(options),
   }
 }

@@ -30,7 +30,7 @@ export interface UploadRecord {
 
 /** A pending upload from an earlier visit, as the pinia store holds it (serializable). */
 export interface PendingRecord {
-  /** The resume record's key (what `resumePending`, `reselect` and `clear` take). */
+  /** The resume record's key (what `resume`, `resumeFrom` and `discard` take). */
   readonly key: string
   /** The file's name. */
   readonly name: string
@@ -42,7 +42,7 @@ export interface PendingRecord {
   readonly updatedAt: number
   /** When the record expires (ms since the epoch). */
   readonly expiresAt: number
-  /** A clear is waiting for the server. */
+  /** A discard is waiting for the server. */
   readonly clearing: boolean
   /** A file handle was kept: Resume needs no dialog. */
   readonly resumable: boolean

@@ -3,6 +3,8 @@ import { computed, shallowRef, watch } from 'vue'
 import type { UploaderSnapshot } from '../core'
 import { toUploadRecord, type PendingRecord, type UploadRecord } from './records'
 import { useChunkedUpload } from './use-chunked-upload'
+import { usePendingUploads } from './use-pending-uploads'
+import { useUploadMessages } from './use-upload-messages'
 
 /**
  * The pinia store mirroring the engine provided by `UploadPlugin` (or `provideChunkedUpload`):
@@ -11,6 +13,8 @@ import { useChunkedUpload } from './use-chunked-upload'
  */
 export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', () => {
   const upload = useChunkedUpload()
+  const pendingUploads = usePendingUploads()
+  const { message, locale } = useUploadMessages()
 
   const order = shallowRef<string[]>([])
   const records = shallowRef<Record<string, UploadRecord>>({})
@@ -19,10 +23,10 @@ export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', 
   const pending = shallowRef<PendingRecord[]>([])
 
   watch(
-    [upload.uploads, upload.total, upload.online, upload.locale],
+    [upload.uploads, upload.total, upload.online, locale],
     ([uploads, nextTotal, nextOnline]) => {
       const next: Record<string, UploadRecord> = {}
-      for (const snapshot of uploads) next[snapshot.id] = toUploadRecord(snapshot, upload.message)
+      for (const snapshot of uploads) next[snapshot.id] = toUploadRecord(snapshot, message)
       records.value = next
       order.value = uploads.map((snapshot) => snapshot.id)
       total.value = { ...nextTotal }
@@ -31,7 +35,7 @@ export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', 
     { immediate: true },
   )
   watch(
-    upload.pending,
+    pendingUploads.pending,
     (list) => {
       pending.value = list.map((p) => ({
         key: p.key,
@@ -41,7 +45,7 @@ export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', 
         updatedAt: p.updatedAt,
         expiresAt: p.expiresAt,
         clearing: p.clearing,
-        resumable: upload.canResume(p),
+        resumable: pendingUploads.canResume(p),
       }))
     },
     { immediate: true },
@@ -72,8 +76,8 @@ export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', 
     retry: upload.retry,
     remove: upload.remove,
     removeFinished: upload.removeFinished,
-    refreshPending: upload.refreshPending,
-    clear: upload.clear,
-    later: upload.later,
+    refreshPending: pendingUploads.refresh,
+    discard: pendingUploads.discard,
+    dismiss: pendingUploads.dismiss,
   }
 })

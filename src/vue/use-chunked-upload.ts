@@ -1,29 +1,27 @@
 import { tryOnScopeDispose } from '@vueuse/core'
-import { computed, shallowRef, toValue, type ComputedRef, type ShallowRef } from 'vue'
-import { toUploadError, UploadError as UploadErrorClass } from '../core'
+import { computed, provide, shallowRef, type ComputedRef, type ShallowRef } from 'vue'
 import { isActive, isLive } from '../core/status/status-machine'
 import type {
   AddOptions,
   AddResult,
   FileInfo,
-  PendingUpload,
+  Restrictions,
   TabUpload,
   TotalProgress,
   UploadError,
+  UploadEvents,
   Uploader,
   UploadSnapshot,
 } from '../core'
 import {
-  formatDuration,
-  formatError,
-  formatMessage,
-  type LocaleName,
-  type MessageOverrides,
-  type UiMessages,
-} from '../locales'
-import { createUploadContext, injectUploadContext, type UploadContext } from './context'
-import { isFileHandle, readHandle } from './file-handle'
-import { hasEngine, mergeOptions, type UploadOptions } from './options'
+  createUploadContext,
+  injectUploadContext,
+  UploadContextKey,
+  type UploadContext,
+} from './context'
+import { mergeOptions, restrictionValues, type UploadOptions } from './options'
+import { resolveContext } from './resolve-context'
+import { createMessages } from './use-upload-messages'
 
 /** Options of {@link useChunkedUpload}: {@link UploadOptions}, merged over the provided ones. */
 export type UseChunkedUploadOptions = UploadOptions
@@ -42,12 +40,15 @@ export interface FailedUpload {
   readonly message: string
 }
 
-/** What resuming a pending upload did: started, or refused with a localized message. */
-export type PendingResumeResult =
-  | { readonly ok: true; readonly upload: UploadSnapshot }
-  | { readonly ok: false; readonly error: UploadError; readonly message: string }
+/**
+ * Registers `handler` for one engine event until the calling scope (component, effect
+ * scope) is disposed, or until the returned function is called.
+ */
+export type UploadEventHook<K extends keyof UploadEvents> = (
+  handler: (payload: UploadEvents[K]) => void,
+) => () => void
 
-/** What {@link useChunkedUpload} returns: reactive state as refs, and the verbs. */
+/** What {@link useChunkedUpload} returns: reactive state as refs, the verbs and event hooks. */
 export interface UseChunkedUploadReturn {
   /** Every upload, in the order added; each an immutable snapshot from the engine. */
   readonly uploads: ComputedRef<readonly UploadSnapshot[]>
@@ -72,60 +73,57 @@ export interface UseChunkedUploadReturn {
   readonly errors: ComputedRef<readonly FailedUpload[]>
   /** Files refused by the last `add` (type, size, count), with localized messages. */
   readonly rejected: Readonly<ShallowRef<readonly RejectedFile[]>>
-  /** Uploads from earlier visits that can be resumed (not dismissed with `later`). */
-  readonly pending: Readonly<ShallowRef<readonly PendingUpload[]>>
+  /**
+   * The restrictions the next `add` checks (the engine's `getRestrictions()`; the options'
+   * values on the server): what a dropzone's `accept` and hints show.
+   */
+  readonly restrictions: ComputedRef<Restrictions>
   /**
    * Adds files; an empty result (nothing added) on the server or without an engine.
    * `options.handles` keeps File System Access handles for resuming without a dialog.
    */
   add(files: Blob | Iterable<Blob> | ArrayLike<Blob>, options?: AddOptions): AddResult
+  /** Starts queued uploads (with `autoStart: false`); all when no id is given. */
   start(id?: string): void
+  /** Pauses one upload, or all. */
   pause(id?: string): void
+  /** Resumes one paused upload, or all. */
   resume(id?: string): void
+  /** Stops the upload, deletes it on the server and forgets its resume record; all when no id. */
   cancel(id?: string): Promise<void>
+  /** Tries a failed upload again, continuing from what the server holds; all when no id. */
   retry(id?: string): void
+  /** Cancels if needed and removes the upload from the list. */
   remove(id: string): Promise<void>
   /**
    * Removes every done or canceled upload from the list ("clear finished"); failed ones
    * stay, since they can still be retried.
    */
   removeFinished(): Promise<void>
-  /** Reads the pending records again. */
-  refreshPending(): Promise<void>
-  /**
-   * Clear: deletes a pending upload on the server and forgets its record. Resolves `false`
-   * when the server could not be reached: the record is kept as `clearing` and retried on
-   * the next read (next visit, back online).
-   */
-  clear(key: string): Promise<boolean>
-  /** Later: hides a pending upload for this page's life; everything is kept. */
-  later(key: string): void
-  /** How many pending uploads are hidden by `later`. */
-  readonly hiddenCount: Readonly<ShallowRef<number>>
-  /** Shows the pending uploads hidden by `later` again. */
-  reopen(): void
-  /** Whether a pending upload can resume without a file dialog (a kept file handle). */
-  canResume(record: PendingUpload): boolean
-  /**
-   * Resume without a dialog: reads the file from its kept handle (asking for permission
-   * again; call it from a click), checks it and resumes. Refused with `permission-denied`,
-   * `file-unreadable`, `file-changed` or `file-mismatch`: fall back to `reselect`.
-   */
-  resumePending(key: string): Promise<PendingResumeResult>
-  /**
-   * Reselect: checks the picked file against the record (name and size, then the sampled
-   * fingerprint, then the MD5 when known) and resumes. A different file is refused with
-   * `file-mismatch`; nothing is sent, deleted or overwritten.
-   */
-  reselect(key: string, file: File, handle?: unknown): Promise<PendingResumeResult>
-  /** An error's end-user message in the chosen locale (never a raw status or stack). */
-  message(error: Pick<UploadError, 'code' | 'params'>): string
-  /** A component text in the chosen locale, with `{param}`s filled in. */
-  t(key: keyof UiMessages, params?: Record<string, string | number>): string
-  /** Seconds left for people (`45 s`, `3 min`), in the chosen locale. */
-  duration(seconds: number): string
-  /** The chosen locale. */
-  readonly locale: ComputedRef<LocaleName>
+  /** A file was added (`file-added`). */
+  readonly onFileAdded: UploadEventHook<'file-added'>
+  /** A file was refused by a restriction or a check (`file-rejected`). */
+  readonly onFileRejected: UploadEventHook<'file-rejected'>
+  /** An upload started sending, fresh or resumed (`upload-started`). */
+  readonly onUploadStarted: UploadEventHook<'upload-started'>
+  /** Bytes moved (`upload-progress`, at most every `progressIntervalMs`). */
+  readonly onUploadProgress: UploadEventHook<'upload-progress'>
+  /** An upload paused: by the user, offline, or running in another tab (`upload-paused`). */
+  readonly onUploadPaused: UploadEventHook<'upload-paused'>
+  /** A paused upload goes on (`upload-resumed`). */
+  readonly onUploadResumed: UploadEventHook<'upload-resumed'>
+  /** A request failed and will be tried again after `delayMs` (`upload-retry`). */
+  readonly onUploadRetry: UploadEventHook<'upload-retry'>
+  /** The full MD5 of a file is known (`upload-hashed`). */
+  readonly onUploadHashed: UploadEventHook<'upload-hashed'>
+  /** An upload finished and the server confirmed it (`upload-success`). */
+  readonly onUploadSuccess: UploadEventHook<'upload-success'>
+  /** An upload failed for good (`upload-error`); `retry` can still continue it. */
+  readonly onUploadError: UploadEventHook<'upload-error'>
+  /** An upload was canceled (`upload-canceled`). */
+  readonly onUploadCanceled: UploadEventHook<'upload-canceled'>
+  /** Something degraded without failing an upload (`warning`: storage unavailable, …). */
+  readonly onWarning: UploadEventHook<'warning'>
   /** The options in effect (the plugin's, then the provider's, then these). */
   readonly options: Readonly<UploadOptions>
   /** The engine, created now if needed; undefined on the server. */
@@ -133,43 +131,39 @@ export interface UseChunkedUploadReturn {
 }
 
 /**
- * The headless composable: reactive uploads, progress, speed, ETA, errors and pending
- * records, plus the verbs. Without a `protocol` (or `uploader`) it uses the engine provided
- * by `app.use(UploadPlugin, …)` or `provideChunkedUpload()`; with one, it owns an engine of
- * its own, destroyed with the calling scope. SSR-safe: nothing touches `window`,
- * `indexedDB` or `Worker` until it runs on the client.
+ * The headless composable: reactive uploads, progress, speed, ETA and errors, the verbs,
+ * and event hooks that remove themselves with the calling scope. Without a `protocol` (or
+ * `uploader`) it uses the engine provided by `app.use(UploadPlugin, …)` or
+ * `provideChunkedUpload()`; with one, it owns an engine of its own, destroyed with the
+ * calling scope. SSR-safe: nothing touches `window`, `indexedDB` or `Worker` until it runs
+ * on the client. Pending records of earlier visits: `usePendingUploads()`; texts:
+ * `useUploadMessages()`.
  */
 export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChunkedUploadReturn {
-  const provided = injectUploadContext()
-  let context: UploadContext
-  if (hasEngine(options) || !provided || !hasEngine(provided.options)) {
-    const merged = mergeOptions(provided?.options, options)
-    if (!hasEngine(merged)) {
-      throw new Error(
-        '[vue-chunked-upload] useChunkedUpload() has no backend: pass `protocol` to ' +
-          'app.use(UploadPlugin, { protocol }), provideChunkedUpload({ protocol }) or ' +
-          'useChunkedUpload({ protocol }). See ' +
-          'https://github.com/vue-chunked-upload/vue-chunked-upload/blob/main/docs/vue.md',
-      )
-    }
-    context = createUploadContext(merged)
-    tryOnScopeDispose(context.dispose)
-  } else {
-    // Options other than the engine's (locale, messages) still apply to this caller.
-    context = provided
-  }
-  const effective = mergeOptions(context.options, hasEngine(options) ? undefined : options)
-  context.connect()
+  const { context, effective } = resolveContext(options, 'useChunkedUpload')
+  return chunkedUploadOf(context, effective)
+}
 
+/**
+ * Provides an engine to this component's descendants (an upload area with its own backend
+ * or settings) and returns what `useChunkedUpload()` returns for it, so the providing
+ * component can use the engine too. Options not given are taken from
+ * `app.use(UploadPlugin, options)`. The engine is destroyed when the component unmounts;
+ * resume records stay.
+ */
+export function provideChunkedUpload(options: UploadOptions = {}): UseChunkedUploadReturn {
+  const parent = injectUploadContext()
+  const context = createUploadContext(mergeOptions(parent?.options, options))
+  provide(UploadContextKey, context)
+  tryOnScopeDispose(context.dispose)
+  context.connect()
+  return chunkedUploadOf(context, context.options)
+}
+
+function chunkedUploadOf(context: UploadContext, effective: UploadOptions): UseChunkedUploadReturn {
   const snapshot = context.snapshot
   const rejected = shallowRef<readonly RejectedFile[]>([])
-  const locale = computed<LocaleName>(() => toValue(effective.locale) ?? 'en')
-  const overrides = (): MessageOverrides => toValue(effective.messages) ?? {}
-
-  const message = (error: Pick<UploadError, 'code' | 'params'>) =>
-    formatError(error, locale.value, overrides())
-  const t = (key: keyof UiMessages, params?: Record<string, string | number>) =>
-    formatMessage(key, params, locale.value, overrides())
+  const { message } = createMessages(effective)
 
   const uploads = computed(() => snapshot.value.uploads)
   const total = computed(() => snapshot.value.total)
@@ -181,45 +175,20 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     ),
   )
 
-  const outcome = (
-    result: { upload?: UploadSnapshot; error?: UploadError } | undefined,
-  ): PendingResumeResult => {
-    if (result?.upload) {
-      void context.refreshPending()
-      return { ok: true, upload: result.upload }
-    }
-    const error = result?.error ?? toUploadError(new Error('No upload engine'), 'unsupported')
-    return { ok: false, error, message: message(error) }
-  }
-
-  async function reselect(key: string, file: File, handle?: unknown) {
-    const uploader = context.connect()
-    if (!uploader) return outcome(undefined)
-    return outcome(await uploader.resumeFrom(key, file, { handle }))
-  }
-
-  async function resumePending(key: string): Promise<PendingResumeResult> {
-    const record = context.pending.value.find((p) => p.key === key)
-    if (!record) {
-      return outcome({
-        error: new UploadErrorClass('not-found', 'No pending upload with this key', {
-          retryable: false,
-        }),
-      })
-    }
-    try {
-      const file = await readHandle(record.handle, record.file)
-      return await reselect(key, file, record.handle)
-    } catch (error) {
-      return outcome({ error: toUploadError(error, 'file-unreadable') })
-    }
-  }
-
   const withEngine =
     <A extends unknown[], R>(fn: (uploader: Uploader, ...args: A) => R, fallback: R) =>
     (...args: A): R => {
       const uploader = context.connect()
       return uploader ? fn(uploader, ...args) : fallback
+    }
+
+  const hook =
+    <K extends keyof UploadEvents>(event: K): UploadEventHook<K> =>
+    (handler) => {
+      // No engine on the server: nothing is emitted there, so nothing to listen to.
+      const off = context.connect()?.on(event, handler) ?? (() => {})
+      tryOnScopeDispose(off)
+      return off
     }
 
   return {
@@ -233,7 +202,18 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
     isUploading: computed(() => uploads.value.some((u) => isActive(u.status.state))),
     errors,
     rejected,
-    pending: context.pending,
+    restrictions: computed(() => {
+      // A new snapshot follows `setRestrictions`; getters reading refs are tracked here.
+      void snapshot.value
+      const uploader = context.connect()
+      if (!uploader) return restrictionValues(effective)
+      try {
+        return uploader.getRestrictions()
+      } catch {
+        // An unusable value: `add` refuses every file with `invalid-option`, which says so.
+        return {}
+      }
+    }),
     add: withEngine(
       (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) => {
         const result = uploader.add(files, addOptions)
@@ -256,22 +236,18 @@ export function useChunkedUpload(options: UseChunkedUploadOptions = {}): UseChun
       const finished = uploader.getSnapshot().uploads.filter((u) => !isLive(u.status.state))
       await Promise.all(finished.map((u) => uploader.remove(u.id)))
     }, Promise.resolve()),
-    refreshPending: () => context.refreshPending(),
-    clear: withEngine(async (uploader, key: string) => {
-      const cleared = await uploader.discard(key)
-      await context.refreshPending()
-      return cleared
-    }, Promise.resolve(false)),
-    later: (key) => context.dismiss(key),
-    hiddenCount: context.hidden,
-    reopen: () => context.reopen(),
-    canResume: (record) => !record.clearing && isFileHandle(record.handle),
-    resumePending,
-    reselect,
-    message,
-    t,
-    duration: (seconds) => formatDuration(seconds, locale.value, overrides()),
-    locale,
+    onFileAdded: hook('file-added'),
+    onFileRejected: hook('file-rejected'),
+    onUploadStarted: hook('upload-started'),
+    onUploadProgress: hook('upload-progress'),
+    onUploadPaused: hook('upload-paused'),
+    onUploadResumed: hook('upload-resumed'),
+    onUploadRetry: hook('upload-retry'),
+    onUploadHashed: hook('upload-hashed'),
+    onUploadSuccess: hook('upload-success'),
+    onUploadError: hook('upload-error'),
+    onUploadCanceled: hook('upload-canceled'),
+    onWarning: hook('warning'),
     options: effective,
     getUploader: () => context.connect(),
   }

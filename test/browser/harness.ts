@@ -116,6 +116,7 @@ export async function startPageServer(
     resolve: {
       alias: [
         { find: /^vue-chunked-upload$/, replacement: join(root, 'src/index.ts') },
+        { find: /^vue-chunked-upload\/([\w-]+)$/, replacement: join(root, 'src/entries/$1.ts') },
         ...(options.alias ?? []),
       ],
     },

@@ -267,7 +267,7 @@ describe.each(['http', 'tus', 's3'] as const)('resume flows over %s in Chromium'
       const unreachable = (url: URL) => url.href.startsWith(backends.endpoint(protocol))
       await page.route(unreachable, (route) => route.abort('connectionrefused'))
       await context.setOffline(true)
-      await page.click('.vcu-resume [data-action=clear]')
+      await page.click('.vcu-resume [data-action=discard]')
       await page.waitForSelector('.vcu-resume [data-state=clearing]')
       expect((await records(page))[0]).toMatchObject({ key: saved.key, clearing: true })
       expect(await backends.leftOnServer(protocol, saved.remote)).toBe(true)

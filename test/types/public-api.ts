@@ -8,15 +8,19 @@ import type { App, Component, ComputedRef, Plugin } from 'vue'
 import {
   createDefaultUploader,
   createHttpProtocol,
-  createUploader,
   formatBytes,
-  httpError,
+  pickFiles,
+  provideChunkedUpload,
   ResumeBanner,
   UploadDropzone,
   UploadError,
   UploadPlugin,
   UploadProgress,
   useChunkedUpload,
+  usePendingUploads,
+  useUploadMessages,
+  type PendingResumeResult,
+  type UseChunkedUploadReturn,
   type UploadProtocol,
   type UploadSnapshot,
   type UploadErrorCode,
@@ -24,6 +28,15 @@ import {
   type Uploader,
 } from 'vue-chunked-upload'
 import * as core from 'vue-chunked-upload/core'
+import { createUploader, type Restrictions } from 'vue-chunked-upload/core'
+import {
+  httpError,
+  parseRetryAfter,
+  planChunks,
+  throwIfAborted,
+  type ProtocolContext,
+} from 'vue-chunked-upload/protocol-kit'
+import { createTabChannel, createWebLocks } from 'vue-chunked-upload/tabs'
 import { createHttpProtocol as httpFromSubpath } from 'vue-chunked-upload/http'
 import { createS3Protocol } from 'vue-chunked-upload/s3'
 import { createTusProtocol } from 'vue-chunked-upload/tus'
@@ -33,6 +46,7 @@ import { createIdbStore, createMemoryStore } from 'vue-chunked-upload/persistenc
 import {
   useChunkedUpload as useFromVue,
   UploadPlugin as pluginFromVue,
+  pickFiles as pickFromVue,
 } from 'vue-chunked-upload/vue'
 import { useUploadStore, type UploadRecord } from 'vue-chunked-upload/pinia'
 
@@ -44,6 +58,12 @@ expectTypeOf(createHttpProtocol).parameter(0).toHaveProperty('endpoint').toEqual
 expectTypeOf(createHttpProtocol({ endpoint: '/api' })).toEqualTypeOf<UploadProtocol>()
 expectTypeOf(httpFromSubpath).toEqualTypeOf(createHttpProtocol)
 expectTypeOf(httpError).not.toBeAny()
+expectTypeOf(parseRetryAfter).returns.toEqualTypeOf<number | undefined>()
+expectTypeOf(planChunks).not.toBeAny()
+expectTypeOf(throwIfAborted).parameter(0).toEqualTypeOf<AbortSignal>()
+expectTypeOf<ProtocolContext>().not.toBeAny()
+expectTypeOf(createWebLocks).not.toBeAny()
+expectTypeOf(createTabChannel).not.toBeAny()
 expectTypeOf<UploadSnapshot>().not.toBeAny()
 expectTypeOf<UploadSnapshot['status']['state']>().toEqualTypeOf<UploadState>()
 expectTypeOf<UploadState>().not.toBeAny()
@@ -61,6 +81,19 @@ expectTypeOf(upload.start).toBeFunction()
 // @ts-expect-error a member the composable does not have
 upload.thisDoesNotExist()
 expectTypeOf(useFromVue).toEqualTypeOf(useChunkedUpload)
+expectTypeOf(pickFromVue).toEqualTypeOf(pickFiles)
+// Hooks return their stop function; restrictions are the engine's.
+expectTypeOf(upload.onUploadSuccess(() => {})).toEqualTypeOf<() => void>()
+expectTypeOf(upload.restrictions).toEqualTypeOf<ComputedRef<Restrictions>>()
+// A public type, never the internal context.
+expectTypeOf(provideChunkedUpload).returns.toEqualTypeOf<UseChunkedUploadReturn>()
+const pending = usePendingUploads()
+expectTypeOf(pending.resumeFrom).returns.toEqualTypeOf<Promise<PendingResumeResult>>()
+expectTypeOf(pending.dismissedCount).toEqualTypeOf<ComputedRef<number>>()
+expectTypeOf(useUploadMessages().t).returns.toEqualTypeOf<string>()
+// Names the root no longer exports (engine internals live on /core and /protocol-kit).
+// @ts-expect-error not on the root entry
+import('vue-chunked-upload').then((m) => m.createScheduler)
 
 expectTypeOf(UploadPlugin).not.toBeAny()
 expectTypeOf(UploadPlugin).toMatchTypeOf<Plugin>()

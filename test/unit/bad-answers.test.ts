@@ -138,7 +138,7 @@ describe('bad input: what the server answers', () => {
   it('keeps parts S3 acknowledged after a part failed for good with 507 retries exhausted', async () => {
     const clock = new FakeClock()
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const uploader = setup({
       protocol,
       store,

@@ -42,9 +42,14 @@ class DiskFile extends File {
 }
 
 describe('bad input: restrictions, checked before a byte is sent', () => {
-  const restricted = (restrictions: UploaderOptions['restrictions']) => {
+  const restricted = (
+    restrictions: Pick<
+      UploaderOptions,
+      'accept' | 'maxFiles' | 'maxFileSize' | 'minFileSize' | 'maxTotalSize'
+    >,
+  ) => {
     const protocol = new FakeProtocol({ onPart: autoSucceed })
-    return { protocol, uploader: setup({ protocol, autoStart: false, restrictions }) }
+    return { protocol, uploader: setup({ protocol, autoStart: false, ...restrictions }) }
   }
 
   it('rejects a file over maxFileSize with file-too-large', () => {
@@ -93,6 +98,68 @@ describe('bad input: restrictions, checked before a byte is sent', () => {
     expect(rejected.map((r) => [r.file.name, r.error.code])).toEqual([['c.bin', 'too-many-files']])
     expect(uploader.getSnapshot().uploads.map((u) => u.file.name)).toEqual(['a.bin', 'b.bin'])
     expectLocalized(rejected[0].error)
+  })
+
+  it('rejects a file that takes the total past maxTotalSize with total-too-large; canceled files do not count', async () => {
+    const { uploader } = restricted({ maxTotalSize: 1000 })
+    uploader.add(fileOf(600, 'a.bin'))
+    const { rejected, added } = uploader.add([
+      fileOf(300, 'b.bin'),
+      fileOf(200, 'c.bin'),
+      fileOf(100, 'd.bin'),
+    ])
+    // 600 + 300 = 900; c would make 1100; d makes exactly 1000.
+    expect(added.map((u) => u.file.name)).toEqual(['b.bin', 'd.bin'])
+    expect(rejected.map((r) => [r.file.name, r.error.code, r.error.retryable])).toEqual([
+      ['c.bin', 'total-too-large', false],
+    ])
+    expect(rejected[0].error.params).toMatchObject({ size: 200, total: 900, maxTotalSize: 1000 })
+    expect(formatError(rejected[0].error, 'en')).toBe(
+      'c.bin cannot be added: together the files would be larger than 1000 B.',
+    )
+    expectLocalized(rejected[0].error)
+    const first = uploader.getSnapshot().uploads[0]
+    await uploader.cancel(first.id)
+    expect(uploader.add(fileOf(600, 'e.bin')).added).toHaveLength(1)
+  })
+
+  it('reads getters on every add, and setRestrictions changes them for the next add', () => {
+    let maxFileSize = 100
+    const { uploader } = restricted({ maxFileSize: () => maxFileSize, accept: '.bin' })
+    expect(uploader.getRestrictions()).toMatchObject({ maxFileSize: 100, accept: '.bin' })
+    expect(uploader.add(fileOf(150, 'a.bin')).rejected[0].error.code).toBe('file-too-large')
+    maxFileSize = 200
+    expect(uploader.getRestrictions().maxFileSize).toBe(200)
+    expect(uploader.add(fileOf(150, 'a.bin')).added).toHaveLength(1)
+    uploader.setRestrictions({ accept: ['.txt'], maxFiles: 1 })
+    expect(uploader.getRestrictions()).toEqual({
+      accept: ['.txt'],
+      maxFiles: 1,
+      maxFileSize: 200,
+      minFileSize: undefined,
+      maxTotalSize: undefined,
+    })
+    const next = uploader.add([fileOf(1, 'b.bin', 'text/plain')])
+    expect(next.rejected.map((r) => r.error.code)).toEqual(['too-many-files'])
+    uploader.setRestrictions({ maxFiles: undefined })
+    expect(uploader.add(fileOf(1, 'b.bin')).rejected[0].error.code).toBe('file-type-rejected')
+    // A bad value given by hand throws at once, like a bad option.
+    expect(() => uploader.setRestrictions({ maxFiles: -1 })).toThrow(
+      expect.objectContaining({ code: 'invalid-option' }),
+    )
+  })
+
+  it("refuses every file with invalid-option when a getter's value cannot be used", () => {
+    const { uploader, protocol } = restricted({ maxFileSize: () => Number.NaN })
+    const { rejected, added } = uploader.add([fileOf(1, 'a.bin'), fileOf(2, 'b.bin')])
+    expect(added).toEqual([])
+    expect(rejected.map((r) => [r.error.code, r.error.params.option])).toEqual([
+      ['invalid-option', 'maxFileSize'],
+      ['invalid-option', 'maxFileSize'],
+    ])
+    expectLocalized(rejected[0].error)
+    expect(() => uploader.getRestrictions()).toThrow(UploadError)
+    expect(protocol.calls).toEqual([])
   })
 
   it('accepts a zero-byte file by default, and rejects it only when minFileSize says so', async () => {
@@ -186,8 +253,10 @@ describe('bad input: what the app hands the uploader', () => {
       [{ concurrency: Number.NaN }, 'concurrency'],
       [{ stallTimeoutMs: 0 }, 'stallTimeoutMs'],
       [{ requestTimeoutMs: -1 }, 'requestTimeoutMs'],
-      [{ restrictions: { maxFileSize: Number.NaN } }, 'restrictions.maxFileSize'],
-      [{ restrictions: { maxFiles: -1 } }, 'restrictions.maxFiles'],
+      [{ maxFileSize: Number.NaN }, 'maxFileSize'],
+      [{ maxFiles: -1 }, 'maxFiles'],
+      [{ maxTotalSize: -1 }, 'maxTotalSize'],
+      [{ accept: 5 as unknown as string }, 'accept'],
       [{ chunkSize: '8MB' as unknown as number }, 'chunkSize'],
     ]
     for (const [options, option] of cases) {
@@ -212,7 +281,7 @@ describe('bad input: the file on disk changes', () => {
   ] as const) {
     it(`fails a file ${what} during the upload with ${code} instead of retrying, keeping its parts and record`, async () => {
       const protocol = new FakeProtocol()
-      const store = createMemoryStore(() => 0)
+      const store = createMemoryStore()
       const uploader = setup({ protocol, store, hasher: new FakeHasher() })
       const file = new DiskFile([fileOf(1000)], 'video.mov', { lastModified: LAST_MODIFIED })
       uploader.add(file)

@@ -1,8 +1,11 @@
 import { flushPromises, mount } from '@vue/test-utils'
-import { defineComponent, h, nextTick, type Component } from 'vue'
+import { defineComponent, h, nextTick, ref, type Component } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { ResumeBanner, UploadDropzone, UploadProgress } from '../../src/components'
+import { createUploader } from '../../src/core'
 import { provideChunkedUpload, type UploadOptions } from '../../src/vue'
+import { FakeProtocol } from '../fakes/fake-protocol'
+import { ScriptedTransport } from '../fakes/scripted-transport'
 import {
   createFakeUploader,
   errorOf,
@@ -39,6 +42,43 @@ function setFiles(input: HTMLInputElement, files: File[]): void {
 }
 
 describe('<UploadDropzone>', () => {
+  it("shows what the engine checks: a ref's new value reaches the input, the hints and the engine's refusals alike", async () => {
+    const accept = ref('.mp4')
+    const maxTotalSize = ref<number | undefined>(undefined)
+    const engine = createUploader({
+      protocol: new FakeProtocol(),
+      transport: new ScriptedTransport(),
+      autoStart: false,
+    })
+    // An engine passed in: the restrictions named here are set on it (as getters).
+    const wrapper = await mountWith(UploadDropzone, engine as unknown as FakeUploader, {
+      accept,
+      maxTotalSize,
+    })
+    const input = wrapper.get('input[type=file]').element as HTMLInputElement
+    const hint = () =>
+      document.getElementById(wrapper.get('button').attributes('aria-describedby')!)!.textContent
+    expect(input.accept).toBe('.mp4')
+    expect(engine.add(fileOf('a.txt')).rejected[0].error.code).toBe('file-type-rejected')
+
+    accept.value = '.txt'
+    maxTotalSize.value = 2048
+    await nextTick()
+    expect(input.accept).toBe('.txt')
+    expect(hint()).toContain('Accepted: .txt')
+    expect(hint()).toContain('Up to 2.0 KB in total')
+    expect(engine.getRestrictions()).toMatchObject({ accept: '.txt', maxTotalSize: 2048 })
+    expect(engine.add(fileOf('a.txt')).added).toHaveLength(1)
+    expect(engine.add(fileOf('b.txt', 4096)).rejected[0].error.code).toBe('total-too-large')
+
+    // Changed on the engine itself: the dropzone follows too.
+    engine.setRestrictions({ accept: ['.csv'] })
+    await flushPromises()
+    expect(input.accept).toBe('.csv')
+    wrapper.unmount()
+    engine.destroy()
+  })
+
   it('is a focusable button that opens the hidden input, and hints at the restrictions', async () => {
     const engine = createFakeUploader()
     const wrapper = await mountWith(UploadDropzone, engine, {
@@ -256,24 +296,26 @@ describe('<ResumeBanner>', () => {
     expect(items[0].findAll('button').map((b) => b.attributes('data-action'))).toEqual([
       'resume',
       'reselect',
-      'clear',
-      'later',
+      'discard',
+      'dismiss',
     ])
     expect(items[1].findAll('button').map((b) => b.attributes('data-action'))).toEqual([
       'reselect',
-      'clear',
-      'later',
+      'discard',
+      'dismiss',
     ])
 
-    await items[1].get('[data-action=later]').trigger('click')
+    await items[1].get('[data-action=dismiss]').trigger('click')
     expect(wrapper.findAll('li')).toHaveLength(1)
-    expect(engine.calls).toEqual([]) // Later keeps everything
+    expect(engine.calls).toEqual([]) // dismiss keeps everything
+    expect(wrapper.findComponent(ResumeBanner).emitted('dismissed')).toHaveLength(1)
 
-    await wrapper.get('[data-action=clear]').trigger('click')
+    await wrapper.get('[data-action=discard]').trigger('click')
     await flushPromises()
     expect(engine.calls).toEqual([`discard:${records[0].key}`])
     expect(wrapper.find('section').exists()).toBe(false)
     expect(wrapper.get('[aria-live=polite]').text()).toBe('video.mov cleared.')
+    expect(wrapper.findComponent(ResumeBanner).emitted('discarded')).toHaveLength(1)
     wrapper.unmount()
   })
 
@@ -288,7 +330,9 @@ describe('<ResumeBanner>', () => {
     setFiles(input, [fileOf('scan.tiff', 1000)])
     await flushPromises()
     expect(engine.calls).toEqual([`resumeFrom:${records[1].key}:scan.tiff`])
-    expect(wrapper.findComponent(ResumeBanner).emitted('reselect')).toHaveLength(1)
+    const resumed = wrapper.findComponent(ResumeBanner).emitted('resumed')
+    expect(resumed).toHaveLength(1)
+    expect((resumed?.[0][1] as { file: { name: string } }).file.name).toBe('scan.tiff')
     wrapper.unmount()
   })
 
@@ -308,31 +352,31 @@ describe('<ResumeBanner>', () => {
     wrapper.unmount()
   })
 
-  it('shows a clear that could not reach the server as clearing, without actions', async () => {
+  it('shows a discard that could not reach the server as clearing, without actions', async () => {
     const offline = { ...pendingOf('far.bin', 2000, 0.3), key: 'k#offline' }
     const engine = createFakeUploader({}, [offline])
     const wrapper = await mountWith(ResumeBanner, engine)
     await flushPromises()
-    await wrapper.get('[data-action=clear]').trigger('click')
+    await wrapper.get('[data-action=discard]').trigger('click')
     await flushPromises()
     expect(engine.calls).toEqual(['discard:k#offline'])
     expect(wrapper.get('[data-state=clearing]').text()).toContain('Clearing on the server')
     expect(wrapper.find('[data-action=reselect]').exists()).toBe(false)
-    // Not cleared yet: neither announced as cleared nor a `clear` event.
+    // Not discarded yet: neither announced as cleared nor a `discarded` event.
     expect(wrapper.get('[aria-live=polite]').text()).not.toContain('cleared')
-    expect(wrapper.findComponent(ResumeBanner).emitted('clear')).toBeUndefined()
+    expect(wrapper.findComponent(ResumeBanner).emitted('discarded')).toBeUndefined()
     wrapper.unmount()
   })
 
-  it('reopens uploads hidden with Later', async () => {
+  it('shows dismissed uploads again (undismiss)', async () => {
     const engine = createFakeUploader({}, records)
     const wrapper = await mountWith(ResumeBanner, engine)
     await flushPromises()
-    for (const button of wrapper.findAll('[data-action=later]')) await button.trigger('click')
+    for (const button of wrapper.findAll('[data-action=dismiss]')) await button.trigger('click')
     expect(wrapper.find('section').exists()).toBe(false)
-    const reopen = wrapper.get('[data-action=reopen]')
-    expect(reopen.text()).toBe('Show 2 hidden unfinished upload(s)')
-    await reopen.trigger('click')
+    const undismiss = wrapper.get('[data-action=undismiss]')
+    expect(undismiss.text()).toBe('Show 2 hidden unfinished upload(s)')
+    await undismiss.trigger('click')
     expect(wrapper.findAll('li')).toHaveLength(2)
     expect(engine.calls).toEqual([])
     wrapper.unmount()
@@ -367,7 +411,7 @@ describe('<ResumeBanner>', () => {
     await second.get('[data-action=resume]').trigger('click')
     await flushPromises()
     expect(engine.calls).toEqual(['resumeFrom:granted:video.mov'])
-    expect(wrapper.findComponent(ResumeBanner).emitted('resume')).toHaveLength(1)
+    expect(wrapper.findComponent(ResumeBanner).emitted('resumed')).toHaveLength(1)
     wrapper.unmount()
   })
 })

@@ -30,7 +30,7 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 function setup(protocol: FakeProtocol) {
-  const store = createMemoryStore(() => 0)
+  const store = createMemoryStore()
   const uploader = createUploader({
     protocol,
     transport: new ScriptedTransport(),

@@ -70,7 +70,7 @@ interface Model {
 
 class Real {
   readonly clock = new FakeClock()
-  readonly store: ResumeStore = createMemoryStore(() => this.clock.now())
+  readonly store: ResumeStore = createMemoryStore()
   readonly backend: Server
   private readonly protocol: UploadProtocol
   private readonly transport: Transport

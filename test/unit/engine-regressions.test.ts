@@ -39,10 +39,10 @@ function setup(protocol: FakeProtocol, extra: Partial<UploaderOptions> = {}) {
   const events: string[] = []
   const on = <K extends keyof UploadEvents>(name: K, fn: (p: UploadEvents[K]) => string) =>
     uploader.on(name, (payload) => events.push(fn(payload)))
-  on('paused', ({ reason }) => `paused:${reason}`)
+  on('upload-paused', ({ reason }) => `paused:${reason}`)
   on('upload-error', ({ error }) => `error:${error.code}`)
   on('upload-success', () => 'success')
-  on('retry', ({ error }) => `retry:${error.code}`)
+  on('upload-retry', ({ error }) => `retry:${error.code}`)
   return { uploader, clock, events }
 }
 
@@ -278,7 +278,7 @@ describe('engine regressions', () => {
 
   it('8: reselect hashes the file once, and destroy() stops that hash', async () => {
     const clock = new FakeClock()
-    const store = createMemoryStore(clock.now)
+    const store = createMemoryStore()
     const file = fileOf(500)
     const protocol = new FakeProtocol({ onPart: autoSucceed })
     // A first visit saves a record with the full hash, then the page goes away.
@@ -349,7 +349,7 @@ describe('engine regressions', () => {
   it("9: accept '*/*' accepts every file", () => {
     const { uploader } = setup(new FakeProtocol(), {
       autoStart: false,
-      restrictions: { accept: '*/*' },
+      accept: '*/*',
     })
     const result = uploader.add([
       new File(['x'], 'a.bin', { type: 'application/octet-stream' }),
@@ -429,7 +429,7 @@ describe('engine regressions', () => {
 
   /** A first visit that leaves a record (expiring after `lifetimeMs`) of a half-sent upload. */
   async function leaveRecord(protocol: FakeProtocol, clock: FakeClock, lifetimeMs: number) {
-    const store = createMemoryStore(clock.now)
+    const store = createMemoryStore()
     const { uploader } = setup(protocol, { clock, store, resumeExpiryMs: lifetimeMs })
     uploader.add(fileOf(300))
     await until(() => protocol.uploads.size === 1, clock)

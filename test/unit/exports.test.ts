@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as main from '../../src/index'
 import * as core from '../../src/entries/core'
@@ -8,6 +9,8 @@ import * as hashing from '../../src/entries/hashing'
 import * as transport from '../../src/entries/transport'
 import * as persistence from '../../src/entries/persistence'
 import * as vue from '../../src/entries/vue'
+import * as tabs from '../../src/entries/tabs'
+import * as protocolKit from '../../src/entries/protocol-kit'
 import * as pinia from '../../src/entries/pinia'
 import pkg from '../../package.json'
 
@@ -16,86 +19,49 @@ describe('public surface', () => {
   it('main entry', () => {
     expect(Object.keys(main).sort()).toMatchInlineSnapshot(`
       [
-        "CANCEL_REASON",
-        "ETAG_UNREADABLE",
-        "GiB",
-        "KiB",
-        "MiB",
-        "OFFLINE_REASON",
-        "PAUSE_REASON",
-        "RESUME_RECORD_VERSION",
         "ResumeBanner",
-        "UploadContextKey",
         "UploadDropzone",
         "UploadError",
         "UploadPlugin",
         "UploadProgress",
-        "abortError",
-        "ackRequest",
-        "checkFile",
-        "createAxiosTransport",
-        "createByteCounts",
         "createDefaultUploader",
-        "createEmitter",
-        "createHasher",
         "createHttpProtocol",
-        "createIdbStore",
-        "createInlineHasher",
-        "createMemoryStore",
         "createS3Protocol",
-        "createScheduler",
-        "createTabChannel",
         "createTusProtocol",
-        "createUploadContext",
         "createUploadPlugin",
-        "createUploader",
-        "createWebLocks",
-        "createWorkerHasher",
-        "defaultRetryPolicy",
-        "deriveProgress",
-        "dropRequest",
         "en",
         "formatBytes",
-        "formatDuration",
         "formatError",
-        "formatMessage",
-        "httpCapabilities",
-        "httpError",
-        "isEtagUnreadable",
-        "isObject",
-        "isResumeRecord",
-        "isRetryableStatus",
+        "hasFilePicker",
         "isUploadError",
-        "isValidPlan",
-        "matchesAccept",
-        "multipartEtag",
-        "normalizeAccept",
-        "parseJsonObject",
-        "parseRetryAfter",
-        "partAt",
-        "partLength",
-        "planChunks",
+        "pickFiles",
         "provideChunkedUpload",
-        "rawBytes",
-        "reportLoaded",
-        "retryDelay",
-        "s3Capabilities",
-        "serverErrorCode",
-        "shouldRetry",
-        "shownBytes",
-        "sleep",
-        "systemClock",
-        "throwIfAborted",
-        "toUploadError",
-        "toUploadRecord",
-        "tusCapabilities",
-        "updateRate",
+        "readHandle",
+        "takeDroppedHandles",
         "useChunkedUpload",
-        "viewOf",
-        "withStallGuard",
+        "usePendingUploads",
+        "useUploadMessages",
         "zhCN",
       ]
     `)
+  })
+  it('the root is what an app needs (about 25 names) and a superset of /vue', () => {
+    expect(Object.keys(main).length).toBeLessThanOrEqual(25)
+    expect(Object.keys(vue).filter((name) => !(name in main))).toEqual([])
+  })
+  it('every subpath in package.json is a lib entry of the build (which the test alias follows)', () => {
+    const config = readFileSync('vite.config.ts', 'utf8')
+    for (const [path, target] of Object.entries(pkg.exports)) {
+      if (path === '.' || /\.(js|css|json)$/.test(path)) continue
+      const name = path.slice(2)
+      const key = /^\w+$/.test(name) ? name : `'${name}'`
+      expect(config, path).toContain(`  ${key}: src('entries/${name}.ts'),`)
+      expect(target).toEqual({
+        types: `./dist/types/entries/${name}.d.ts`,
+        import: `./dist/${name}.js`,
+      })
+    }
+    expect(config).toContain("{ find: SUBPATH_ALIAS, replacement: src('entries/$1.ts') }")
   })
   it('subpath entries', () => {
     expect({
@@ -108,51 +74,15 @@ describe('public surface', () => {
       persistence: Object.keys(persistence).sort(),
       vue: Object.keys(vue).sort(),
       pinia: Object.keys(pinia).sort(),
+      tabs: Object.keys(tabs).sort(),
+      'protocol-kit': Object.keys(protocolKit).sort(),
     }).toMatchInlineSnapshot(`
       {
         "core": [
-          "CANCEL_REASON",
-          "GiB",
-          "KiB",
-          "MiB",
-          "OFFLINE_REASON",
-          "PAUSE_REASON",
           "RESUME_RECORD_VERSION",
           "UploadError",
-          "abortError",
-          "ackRequest",
-          "checkFile",
-          "createByteCounts",
-          "createEmitter",
-          "createScheduler",
           "createUploader",
-          "defaultRetryPolicy",
-          "deriveProgress",
-          "dropRequest",
-          "httpError",
-          "isObject",
-          "isRetryableStatus",
           "isUploadError",
-          "isValidPlan",
-          "matchesAccept",
-          "normalizeAccept",
-          "parseJsonObject",
-          "parseRetryAfter",
-          "partAt",
-          "partLength",
-          "planChunks",
-          "rawBytes",
-          "reportLoaded",
-          "retryDelay",
-          "serverErrorCode",
-          "shouldRetry",
-          "shownBytes",
-          "sleep",
-          "systemClock",
-          "throwIfAborted",
-          "toUploadError",
-          "updateRate",
-          "withStallGuard",
         ],
         "hashing": [
           "DEFAULT_INLINE_SLICE_SIZE",
@@ -178,12 +108,36 @@ describe('public surface', () => {
           "toUploadRecord",
           "useUploadStore",
         ],
+        "protocol-kit": [
+          "GiB",
+          "KiB",
+          "MiB",
+          "UploadError",
+          "abortError",
+          "httpError",
+          "isObject",
+          "isRetryableStatus",
+          "isUploadError",
+          "isValidPlan",
+          "parseJsonObject",
+          "parseRetryAfter",
+          "partAt",
+          "partLength",
+          "planChunks",
+          "serverErrorCode",
+          "throwIfAborted",
+          "toUploadError",
+        ],
         "s3": [
           "ETAG_UNREADABLE",
           "createS3Protocol",
           "isEtagUnreadable",
           "multipartEtag",
           "s3Capabilities",
+        ],
+        "tabs": [
+          "createTabChannel",
+          "createWebLocks",
         ],
         "transport": [
           "createAxiosTransport",
@@ -194,26 +148,22 @@ describe('public surface', () => {
         ],
         "vue": [
           "ResumeBanner",
-          "UploadContextKey",
           "UploadDropzone",
+          "UploadError",
           "UploadPlugin",
           "UploadProgress",
-          "createDefaultUploader",
-          "createUploadContext",
           "createUploadPlugin",
           "formatBytes",
-          "formatDuration",
           "formatError",
-          "formatMessage",
           "hasFilePicker",
-          "isFileHandle",
+          "isUploadError",
           "pickFiles",
           "provideChunkedUpload",
           "readHandle",
           "takeDroppedHandles",
-          "toUploadRecord",
           "useChunkedUpload",
-          "viewOf",
+          "usePendingUploads",
+          "useUploadMessages",
         ],
       }
     `)
@@ -240,6 +190,8 @@ describe('public surface', () => {
         './md5.worker.js',
         './persistence',
         './pinia',
+        './protocol-kit',
+        './tabs',
         './s3',
         './style.css',
         './transport',

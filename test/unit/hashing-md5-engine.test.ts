@@ -196,7 +196,7 @@ describe('hasher selection', () => {
     const uploader = createDefaultUploader({
       protocol: new FakeProtocol({ onPart: autoSucceed }),
       md5: 'wasm',
-      persistence: false,
+      store: false,
       // happy-dom has no Web Locks: keep that warning out of this test's list.
       crossTab: false,
     })

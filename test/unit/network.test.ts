@@ -49,8 +49,8 @@ function setup(protocol: FakeProtocol, clock: FakeClock) {
   const events: string[] = []
   const on = <K extends keyof UploadEvents>(name: K, fn: (p: UploadEvents[K]) => string) =>
     uploader.on(name, (payload) => events.push(fn(payload)))
-  on('paused', ({ reason }) => `paused:${reason}`)
-  on('resumed', () => 'resumed')
+  on('upload-paused', ({ reason }) => `paused:${reason}`)
+  on('upload-resumed', () => 'resumed')
   on('upload-error', ({ error }) => `error:${error.code}`)
   on('upload-success', () => 'success')
   return { uploader, events }

@@ -62,8 +62,7 @@ afterEach(() => vi.unstubAllGlobals())
 describe('resume records in IndexedDB', () => {
   it('drops records of an older version and corrupt ones, keeping the rest (expired ones too: the engine clears those)', async () => {
     const dbName = `v-${Math.random()}`
-    let now = 0
-    const store = createIdbStore({ dbName, now: () => now })
+    const store = createIdbStore({ dbName })
     const raw = createStore(dbName, 'resume')
     await store.set('good', record('good'))
     await idbSet('older', { ...record('older'), v: RESUME_RECORD_VERSION - 1 }, raw)
@@ -71,7 +70,6 @@ describe('resume records in IndexedDB', () => {
     await idbSet('string', 'not a record', raw)
     await idbSet('badclear', { ...record('badclear'), clearing: 'yes' }, raw)
     await store.set('expiring', record('expiring', { expiresAt: 50 }))
-    now = 100
     expect(await store.get('older')).toBeUndefined()
     expect((await store.list()).map((r) => r.key).sort()).toEqual(['expiring', 'good'])
     expect(await store.get('expiring')).toEqual(record('expiring', { expiresAt: 50 }))
@@ -81,7 +79,7 @@ describe('resume records in IndexedDB', () => {
   })
 
   it('keeps a structured-cloneable handle and the clearing mark with the record', async () => {
-    const store = createIdbStore({ dbName: `h-${Math.random()}`, now: () => 0 })
+    const store = createIdbStore({ dbName: `h-${Math.random()}` })
     const handle = { kind: 'file', name: 'a.bin', nested: new Map([['x', 1]]) }
     await store.set('k', record('k', { handle, clearing: true }))
     const back = await store.get('k')
@@ -115,7 +113,7 @@ describe('resume records in IndexedDB', () => {
 
   it('expires records after resumeExpiryMs (the store keeps them for the engine to clear)', async () => {
     let now = 1_000
-    const store = createMemoryStore(() => now)
+    const store = createMemoryStore()
     const uploader = createUploader({
       protocol: new FakeProtocol({ onPart: () => {} }),
       transport: new ScriptedTransport(),

@@ -24,7 +24,7 @@ function origin() {
   const clock = new FakeClock()
   const locks = new FakeLockManager()
   const bus = new FakeBus()
-  const store = createMemoryStore(clock.now)
+  const store = createMemoryStore()
   const protocol = new FakeProtocol()
   const opened: { uploader: Uploader; channel: TabChannel; tab: FakeTab }[] = []
   function tab(overrides: Partial<UploaderOptions> = {}) {
@@ -104,7 +104,7 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
 
     const callsBefore = o.protocol.calls.length
     const waits: string[] = []
-    second.uploader.on('paused', ({ reason }) => waits.push(reason))
+    second.uploader.on('upload-paused', ({ reason }) => waits.push(reason))
     second.uploader.add(fileOf(1000))
     await until(() => statusOf(second.uploader)?.state === 'paused', o.clock)
     expect(statusOf(second.uploader)).toEqual({ state: 'paused', reason: 'elsewhere' })

@@ -150,7 +150,7 @@ describe('engine + tus protocol (scripted server)', () => {
   })
 
   it('starts over in a later visit when the saved upload has expired on the server', async () => {
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const file = fileOf()
     const first = setup({ stream: false, store, hasher: new FakeHasher() })
     first.uploader.add(file)
@@ -279,7 +279,7 @@ describe('engine + tus protocol (scripted server)', () => {
   })
 
   it('with concatenation, a reload resumes from the saved partials (HEAD on each) and joins them', async () => {
-    const store = createMemoryStore(() => 0) // both visits' fake clocks start at 0
+    const store = createMemoryStore() // both visits' fake clocks start at 0
     const first = setup({ stream: false, concurrency: 1, store })
     first.uploader.add(fileOf())
     ;(await expect1(first.transport, 'OPTIONS', endpoint)).respond({

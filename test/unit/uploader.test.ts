@@ -134,7 +134,7 @@ describe('uploader', () => {
 
   it('cancels: aborts requests, deletes the upload on the server and the resume record', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const { uploader } = setup({ protocol, store })
     uploader.add(fileOf(1000))
     const call = await protocol.nextPart()
@@ -160,7 +160,7 @@ describe('uploader', () => {
       retry: { jitter: 0 },
     })
     const retries: string[] = []
-    uploader.on('retry', ({ error }) => retries.push(error.code))
+    uploader.on('upload-retry', ({ error }) => retries.push(error.code))
     uploader.add(fileOf(100))
     const stalled = await protocol.nextPart()
     stalled.progress(10)
@@ -219,7 +219,9 @@ describe('uploader', () => {
     const { uploader } = setup({
       protocol,
       autoStart: false,
-      restrictions: { accept: ['.mp4', 'image/*'], maxFileSize: 500, maxFiles: 2 },
+      accept: ['.mp4', 'image/*'],
+      maxFileSize: 500,
+      maxFiles: 2,
     })
     const result = uploader.add([
       fileOf(100, 'clip.mp4', 'video/mp4'),
@@ -240,7 +242,7 @@ describe('uploader', () => {
 
   it('resumes in a later visit from the stored record, sending only what the server lacks', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0) // the fake clocks start at 0
+    const store = createMemoryStore() // the fake clocks start at 0
     const file = fileOf(1000)
     const first = setup({ protocol, store, hasher: new FakeHasher() })
     first.uploader.add(file)
@@ -278,7 +280,7 @@ describe('uploader', () => {
 
   it('lists uploads from an earlier visit as pending, and discard deletes them on the server', async () => {
     const protocol = new FakeProtocol()
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const earlier = setup({ protocol, store, hasher: new FakeHasher() })
     earlier.uploader.add(fileOf(1000, 'video.mp4'))
     for (let i = 0; i < 2; i++) (await protocol.nextPart()).succeed()
@@ -373,7 +375,7 @@ describe('uploader', () => {
             })
           : autoSucceed(call),
     })
-    const store = createMemoryStore(() => 0)
+    const store = createMemoryStore()
     const { uploader } = setup({ protocol, store, concurrency: 1 })
     const errors: unknown[] = []
     uploader.on('upload-error', (event) => errors.push(event))

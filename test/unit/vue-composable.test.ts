@@ -2,7 +2,7 @@ import { effectScope, nextTick, ref } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { createUploader, UploadError } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
-import { useChunkedUpload } from '../../src/vue'
+import { useChunkedUpload, usePendingUploads, useUploadMessages } from '../../src/vue'
 import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
@@ -33,7 +33,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: createMemoryStore(),
+        store: createMemoryStore(),
         hashing: false,
         chunkSize: 100,
       }),
@@ -56,18 +56,42 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol: new FakeProtocol({ onPart: autoSucceed }),
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
         maxFileSize: 10,
         locale,
       }),
     )
+    // The texts need no engine: no provider, no protocol.
+    const { value: texts } = inScope(() => useUploadMessages({ locale }))
     const { rejected } = up.add(file(11, 'big.bin'))
     expect(rejected[0].error.code).toBe('file-too-large')
     expect(up.rejected.value[0].message).toBe('big.bin is too large (the limit is 10 B).')
     locale.value = 'zh-CN'
-    expect(up.message(rejected[0].error)).toBe('big.bin 太大了（上限为 10 B）。')
-    expect(up.t('pause')).toBe('暂停')
+    expect(texts.locale.value).toBe('zh-CN')
+    expect(texts.message(rejected[0].error)).toBe('big.bin 太大了（上限为 10 B）。')
+    expect(texts.t('pause')).toBe('暂停')
+    expect(texts.duration(180)).toBe('3 分钟')
+    stop()
+  })
+
+  it('reads restriction refs on every add, in the engine it builds and in `restrictions`', () => {
+    const maxFileSize = ref(10)
+    const { value: up, stop } = inScope(() =>
+      useChunkedUpload({
+        protocol: new FakeProtocol({ onPart: autoSucceed }),
+        transport: new ScriptedTransport(),
+        store: false,
+        autoStart: false,
+        maxFileSize,
+      }),
+    )
+    expect(up.restrictions.value.maxFileSize).toBe(10)
+    expect(up.add(file(11)).rejected[0].error.code).toBe('file-too-large')
+    maxFileSize.value = 20
+    expect(up.restrictions.value.maxFileSize).toBe(20)
+    expect(up.getUploader()!.getRestrictions().maxFileSize).toBe(20)
+    expect(up.add(file(11)).added).toHaveLength(1)
     stop()
   })
 
@@ -77,7 +101,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
         chunkSize: 100,
         concurrency: 1,
@@ -103,7 +127,7 @@ describe('useChunkedUpload with its own engine', () => {
     stop()
   })
 
-  it('lists pending records from an earlier visit; later hides one, clear deletes it', async () => {
+  it('lists pending records from an earlier visit; dismiss hides one, undismiss shows it, discard deletes it', async () => {
     const store = createMemoryStore()
     const protocol = new FakeProtocol()
     // An earlier visit: an upload that got one part acknowledged, then the page went away.
@@ -121,10 +145,10 @@ describe('useChunkedUpload with its own engine', () => {
     first.destroy()
 
     const { value: up, stop } = inScope(() =>
-      useChunkedUpload({
+      usePendingUploads({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: store,
+        store: store,
         hashing: false,
       }),
     )
@@ -132,17 +156,26 @@ describe('useChunkedUpload with its own engine', () => {
     const [record] = up.pending.value
     expect(record.file.name).toBe('earlier.bin')
     expect(record.bytesUploaded).toBe(100)
-    up.later(record.key)
+    expect(up.canResume(record)).toBe(false) // no file handle was kept
+    up.dismiss(record.key)
     expect(up.pending.value).toEqual([])
-    await up.refreshPending()
+    expect(up.dismissedCount.value).toBe(1)
+    await up.refresh()
     expect(up.pending.value).toEqual([]) // still dismissed for this page's life
     expect(await store.list()).toHaveLength(1) // and still kept
+    up.undismiss()
+    expect(up.pending.value).toHaveLength(1)
+    expect(up.dismissedCount.value).toBe(0)
+    // Without a kept handle, resume is refused with a localized message; nothing is lost.
+    const refused = await up.resume(record.key)
+    expect(refused.ok).toBe(false)
+    expect(await store.list()).toHaveLength(1)
 
     const { value: other, stop: stopOther } = inScope(() =>
-      useChunkedUpload({ protocol, transport: new ScriptedTransport(), persistence: store }),
+      usePendingUploads({ protocol, transport: new ScriptedTransport(), store: store }),
     )
     await until(() => other.pending.value.length === 1)
-    await other.clear(record.key)
+    expect(await other.discard(record.key)).toBe(true)
     expect(other.pending.value).toEqual([])
     expect(await store.list()).toEqual([])
     expect(protocol.calls).toContain('abort')
@@ -156,7 +189,7 @@ describe('useChunkedUpload with its own engine', () => {
       useChunkedUpload({
         protocol,
         transport: new ScriptedTransport(),
-        persistence: false,
+        store: false,
         hashing: false,
       }),
     )
@@ -167,6 +200,45 @@ describe('useChunkedUpload with its own engine', () => {
     expect(part.signal.aborted).toBe(true)
     // After disposal the verbs have no engine to act on.
     expect(up.add(file(10)).added).toEqual([])
+  })
+
+  it('event hooks call back and remove themselves with the scope, or when stopped', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    // An engine passed in outlives the scopes below, so a leaked listener would still fire.
+    const engine = createUploader({ protocol, transport: new ScriptedTransport(), chunkSize: 100 })
+    const seen: string[] = []
+    const { stop } = inScope(() => {
+      const up = useChunkedUpload({ uploader: engine })
+      up.onFileAdded(({ upload }) => seen.push(`added:${upload.file.name}`))
+      up.onUploadSuccess(({ upload }) => seen.push(`success:${upload.file.name}`))
+      const stopRejected = up.onFileRejected(({ file }) => seen.push(`rejected:${file.name}`))
+      return { up, stopRejected }
+    })
+    engine.add(file(150, 'one.bin'))
+    await until(() => seen.includes('success:one.bin'))
+    expect(seen).toEqual(['added:one.bin', 'success:one.bin'])
+
+    stop()
+    seen.length = 0
+    engine.add(file(150, 'two.bin'))
+    await until(() => engine.getSnapshot().uploads.every((u) => u.status.state === 'done'))
+    expect(seen).toEqual([]) // nothing left listening after the scope is gone
+
+    const { value, stop: stopOther } = inScope(() => {
+      const up = useChunkedUpload({ uploader: engine })
+      const rejected: string[] = []
+      const off = up.onFileRejected(({ file }) => rejected.push(file.name))
+      return { rejected, off }
+    })
+    // Not a file: refused at once, whatever the engine's restrictions.
+    const notAFile = { name: 'x.bin' } as unknown as Blob
+    engine.add([notAFile])
+    expect(value.rejected).toEqual(['x.bin'])
+    value.off()
+    engine.add([notAFile])
+    expect(value.rejected).toEqual(['x.bin']) // stopped by hand
+    stopOther()
+    engine.destroy()
   })
 
   it('never destroys an engine passed in', () => {

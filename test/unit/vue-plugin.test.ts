@@ -7,6 +7,7 @@ import {
   provideChunkedUpload,
   UploadContextKey,
   useChunkedUpload,
+  useUploadMessages,
   type UploadContext,
 } from '../../src/vue'
 import { FakeProtocol } from '../fakes/fake-protocol'
@@ -20,11 +21,13 @@ describe('createUploadPlugin', () => {
     let created = 0
     let context: UploadContext | undefined
     let upload!: ReturnType<typeof useChunkedUpload>
+    let texts!: ReturnType<typeof useUploadMessages>
     const app = createApp(
       defineComponent({
         setup() {
           context = inject(UploadContextKey)
           upload = useChunkedUpload({ locale: 'zh-CN' })
+          texts = useUploadMessages({ locale: 'zh-CN' })
           return () => h('div')
         },
       }),
@@ -32,7 +35,7 @@ describe('createUploadPlugin', () => {
     app.use(createUploadPlugin({ TestMarker }), {
       protocol: () => (created++, protocol),
       transport: new ScriptedTransport(),
-      persistence: false,
+      store: false,
       hashing: false,
     })
     expect(app.component('TestMarker')).toBe(TestMarker)
@@ -41,7 +44,8 @@ describe('createUploadPlugin', () => {
     expect(created).toBe(1)
     expect(context).toBeDefined()
     // Per-caller options (locale) apply without creating a second engine.
-    expect(upload.message(new UploadError('network', 'x'))).toMatch(/网络/)
+    expect(upload.options.locale).toBe('zh-CN')
+    expect(texts.message(new UploadError('network', 'x'))).toMatch(/网络/)
     upload.add(new File(['abc'], 'a.txt'))
     const part = await protocol.nextPart()
     expect(created).toBe(1)
@@ -53,25 +57,30 @@ describe('createUploadPlugin', () => {
     const outer = new FakeProtocol()
     const inner = new FakeProtocol()
     const seen: string[] = []
+    let provided!: ReturnType<typeof provideChunkedUpload>
     const Child = defineComponent({
       setup() {
         const up = useChunkedUpload()
+        const { locale } = useUploadMessages()
         seen.push(
-          `${up.getUploader() !== undefined}:${up.locale.value}:${String(up.options.protocol === inner)}`,
+          `${up.getUploader() !== undefined}:${locale.value}:${String(up.options.protocol === inner)}`,
         )
+        seen.push(`same engine as the provider: ${up.getUploader() === provided.getUploader()}`)
         return () => h('span')
       },
     })
     const Area = defineComponent({
       setup() {
-        provideChunkedUpload({ protocol: inner, transport: new ScriptedTransport() })
+        // What useChunkedUpload() returns, for the provider's own use of its engine.
+        provided = provideChunkedUpload({ protocol: inner, transport: new ScriptedTransport() })
         return () => h(Child)
       },
     })
     const app = createApp(Area)
-    app.use(createUploadPlugin(), { protocol: outer, locale: 'zh-CN', persistence: false })
+    app.use(createUploadPlugin(), { protocol: outer, locale: 'zh-CN', store: false })
     app.mount(document.createElement('div'))
-    expect(seen).toEqual(['true:zh-CN:true'])
+    expect(seen).toEqual(['true:zh-CN:true', 'same engine as the provider: true'])
+    expect(provided.uploads.value).toEqual([])
     app.unmount()
   })
 })

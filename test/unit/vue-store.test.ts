@@ -62,7 +62,7 @@ describe('useUploadStore', () => {
     expect(store.pending[0]).toMatchObject({ name: 'old.iso', bytesUploaded: 1000 })
     store.pause('u9')
     store.retry()
-    await store.clear(store.pending[0].key)
+    await store.discard(store.pending[0].key)
     await vi_waitFor(() => store.pending.length === 0)
     expect(engine.calls).toEqual(['pause:u9', 'retry', `discard:${pendingOf('old.iso', 1, 0).key}`])
     app.unmount()

@@ -104,7 +104,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
       const release = await locks.tryLock(key)
       if (release) return { release, waited: false }
       deps.setStatus(job, { state: 'paused', reason: 'elsewhere' })
-      deps.emit('paused', { upload: deps.snapshot(job), reason: 'elsewhere' })
+      deps.emit('upload-paused', { upload: deps.snapshot(job), reason: 'elsewhere' })
       showElsewhere(job)
       return { release: await locks.lock(key, signal), waited: true }
     } catch (error) {
@@ -135,7 +135,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
       run.release = free
       if (waited) {
         deps.setStatus(job, { state: 'preparing' })
-        deps.emit('resumed', { upload: deps.snapshot(job) })
+        deps.emit('upload-resumed', { upload: deps.snapshot(job) })
       }
       publish()
       return { waited }

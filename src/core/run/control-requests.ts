@@ -28,7 +28,7 @@ export function runControl<T>(
       (({ error, attempt, delayMs }) => {
         job.stats.retries++
         ctx.changed(job, 'state')
-        ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
+        ctx.emit('upload-retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
       }),
     run: (attemptSignal) =>
       call({ transport: ctx.control, clock: ctx.clock, signal: attemptSignal }),

@@ -35,7 +35,7 @@ export function startHashing(ctx: FlowContext, job: Job): void {
         hash.controller = undefined
         saveRecord(ctx, job)
         ctx.changed(job, 'state')
-        ctx.emit('hashed', {
+        ctx.emit('upload-hashed', {
           upload: ctx.snapshot(job),
           hash: value,
           durationMs: ctx.clock.now() - startedAt,

@@ -34,7 +34,7 @@ function onRetry(ctx: FlowContext, job: Job) {
   }) => {
     job.stats.retries++
     setStatus(ctx, job, { state: 'uploading', retrying: true })
-    ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
+    ctx.emit('upload-retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
   }
 }
 

@@ -106,7 +106,7 @@ export function createSnapshots(deps: SnapshotDeps) {
     const next = snapshot()
     for (const id of progressed) {
       const job = jobs.get(id)
-      if (job) deps.emit('progress', { upload: of(job) })
+      if (job) deps.emit('upload-progress', { upload: of(job) })
     }
     progressed.clear()
     for (const listener of [...listeners]) listener(next)

@@ -111,16 +111,16 @@ export interface UploadEvents {
     readonly durationMs: number
     readonly attempts: number
   }
-  retry: {
+  'upload-retry': {
     readonly upload: UploadSnapshot
     readonly error: UploadError
     readonly attempt: number
     readonly delayMs: number
   }
-  progress: { readonly upload: UploadSnapshot }
-  paused: { readonly upload: UploadSnapshot; readonly reason: PauseReason }
-  resumed: { readonly upload: UploadSnapshot }
-  hashed: { readonly upload: UploadSnapshot; readonly hash: string; readonly durationMs: number }
+  'upload-progress': { readonly upload: UploadSnapshot }
+  'upload-paused': { readonly upload: UploadSnapshot; readonly reason: PauseReason }
+  'upload-resumed': { readonly upload: UploadSnapshot }
+  'upload-hashed': { readonly upload: UploadSnapshot; readonly hash: string; readonly durationMs: number }
   'upload-success': {
     readonly upload: UploadSnapshot
     readonly result: UploadResult

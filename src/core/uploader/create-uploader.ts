@@ -13,6 +13,7 @@ import type { Uploader, UploaderOptions } from './uploader-api'
 import { resolveOptions } from './options'
 import { createFileQueue } from './file-queue'
 import { createIntake } from './intake'
+import { createRestrictionState } from './restrictions'
 
 /**
  * The engine: wires the one scheduler, the snapshots, the resume store and the tab guard
@@ -90,7 +91,18 @@ export function createUploader(options: UploaderOptions): Uploader {
   }
   const queue = createFileQueue({ ctx, jobs, snapshots, emitter, online, concurrency, policy })
   const pending = createPendingRecords(ctx, jobs, warn)
-  const intake = createIntake({ options, ctx, jobs, snapshots, emitter, online, queue, pending })
+  const restrictions = createRestrictionState(options)
+  const intake = createIntake({
+    options,
+    restrictions,
+    ctx,
+    jobs,
+    snapshots,
+    emitter,
+    online,
+    queue,
+    pending,
+  })
 
   return {
     pending: pending.list,
@@ -99,6 +111,12 @@ export function createUploader(options: UploaderOptions): Uploader {
     resumeFrom: intake.resumeFrom,
     ...queue.verbs,
     getFile: (id) => jobs.get(id)?.file,
+    getRestrictions: restrictions.get,
+    setRestrictions(partial) {
+      restrictions.set(partial)
+      // Listeners (a dropzone's accept and hints) read them again.
+      snapshots.touch()
+    },
     getSnapshot: snapshots.current,
     subscribe: snapshots.subscribe,
     on: emitter.on,

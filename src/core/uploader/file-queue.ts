@@ -76,12 +76,12 @@ export function createFileQueue(deps: FileQueueDeps) {
     if (!canPause(job.status)) return
     halt(job, reason === 'user' ? PAUSE_REASON : OFFLINE_REASON)
     setStatus(ctx, job, { state: 'paused', reason })
-    emitter.emit('paused', { upload: snapshots.of(job), reason })
+    emitter.emit('upload-paused', { upload: snapshots.of(job), reason })
   }
 
   function requeue(job: Job): void {
     setStatus(ctx, job, { state: 'queued' })
-    emitter.emit('resumed', { upload: snapshots.of(job) })
+    emitter.emit('upload-resumed', { upload: snapshots.of(job) })
   }
 
   async function cancelJob(job: Job): Promise<void> {

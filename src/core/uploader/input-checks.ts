@@ -35,13 +35,6 @@ export function assertValidOptions(options: UploaderOptions): void {
     if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
       throw invalidOption(name, value, expected)
   }
-  const limits = options.restrictions ?? {}
-  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles'] as const) {
-    const value = limits[name]
-    if (value === undefined) continue
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0)
-      throw invalidOption(`restrictions.${name}`, value, 'a number ≥ 0')
-  }
   if (!options.protocol || typeof options.protocol.create !== 'function')
     throw invalidOption('protocol', options.protocol, 'an upload protocol')
   if (!options.transport || typeof options.transport.request !== 'function')

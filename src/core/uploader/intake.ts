@@ -15,12 +15,13 @@ import type { FileInfo } from '../types'
 import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
 import { asItems, duplicateError, isBlobLike, notAFile, sameFile } from './input-checks'
-import { checkFile } from './restrictions'
+import { checkFile, type RestrictionState } from './restrictions'
 import type { AddOptions, ResumeOutcome, UploaderOptions } from './uploader-api'
 
 /** What the intake shares with the rest of the uploader. */
 export interface IntakeDeps {
   readonly options: UploaderOptions
+  readonly restrictions: Pick<RestrictionState, 'read'>
   readonly ctx: FlowContext
   readonly jobs: Map<string, Job>
   readonly snapshots: ReturnType<typeof createSnapshots>
@@ -57,7 +58,9 @@ export function createIntake(deps: IntakeDeps) {
     const added: UploadSnapshot[] = []
     const rejected: { file: FileInfo; error: UploadError }[] = []
     const live = [...jobs.values()].filter((job) => isLive(job.status.state))
-    let count = live.length
+    // Read once per add: every file of this call is checked against the same values.
+    const limits = deps.restrictions.read()
+    const counted = { files: live.length, bytes: live.reduce((sum, job) => sum + job.info.size, 0) }
     for (const file of asItems(files)) {
       if (!isBlobLike(file)) {
         const refusal = notAFile(file)
@@ -71,13 +74,16 @@ export function createIntake(deps: IntakeDeps) {
         (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
       )
         ? duplicateError(info)
-        : checkFile(info, options.restrictions ?? {}, count)
+        : limits instanceof UploadError
+          ? limits
+          : checkFile(info, limits, counted)
       if (error) {
         rejected.push({ file: info, error })
         emitter.emit('file-rejected', { file: info, error })
         continue
       }
-      count++
+      counted.files++
+      counted.bytes += info.size
       const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
       job.handle = addOptions.handles?.get(file)
       job.resumeOf = resumeOf

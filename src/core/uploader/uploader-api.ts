@@ -1,7 +1,7 @@
 import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
 import type { UploadError } from '../errors'
-import type { Restrictions } from './restrictions'
+import type { Live, LiveRestrictions, Restrictions } from './restrictions'
 import type { RetryPolicy } from '../scheduling/retry-policy'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from '../status/upload-state'
 import type {
@@ -65,7 +65,23 @@ export interface UploaderOptions {
   readonly stream?: boolean
   /** Start uploads as soon as files are added. @default true */
   readonly autoStart?: boolean
-  readonly restrictions?: Restrictions
+  /**
+   * Accepted types, as in `<input accept>`: extensions (`.mp4`), MIME types (`video/mp4`)
+   * or wildcards (`video/*`). A value or a getter, read on every `add`. @default everything
+   */
+  readonly accept?: Live<Restrictions['accept']>
+  /** Most files not finished or canceled at once; a value or a getter, read on every `add`. @default Infinity */
+  readonly maxFiles?: Live<number | undefined>
+  /** Largest file in bytes; a value or a getter, read on every `add`. @default Infinity */
+  readonly maxFileSize?: Live<number | undefined>
+  /** Smallest file in bytes (1 refuses empty files); a value or a getter, read on every `add`. @default 0 */
+  readonly minFileSize?: Live<number | undefined>
+  /**
+   * Largest sum of sizes in bytes of the files not finished or canceled plus the ones being
+   * added (refused with `total-too-large`); a value or a getter, read on every `add`.
+   * @default Infinity
+   */
+  readonly maxTotalSize?: Live<number | undefined>
   readonly retry?: Partial<RetryPolicy>
   /** How long a resume record is kept. @default 7 days */
   readonly resumeExpiryMs?: number
@@ -135,6 +151,17 @@ export interface Uploader {
   retry(id?: string): void
   /** Cancels if needed and removes the upload from the list. */
   remove(id: string): Promise<void>
+  /**
+   * The restrictions in effect now (getters called): what the next `add` checks. Throws
+   * `invalid-option` when a getter gives an unusable value.
+   */
+  getRestrictions(): Restrictions
+  /**
+   * Changes some restrictions (each a value or a getter; `undefined` lifts one) for the
+   * next `add`; files already added are not checked again. Throws `invalid-option` on an
+   * unusable value.
+   */
+  setRestrictions(restrictions: LiveRestrictions): void
   /**
    * The Blob (or File) an upload reads from, for previews such as thumbnails; undefined for
    * an unknown or removed id. The snapshot carries only the file's name, size and type.

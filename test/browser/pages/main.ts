@@ -5,15 +5,14 @@
 import * as tus from 'tus-js-client'
 import {
   createDefaultUploader,
-  createHasher,
   createHttpProtocol,
-  createInlineHasher,
   createS3Protocol,
   createTusProtocol,
   formatError,
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
+import { createHasher, createInlineHasher } from 'vue-chunked-upload/hashing'
 import { uppyS3 } from './uppy'
 
 export interface UploadRun {
@@ -143,7 +142,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
   })
   const started = performance.now()
   let hashMs: number | undefined
-  uploader.on('hashed', ({ durationMs }) => (hashMs = durationMs))
+  uploader.on('upload-hashed', ({ durationMs }) => (hashMs = durationMs))
   const warnings: { code: string; en: string; zhCN: string }[] = []
   uploader.on('warning', ({ error }) =>
     warnings.push({

@@ -19,7 +19,9 @@ import {
   UploadPlugin,
   UploadProgress,
   useChunkedUpload,
+  usePendingUploads,
   type UseChunkedUploadReturn,
+  type UsePendingUploadsReturn,
 } from 'vue-chunked-upload'
 
 const query = new URLSearchParams(location.search)
@@ -32,6 +34,7 @@ if (query.get('nofsa') === '1') {
   delete (DataTransferItem.prototype as unknown as Record<string, unknown>).getAsFileSystemHandle
 }
 let api: UseChunkedUploadReturn | undefined
+let pendingApi: UsePendingUploadsReturn | undefined
 
 const Area = defineComponent({
   setup() {
@@ -46,7 +49,7 @@ const Area = defineComponent({
       concurrency: Number(query.get('concurrency') ?? 2),
       hashing: query.get('hashing') !== 'false',
     })
-    area.connect()?.on('warning', ({ error }) => warnings.push(formatError(error, 'en')))
+    area.onWarning(({ error }) => warnings.push(formatError(error, 'en')))
     return () => h(Inner)
   },
 })
@@ -54,6 +57,7 @@ const Area = defineComponent({
 const Inner = defineComponent({
   setup() {
     api = useChunkedUpload()
+    pendingApi = usePendingUploads()
     return () => [h(ResumeBanner), h(UploadDropzone), h(UploadProgress)]
   },
 })
@@ -105,7 +109,8 @@ const vcuResume = {
   },
   warnings: () => [...warnings],
   /** What the banner lists: each pending upload's name and the bytes it says were sent. */
-  pending: () => api!.pending.value.map((p) => ({ name: p.file.name, bytes: p.bytesUploaded })),
+  pending: () =>
+    pendingApi!.pending.value.map((p) => ({ name: p.file.name, bytes: p.bytesUploaded })),
   states: () => api!.uploads.value.map((u) => u.status.state),
   resumed: () => api!.uploads.value.map((u) => u.resumed),
 }

@@ -124,7 +124,7 @@ function init(config: SoakPageConfig): void {
         bytesAlready: bytesAlreadyUploaded,
       }),
     )
-    uploader.on('retry', ({ upload, error, attempt }) =>
+    uploader.on('upload-retry', ({ upload, error, attempt }) =>
       report({ type: 'retry', protocol, name: name(upload), code: error.code, attempt }),
     )
     uploader.on('upload-success', ({ upload }) =>

@@ -53,7 +53,7 @@ function start(options: TabsStart): void {
     defineComponent({
       setup() {
         upload = useChunkedUpload()
-        upload.getUploader()?.on('warning', ({ error }) => warnings.push(error.code))
+        upload.onWarning(({ error }) => warnings.push(error.code))
         return () => h(UploadProgress)
       },
     }),
