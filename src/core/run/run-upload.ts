@@ -7,11 +7,12 @@ import { setStatus, type FlowContext } from './run-context'
 import { createPartDigests } from './part-digests'
 import { partAt, planChunks } from './part-plan'
 import { sendAll } from './send-parts'
+import { sendSmall, takesSmallPath } from './small-file'
 import type { ChunkPlan, UploadResult } from '../types'
 
 /**
- * One run of one upload: identify, find or create the server side, send what it lacks,
- * complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
+ * One run of one upload: a small file's one request (`small-file.ts`), or identify, find
+ * or create the server side, send what it lacks, complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
  * already set the status, so an aborted run just stops.
  */
 export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
@@ -23,21 +24,9 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   job.stats.runningSince = ctx.clock.now()
   try {
     setStatus(ctx, job, { state: 'preparing' })
-    startHashing(ctx, job)
-    prefetchFirstParts(ctx, job, signal)
-    const connected = await findOrCreate(ctx, job, signal)
-    let result: UploadResult
-    if (connected.kind === 'done') {
-      result = connected.result
-    } else {
-      ctx.emit('upload-started', {
-        upload: ctx.snapshot(job),
-        resumed: job.stats.resumed,
-        bytesAlreadyUploaded: job.counts.acked,
-      })
-      await sendAll(ctx, job, connected.server, signal)
-      result = await finish(ctx, job, connected.server, signal)
-    }
+    // A small file is sent in one request; a server without that route gets the parts.
+    const small = takesSmallPath(ctx, job) ? await sendSmall(ctx, job, signal) : undefined
+    const result = small ?? (await runMultipart(ctx, job, signal))
     if (job.run === run && !signal.aborted) await succeed(ctx, job, result)
   } catch (error) {
     if (job.run !== run || signal.aborted) return
@@ -49,6 +38,21 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
       stopClock(ctx, job)
     }
   }
+}
+
+/** The multipart path: identify, find or create the server side, send its parts, complete. */
+async function runMultipart(ctx: FlowContext, job: Job, signal: AbortSignal) {
+  startHashing(ctx, job)
+  prefetchFirstParts(ctx, job, signal)
+  const connected = await findOrCreate(ctx, job, signal)
+  if (connected.kind === 'done') return connected.result
+  ctx.emit('upload-started', {
+    upload: ctx.snapshot(job),
+    resumed: job.stats.resumed,
+    bytesAlreadyUploaded: job.counts.acked,
+  })
+  await sendAll(ctx, job, connected.server, signal)
+  return finish(ctx, job, connected.server, signal)
 }
 
 /** A run ended or was halted: its time counts, the pause that follows does not. */
