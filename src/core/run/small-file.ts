@@ -64,7 +64,7 @@ export async function sendSmall(
   job: Job,
   signal: AbortSignal,
 ): Promise<UploadResult | undefined> {
-  const uploadSmall = ctx.protocol.uploadSmall!
+  const { protocol } = ctx
   // Bytes a paused run had sent are sent again.
   dropRequest(job.counts, SMALL_KEY)
   const md5 = await bodyMd5(ctx, job, signal)
@@ -85,7 +85,7 @@ export async function sendSmall(
           ctx.options.stallTimeoutMs,
           attemptSignal,
           (guarded, touch) =>
-            uploadSmall({
+            protocol.uploadSmall!({
               transport: ctx.transport,
               clock: ctx.clock,
               signal: guarded,
