@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Uploader, UploadSnapshot } from '../../src/core'
+import { createHttpProtocol } from '../../src/protocols/http'
+import { createTusProtocol } from '../../src/protocols/tus'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
+import { CuttingProxy } from '../fakes/cutting-proxy'
+import { recordingTransport, testUploader } from '../fakes/engine-run'
+
+const KiB = 1024
+
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex')
+
+/** `count` files of random bytes, sizes around `size`, with distinct names. */
+function smallFiles(count: number, size: number): { file: File; bytes: Buffer }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const bytes = randomBytes(size + i * 17)
+    return { bytes, file: new File([bytes], `photo-${i}.jpg`, { type: 'image/jpeg' }) }
+  })
+}
+
+/** Resolves once every upload of `uploader` has finished one way or another. */
+function allFinished(uploader: Uploader, count: number): Promise<UploadSnapshot[]> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const { uploads } = uploader.getSnapshot()
+      const over = uploads.filter((u) => ['done', 'error', 'canceled'].includes(u.status.state))
+      if (uploads.length === count && over.length === count) resolve(uploads)
+    }
+    uploader.subscribe(check)
+  })
+}
+
+describe('small files: one request each against the reference servers', () => {
+  let server: RunningReferenceServer
+  let tus: TusEndpoint
+  let root: string
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'vcu-small-'))
+    tus = createTusEndpoint({ root: join(root, 'tus') })
+    server = await startReferenceServer({ root: join(root, 'http'), routes: [tus] })
+  })
+  afterAll(async () => {
+    await server?.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('HTTP: each file is one PUT /uploads, stored byte-identical and verified by MD5', async () => {
+    const transport = recordingTransport()
+    const uploader = testUploader(createHttpProtocol({ endpoint: server.httpUrl }), transport)
+    const files = smallFiles(12, 100 * KiB)
+    const done = allFinished(uploader, files.length)
+    uploader.add(files.map((f) => f.file))
+    const uploads = await done
+    expect(transport.log).toEqual(files.map(() => 'PUT /http/uploads'))
+    for (const [i, upload] of uploads.entries()) {
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') continue
+      const { bytes } = files[i]!
+      expect(upload.status.result.hash).toBe(md5(bytes))
+      const id = String(upload.status.result.data?.id)
+      expect(readFileSync(join(root, 'http', 'files', id)).equals(bytes)).toBe(true)
+    }
+    uploader.destroy()
+  })
+
+  it('HTTP: a body cut on the way is sent again whole, and the server keeps nothing of the cut one', async () => {
+    const proxy = new CuttingProxy(server.port)
+    const endpoint = `${await proxy.listen()}/http`
+    proxy.cutAfter(150 * KiB)
+    const transport = recordingTransport()
+    const uploader = testUploader(createHttpProtocol({ endpoint }), transport)
+    const [{ file, bytes }] = smallFiles(1, 400 * KiB)
+    const done = allFinished(uploader, 1)
+    uploader.add(file!)
+    const [upload] = await done
+    expect(upload!.status.state).toBe('done')
+    expect(upload!.retries).toBe(1)
+    expect(transport.log).toEqual(['PUT /http/uploads', 'PUT /http/uploads'])
+    if (upload!.status.state === 'done') expect(upload!.status.result.hash).toBe(md5(bytes!))
+    // Only the finished file is stored; the cut request left no upload behind.
+    const uploadsDir = join(root, 'http', 'uploads')
+    expect(readdirSync(uploadsDir)).toEqual([])
+    uploader.destroy()
+    await proxy.close()
+  })
+
+  it('tus: creation-with-upload sends each file in its one POST, stored byte-identical', async () => {
+    const transport = recordingTransport()
+    const uploader = testUploader(createTusProtocol({ endpoint: `${server.url}/tus` }), transport)
+    const files = smallFiles(6, 100 * KiB)
+    const done = allFinished(uploader, files.length)
+    uploader.add(files.map((f) => f.file))
+    const uploads = await done
+    expect(transport.log).toEqual(['OPTIONS /tus', ...files.map(() => 'POST /tus')])
+    for (const [i, upload] of uploads.entries()) {
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') continue
+      const id = String(upload.status.result.location).split('/').pop()!
+      expect(readFileSync(join(root, 'tus', id)).equals(files[i]!.bytes)).toBe(true)
+      const stored = await tus.store.getUpload(id)
+      expect(stored.metadata).toMatchObject({ filename: `photo-${i}.jpg` })
+    }
+    uploader.destroy()
+  })
+})
