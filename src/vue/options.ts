@@ -39,6 +39,11 @@ export interface UploadOptions {
   minFileSize?: MaybeRefOrGetter<number | undefined>
   /** Preferred part size in bytes. @default 8 MiB */
   chunkSize?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Files of at most this many bytes go in one request with no resume record (see the
+   * engine's `smallFileThreshold`); `0` turns that off. @default chunkSize
+   */
+  smallFileThreshold?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
   concurrency?: MaybeRefOrGetter<number | undefined>
   /**
@@ -120,6 +125,7 @@ export function toEngineOptions(
     hasher: options.hasher,
     concurrency: toValue(options.concurrency),
     chunkSize: toValue(options.chunkSize),
+    smallFileThreshold: toValue(options.smallFileThreshold),
     adaptive: toValue(options.adaptive),
     autoStart: toValue(options.autoUpload),
     stallTimeoutMs: toValue(options.chunkTimeout),
