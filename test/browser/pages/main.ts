@@ -14,6 +14,7 @@ import {
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
+import { folderBytes } from './folder-bytes'
 import { uppyS3 } from './uppy'
 
 export interface UploadRun {
@@ -307,6 +308,60 @@ async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: 
 /** Uppy 5.1's S3 multipart upload of the chosen file, through the signer at `signer`. */
 const uppy = (signer: string) => uppyS3(file(), signer)
 
-const api = { upload, xhrPut, slicePuts, rawHash, hashFile, tusJsClient, uppy }
+/**
+ * A folder of `count` small files (`folderBytes`, `size + index` bytes each) and the chosen
+ * big file, added at once to one uploader; resolves with every upload's snapshot.
+ */
+async function uploadFolder(options: {
+  endpoint: string
+  protocol: 'http' | 'tus' | 's3'
+  count: number
+  size: number
+  concurrency?: number
+}): Promise<{ uploads: UploadSnapshot[]; requests: number }> {
+  const requestsBefore = performance.getEntriesByType('resource').length
+  const uploader = createDefaultUploader({
+    protocol:
+      options.protocol === 's3'
+        ? createS3Protocol({ endpoint: options.endpoint })
+        : options.protocol === 'tus'
+          ? createTusProtocol({ endpoint: options.endpoint })
+          : createHttpProtocol({ endpoint: options.endpoint }),
+    concurrency: options.concurrency,
+  })
+  const files = Array.from(
+    { length: options.count },
+    (_, i) =>
+      new File([folderBytes(i, options.size + i)], `photo-${i}.jpg`, {
+        type: 'image/jpeg',
+      }),
+  )
+  const total = options.count + 1
+  const finished = new Promise<UploadSnapshot[]>((resolve) => {
+    const stop = uploader.subscribe((snapshot) => {
+      const over = snapshot.uploads.filter((u) =>
+        ['done', 'error', 'canceled'].includes(u.status.state),
+      )
+      if (snapshot.uploads.length === total && over.length === total) {
+        stop()
+        resolve(snapshot.uploads as UploadSnapshot[])
+      }
+    })
+  })
+  uploader.add([file(), ...files])
+  const uploads = await finished
+  uploader.destroy()
+  return {
+    uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[],
+    requests: performance
+      .getEntriesByType('resource')
+      .slice(requestsBefore)
+      .filter((entry) =>
+        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
+      ).length,
+  }
+}
+
+const api = { upload, uploadFolder, xhrPut, slicePuts, rawHash, hashFile, tusJsClient, uppy }
 export type VcuApi = typeof api
 Object.assign(window, { vcu: api })
