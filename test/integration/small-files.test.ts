@@ -33,7 +33,7 @@ function allFinished(uploader: Uploader, count: number): Promise<UploadSnapshot[
     const check = () => {
       const { uploads } = uploader.getSnapshot()
       const over = uploads.filter((u) => ['done', 'error', 'canceled'].includes(u.status.state))
-      if (uploads.length === count && over.length === count) resolve(uploads)
+      if (uploads.length === count && over.length === count) resolve([...uploads])
     }
     uploader.subscribe(check)
   })
@@ -135,7 +135,7 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
         // A signer from before the small-file route: `POST /objects` answers 404.
         {
           basePath: '/old-s3',
-          handler: (request, context) =>
+          handler: async (request, context) =>
             new URL(request.url).pathname.startsWith('/old-s3/objects')
               ? new Response('{"error":{"code":"not-found"}}', { status: 404 })
               : old(request, context),

@@ -36,8 +36,8 @@ interface SmallCall {
 /** The fake backend with a small-file route; each call waits for the test unless `auto`. */
 class SmallProtocol extends FakeProtocol {
   readonly small: SmallCall[] = []
-  private waiters: ((call: SmallCall) => void)[] = []
-  private pending: SmallCall[] = []
+  private smallWaiters: ((call: SmallCall) => void)[] = []
+  private smallPending: SmallCall[] = []
 
   constructor(
     options: FakeProtocolOptions = {},
@@ -68,16 +68,16 @@ class SmallProtocol extends FakeProtocol {
       this.small.push(call)
       if (this.auto) return queueMicrotask(() => call.succeed())
       request.onProgress(Math.floor(request.body.size / 2))
-      const waiter = this.waiters.shift()
+      const waiter = this.smallWaiters.shift()
       if (waiter) waiter(call)
-      else this.pending.push(call)
+      else this.smallPending.push(call)
     })
   }
 
   nextSmall(): Promise<SmallCall> {
-    const call = this.pending.shift()
+    const call = this.smallPending.shift()
     if (call) return Promise.resolve(call)
-    return new Promise((resolve) => this.waiters.push(resolve))
+    return new Promise((resolve) => this.smallWaiters.push(resolve))
   }
 }
 
@@ -162,14 +162,14 @@ describe('small-file path', () => {
     const hasher = new FakeHasher()
     let sampled = 0
     const sample = hasher.sample.bind(hasher)
-    hasher.sample = (blob, options) => {
+    hasher.sample = (blob: Blob) => {
       sampled++
-      return sample(blob, options)
+      return sample(blob)
     }
     const { uploader, store, states } = setup(protocol, { locks, hasher })
     const events: string[] = []
     uploader.on('upload-started', () => events.push('started'))
-    uploader.on('upload-progress', () => events.push('progress'))
+    uploader.on('progress', () => events.push('progress'))
     uploader.on('hashed', () => events.push('hashed'))
     uploader.add(fileOf(700))
     const call = await protocol.nextSmall()

@@ -184,7 +184,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
         md5: request.md5,
         ...request.metadata,
       })
-      const checksum =
+      const checksum: Record<string, string> =
         request.md5 && checksumOn(info)
           ? { 'upload-checksum': `md5 ${hexToBase64(request.md5)}` }
           : {}
