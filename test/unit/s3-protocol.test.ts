@@ -68,6 +68,8 @@ describe('S3 protocol client (scripted transport)', () => {
       transport,
       hasher: new FakeHasher(),
       retry: { baseDelayMs: 1, maxDelayMs: 2 },
+      // A multipart upload's part URL: small files would take one presigned PUT instead.
+      smallFileThreshold: 0,
     })
     const done = new Promise<UploadSnapshot>((resolve) => {
       uploader.on('upload-success', ({ upload }) => resolve(upload))
