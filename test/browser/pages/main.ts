@@ -106,6 +106,8 @@ async function upload(options: {
   md5?: 'spark' | 'wasm'
   /** `false`: fixed part size and lanes (the uploader's `adaptive` option). */
   adaptive?: boolean
+  /** The uploader's `smallFileThreshold` (0: every file takes the multipart path). */
+  smallFileThreshold?: number
   /** Browser features taken away for this run. */
   without?: readonly Feature[]
   /** IndexedDB writes fail with QuotaExceededError during this run. */
@@ -141,6 +143,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     stream: options.stream,
     md5: options.md5,
     adaptive: options.adaptive,
+    smallFileThreshold: options.smallFileThreshold,
   })
   const started = performance.now()
   let hashMs: number | undefined
