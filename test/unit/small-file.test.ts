@@ -9,6 +9,7 @@ import {
   type UploadResult,
 } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
+import { createHttpProtocol } from '../../src/protocols/http'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type FakeProtocolOptions } from '../fakes/fake-protocol'
@@ -281,5 +282,42 @@ describe('small-file path', () => {
     expect(protocol.small).toHaveLength(20)
     expect(most).toBeLessThanOrEqual(3)
     expect(uploader.getSnapshot().total.bytesUploaded).toBe(30_000)
+  })
+})
+
+describe('small-file path of the HTTP client', () => {
+  it('a server without PUT /uploads (405) gets create and chunks, and is not asked again', async () => {
+    const transport = new ScriptedTransport()
+    const protocol = createHttpProtocol({ endpoint: 'http://server/http' })
+    const uploader = createUploader({ protocol, transport, concurrency: 1 })
+    const done: string[] = []
+    const allDone = new Promise<undefined>((resolve) =>
+      uploader.on('upload-success', ({ upload }) => {
+        done.push(upload.file.name)
+        if (done.length === 2) resolve(undefined)
+      }),
+    )
+    uploader.on('upload-error', ({ error }) => done.push(`error ${error.code}`))
+    uploader.add([fileOf(300, 'a.jpg'), fileOf(400, 'b.jpg')])
+    const log: string[] = []
+    let id = 0
+    while (done.length < 2) {
+      const request = await Promise.race([transport.next(), allDone])
+      if (!request) break
+      const path = new URL(request.url).pathname
+      log.push(`${request.method} ${path}`)
+      if (request.method === 'PUT' && path === '/http/uploads') {
+        request.respond({ status: 405, json: { error: { code: 'method-not-allowed' } } })
+      } else if (request.method === 'POST' && path === '/http/uploads') {
+        request.respond({ status: 201, json: { id: `upload-id-number-${++id}`, received: [] } })
+      } else if (path.endsWith('/stream')) {
+        request.respond({ json: { received: [[0, 1]] } })
+      } else if (path.endsWith('/complete')) {
+        request.respond({ json: { size: 1 } })
+      } else request.respond({ status: 500 })
+    }
+    expect(done.sort()).toEqual(['a.jpg', 'b.jpg'])
+    expect(log.filter((l) => l === 'PUT /http/uploads')).toHaveLength(1)
+    expect(log.filter((l) => l === 'POST /http/uploads')).toHaveLength(2)
   })
 })
