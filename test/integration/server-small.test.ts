@@ -99,6 +99,11 @@ describe('reference server: small-file route (PUT /uploads)', () => {
     await new Promise<void>((resolve) => req.write(file.subarray(0, 100 * KiB), () => resolve()))
     // The upload exists while its body arrives (it counts toward the caps)…
     await eventually(async () => (await readdir(join(server.root, 'uploads'))).length > 0)
+    // …and counts toward the identity's caps (this server allows one open upload)…
+    const other = randomFile(10)
+    const refused = await putSmall(other, { 'upload-info': info(other) })
+    expect(refused.status).toBe(429)
+    expect(refused.body.error.code).toBe('too-many-uploads')
     req.destroy()
     // …and is deleted, bytes and all, once the body breaks off.
     await eventually(async () => (await stored()).length === 0)
