@@ -252,9 +252,12 @@ describe('small-file path', () => {
   it('takes the multipart path when the server has no small-file route', async () => {
     const protocol = new SmallProtocol()
     const { uploader } = setup(protocol, { hasher: new FakeHasher() })
+    let started = 0
+    uploader.on('upload-started', () => started++)
     uploader.add(fileOf(600))
     ;(await protocol.nextSmall()).refuse()
     await until(() => stateOf(uploader) === 'done')
+    expect(started).toBe(1)
     expect(protocol.calls).toEqual(['small', 'create', 'part:0', 'complete'])
     expect(uploader.getSnapshot().uploads[0]!.bytesUploaded).toBe(600)
   })

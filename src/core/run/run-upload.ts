@@ -25,8 +25,9 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   try {
     setStatus(ctx, job, { state: 'preparing' })
     // A small file is sent in one request; a server without that route gets the parts.
-    const small = takesSmallPath(ctx, job) ? await sendSmall(ctx, job, signal) : undefined
-    const result = small ?? (await runMultipart(ctx, job, signal))
+    const trySmall = takesSmallPath(ctx, job)
+    const small = trySmall ? await sendSmall(ctx, job, signal) : undefined
+    const result = small ?? (await runMultipart(ctx, job, signal, trySmall))
     if (job.run === run && !signal.aborted) await succeed(ctx, job, result)
   } catch (error) {
     if (job.run !== run || signal.aborted) return
@@ -40,17 +41,21 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   }
 }
 
-/** The multipart path: identify, find or create the server side, send its parts, complete. */
-async function runMultipart(ctx: FlowContext, job: Job, signal: AbortSignal) {
+/**
+ * The multipart path: identify, find or create the server side, send its parts, complete.
+ * `announced`: the small-file path already emitted `upload-started` before it fell back.
+ */
+async function runMultipart(ctx: FlowContext, job: Job, signal: AbortSignal, announced: boolean) {
   startHashing(ctx, job)
   prefetchFirstParts(ctx, job, signal)
   const connected = await findOrCreate(ctx, job, signal)
   if (connected.kind === 'done') return connected.result
-  ctx.emit('upload-started', {
-    upload: ctx.snapshot(job),
-    resumed: job.stats.resumed,
-    bytesAlreadyUploaded: job.counts.acked,
-  })
+  if (!announced)
+    ctx.emit('upload-started', {
+      upload: ctx.snapshot(job),
+      resumed: job.stats.resumed,
+      bytesAlreadyUploaded: job.counts.acked,
+    })
   await sendAll(ctx, job, connected.server, signal)
   return finish(ctx, job, connected.server, signal)
 }
