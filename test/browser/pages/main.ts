@@ -166,18 +166,31 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
   uploader.destroy()
   hasher?.dispose()
   // When the first request carrying file bytes started (progress events are throttled by
-  // XHR and axios, so they would overstate it).
-  const bodyRequest = performance
-    .getEntriesByType('resource')
-    .slice(requestsBefore)
-    .find((entry) =>
-      (options.protocol === 's3'
-        ? /[?&]partNumber=/
-        : options.protocol === 'tus'
-          ? /\/tus\/[^/?]+$/
-          : /\/(stream|chunks\/\d+)$/
-      ).test(entry.name),
-    )
+  // XHR and axios, so they would overstate it). A small file's one request (the uploader's
+  // `smallFileThreshold`, by default `chunkSize`) is the last to its URL: tus asks OPTIONS
+  // at the same URL first, and no create precedes it.
+  const threshold = options.smallFileThreshold ?? options.chunkSize ?? 8 * 1024 * 1024
+  const small = snapshot.file.size <= threshold
+  const entries = performance.getEntriesByType('resource').slice(requestsBefore)
+  const bodyRequest = small
+    ? entries
+        .filter((entry) =>
+          (options.protocol === 's3'
+            ? /[?&]X-Amz-Signature=/
+            : options.protocol === 'tus'
+              ? /\/tus\/?$/
+              : /\/uploads$/
+          ).test(entry.name),
+        )
+        .at(-1)
+    : entries.find((entry) =>
+        (options.protocol === 's3'
+          ? /[?&]partNumber=/
+          : options.protocol === 'tus'
+            ? /\/tus\/[^/?]+$/
+            : /\/(stream|chunks\/\d+)$/
+        ).test(entry.name),
+      )
   const firstByteMs = bodyRequest ? bodyRequest.startTime - started : -1
   const status = snapshot.status
   return {
