@@ -1,4 +1,4 @@
-import { findOrCreate } from './find-or-create'
+import { findOrCreate, isGone, type Connected } from './find-or-create'
 import { runControl } from './control-requests'
 import { toUploadError, UploadError } from '../errors'
 import { awaitHash, startHashing, stopHashing } from './full-hash'
@@ -12,8 +12,9 @@ import type { ChunkPlan, UploadResult } from '../types'
 
 /**
  * One run of one upload: a small file's one request (`small-file.ts`), or identify, find
- * or create the server side, send what it lacks, complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
- * already set the status, so an aborted run just stops.
+ * or create the server side, send what it lacks, complete and verify. A pause or cancel
+ * aborts the run's signal; the verb that did so has already set the status, so an aborted
+ * run just stops.
  */
 export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   const controller = new AbortController()
@@ -45,19 +46,50 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
  * The multipart path: identify, find or create the server side, send its parts, complete.
  * `announced`: the small-file path already emitted `upload-started` before it fell back.
  */
-async function runMultipart(ctx: FlowContext, job: Job, signal: AbortSignal, announced: boolean) {
+async function runMultipart(
+  ctx: FlowContext,
+  job: Job,
+  signal: AbortSignal,
+  announced: boolean,
+): Promise<UploadResult> {
   startHashing(ctx, job)
   prefetchFirstParts(ctx, job, signal)
-  const connected = await findOrCreate(ctx, job, signal)
-  if (connected.kind === 'done') return connected.result
-  if (!announced)
-    ctx.emit('upload-started', {
-      upload: ctx.snapshot(job),
-      resumed: job.stats.resumed,
-      bytesAlreadyUploaded: job.counts.acked,
-    })
-  await sendAll(ctx, job, connected.server, signal)
-  return finish(ctx, job, connected.server, signal)
+  let connected: Connected = await findOrCreate(ctx, job, signal)
+  if (connected.kind === 'upload') {
+    if (!announced)
+      ctx.emit('upload-started', {
+        upload: ctx.snapshot(job),
+        resumed: job.stats.resumed,
+        bytesAlreadyUploaded: job.counts.acked,
+      })
+    connected = await sendOrRestart(ctx, job, connected.server, signal)
+  }
+  return connected.kind === 'done' ? connected.result : finish(ctx, job, connected.server, signal)
+}
+
+/**
+ * Sends what the server lacks. A part answered "gone" (404/410: the server expired or lost
+ * the upload mid-run) sends the run back through findOrCreate once, which asks the server
+ * and, if it really forgot the upload, starts over with `restarted` set. Once per run, so a
+ * server that keeps forgetting ends in the error instead of a loop. Completion is not
+ * restarted: a "gone" there may mean an earlier Complete already succeeded.
+ */
+async function sendOrRestart(
+  ctx: FlowContext,
+  job: Job,
+  server: ServerSide,
+  signal: AbortSignal,
+): Promise<Connected> {
+  try {
+    await sendAll(ctx, job, server, signal)
+    return { kind: 'upload', server }
+  } catch (error) {
+    // A retryable "expired" is a part URL's signature, not the upload: the retries had it.
+    if (!isGone(error) || (error as UploadError).retryable || signal.aborted) throw error
+    const again = await findOrCreate(ctx, job, signal)
+    if (again.kind === 'upload') await sendAll(ctx, job, again.server, signal)
+    return again
+  }
 }
 
 /** A run ended or was halted: its time counts, the pause that follows does not. */
