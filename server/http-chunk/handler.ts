@@ -10,6 +10,7 @@ import {
   getStatus,
 } from './control-routes'
 import { putChunk, putStream } from './data-routes'
+import { putSmall } from './small-route'
 import { HttpError, errorResponse, notFound } from './errors'
 import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
 import { isUploadId } from './ids'
@@ -58,7 +59,7 @@ export interface HttpChunkHandlerOptions extends CapOptions {
 export type HttpChunkHandler = FetchHandler & { readonly store: FileStore }
 
 const ALLOWED: Record<string, string> = {
-  uploads: 'POST',
+  uploads: 'POST, PUT',
   upload: 'GET, PUT, DELETE',
   action: 'POST',
   chunk: 'PUT',
@@ -99,6 +100,7 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
     const owner = caller.owner
     if (id === undefined) {
       if (method === 'POST') return createUpload(request, store, limits, caller, bodyTimeoutMs)
+      if (method === 'PUT') return putSmall(request, store, limits, caller, stallTimeoutMs)
       throw notAllowed(ALLOWED.uploads)
     }
     if (!isUploadId(id)) throw notFound()

@@ -2,7 +2,8 @@
  * S3 multipart signing endpoints, as a web-standard handler (mount it at `/s3`). The browser
  * never holds credentials: this creates the upload, signs one part URL just before its PUT
  * (minutes, bound to that part of that upload and, when given, to its Content-MD5), lists
- * every part (all pages), completes and aborts. Keys are generated here.
+ * every part (all pages), completes and aborts; and for a small file, signs one single PUT
+ * (`POST /objects`). Keys are generated here.
  */
 import { randomBytes } from 'node:crypto'
 import {
@@ -12,6 +13,7 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
@@ -162,6 +164,55 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     return json(201, { id: sealHandle(secret, caller.owner, sealed), key })
   }
 
+  /**
+   * `POST /objects`: a presigned single PUT for a small file (the small-file path), bound
+   * to its declared size and, when given, its Content-MD5: S3 refuses any other body. The
+   * key is generated here like a multipart upload's, and the caps count it as open until
+   * its URL expires.
+   */
+  async function signObject(request: Request, caller: Caller): Promise<Response> {
+    const body = await readJson(request, 64 * 1024, bodyTimeoutMs)
+    const size = body.size
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new HttpFailure(400, 'bad-request', 'size must be a whole number of bytes')
+    }
+    const limit = Math.min(maxFileSize, S3_MAX_PART_SIZE)
+    if (size > limit) {
+      throw new HttpFailure(413, 'file-too-large', `a single PUT may be at most ${limit} bytes`, {
+        limit,
+      })
+    }
+    const md5 = body.md5
+    if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
+      throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the file')
+    }
+    const refused = checkCaps(caps, openNow(), caller, size)
+    if (refused) {
+      const { message, limit: capLimit, unit } = refused
+      throw new HttpFailure(429, 'too-many-uploads', message, { limit: capLimit, unit })
+    }
+    const name = typeof body.name === 'string' ? body.name : 'file'
+    const key = objectKey(prefix, name)
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: bucket, Key: key, ContentMD5: md5, ContentLength: size }),
+      {
+        expiresIn,
+        signableHeaders: new Set(md5 ? ['content-length', 'content-md5'] : ['content-length']),
+      },
+    )
+    // Open until the URL expires: nothing tells the signer when the PUT is done.
+    const at = Date.now() - openTtl + expiresIn * 1000
+    open.set(`object:${key}`, { owner: caller.owner, address: caller.address, size, at })
+    return json(200, {
+      url,
+      headers: md5 ? { 'content-md5': md5 } : {},
+      key,
+      size,
+      expiresAt: Date.now() + expiresIn * 1000,
+    })
+  }
+
   async function sign(request: Request, upload: UploadHandle, n: string): Promise<Response> {
     const partNumber = Number(n)
     const lastPossible = Math.max(1, Math.ceil(upload.size / upload.partSize))
@@ -307,6 +358,10 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       )
     }
     const caller = await identify(request, context, owner)
+    if (/^\/objects\/?$/.test(path)) {
+      if (request.method === 'POST') return signObject(request, caller)
+      throw new HttpFailure(405, 'method-not-allowed', 'method not allowed')
+    }
     const m = /^\/uploads(?:\/([^/]+)(\/parts(?:\/([^/]+))?|\/complete)?)?\/?$/.exec(path)
     if (!m) throw new HttpFailure(404, 'not-found', 'no such route')
     const [, id, tail, n] = m

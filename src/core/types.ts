@@ -260,6 +260,25 @@ export interface CompleteRequest extends RemoteRequest {
   readonly hash?: string
 }
 
+/**
+ * The whole of a small file in one request that creates and completes the upload (see
+ * {@link UploadProtocol.uploadSmall}). No server-side upload exists before it, and none is
+ * left behind when it fails: the engine simply sends it again.
+ */
+export interface SmallUploadRequest extends ProtocolContext {
+  readonly file: FileInfo
+  /** The bytes: the whole File. */
+  readonly body: Blob
+  /**
+   * MD5 (hex) of the body, when the engine hashes: for the server to verify (HTTP) or to
+   * sign into a Content-MD5 (S3). Absent with hashing off.
+   */
+  readonly md5?: string
+  readonly metadata: Readonly<Record<string, string>>
+  /** Cumulative bytes of `body` sent; the engine replaces, never adds. */
+  readonly onProgress: (loaded: number) => void
+}
+
 export interface ClaimRequest extends RemoteRequest {
   readonly hash: string
 }
@@ -286,6 +305,16 @@ export interface UploadProtocol {
    * the whole File. Resolves with what the server then holds.
    */
   uploadStream?(request: StreamRequest): Promise<ServerState>
+  /**
+   * Optional small-file path: sends a whole file (no larger than the uploader's
+   * `smallFileThreshold`) in as few requests as the backend allows, creating and completing
+   * it at once, with no resume record or cross-tab lock. Resolves with the stored result,
+   * or with `undefined` when the server does not offer such a route (an older server or
+   * signer): the engine then takes the multipart path, and the protocol should remember
+   * the answer so later files do not ask again. Errors are thrown as for `uploadPart`;
+   * the engine retries the whole request.
+   */
+  uploadSmall?(request: SmallUploadRequest): Promise<UploadResult | undefined>
   /** Optional instant upload: claims a stored file with this hash instead of sending bytes. */
   claim?(request: ClaimRequest): Promise<UploadResult | undefined>
   /** Assembles the file on the server once every part is acknowledged. */

@@ -47,6 +47,11 @@ export interface UploadOptions {
   maxTotalSize?: MaybeRefOrGetter<number | undefined>
   /** Preferred part size in bytes. @default 8 MiB */
   chunkSize?: MaybeRefOrGetter<number | undefined>
+  /**
+   * Files of at most this many bytes go in one request with no resume record (see the
+   * engine's `smallFileThreshold`); `0` turns that off. @default chunkSize
+   */
+  smallFileThreshold?: MaybeRefOrGetter<number | undefined>
   /** Requests in flight across all files. @default 4 */
   concurrency?: MaybeRefOrGetter<number | undefined>
   /**
@@ -150,6 +155,7 @@ export function toEngineOptions(
     hasher: options.hasher,
     concurrency: toValue(options.concurrency),
     chunkSize: toValue(options.chunkSize),
+    smallFileThreshold: toValue(options.smallFileThreshold),
     adaptive: toValue(options.adaptive),
     autoStart: toValue(options.autoStart),
     stallTimeoutMs: toValue(options.stallTimeoutMs),

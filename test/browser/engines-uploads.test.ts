@@ -168,6 +168,8 @@ describe.each(ENGINES)('uploads in %s', (engine) => {
         endpoint: rig.endpoints.http,
         hashing: false,
         without: ['locks', 'BroadcastChannel'],
+        // Records and locks belong to the multipart path: small files keep none.
+        smallFileThreshold: 0,
       })
       expect(run.upload.status.state).toBe('done')
       expect(run.warnings.map((w) => w.code)).toEqual(['cross-tab-unavailable'])
@@ -184,6 +186,8 @@ describe.each(ENGINES)('uploads in %s', (engine) => {
         endpoint: rig.endpoints.http,
         hashing: false,
         without: ['BroadcastChannel'],
+        // Records and locks belong to the multipart path: small files keep none.
+        smallFileThreshold: 0,
       })
       expect(run.upload.status.state).toBe('done')
       expect(run.warnings).toEqual([])
@@ -199,6 +203,8 @@ describe.each(ENGINES)('uploads in %s', (engine) => {
         endpoint: rig.endpoints.http,
         hashing: false,
         without: ['estimate'],
+        // Records and locks belong to the multipart path: small files keep none.
+        smallFileThreshold: 0,
         storageFull: true,
       })
       expect(run.upload.status.state).toBe('done')

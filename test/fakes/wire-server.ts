@@ -157,15 +157,19 @@ export class WireServer implements Transport {
     const [, , , id, action, index] = url.pathname.split('/') // /api/uploads/:id/:action/:i
     const stored = this.live(id)
     const name = id ? (this.uploads.get(id)?.name ?? '?') : this.createName(request)
-    const kind: InFlight['kind'] = !id
-      ? 'create'
-      : request.method === 'GET'
-        ? 'status'
-        : request.method === 'DELETE'
-          ? 'abort'
-          : action === 'complete'
-            ? 'complete'
-            : 'part'
+    // PUT /uploads: a small file created and completed in one data request.
+    const small = !id && request.method === 'PUT'
+    const kind: InFlight['kind'] = small
+      ? 'part'
+      : !id
+        ? 'create'
+        : request.method === 'GET'
+          ? 'status'
+          : request.method === 'DELETE'
+            ? 'abort'
+            : action === 'complete'
+              ? 'complete'
+              : 'part'
     const received = (s: Stored) => {
       const ranges: [number, number][] = []
       for (const i of [...s.chunks.keys()].sort((a, b) => a - b)) {
@@ -176,6 +180,14 @@ export class WireServer implements Transport {
       return ranges
     }
     const handle = async (body: Uint8Array | string | undefined, cut: boolean) => {
+      if (small) {
+        const bytes = body as Uint8Array
+        if (cut) return this.cut(request, bytes.length / 2, name)
+        request.onUploadProgress?.(bytes.length)
+        this.completed.set(name, bytes)
+        const hash = createHash('md5').update(bytes).digest('hex')
+        return json(201, { size: bytes.length, hash })
+      }
       if (!id) {
         const meta = JSON.parse(String(body)) as { name: string; size: number; chunkSize: number }
         const newId = `upload${String(++this.next).padStart(12, '0')}`
@@ -237,6 +249,8 @@ export class WireServer implements Transport {
         return '?'
       }
     }
+    const info = request.headers?.['upload-info']
+    if (info) return (JSON.parse(decodeURIComponent(info)) as { name: string }).name
     const metadata = request.headers?.['upload-metadata'] ?? ''
     for (const entry of metadata.split(',')) {
       const [key, value] = entry.trim().split(' ')

@@ -68,6 +68,8 @@ describe('S3 protocol client (scripted transport)', () => {
       transport,
       hasher: new FakeHasher(),
       retry: { baseDelayMs: 1, maxDelayMs: 2 },
+      // A multipart upload's part URL: small files would take one presigned PUT instead.
+      smallFileThreshold: 0,
     })
     const done = new Promise<UploadSnapshot>((resolve) => {
       uploader.on('upload-success', ({ upload }) => resolve(upload))
@@ -322,5 +324,67 @@ describe('S3 protocol client (scripted transport)', () => {
       json: { error: { code: 'storage-unavailable', message: 'x' } },
     })
     await expect(creating).rejects.toMatchObject({ code: 'server', retryable: true })
+  })
+})
+
+describe('S3 protocol client: small files as one presigned PUT', () => {
+  const bytes = new Uint8Array(1000).fill(9)
+  const md5 = md5Hex(bytes)
+  const small = (transport: ScriptedTransport) => ({
+    ...ctx(transport),
+    file: { name: 'a.jpg', size: 1000, type: 'image/jpeg', lastModified: 1 },
+    body: new Blob([bytes]),
+    md5,
+    metadata: {},
+    onProgress: () => {},
+  })
+  const objectUrl = 'http://127.0.0.1:2/b/uploads/k/a.jpg?X-Amz-Signature=s'
+
+  it('asks POST /objects with the Content-MD5, PUTs with it, and checks the ETag', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const sending = client.uploadSmall!(small(transport))
+    const sign = await transport.next()
+    expect([sign.method, sign.url]).toEqual(['POST', `${base}/objects`])
+    expect(JSON.parse(sign.body as string)).toEqual({
+      name: 'a.jpg',
+      size: 1000,
+      type: 'image/jpeg',
+      md5: hexToBase64(md5),
+    })
+    sign.respond({
+      json: {
+        url: objectUrl,
+        headers: { 'content-md5': hexToBase64(md5) },
+        key: 'uploads/k/a.jpg',
+      },
+    })
+    const put = await transport.next()
+    expect([put.method, put.url, put.headers?.['content-md5']]).toEqual([
+      'PUT',
+      objectUrl,
+      hexToBase64(md5),
+    ])
+    put.respond({ headers: { etag: `"${md5}"` } })
+    expect(await sending).toMatchObject({ size: 1000, etag: md5, location: 'uploads/k/a.jpg' })
+  })
+
+  it('an ETag other than the MD5 is a hash-mismatch', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const sending = client.uploadSmall!(small(transport))
+    ;(await transport.next()).respond({ json: { url: objectUrl, headers: {}, key: 'k' } })
+    ;(await transport.next()).respond({ headers: { etag: `"${md5Hex(new Uint8Array(3))}"` } })
+    await expect(sending).rejects.toMatchObject({ code: 'hash-mismatch', retryable: false })
+  })
+
+  it('a signer answering 404 gets undefined, and is not asked again', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const first = client.uploadSmall!(small(transport))
+    ;(await transport.next()).respond({ status: 404, json: { error: { code: 'not-found' } } })
+    expect(await first).toBeUndefined()
+    expect(await client.uploadSmall!(small(transport))).toBeUndefined()
+    expect(transport.open).toEqual([])
   })
 })

@@ -58,7 +58,7 @@ idle → queued canceled
 queued → preparing paused canceled
 preparing → hashing uploading done paused error canceled
 hashing → uploading completing done paused error canceled
-uploading → uploading hashing completing paused error canceled
+uploading → uploading hashing completing done paused error canceled
 completing → done paused error canceled
 paused → paused queued preparing error canceled
 done →

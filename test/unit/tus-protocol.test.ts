@@ -376,3 +376,55 @@ describe('tus protocol: HEAD, PATCH, DELETE', () => {
     await rest
   })
 })
+
+describe('tus client: small files through creation-with-upload', () => {
+  const small = (transport: ScriptedTransport) => ({
+    ...ctx(transport),
+    file: { ...file, size: 10 },
+    body: new Blob([new Uint8Array(10)]),
+    metadata: {},
+    onProgress: () => {},
+  })
+  const WITH_UPLOAD = { ...TUS, 'tus-extension': 'creation,creation-with-upload,termination' }
+
+  it('sends the file as the body of its creation POST', async () => {
+    const transport = new ScriptedTransport()
+    const protocol = createTusProtocol({ endpoint })
+    const sent = protocol.uploadSmall!(small(transport))
+    await answerOptions(transport, WITH_UPLOAD)
+    const post = await transport.next()
+    expect(post.method).toBe('POST')
+    expect(post.headers?.['upload-length']).toBe('10')
+    expect(post.headers?.['content-type']).toBe('application/offset+octet-stream')
+    expect((post.body as Blob).size).toBe(10)
+    expect(decodeMetadata(post.headers!['upload-metadata']!)).toEqual({
+      filename: 'résumé.pdf',
+      filetype: 'application/pdf',
+    })
+    post.respond({ status: 201, headers: { location: url, 'upload-offset': '10' } })
+    expect(await sent).toEqual({ size: 10, location: url })
+  })
+
+  it('terminates what a cut body left and fails retryably, so the file is sent again', async () => {
+    const transport = new ScriptedTransport()
+    const protocol = createTusProtocol({ endpoint })
+    const sent = protocol.uploadSmall!(small(transport))
+    await answerOptions(transport, WITH_UPLOAD)
+    ;(await transport.next()).respond({
+      status: 201,
+      headers: { location: url, 'upload-offset': '4' },
+    })
+    const del = await transport.next()
+    expect([del.method, del.url]).toEqual(['DELETE', url])
+    del.respond({ status: 204 })
+    await expect(sent).rejects.toMatchObject({ code: 'server', retryable: true })
+  })
+
+  it('answers undefined without the extension: the engine creates and PATCHes', async () => {
+    const transport = new ScriptedTransport()
+    const protocol = createTusProtocol({ endpoint })
+    const sent = protocol.uploadSmall!(small(transport))
+    await answerOptions(transport, BASIC)
+    expect(await sent).toBeUndefined()
+  })
+})

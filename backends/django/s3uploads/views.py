@@ -1,7 +1,7 @@
 # S3 multipart signing endpoints for vue-chunked-upload's createS3Protocol (docs/s3.md).
 # Runs on Django 3.2+ with boto3 1.26+ (Debian 12) and newer. The browser never holds
 # credentials: this creates the upload, signs one part URL just before its PUT, lists every
-# part, completes and aborts. Every failure answers JSON {"error": {"code", "message"}}.
+# part, completes and aborts; a small file gets one presigned PUT instead (sign_object). Every failure answers JSON {"error": {"code", "message"}}.
 import base64
 import datetime
 import functools
@@ -22,6 +22,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 log = logging.getLogger(__name__)
 MIN_PART, MAX_PARTS, MAX_SIZE = 5 * 1024**2, 10_000, 5 * 1024**4
+MAX_PART = 5 * 1024**3  # S3's largest single PUT
 MD5_BASE64 = re.compile(r"^[A-Za-z0-9+/]{22}==$")
 ETAG = re.compile(r'^"?[0-9a-fA-F]{32}"?$')
 
@@ -164,15 +165,27 @@ def csrf(request):
     return JsonResponse({})
 
 
+def _size(body, limit):
+    size = body.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise Failure(400, "bad-request", "size must be a whole number of bytes")
+    if size > limit:
+        raise Failure(413, "file-too-large", f"files may be at most {limit} bytes")
+    return size
+
+
+def _key(body):
+    """A key no client controls: uploads/<date>/<random>/<sanitized name>."""
+    base = str(body.get("name", "file")).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[^\w.\-]+", "_", base).lstrip(".")[-100:] or "file"
+    return f"uploads/{datetime.date.today()}/{secrets.token_urlsafe(16)}/{name}"
+
+
 @endpoint("POST")
 def create(request):
     body = _json(request, 64 * 1024)
-    size = body.get("size")
-    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_SIZE:
-        raise Failure(400, "bad-request", "size must be a whole number of bytes")
-    base = str(body.get("name", "file")).replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[^\w.\-]+", "_", base).lstrip(".")[-100:] or "file"
-    key = f"uploads/{datetime.date.today()}/{secrets.token_urlsafe(16)}/{name}"
+    size = _size(body, MAX_SIZE)
+    key = _key(body)
     up = _s3().create_multipart_upload(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
     handle = {"k": key, "u": up["UploadId"], "s": size}
     return JsonResponse({"id": _seal(_owner(request), handle), "key": key}, status=201)
@@ -193,6 +206,24 @@ def sign_part(request, upload_id, n):
     expires = min(3600, max(1, settings.VCU_PART_URL_EXPIRES_IN))
     url = _s3().generate_presigned_url("upload_part", Params=params, ExpiresIn=expires)
     return JsonResponse({"url": url, "headers": {"content-md5": md5} if md5 else {}})
+
+
+@endpoint("POST")
+def sign_object(request):
+    """A small file's one presigned PUT, bound to its size and (when sent) its Content-MD5."""
+    body = _json(request, 64 * 1024)
+    size = _size(body, MAX_PART)
+    md5 = body.get("md5")
+    if md5 is not None and not (isinstance(md5, str) and MD5_BASE64.match(md5)):
+        raise Failure(400, "bad-request", "md5 must be the base64 MD5 of the file")
+    key = _key(body)
+    params = {"Bucket": settings.AWS_STORAGE_BUCKET_NAME, "Key": key, "ContentLength": size}
+    if md5:
+        params["ContentMD5"] = md5  # signed: the URL only accepts these bytes
+    expires = min(3600, max(1, settings.VCU_PART_URL_EXPIRES_IN))
+    url = _s3().generate_presigned_url("put_object", Params=params, ExpiresIn=expires)
+    headers = {"content-md5": md5} if md5 else {}
+    return JsonResponse({"url": url, "headers": headers, "key": key, "size": size})
 
 
 @endpoint("GET")

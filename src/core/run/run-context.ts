@@ -24,6 +24,8 @@ import type { Job, ServerSide } from './job'
 /** Options the flow reads; resolved once by `createUploader`. */
 export interface FlowOptions {
   readonly chunkSize: number
+  /** Files of at most this size take the small-file path (`small-file.ts`); 0: never. */
+  readonly smallFileThreshold: number
   readonly concurrency: number
   readonly stallTimeoutMs: number
   readonly requestTimeoutMs: number

@@ -7,12 +7,14 @@ import { setStatus, type FlowContext } from './run-context'
 import { createPartDigests } from './part-digests'
 import { partAt, planChunks } from './part-plan'
 import { sendAll } from './send-parts'
+import { sendSmall, takesSmallPath } from './small-file'
 import type { ChunkPlan, UploadResult } from '../types'
 
 /**
- * One run of one upload: identify, find or create the server side, send what it lacks,
- * complete and verify. A pause or cancel aborts the run's signal; the verb that did so has
- * already set the status, so an aborted run just stops.
+ * One run of one upload: a small file's one request (`small-file.ts`), or identify, find
+ * or create the server side, send what it lacks, complete and verify. A pause or cancel
+ * aborts the run's signal; the verb that did so has already set the status, so an aborted
+ * run just stops.
  */
 export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   const controller = new AbortController()
@@ -23,21 +25,10 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   job.stats.runningSince = ctx.clock.now()
   try {
     setStatus(ctx, job, { state: 'preparing' })
-    startHashing(ctx, job)
-    prefetchFirstParts(ctx, job, signal)
-    let connected: Connected = await findOrCreate(ctx, job, signal)
-    if (connected.kind === 'upload') {
-      ctx.emit('upload-started', {
-        upload: ctx.snapshot(job),
-        resumed: job.stats.resumed,
-        bytesAlreadyUploaded: job.counts.acked,
-      })
-      connected = await sendOrRestart(ctx, job, connected.server, signal)
-    }
-    const result =
-      connected.kind === 'done'
-        ? connected.result
-        : await finish(ctx, job, connected.server, signal)
+    // A small file is sent in one request; a server without that route gets the parts.
+    const trySmall = takesSmallPath(ctx, job)
+    const small = trySmall ? await sendSmall(ctx, job, signal) : undefined
+    const result = small ?? (await runMultipart(ctx, job, signal, trySmall))
     if (job.run === run && !signal.aborted) await succeed(ctx, job, result)
   } catch (error) {
     if (job.run !== run || signal.aborted) return
@@ -49,6 +40,31 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
       stopClock(ctx, job)
     }
   }
+}
+
+/**
+ * The multipart path: identify, find or create the server side, send its parts, complete.
+ * `announced`: the small-file path already emitted `upload-started` before it fell back.
+ */
+async function runMultipart(
+  ctx: FlowContext,
+  job: Job,
+  signal: AbortSignal,
+  announced: boolean,
+): Promise<UploadResult> {
+  startHashing(ctx, job)
+  prefetchFirstParts(ctx, job, signal)
+  let connected: Connected = await findOrCreate(ctx, job, signal)
+  if (connected.kind === 'upload') {
+    if (!announced)
+      ctx.emit('upload-started', {
+        upload: ctx.snapshot(job),
+        resumed: job.stats.resumed,
+        bytesAlreadyUploaded: job.counts.acked,
+      })
+    connected = await sendOrRestart(ctx, job, connected.server, signal)
+  }
+  return connected.kind === 'done' ? connected.result : finish(ctx, job, connected.server, signal)
 }
 
 /**

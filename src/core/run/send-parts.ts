@@ -13,7 +13,7 @@ import { createPartDigests } from './part-digests'
  * A request carrying a File the browser can no longer read (changed or deleted on disk)
  * fails like a network error: ask the file before retrying, and fail for good if it is gone.
  */
-async function orFileProblem(job: Job, error: unknown): Promise<unknown> {
+export async function orFileProblem(job: Job, error: unknown): Promise<unknown> {
   const typed = toUploadError(error)
   if (!typed.retryable || typed.code === 'expired') return error
   return (await checkFileReadable(job.file, job.info)) ?? error

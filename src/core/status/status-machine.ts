@@ -30,7 +30,8 @@ export const TRANSITIONS: Readonly<Record<UploadState, readonly UploadState[]>> 
   queued: ['preparing', 'paused', 'canceled'],
   preparing: ['hashing', 'uploading', 'done', 'paused', 'error', 'canceled'],
   hashing: ['uploading', 'completing', 'done', 'paused', 'error', 'canceled'],
-  uploading: ['uploading', 'hashing', 'completing', 'paused', 'error', 'canceled'],
+  // 'done': a small file's one request creates and completes it (`run/small-file.ts`).
+  uploading: ['uploading', 'hashing', 'completing', 'done', 'paused', 'error', 'canceled'],
   completing: ['done', 'paused', 'error', 'canceled'],
   // 'preparing': the tab that held the lock let go, this one takes over in the same run.
   paused: ['paused', 'queued', 'preparing', 'error', 'canceled'],

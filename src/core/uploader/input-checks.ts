@@ -20,6 +20,7 @@ function invalidOption(option: string, value: unknown, expected: string): Upload
 
 const NUMERIC_OPTIONS: readonly [keyof UploaderOptions, string, (n: number) => boolean][] = [
   ['chunkSize', 'a whole number of bytes ≥ 1', (n) => Number.isSafeInteger(n) && n >= 1],
+  ['smallFileThreshold', 'a whole number of bytes ≥ 0', (n) => Number.isSafeInteger(n) && n >= 0],
   ['concurrency', 'a whole number ≥ 1', (n) => Number.isSafeInteger(n) && n >= 1],
   ['stallTimeoutMs', 'a number of milliseconds > 0', (n) => n > 0],
   ['requestTimeoutMs', 'a number of milliseconds > 0', (n) => n > 0],

@@ -27,8 +27,10 @@ export function resolveOptions(options: UploaderOptions): ResolvedOptions {
   assertValidOptions(options)
   const clock = options.clock ?? systemClock
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+  const chunkSize = options.chunkSize ?? 8 * MiB
   const flowOptions: FlowOptions = {
-    chunkSize: options.chunkSize ?? 8 * MiB,
+    chunkSize,
+    smallFileThreshold: options.smallFileThreshold ?? chunkSize,
     concurrency,
     stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,

@@ -61,6 +61,18 @@ export interface UploaderOptions {
    * and tus check parts instead, so no full hash is computed for them). @default true
    */
   readonly hashing?: boolean
+  /**
+   * Files of at most this many bytes take the small-file path where the protocol has one
+   * (`uploadSmall`): one request that creates and completes the upload (HTTP, tus with
+   * `creation-with-upload`, S3 with a signer that presigns single PUTs), with no resume
+   * record, no cross-tab lock and no hashing beyond the body's own MD5. Retries, stall
+   * detection, pause (the whole file is sent again) and cancel apply as to any upload; a
+   * reload sends such a file again from byte 0. The default is `chunkSize`: a file that fits
+   * in one part would lose that part to a cut or reload on the multipart path too, so
+   * remembering it costs more (a fingerprint, a record, a lock, three or four control
+   * requests) than sending it again. `0` turns the path off. @default chunkSize
+   */
+  readonly smallFileThreshold?: number
   /** Send the File itself in one request when starting from byte 0, if the protocol can. @default true */
   readonly stream?: boolean
   /** Start uploads as soon as files are added. @default true */

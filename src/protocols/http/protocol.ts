@@ -49,12 +49,15 @@ function endpointNotFound(url: string): UploadError {
 /**
  * The client of the HTTP chunk protocol (docs/http-protocol.md): parallel idempotent chunk
  * PUTs, one status query that lists every chunk held, instant upload by hash, a whole-File
- * stream from byte 0, and completion verified by MD5.
+ * stream from byte 0, completion verified by MD5, and a small file in one `PUT /uploads`
+ * that creates and completes it (a server without that route gets the chunk path).
  */
 export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol {
   const base = options.endpoint.replace(/\/+$/, '')
   const headers = () =>
     typeof options.headers === 'function' ? options.headers() : (options.headers ?? {})
+  /** Set once the server answered the small-file route 404/405: an older server. */
+  let noSmallRoute = false
   const uploadUrl = (remote: { readonly id?: unknown }) =>
     `${base}/uploads/${encodeURIComponent(String(remote.id))}`
 
@@ -121,6 +124,33 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
         remote: { id: idFrom(body) },
         duplicateCandidate: body.duplicateCandidate === true,
       }
+    },
+
+    async uploadSmall(request) {
+      if (noSmallRoute) return undefined
+      const { file } = request
+      // The create body's fields, percent-encoded (headers are ASCII); the body is the file.
+      const info = encodeURIComponent(
+        JSON.stringify({
+          name: file.name,
+          size: file.size,
+          type: file.type,
+          lastModified: file.lastModified,
+          hash: request.md5,
+          metadata: request.metadata,
+        }),
+      )
+      const response = await send(request, 'PUT', `${base}/uploads`, {
+        body: request.body,
+        headers: { 'content-type': 'application/octet-stream', 'upload-info': info },
+        onUploadProgress: request.onProgress,
+      })
+      if (response.status === 404 || response.status === 405) {
+        noSmallRoute = true
+        return undefined
+      }
+      if (response.status !== 201 && response.status !== 200) fail(request, response, 'Upload')
+      return resultFrom(parseJsonObject(response, 'Upload'), 'complete')
     },
 
     async status(request) {

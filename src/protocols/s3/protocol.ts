@@ -65,6 +65,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
     typeof options.headers === 'function' ? options.headers() : (options.headers ?? {})
   const uploadUrl = (remote: { readonly id?: unknown }) =>
     `${base}/uploads/${encodeURIComponent(String(remote.id))}`
+  /** Set once the signer answered `POST /objects` 404/405: an older signer, multipart only. */
+  let noObjectRoute = false
 
   const signer = (
     ctx: ProtocolContext,
@@ -80,6 +82,19 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       headers: { ...headers(), ...(body === undefined ? {} : JSON_HEADERS) },
     })
 
+  function signedFrom(body: Record<string, unknown>, what: string): SignedPart {
+    if (typeof body.url !== 'string') {
+      throw new UploadError('protocol', `${what}: no url in the answer`, { retryable: false })
+    }
+    const extra: Record<string, string> = {}
+    if (isObject(body.headers)) {
+      for (const [name, value] of Object.entries(body.headers)) {
+        if (typeof value === 'string') extra[name] = value
+      }
+    }
+    return { url: body.url, headers: extra }
+  }
+
   async function signPart(
     ctx: ProtocolContext,
     remote: { readonly id?: unknown },
@@ -90,17 +105,7 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       md5: md5Hex ? hexToBase64(md5Hex) : undefined,
     })
     if (response.status !== 200) throw httpError(response, ctx.clock.now(), 'Sign part')
-    const body = parseJsonObject(response, 'Sign part')
-    if (typeof body.url !== 'string') {
-      throw new UploadError('protocol', 'Sign part: no url in the answer', { retryable: false })
-    }
-    const extra: Record<string, string> = {}
-    if (isObject(body.headers)) {
-      for (const [name, value] of Object.entries(body.headers)) {
-        if (typeof value === 'string') extra[name] = value
-      }
-    }
-    return { url: body.url, headers: extra }
+    return signedFrom(parseJsonObject(response, 'Sign part'), 'Sign part')
   }
 
   async function putPart(
@@ -160,6 +165,44 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       }
       const key = typeof body.key === 'string' ? body.key : null
       return { kind: 'created', remote: { id: body.id, key } }
+    },
+
+    /**
+     * A small file as one presigned PUT (`POST /objects` at the signer, then the PUT to the
+     * bucket) instead of a multipart upload; bound to its size and Content-MD5, and the
+     * object's ETag checked against that MD5. A signer without the route answers 404: the
+     * multipart path is taken from then on.
+     */
+    async uploadSmall(request) {
+      if (noObjectRoute) return undefined
+      const { file, md5 } = request
+      const response = await signer(request, 'POST', `${base}/objects`, {
+        name: file.name,
+        size: file.size,
+        type: file.type,
+        md5: md5 ? hexToBase64(md5) : undefined,
+      })
+      if (response.status === 404 || response.status === 405) {
+        noObjectRoute = true
+        return undefined
+      }
+      if (response.status !== 200) throw httpError(response, request.clock.now(), 'Sign object')
+      const body = parseJsonObject(response, 'Sign object')
+      const signed = signedFrom(body, 'Sign object')
+      const etag = await putPart(request, signed, 1, request.body, request.onProgress)
+      if (verify && md5 && etag !== md5) {
+        throw new UploadError(
+          'hash-mismatch',
+          `S3's ETag ${etag} is not the file's MD5 ${md5} (an SSE-KMS bucket? set verifyEtag: false)`,
+          { retryable: false },
+        )
+      }
+      return {
+        size: file.size,
+        etag,
+        location: typeof body.key === 'string' ? body.key : undefined,
+        data: body,
+      }
     },
 
     async status(request) {

@@ -59,8 +59,9 @@ export const tusCapabilities: ProtocolCapabilities = Object.freeze({
 /**
  * The tus 1.0 client (https://tus.io): OPTIONS once per instance to learn the server,
  * creation with `Upload-Metadata`, PATCHes from the offset HEAD reports, the whole File as
- * one PATCH from byte 0, termination on abort, `Upload-Expires`, the checksum extension, and
- * parallel partial uploads through the concatenation extension when the server has them.
+ * one PATCH from byte 0, termination on abort, `Upload-Expires`, the checksum extension,
+ * parallel partial uploads through the concatenation extension when the server has them,
+ * and a small file in one POST through creation-with-upload.
  */
 export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
   const endpoint = options.endpoint.replace(/\/+$/, '')
@@ -158,6 +159,56 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
           expiresAt: expiresOf(response) ?? null,
         },
       }
+    },
+
+    /**
+     * Creation-with-upload: one POST whose body is the whole file, when the server lists
+     * the extension (otherwise `undefined`: creation and a PATCH follow). A body the server
+     * kept only part of is terminated, and the engine sends the file again.
+     */
+    async uploadSmall(request) {
+      const info = await client.learn(request)
+      if (!info.extensions.has('creation') || !info.extensions.has('creation-with-upload')) {
+        return undefined
+      }
+      const { file, body, onProgress } = request
+      if (info.maxSize !== undefined && file.size > info.maxSize) {
+        throw new UploadError('file-too-large', `The tus server takes at most ${info.maxSize} B`, {
+          retryable: false,
+          params: { maxSize: info.maxSize, maxFileSize: info.maxSize, size: file.size },
+        })
+      }
+      const metadata = encodeMetadata({
+        filename: file.name,
+        filetype: file.type,
+        md5: request.md5,
+        ...request.metadata,
+      })
+      const checksum: Record<string, string> =
+        request.md5 && checksumOn(info)
+          ? { 'upload-checksum': `md5 ${hexToBase64(request.md5)}` }
+          : {}
+      const response = await client.send(request, 'POST', endpoint, {
+        body,
+        headers: {
+          ...checksum,
+          'upload-length': String(file.size),
+          'content-type': 'application/offset+octet-stream',
+          ...(metadata ? { 'upload-metadata': metadata } : {}),
+        },
+        onUploadProgress: onProgress,
+      })
+      if (response.status !== 201) client.fail(request, response, 'creation-with-upload')
+      const url = locationOf(response, endpoint, 'creation-with-upload')
+      const offset = Number(response.headers['upload-offset'] ?? (file.size === 0 ? 0 : NaN))
+      if (offset !== file.size) {
+        // Cut short on the way: the file is sent again, so nothing partial is kept.
+        if (info.extensions.has('termination')) await terminate(request, url).catch(() => {})
+        throw new UploadError('server', `The tus server holds ${offset} of ${file.size} B`, {
+          retryable: true,
+        })
+      }
+      return { size: file.size, location: url }
     },
 
     async status(request) {

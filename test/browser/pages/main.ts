@@ -13,6 +13,7 @@ import {
   type UploadSnapshot,
 } from 'vue-chunked-upload'
 import { createHasher, createInlineHasher } from 'vue-chunked-upload/hashing'
+import { folderBytes } from './folder-bytes'
 import { uppyS3 } from './uppy'
 
 export interface UploadRun {
@@ -104,6 +105,8 @@ async function upload(options: {
   md5?: 'spark' | 'wasm'
   /** `false`: fixed part size and lanes (the uploader's `adaptive` option). */
   adaptive?: boolean
+  /** The uploader's `smallFileThreshold` (0: every file takes the multipart path). */
+  smallFileThreshold?: number
   /** Browser features taken away for this run. */
   without?: readonly Feature[]
   /** IndexedDB writes fail with QuotaExceededError during this run. */
@@ -139,6 +142,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     stream: options.stream,
     md5: options.md5,
     adaptive: options.adaptive,
+    smallFileThreshold: options.smallFileThreshold,
   })
   const started = performance.now()
   let hashMs: number | undefined
@@ -161,18 +165,31 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
   uploader.destroy()
   hasher?.dispose()
   // When the first request carrying file bytes started (progress events are throttled by
-  // XHR and axios, so they would overstate it).
-  const bodyRequest = performance
-    .getEntriesByType('resource')
-    .slice(requestsBefore)
-    .find((entry) =>
-      (options.protocol === 's3'
-        ? /[?&]partNumber=/
-        : options.protocol === 'tus'
-          ? /\/tus\/[^/?]+$/
-          : /\/(stream|chunks\/\d+)$/
-      ).test(entry.name),
-    )
+  // XHR and axios, so they would overstate it). A small file's one request (the uploader's
+  // `smallFileThreshold`, by default `chunkSize`) is the last to its URL: tus asks OPTIONS
+  // at the same URL first, and no create precedes it.
+  const threshold = options.smallFileThreshold ?? options.chunkSize ?? 8 * 1024 * 1024
+  const small = snapshot.file.size <= threshold
+  const entries = performance.getEntriesByType('resource').slice(requestsBefore)
+  const bodyRequest = small
+    ? entries
+        .filter((entry) =>
+          (options.protocol === 's3'
+            ? /[?&]X-Amz-Signature=/
+            : options.protocol === 'tus'
+              ? /\/tus\/?$/
+              : /\/uploads$/
+          ).test(entry.name),
+        )
+        .at(-1)
+    : entries.find((entry) =>
+        (options.protocol === 's3'
+          ? /[?&]partNumber=/
+          : options.protocol === 'tus'
+            ? /\/tus\/[^/?]+$/
+            : /\/(stream|chunks\/\d+)$/
+        ).test(entry.name),
+      )
   const firstByteMs = bodyRequest ? bodyRequest.startTime - started : -1
   const status = snapshot.status
   return {
@@ -306,6 +323,60 @@ async function tusJsClient(endpoint: string, chunkSize?: number): Promise<{ ms: 
 /** Uppy 5.1's S3 multipart upload of the chosen file, through the signer at `signer`. */
 const uppy = (signer: string) => uppyS3(file(), signer)
 
-const api = { upload, xhrPut, slicePuts, rawHash, hashFile, tusJsClient, uppy }
+/**
+ * A folder of `count` small files (`folderBytes`, `size + index` bytes each) and the chosen
+ * big file, added at once to one uploader; resolves with every upload's snapshot.
+ */
+async function uploadFolder(options: {
+  endpoint: string
+  protocol: 'http' | 'tus' | 's3'
+  count: number
+  size: number
+  concurrency?: number
+}): Promise<{ uploads: UploadSnapshot[]; requests: number }> {
+  const requestsBefore = performance.getEntriesByType('resource').length
+  const uploader = createDefaultUploader({
+    protocol:
+      options.protocol === 's3'
+        ? createS3Protocol({ endpoint: options.endpoint })
+        : options.protocol === 'tus'
+          ? createTusProtocol({ endpoint: options.endpoint })
+          : createHttpProtocol({ endpoint: options.endpoint }),
+    concurrency: options.concurrency,
+  })
+  const files = Array.from(
+    { length: options.count },
+    (_, i) =>
+      new File([folderBytes(i, options.size + i)], `photo-${i}.jpg`, {
+        type: 'image/jpeg',
+      }),
+  )
+  const total = options.count + 1
+  const finished = new Promise<UploadSnapshot[]>((resolve) => {
+    const stop = uploader.subscribe((snapshot) => {
+      const over = snapshot.uploads.filter((u) =>
+        ['done', 'error', 'canceled'].includes(u.status.state),
+      )
+      if (snapshot.uploads.length === total && over.length === total) {
+        stop()
+        resolve(snapshot.uploads as UploadSnapshot[])
+      }
+    })
+  })
+  uploader.add([file(), ...files])
+  const uploads = await finished
+  uploader.destroy()
+  return {
+    uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[],
+    requests: performance
+      .getEntriesByType('resource')
+      .slice(requestsBefore)
+      .filter((entry) =>
+        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
+      ).length,
+  }
+}
+
+const api = { upload, uploadFolder, xhrPut, slicePuts, rawHash, hashFile, tusJsClient, uppy }
 export type VcuApi = typeof api
 Object.assign(window, { vcu: api })

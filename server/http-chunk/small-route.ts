@@ -1,0 +1,113 @@
+import { checkCaps, freeBytes } from '../caps'
+import { completionBody } from './bodies'
+import { BodyReader } from './body-reader'
+import { HttpError, badRequest, jsonResponse } from './errors'
+import { ingestStream } from './ingest'
+import type { Creator, FileStore } from './store'
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, parseCreate } from './validate'
+import type { UploadLimits } from './validate'
+
+/** The header that carries what a create body would (docs/http-protocol.md, "Small files"). */
+export const UPLOAD_INFO_HEADER = 'upload-info'
+
+/** A percent-encoded JSON object is at most this long; like a create body, it is tiny. */
+const MAX_INFO_LENGTH = 16 * 1024
+
+/** Reads the `Upload-Info` header: percent-encoded JSON of the create body's fields. */
+function readInfo(request: Request): Record<string, unknown> {
+  const raw = request.headers.get(UPLOAD_INFO_HEADER)
+  if (raw === null) throw badRequest('Upload-Info is required: the create fields as JSON')
+  if (raw.length > MAX_INFO_LENGTH)
+    throw badRequest(`Upload-Info must be at most ${MAX_INFO_LENGTH} characters`)
+  let value: unknown
+  try {
+    value = JSON.parse(decodeURIComponent(raw))
+  } catch {
+    throw badRequest('Upload-Info must be percent-encoded JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('Upload-Info must be a JSON object')
+  return value as Record<string, unknown>
+}
+
+/**
+ * `PUT /uploads`: a whole small file in one request that creates and completes the upload.
+ * The create fields come in `Upload-Info` and are checked like a create body (size, name,
+ * type, owner caps, free space); the body must be exactly `size` bytes. The upload is
+ * completed (MD5-verified when `hash` is given) before the answer, and any failure — a
+ * wrong length, a cut or stalled body, a hash mismatch — deletes it: the file only ever
+ * appears complete, and a failed request leaves nothing behind.
+ */
+export async function putSmall(
+  request: Request,
+  store: FileStore,
+  limits: UploadLimits,
+  creator: Creator,
+  stallTimeoutMs: number,
+): Promise<Response> {
+  const info = readInfo(request)
+  // One chunk when it fits (chunks are the unit of the status query, never sent here).
+  const size = info.size
+  if (info.chunkSize === undefined && Number.isSafeInteger(size)) {
+    info.chunkSize = Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, size as number))
+  }
+  const { hash, ...upload } = parseCreate(info, limits)
+  const declared = request.headers.get('content-length')
+  if (declared !== String(upload.size)) {
+    throw new HttpError(
+      400,
+      'chunk-size-mismatch',
+      `the body must be ${upload.size} bytes, got ${declared ?? 'no Content-Length'}`,
+    )
+  }
+  const refused = checkCaps(limits.caps, store.openUploads(), creator, upload.size)
+  if (refused) {
+    const { message, limit, unit } = refused
+    throw new HttpError(429, 'too-many-uploads', message, { limit, unit }, { 'retry-after': '30' })
+  }
+  if (upload.size > (await freeBytes(store.paths.uploads))) {
+    throw new HttpError(
+      507,
+      'insufficient-storage',
+      `the server cannot store ${upload.size} more bytes now`,
+    )
+  }
+  const created = await store.create(upload, creator)
+  try {
+    if (upload.size > 0) {
+      if (!request.body) throw badRequest('a body is required')
+      const body = new BodyReader(request.body.getReader(), stallTimeoutMs)
+      try {
+        await body.waitForData()
+        const handle = await store.openPart(created)
+        try {
+          await ingestStream({ upload: created, handle, body, offset: 0 })
+        } catch (error) {
+          if (error instanceof HttpError) await body.cancel()
+          throw error
+        } finally {
+          await handle.close()
+        }
+      } finally {
+        body.close()
+      }
+    }
+    if (!created.received.full) {
+      throw new HttpError(400, 'chunk-size-mismatch', `the body ended before ${upload.size} bytes`)
+    }
+    const outcome = await store.complete(created, hash)
+    if (outcome.kind === 'mismatch') {
+      throw new HttpError(
+        422,
+        'hash-mismatch',
+        `the received file's MD5 is ${outcome.hash}, the client sent ${hash ?? ''}`,
+        { hash: outcome.hash },
+      )
+    }
+    if (outcome.kind !== 'done') throw new Error(`small upload ${created.id} did not complete`)
+    return jsonResponse(completionBody(outcome.file), 201)
+  } catch (error) {
+    await store.abort(created.id)
+    throw error
+  }
+}
