@@ -9,7 +9,7 @@ import {
   pendingOf,
   uploadIn,
   type FakeUploader,
-} from '../../stories/fake-uploader'
+} from '../fakes/fake-uploader'
 
 /** Mounts `component` below a provider of `engine`, as an app's upload area would. */
 async function mountWith(
