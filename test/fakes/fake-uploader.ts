@@ -13,9 +13,8 @@ import {
   type UploadEvents,
   type UploadSnapshot,
   type UploadStatus,
+  MiB,
 } from 'vue-chunked-upload'
-
-const MiB = 1024 * 1024
 
 export interface FakeUploader extends Uploader {
   /** Calls made to the engine, e.g. `pause:u1`, `add:a.mp4,b.mp4`, `discard:key`. */

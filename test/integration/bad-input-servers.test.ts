@@ -20,8 +20,7 @@ import { createS3Client, createS3SigningHandler } from '../../server/s3'
 import { startLocalS3, type LocalS3 } from '../../server/s3-local'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { finished, recordingTransport, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 export const HOSTILE_NAMES: readonly [string, string][] = [
   ['dot-dot-slash', '../../../etc/passwd'],

@@ -8,8 +8,7 @@ import { startReferenceServer, type RunningReferenceServer } from '../../server/
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
 import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 describe('engine + HTTP chunk protocol against the real reference server', () => {
   let server: RunningReferenceServer

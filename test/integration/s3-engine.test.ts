@@ -17,8 +17,7 @@ import { identify } from '../../server/owner'
 import { randomFile } from '../browser/harness'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { diskFile, finished, recordingTransport, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
 const SECRET = 'integration-secret'

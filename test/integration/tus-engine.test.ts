@@ -10,8 +10,7 @@ import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
 import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 const idOf = (location: string | undefined) => String(location).split('/').pop()!
 

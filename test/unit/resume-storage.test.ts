@@ -15,10 +15,8 @@ import {
 import { createIdbStore, createMemoryStore } from '../../src/persistence'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const fileOf = (size: number, name = 'data.bin') =>
-  new File([new Uint8Array(size).map((_, i) => i % 251)], name, { lastModified: 1_700_000_000_000 })
 
 const record = (key: string, extra: Partial<ResumeRecord> = {}): ResumeRecord => ({
   v: RESUME_RECORD_VERSION,

@@ -8,9 +8,8 @@ import {
   createS3Protocol,
   type UploadResult,
   type UploadSnapshot,
+  MiB,
 } from 'vue-chunked-upload'
-
-const MiB = 1024 * 1024
 
 function cookie(name: string): string {
   const entry = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`))

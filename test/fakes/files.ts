@@ -1,0 +1,27 @@
+/**
+ * Sizes and Files for tests. `KiB`/`MiB` are the part planner's own (one definition); `fileOf`
+ * makes a File of deterministic bytes, so two calls with the same arguments are the same
+ * file to the engine's fingerprint and hash, and another `seed` gives other bytes.
+ */
+export { KiB, MiB } from '../../src/core/run/part-plan'
+
+/** The `lastModified` every test File has unless it says otherwise. */
+export const LAST_MODIFIED = 1_700_000_000_000
+
+/** `type` defaults to `application/octet-stream`, `lastModified` to LAST_MODIFIED. */
+export interface FileInit extends FilePropertyBag {
+  /** Varies the bytes (default: the size). */
+  seed?: number
+}
+
+/** A File of `size` bytes `(i * 31 + seed) % 251`, named `name`. */
+export function fileOf(size: number, name = 'data.bin', init: FileInit = {}): File {
+  const { seed = size, ...bag } = init
+  const bytes = new Uint8Array(size)
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) % 251
+  return new File([bytes], name, {
+    type: 'application/octet-stream',
+    lastModified: LAST_MODIFIED,
+    ...bag,
+  })
+}
