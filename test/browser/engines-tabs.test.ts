@@ -11,8 +11,8 @@ import { startRig, storedMd5s, throttleAll } from './engine-backends'
 import { ENGINES, launchEngine, type EnginePage, type EngineSession } from './engines'
 import { md5OfFile, randomFile, startPageServer } from './harness'
 import type { TabsApi, TabsStart, TabsState } from './pages/tabs'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const SIZE = 24 * MiB
 const CHUNK = 4 * MiB
 

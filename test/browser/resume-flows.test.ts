@@ -20,8 +20,8 @@ import {
   type Backends,
   type ProtocolName,
 } from './resume-backends'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const SIZE = 24 * MiB
 
 interface SavedRecord {

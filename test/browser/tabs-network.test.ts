@@ -24,8 +24,8 @@ import {
   type BrowserSession,
 } from './harness'
 import type { TabsApi, TabsStart, TabsState } from './pages/tabs'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const SIZE = 32 * MiB
 const CHUNK = 8 * MiB
 /** Slow enough that one upload lasts several seconds. */
