@@ -12,9 +12,9 @@ import {
   md5Hex,
   putChunk,
   randomFile,
-} from '../../server/testing/harness'
-import { serverPerTest } from '../../server/testing/fixtures'
-import type { TestServer } from '../../server/testing/harness'
+} from '../testing/harness'
+import { serverPerTest } from '../testing/fixtures'
+import type { TestServer } from '../testing/harness'
 
 let server: TestServer
 serverPerTest((started) => (server = started))
