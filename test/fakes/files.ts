@@ -25,3 +25,16 @@ export function fileOf(size: number, name = 'data.bin', init: FileInit = {}): Fi
     ...bag,
   })
 }
+
+/** Deterministic bytes that do not repeat with any short period (xorshift32 from `seed`). */
+export function noisyBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}

@@ -1,13 +1,12 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type Transport, type UploaderOptions } from '../../src/core'
 import { createHttpProtocol } from '../../src/protocols/http'
 import type { RunningReferenceServer } from '../../server/index'
 import { serverPerBlock } from '../../server/testing/fixtures'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
+import { recordingTransport, diskFile, finished, uploaderOn } from '../fakes/engine-run'
 import { MiB } from '../fakes/files'
 
 describe('engine + HTTP chunk protocol against the real reference server', () => {
@@ -20,11 +19,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     source = await randomFile(64 * MiB)
   })
 
-  const uploaderFor = (
-    endpoint: string,
-    transport: Transport,
-    extra: Partial<UploaderOptions> = {},
-  ) => testUploader(createHttpProtocol({ endpoint }), transport, extra)
+  const uploaderFor = uploaderOn((endpoint) => createHttpProtocol({ endpoint }))
 
   it('uploads 64 MiB and the stored file is byte-identical', async () => {
     const transport = recordingTransport()

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { systemClock, type Transport, type UploaderOptions } from '../../src/core'
+import { systemClock } from '../../src/core'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { createAxiosTransport } from '../../src/transport'
 import type { RunningReferenceServer } from '../../server/index'
@@ -9,7 +9,7 @@ import { serverPerBlock } from '../../server/testing/fixtures'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
+import { recordingTransport, diskFile, finished, uploaderOn } from '../fakes/engine-run'
 import { MiB } from '../fakes/files'
 
 const idOf = (location: string | undefined) => String(location).split('/').pop()!
@@ -33,11 +33,7 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
     source = await randomFile(64 * MiB)
   })
 
-  const uploaderFor = (
-    endpoint: string,
-    transport: Transport,
-    extra: Partial<UploaderOptions> = {},
-  ) => testUploader(createTusProtocol({ endpoint }), transport, extra)
+  const uploaderFor = uploaderOn((endpoint) => createTusProtocol({ endpoint }))
 
   it('uploads 64 MiB as one PATCH of the File; stored byte-identical, with its metadata', async () => {
     const transport = recordingTransport()
