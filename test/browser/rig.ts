@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import {
   startReferenceServer,
@@ -49,5 +50,17 @@ export function browserRig(use: (rig: BrowserRig) => void, options: BrowserRigOp
   afterAll(async () => {
     await Promise.allSettled([rig.chromium?.close(), rig.pages?.close(), rig.server?.close()])
     if (rig.root) rmSync(rig.root, { recursive: true, force: true })
+  })
+}
+
+/** Upload bodies of `page` go at most `bytesPerSecond` (Chromium's own throttling, over CDP). */
+export async function throttle(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Network.enable')
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
   })
 }
