@@ -3,9 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { callPage, md5OfFile, openWithFile, randomFile } from './harness'
 import { browserRig, type BrowserRig } from './rig'
-import { MiB } from '../fakes/files'
-
-const GiB = 1024 * MiB
+import { GiB, MiB } from '../fakes/files'
 
 /**
  * Counts the body bytes every tus PATCH brings to the server, whether or not the request

@@ -1,9 +1,9 @@
 /**
- * Sizes and Files for tests. `KiB`/`MiB` are the part planner's own (one definition); `fileOf`
+ * Sizes and Files for tests. `KiB`/`MiB`/`GiB` are the part planner's own (one definition); `fileOf`
  * makes a File of deterministic bytes, so two calls with the same arguments are the same
  * file to the engine's fingerprint and hash, and another `seed` gives other bytes.
  */
-export { KiB, MiB } from '../../src/core/run/part-plan'
+export { GiB, KiB, MiB } from '../../src/core/run/part-plan'
 
 /** The `lastModified` every test File has unless it says otherwise. */
 export const LAST_MODIFIED = 1_700_000_000_000
