@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SoakRig } from '../soak/rig'
-import { startRig, storedMd5s, throttleAll } from './engine-backends'
+import { bodyBytes, startRig, storedMd5s, throttleAll } from './engine-backends'
 import { ENGINES, launchEngine, type EnginePage, type EngineSession } from './engines'
 import { md5OfFile, randomFile, startPageServer } from './harness'
 import type { TabsStart, TabsState } from './pages/tabs'
@@ -110,12 +110,17 @@ describe.each(ENGINES)('tabs and network in %s', (engine) => {
 
   it('offline mid-upload (the offline event): pauses as offline, resumes on online, byte-identical', async () => {
     throttleAll(rig, 4 * MiB)
-    // Two parts in flight at most, so at most two are cut by going offline (with the default
-    // four, a cut can cost up to four parts, which is not what this test bounds).
-    const page = await openTab({ concurrency: 2 })
+    // One part in flight, so going offline cuts at most one part.
+    const page = await openTab({ concurrency: 1 })
+    const bodyBefore = bodyBytes(rig)
     try {
       await tabsCall(page, 'add')
-      await waitFor(page, 'uploading', (s) => (first(s)?.bytesUploaded ?? 0) > SIZE / 4)
+      // Half the file through the proxy: the server then holds at least SIZE / 2 - CHUNK, more
+      // than the one cut part a resume may re-send.
+      for (let i = 0; i < 600 && bodyBytes(rig) - bodyBefore < SIZE / 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(bodyBytes(rig) - bodyBefore).toBeGreaterThanOrEqual(SIZE / 2)
       await network(page, false)
       const offline = await waitFor(page, 'paused offline', (s) => reasonOf(s) === 'offline')
       expect(offline.online).toBe(false)
@@ -130,10 +135,12 @@ describe.each(ENGINES)('tabs and network in %s', (engine) => {
       await waitFor(page, 'sending again', sending)
       const done = await waitFor(page, 'done', (s) => stateOf(s) === 'done', 180_000)
       expect(first(done).bytesUploaded).toBe(SIZE)
-      // Re-sent: only the parts cut at the pause (two in flight at most), including what sat in
-      // the socket and proxy buffers (the throttle is at the server side, so the browser counts
-      // those bytes as sent). A restart from zero would re-send the SIZE / 4 acknowledged first.
-      expect(first(done).bytesResent).toBeLessThanOrEqual(2 * CHUNK)
+      // Re-sent, counted where the bytes reach the server side (the proxy reads at the throttled
+      // rate): at most the one part cut at the pause; a restart from zero would re-send the
+      // SIZE / 2 - CHUNK held. The page's own `bytesResent` also counts what sat in the
+      // kernel's socket buffers when the link dropped (CI saw 9.6 and 20 MiB on loopback under
+      // load), which the server never got: it is not this bound.
+      expect(bodyBytes(rig) - bodyBefore).toBeLessThanOrEqual(SIZE + CHUNK)
       const status = first(done).status
       const id = status.state === 'done' ? status.result.data?.id : undefined
       expect(await md5OfFile(`${rig.root}/http/files/${String(id)}`)).toBe(source.md5)

@@ -197,6 +197,43 @@ describe('engine regressions', () => {
     uploader.destroy()
   })
 
+  it('5: a part answered 404 mid-run (the server forgot the upload) restarts once, not an error', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    const { uploader, clock } = setup(protocol, { concurrency: 1 })
+    let parts = 0
+    uploader.on('part-uploaded', () => {
+      if (++parts === 4) protocol.uploads.clear() // expired on the server mid-run
+    })
+    uploader.add(fileOf(1000))
+    await until(
+      () => ['done', 'error'].includes(uploader.getSnapshot().uploads[0].status.state),
+      clock,
+    )
+    const final = uploader.getSnapshot().uploads[0]
+    expect(final.status.state).toBe('done')
+    expect(final.restarted).toBe(true)
+    expect(final.bytesUploaded).toBe(1000)
+    expect(final.bytesResent).toBe(400)
+    expect(protocol.calls.filter((c) => c === 'create')).toHaveLength(2)
+    uploader.destroy()
+  })
+
+  it('5: a server that forgets the upload again in the same run ends in `not-found`, no loop', async () => {
+    const protocol = new FakeProtocol({ onPart: autoSucceed })
+    const { uploader, clock } = setup(protocol, { concurrency: 1 })
+    uploader.on('part-uploaded', () => protocol.uploads.clear())
+    uploader.add(fileOf(1000))
+    await until(
+      () => ['done', 'error'].includes(uploader.getSnapshot().uploads[0].status.state),
+      clock,
+    )
+    const { status } = uploader.getSnapshot().uploads[0]
+    expect(status.state).toBe('error')
+    if (status.state === 'error') expect(status.error.code).toBe('not-found')
+    expect(protocol.calls.filter((c) => c === 'create')).toHaveLength(2)
+    uploader.destroy()
+  })
+
   it('7: tus sends Upload-Checksum on the first upload of a page (extensions learned in create)', async () => {
     const { uploader, transport, clock } = scriptedEngine({
       protocol: createTusProtocol({ endpoint: tusEndpoint }),

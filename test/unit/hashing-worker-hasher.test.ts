@@ -265,9 +265,11 @@ describe('createWorkerHasher', () => {
   it('never terminates a worker that still has a job', async () => {
     const worker = new FakeHashWorker()
     const post = worker.postMessage.bind(worker)
-    // md5 jobs are answered 30 ms late; the sample job finishes long before.
+    // md5 jobs are held until the test releases them (no timing: a loaded machine cannot make
+    // the answer come before the check); the sample job is answered at once.
+    const held: Parameters<typeof post>[0][] = []
     worker.postMessage = (request) =>
-      void (request.type === 'md5' ? setTimeout(() => post(request), 30) : post(request))
+      void (request.type === 'md5' ? held.push(request) : post(request))
     const hasher = createWorkerHasher({
       createWorker: () => asWorker(worker),
       idleMs: 1,
@@ -276,8 +278,11 @@ describe('createWorkerHasher', () => {
     const data = filled(100)
     const slow = hasher.md5(new Blob([data]), { signal: signal() })
     await hasher.sample(new Blob([filled(10)]), { signal: signal() })
+    // Well past idleMs after the sample finished: the md5 job still runs, so no terminate.
     await sleep(10)
     expect(worker.terminated).toBe(false)
+    await vi.waitFor(() => expect(held).toHaveLength(1))
+    held.splice(0).forEach((request) => post(request))
     await expect(slow).resolves.toBe(md5(data))
     await sleep(10)
     expect(worker.terminated).toBe(true)

@@ -111,15 +111,29 @@ describe('engine + tus protocol (scripted server)', () => {
     expect(transport.requests.filter((r) => r.method === 'PATCH')).toHaveLength(3)
   })
 
-  it('fails with `expired`, not a retry loop, when the upload expires mid-way', async () => {
+  it('starts over once when the upload expires mid-way; expired again, fails with `expired`, no loop', async () => {
     const { transport, clock, uploader } = setup({ stream: false })
     uploader.add(fileOf(size, 'f.bin'))
     await created(transport)
     ;(await expect1(transport, 'PATCH')).respond({ status: 410 })
+    ;(await expect1(transport, 'HEAD')).respond({ status: 410 })
+    ;(await expect1(transport, 'POST', endpoint)).respond({
+      status: 201,
+      headers: { location: `${url}-again` },
+    })
+    ;(await expect1(transport, 'PATCH', `${url}-again`)).respond({ status: 410 })
     await clock.advance(1000)
     const final = uploader.getSnapshot().uploads[0]
     expect(final.status).toMatchObject({ state: 'error', error: { code: 'expired' } })
-    expect(transport.requests.map((r) => r.method)).toEqual(['OPTIONS', 'POST', 'PATCH'])
+    expect(final.restarted).toBe(true)
+    expect(transport.requests.map((r) => r.method)).toEqual([
+      'OPTIONS',
+      'POST',
+      'PATCH',
+      'HEAD',
+      'POST',
+      'PATCH',
+    ])
   })
 
   it('starts over in a later visit when the saved upload has expired on the server', async () => {

@@ -97,7 +97,7 @@ export function reconcile(job: Job, server: ServerSide, state: ServerState): voi
 }
 
 /** The server no longer has the upload: it expired or was deleted. */
-function isGone(error: unknown): boolean {
+export function isGone(error: unknown): boolean {
   return error instanceof UploadError && (error.code === 'not-found' || error.code === 'expired')
 }
 

@@ -1,4 +1,4 @@
-import { findOrCreate } from './find-or-create'
+import { findOrCreate, isGone, type Connected } from './find-or-create'
 import { runControl } from './control-requests'
 import { toUploadError, UploadError } from '../errors'
 import { awaitHash, startHashing, stopHashing } from './full-hash'
@@ -25,19 +25,19 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
     setStatus(ctx, job, { state: 'preparing' })
     startHashing(ctx, job)
     prefetchFirstParts(ctx, job, signal)
-    const connected = await findOrCreate(ctx, job, signal)
-    let result: UploadResult
-    if (connected.kind === 'done') {
-      result = connected.result
-    } else {
+    let connected: Connected = await findOrCreate(ctx, job, signal)
+    if (connected.kind === 'upload') {
       ctx.emit('upload-started', {
         upload: ctx.snapshot(job),
         resumed: job.stats.resumed,
         bytesAlreadyUploaded: job.counts.acked,
       })
-      await sendAll(ctx, job, connected.server, signal)
-      result = await finish(ctx, job, connected.server, signal)
+      connected = await sendOrRestart(ctx, job, connected.server, signal)
     }
+    const result =
+      connected.kind === 'done'
+        ? connected.result
+        : await finish(ctx, job, connected.server, signal)
     if (job.run === run && !signal.aborted) await succeed(ctx, job, result)
   } catch (error) {
     if (job.run !== run || signal.aborted) return
@@ -48,6 +48,31 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
       job.run = undefined
       stopClock(ctx, job)
     }
+  }
+}
+
+/**
+ * Sends what the server lacks. A part answered "gone" (404/410: the server expired or lost
+ * the upload mid-run) sends the run back through findOrCreate once, which asks the server
+ * and, if it really forgot the upload, starts over with `restarted` set. Once per run, so a
+ * server that keeps forgetting ends in the error instead of a loop. Completion is not
+ * restarted: a "gone" there may mean an earlier Complete already succeeded.
+ */
+async function sendOrRestart(
+  ctx: FlowContext,
+  job: Job,
+  server: ServerSide,
+  signal: AbortSignal,
+): Promise<Connected> {
+  try {
+    await sendAll(ctx, job, server, signal)
+    return { kind: 'upload', server }
+  } catch (error) {
+    // A retryable "expired" is a part URL's signature, not the upload: the retries had it.
+    if (!isGone(error) || (error as UploadError).retryable || signal.aborted) throw error
+    const again = await findOrCreate(ctx, job, signal)
+    if (again.kind === 'upload') await sendAll(ctx, job, again.server, signal)
+    return again
   }
 }
 
