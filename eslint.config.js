@@ -1,280 +1,163 @@
 // @ts-check
-import { existsSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import js from '@eslint/js'
 import { defineConfig, globalIgnores } from 'eslint/config'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
+import { createNodeResolver, importX } from 'eslint-plugin-import-x'
 import prettierConfig from 'eslint-config-prettier/flat'
 
 // ---------------------------------------------------------------------------------------
 // Import direction (STYLE.md "Layout"): arrows point inward, toward src/core.
-//
-// Each folder gets exactly one `no-restricted-imports` setting, because a later flat-config
-// object replaces a rule's options instead of merging them. So every folder's setting is
-// built whole by `layerRule()` below, and the more specific globs (one protocol,
-// src/vue/defaults.ts) come after the general ones.
-//
-// Relative paths are matched by the *name* of the folder they reach after one or more
-// `../` (`../transport`, `../../core/types`), which works at any nesting depth. The price:
-// a subfolder that shares a layer's name (say src/core/vue/) would be misread; don't make
-// one.
+// Paths: import-x/no-restricted-paths resolves every import to a file and checks the zones
+// below, so the depth of `../` and a folder's name inside a layer don't matter.
+// Packages (and `..`, a parent folder's index): one no-restricted-imports setting per layer.
 // ---------------------------------------------------------------------------------------
 
-/** Every top-level folder (or file) under src/. */
-const SRC_NAMES = [
-  'core',
-  'protocols',
-  'transport',
-  'hashing',
-  'persistence',
-  'tabs',
-  'vue',
-  'components',
-  'locales',
-  'entries',
-  'index',
-]
-/** Top-level repository folders that library code must never reach into. */
-const ROOT_NAMES = ['src', 'server', 'test', 'stories', 'playground', 'bench', 'docs']
-
-/** @param {URL} dir */
-function subfolders(dir) {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
+/** Each layer under src/: the src/ folders it may import besides itself, and its packages. */
+const LAYERS = {
+  core: { imports: [], packages: [] },
+  protocols: { imports: ['core'], packages: [] }, // and never another protocol
+  transport: { imports: ['core'], packages: ['axios'] },
+  hashing: { imports: ['core'], packages: ['spark-md5', 'hash-wasm'] },
+  persistence: { imports: ['core'], packages: ['idb-keyval'] },
+  tabs: { imports: ['core'], packages: [] },
+  locales: { imports: ['core'], packages: [] }, // types only
+  vue: { imports: ['core', 'locales'], packages: ['vue', 'pinia', '@vueuse/[^/]+'] },
+  components: { imports: ['vue', 'locales'], packages: ['vue', '@vueuse/[^/]+'] },
 }
+/** The adapters src/vue/defaults.ts (and no other file of src/vue) wires in. */
+const VUE_DEFAULTS = ['transport', 'hashing', 'persistence', 'tabs', 'protocols']
+/** What other layers may import of src/core (src/core/README.md maps the rest). */
+const CORE_API = ['index.ts', 'errors.ts', 'types.ts', 'status/status-machine.ts']
+const PROTOCOLS = readdirSync(new URL('./src/protocols/', import.meta.url), {
+  withFileTypes: true,
+}).filter((e) => e.isDirectory())
+const NOT_LIBRARY = ['server', 'test', 'stories', 'playground', 'bench', 'docs']
+const others = Object.keys(LAYERS).filter((layer) => layer !== 'core')
+const dot = (/** @type {string[]} */ names) => names.map((name) => `./${name}`)
 
-/** Known protocols, plus any folder that appears under src/protocols later. */
-const PROTOCOLS = [
-  ...new Set(['http', 's3', 'tus', ...subfolders(new URL('./src/protocols/', import.meta.url))]),
+const zones = [
+  ...Object.entries(LAYERS).map(([layer, { imports }]) => ({
+    target: layer === 'vue' ? 'src/vue/**/!(defaults.ts)' : `src/${layer}`,
+    from: 'src',
+    except: dot([layer, ...imports]),
+    message: `src/${layer} may import only ${['itself', ...imports].join(', ')} of src/.`,
+  })),
+  {
+    target: 'src/vue/defaults.ts',
+    from: 'src',
+    except: dot(['vue', ...LAYERS.vue.imports, ...VUE_DEFAULTS]),
+    message: 'defaults.ts wires the default adapters; it still never reaches components.',
+  },
+  {
+    target: others.map((layer) => `src/${layer}`),
+    from: 'src/core',
+    except: dot(CORE_API),
+    message:
+      "Import src/core through `core`, `core/errors`, `core/types` or `core/status/status-machine`, not the engine's inside.",
+  },
+  {
+    target: 'src/components',
+    from: 'src/vue',
+    except: ['./index.ts'],
+    message: "Import src/vue's public API (`../vue`); export what you need from src/vue/index.ts.",
+  },
+  ...PROTOCOLS.map(({ name }) => ({
+    target: `src/protocols/${name}`,
+    from: 'src/protocols',
+    except: [`./${name}`],
+    message: 'A protocol never imports another protocol.',
+  })),
+  { target: 'src', from: NOT_LIBRARY, message: 'Library code stays inside src/.' },
+  {
+    target: 'server',
+    from: ['src', 'stories', 'playground', 'test'],
+    message: 'server/ never imports src/; the wire format is specified in docs/http-protocol.md.',
+  },
+  {
+    target: ['playground', 'stories'],
+    from: 'src',
+    message:
+      "Use the package as a user would: 'vue-chunked-upload' or 'vue-chunked-upload/<entry>'.",
+  },
 ]
-
-const escape = (/** @type {string} */ s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const anyOf = (/** @type {string[]} */ names) => names.map(escape).join('|')
-
-/** A relative specifier that climbs (`../`, `../../`, `./../`) and then enters `names`. */
-const climbInto = (/** @type {string[]} */ names) =>
-  String.raw`^(?:\./)?(?:\.\./)+(?:${anyOf(names)})(?:[/.]|$)`
-
-/** `..`, `../..`: a parent folder's index, which is never inside the importing layer. */
-const PARENT_INDEX = String.raw`^(?:\./)?\.\.(?:/\.\.)*/?$`
-
-/**
- * Core's files other layers may import: its entry (`core`, `core/index`), the two files
- * every layer shares (`errors`, `types`) and the status machine's predicates the bindings
- * ask. Core's folders (uploader, run, scheduling, resume, status, pauses) are the engine's
- * inside; src/core/README.md maps them.
- */
-const CORE_INTERNALS = String.raw`^(?:\./)?(?:\.\./)+core/(?!(?:index|errors|types|status/status-machine)(?:\.ts)?$)`
 
 /** Bare specifiers (packages, `node:` builtins) other than `allowed` and their subpaths. */
-const bareExcept = (/** @type {string[]} */ allowed) =>
-  allowed.length === 0
-    ? String.raw`^[^./]`
-    : String.raw`^(?![./])(?!(?:${allowed.join('|')})(?:/|$))`
-
-const PKG = {
-  vue: 'vue',
-  pinia: 'pinia',
-  vueuse: String.raw`@vueuse/[^/]+`,
-  axios: 'axios',
-  sparkMd5: 'spark-md5',
-  hashWasm: 'hash-wasm',
-  idbKeyval: 'idb-keyval',
+const onlyPackages = (/** @type {string} */ layer, /** @type {string[]} */ allowed) => ({
+  regex: String.raw`^(?![./])` + (allowed.length ? `(?!(?:${allowed.join('|')})(?:/|$))` : ''),
+  message: `src/${layer} may import only these packages: ${allowed.join(', ') || 'none'}.`,
+})
+const PARENT_INDEX = {
+  regex: String.raw`^(?:\./)?\.\.(?:/\.\.)*/?$`,
+  message: "Import a named file, not a parent folder's index.",
+}
+const EXTRA = {
+  locales: {
+    patterns: [
+      {
+        regex: String.raw`^(?:\./)?(?:\.\./)+core(?:/|$)`,
+        allowTypeImports: true,
+        message: 'src/locales may take types from src/core (`import type`), never values.',
+      },
+    ],
+  },
+  vue: {
+    paths: [
+      {
+        name: 'vue',
+        importNames: ['onMounted', 'onUnmounted', 'onBeforeUnmount'],
+        message: 'src/vue cleans up with tryOnScopeDispose, so it also works outside components.',
+      },
+    ],
+  },
 }
 
-/**
- * @typedef {object} Layer
- * @property {string} name            shown in messages, e.g. 'src/transport'
- * @property {string[]} packages      bare packages allowed (regex source, see PKG)
- * @property {string[]} forbidden     folder names it must not climb into
- * @property {string} why             the STYLE.md rule, for the message
- * @property {Array<Record<string, unknown>>} [extraPatterns]
- * @property {Array<Record<string, unknown>>} [paths]
- */
-
-/** @param {Layer} layer */
-function layerRule(layer) {
-  const patterns = [
-    {
-      regex: bareExcept(layer.packages),
-      message: `${layer.name} may import only these packages: ${
-        layer.packages.length ? layer.packages.join(', ') : 'none'
-      }. ${layer.why}`,
-    },
-    {
-      regex: climbInto(layer.forbidden),
-      message: `${layer.name} must not import from ${layer.forbidden.join(', ')}. ${layer.why}`,
-    },
-    {
-      regex: PARENT_INDEX,
-      message: `${layer.name}: import a named file, not a parent folder's index. ${layer.why}`,
-    },
-    ...(layer.name === 'src/core'
-      ? []
-      : [
-          {
-            regex: CORE_INTERNALS,
-            message: `${layer.name}: import src/core through its entry (\`core\`), \`core/errors\`, \`core/types\` or \`core/status/status-machine\`, not the engine's inside. ${layer.why}`,
-          },
-        ]),
-    ...(layer.extraPatterns ?? []),
-  ]
-  return ['error', { paths: layer.paths ?? [], patterns }]
-}
-
-const except = (/** @type {string[]} */ keep, /** @type {string[]} */ names = SRC_NAMES) => [
-  ...names.filter((name) => !keep.includes(name)),
-  ...ROOT_NAMES,
-]
-
-const ADAPTERS = ['transport', 'hashing', 'persistence', 'tabs', 'protocols']
-
-const VUE_LIFECYCLE = {
-  name: 'vue',
-  importNames: ['onMounted', 'onUnmounted', 'onBeforeUnmount'],
-  message:
-    'Composables in src/vue clean up with tryOnScopeDispose from @vueuse/core, so they also work outside components.',
-}
-
-/** @param {boolean} withAdapters src/vue/defaults.ts is the one file that wires adapters in. */
-const vueLayer = (withAdapters) =>
-  layerRule({
-    name: withAdapters ? 'src/vue/defaults.ts' : 'src/vue',
-    packages: [PKG.vue, PKG.pinia, PKG.vueuse],
-    forbidden: except(['core', 'locales', 'vue', ...(withAdapters ? ADAPTERS : [])]),
-    why: withAdapters
-      ? 'defaults.ts wires the default adapters; it still never reaches components.'
-      : 'Default adapters (transport, hashing, persistence, tabs, protocols) are wired only in src/vue/defaults.ts.',
-    paths: [VUE_LIFECYCLE],
-  })
-
-const restrictedGlobals = (/** @type {string} */ why, /** @type {string[]} */ names) => [
-  'error',
-  ...names.map((name) => ({ name, message: `${name}: ${why}` })),
-]
+/** Globals src/core must not touch: it reaches its environment only through ports. */
+const HOST_GLOBALS =
+  'window self document navigator location localStorage sessionStorage indexedDB Worker XMLHttpRequest fetch process Buffer'
 
 const architecture = [
   {
-    name: 'architecture/core',
+    name: 'architecture/zones',
+    files: ['src/**', 'server/**', 'playground/**', 'stories/**'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.vue'] })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones }],
+    },
+  },
+  ...Object.entries(LAYERS).map(([layer, { packages }]) => ({
+    name: `architecture/${layer}`,
+    files: [`src/${layer}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: EXTRA[layer]?.paths ?? [],
+          patterns: [
+            onlyPackages(layer, packages),
+            PARENT_INDEX,
+            ...(EXTRA[layer]?.patterns ?? []),
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    name: 'architecture/core-globals',
     files: ['src/core/**'],
     rules: {
-      'no-restricted-imports': layerRule({
-        name: 'src/core',
-        packages: [],
-        forbidden: except(['core']),
-        why: 'Core is the engine: it imports only from src/core and reaches the world through its ports.',
-      }),
-      'no-restricted-globals': restrictedGlobals(
-        'src/core does not know its environment; take it through a port (transport, store, clock) or from src/vue/defaults.ts.',
-        [
-          'window',
-          'self',
-          'document',
-          'navigator',
-          'location',
-          'localStorage',
-          'sessionStorage',
-          'indexedDB',
-          'Worker',
-          'XMLHttpRequest',
-          'fetch',
-          'process',
-          'Buffer',
-        ],
-      ),
-    },
-  },
-  // Files directly in src/protocols (none yet): core only, no protocol folder.
-  {
-    name: 'architecture/protocols',
-    files: ['src/protocols/**'],
-    rules: {
-      'no-restricted-imports': layerRule({
-        name: 'src/protocols',
-        packages: [],
-        forbidden: [...except(['core']), ...PROTOCOLS],
-        why: 'A protocol imports src/core only and talks HTTP through the Transport port.',
-      }),
-    },
-  },
-  ...PROTOCOLS.map((protocol) => ({
-    name: `architecture/protocols/${protocol}`,
-    files: [`src/protocols/${protocol}/**`],
-    rules: {
-      'no-restricted-imports': layerRule({
-        name: `src/protocols/${protocol}`,
-        packages: [],
-        forbidden: [...except(['core']), ...PROTOCOLS.filter((p) => p !== protocol)],
-        why: 'A protocol imports src/core only (never another protocol) and talks HTTP through the Transport port.',
-      }),
-    },
-  })),
-  ...[
-    ['transport', [PKG.axios]],
-    ['hashing', [PKG.sparkMd5, PKG.hashWasm]],
-    ['persistence', [PKG.idbKeyval]],
-    ['tabs', []],
-  ].map(([adapter, packages]) => ({
-    name: `architecture/${adapter}`,
-    files: [`src/${adapter}/**`],
-    rules: {
-      'no-restricted-imports': layerRule({
-        name: `src/${adapter}`,
-        packages: /** @type {string[]} */ (packages),
-        forbidden: except(['core', /** @type {string} */ (adapter)]),
-        why: 'An adapter implements one core port with one library; adapters never import each other, protocols or vue.',
-      }),
-    },
-  })),
-  {
-    name: 'architecture/locales',
-    files: ['src/locales/**'],
-    rules: {
-      'no-restricted-imports': layerRule({
-        name: 'src/locales',
-        packages: [],
-        forbidden: except(['core', 'locales']),
-        why: 'Locales are data; they may use core types only.',
-        extraPatterns: [
-          {
-            regex: climbInto(['core']),
-            allowTypeImports: true,
-            message: 'src/locales may take types from src/core (`import type`), never values.',
-          },
-        ],
-      }),
-    },
-  },
-  {
-    name: 'architecture/vue',
-    files: ['src/vue/**'],
-    rules: { 'no-restricted-imports': vueLayer(false) },
-  },
-  {
-    name: 'architecture/vue/defaults',
-    files: ['src/vue/defaults.ts'],
-    rules: { 'no-restricted-imports': vueLayer(true) },
-  },
-  {
-    name: 'architecture/components',
-    files: ['src/components/**'],
-    rules: {
-      'no-restricted-imports': layerRule({
-        name: 'src/components',
-        packages: [PKG.vue, PKG.vueuse],
-        forbidden: except(['components', 'vue', 'locales']),
-        why: "Components use src/vue's public API (its index), src/locales, vue and @vueuse only.",
-        extraPatterns: [
-          {
-            regex: String.raw`^(?:\./)?(?:\.\./)+vue/(?!index(?:\.ts)?$)`,
-            message:
-              "src/components import src/vue's public API (`../vue`), not its files; export what you need from src/vue/index.ts.",
-          },
-        ],
-      }),
+      'no-restricted-globals': [
+        'error',
+        ...HOST_GLOBALS.split(' ').map((name) => ({
+          name,
+          message: `${name}: src/core does not know its environment; take it through a port or from src/vue/defaults.ts.`,
+        })),
+      ],
     },
   },
   {
@@ -288,29 +171,6 @@ const architecture = [
             {
               regex: String.raw`^(?:vue|pinia|@vue|@vueuse|vue-chunked-upload)(?:/|$)`,
               message: 'server/ is plain Node: nothing from Vue or the library.',
-            },
-            {
-              regex: climbInto(['src', 'stories', 'playground', 'test']),
-              message:
-                'server/ never imports src/ (or stories, playground, test); the wire format is specified in docs/http-protocol.md.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    name: 'architecture/consumers',
-    files: ['playground/**', 'stories/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: climbInto(['src']),
-              message:
-                "Use the package as a user would: import from 'vue-chunked-upload' or 'vue-chunked-upload/<entry>', never src/ paths.",
             },
           ],
         },

@@ -199,7 +199,12 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      node('integration', ['test/integration/**/*.test.ts'], 120_000, S3_SETUP),
+      node(
+        'integration',
+        ['test/integration/**/*.test.ts', 'server/test/**/*.test.ts'],
+        120_000,
+        S3_SETUP,
+      ),
       // Node-side tests that drive Debian's Chromium, Firefox ESR and WebKitGTK (test/browser/engines.ts).
       node('browser', ['test/browser/**/*.test.ts'], 300_000, S3_SETUP),
       // The packed tarball as apps install it: attw, publint, type tests, fixture apps.

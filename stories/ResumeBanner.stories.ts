@@ -1,10 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/vue3-vite'
 import { expect, userEvent, waitFor, within } from 'storybook/test'
 import { ResumeBanner } from 'vue-chunked-upload'
-import { createFakeUploader, pendingOf } from './fake-uploader'
+import { GiB } from 'vue-chunked-upload/protocol-kit'
+import { createFakeUploader, pendingOf } from '../test/fakes/fake-uploader'
 import { engineOf, withUploader } from './with-uploader'
-
-const GiB = 1024 ** 3
 
 const meta = {
   title: 'Components/ResumeBanner',

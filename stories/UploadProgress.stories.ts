@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/vue3-vite'
 import { expect, spyOn, userEvent, waitFor, within } from 'storybook/test'
 import { UploadProgress, type UploaderSnapshot } from 'vue-chunked-upload'
-import { createFakeUploader, errorOf, MiB, uploadIn } from './fake-uploader'
+import { createFakeUploader, errorOf, MiB, uploadIn } from '../test/fakes/fake-uploader'
 import { brokenJpeg, sampleImage } from './sample-images'
 import { engineOf, withUploader } from './with-uploader'
 

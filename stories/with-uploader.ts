@@ -1,7 +1,7 @@
 import type { Decorator, StoryContext } from '@storybook/vue3-vite'
 import { defineComponent, h } from 'vue'
 import { provideChunkedUpload, type UploadOptions } from 'vue-chunked-upload'
-import { createFakeUploader, type FakeUploader } from './fake-uploader'
+import { createFakeUploader, type FakeUploader } from '../test/fakes/fake-uploader'
 
 /**
  * Gives a story its own fake engine (fresh on every render, so play functions never share

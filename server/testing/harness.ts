@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { startReferenceServer } from '../index'
 import type { RunningReferenceServer, StartReferenceServerOptions } from '../index'
 
+export { MiB } from '../s3/limits'
 export const KiB = 1024
-export const MiB = 1024 * 1024
 /** The protocol's smallest chunk: keeps test files small while still multi-chunk. */
 export const CHUNK = 256 * KiB
 

@@ -3,22 +3,12 @@
  * File fail (NotReadableError / NotFoundError), the upload fails with a typed error instead
  * of retrying for ever, and the chunks the server acknowledged stay there.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
 import { open, readdir, readFile, rm, utimes } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
-import {
-  callPage,
-  launchChromium,
-  openWithFile,
-  randomFile,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
-
-const MiB = 1024 * 1024
+import { describe, expect, it } from 'vitest'
+import { callPage, openWithFile, randomFile } from './harness'
+import { browserRig, type BrowserRig } from './rig'
+import { MiB } from '../fakes/files'
 
 /** Chunks the server holds for the one upload not in `earlier`, read from its meta on disk. */
 async function receivedChunks(root: string, earlier: ReadonlySet<string>): Promise<number> {
@@ -32,23 +22,8 @@ async function receivedChunks(root: string, earlier: ReadonlySet<string>): Promi
 }
 
 describe('a file changed on disk during the upload, in real Chromium', () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-  let server: RunningReferenceServer
-  let root: string
-
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-bad-input-browser-'))
-    ;[chromium, pages, server] = await Promise.all([
-      launchChromium(),
-      startPageServer(),
-      startReferenceServer({ root }),
-    ])
-  })
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
-    rmSync(root, { recursive: true, force: true })
-  })
+  let { chromium, pages, server, root } = {} as BrowserRig
+  browserRig((rig) => ({ chromium, pages, server, root } = rig), { server: () => ({}) })
 
   for (const [what, change, code] of [
     [

@@ -14,8 +14,8 @@ import { openS3Target, type S3Target } from '../infra/s3-target'
 import { launchChromium, randomFile, startPageServer, type BrowserSession } from './harness'
 import type { DjangoRun, VcuDjangoApi } from './pages/django'
 import { freePort } from '../infra/free-port'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const PYTHON = '/usr/bin/python3'
 const DJANGO_DIR = fileURLToPath(new URL('../../backends/django', import.meta.url))
 /** Part URLs live this long, so one test can let a URL expire before its PUT. */

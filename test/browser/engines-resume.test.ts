@@ -30,8 +30,8 @@ import {
   type EngineSession,
 } from './engines'
 import { randomFile, startPageServer } from './harness'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const SIZE = 24 * MiB
 const chunkOf = (protocol: ProtocolName) => (protocol === 's3' ? 5 * MiB : 4 * MiB)
 

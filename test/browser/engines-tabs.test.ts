@@ -10,49 +10,13 @@ import type { SoakRig } from '../soak/rig'
 import { bodyBytes, startRig, storedMd5s, throttleAll } from './engine-backends'
 import { ENGINES, launchEngine, type EnginePage, type EngineSession } from './engines'
 import { md5OfFile, randomFile, startPageServer } from './harness'
-import type { TabsApi, TabsStart, TabsState } from './pages/tabs'
+import type { TabsStart, TabsState } from './pages/tabs'
+import { first, reasonOf, stateOf, tabsCall, waitFor } from './tabs-client'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const SIZE = 24 * MiB
 const CHUNK = 4 * MiB
 
-function tabsCall<K extends keyof TabsApi>(
-  page: EnginePage,
-  method: K,
-  ...args: Parameters<TabsApi[K]>
-): Promise<Awaited<ReturnType<TabsApi[K]>>> {
-  return page.evaluate(
-    ([name, params]) => {
-      const api = (window as unknown as { tabs: Record<string, (...a: unknown[]) => unknown> }).tabs
-      return api[name](...params)
-    },
-    [method, args] as [string, unknown[]],
-  ) as Promise<Awaited<ReturnType<TabsApi[K]>>>
-}
-
-async function waitFor(
-  page: EnginePage,
-  what: string,
-  condition: (state: TabsState) => boolean,
-  timeoutMs = 120_000,
-): Promise<TabsState> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const state = await tabsCall(page, 'state')
-    if (condition(state)) return state
-    if (state.uploads[0]?.status.state === 'error')
-      throw new Error(`${what}: upload failed: ${JSON.stringify(state.uploads[0].status)}`)
-    if (Date.now() > deadline) throw new Error(`${what}: timed out at ${JSON.stringify(state)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-const first = (state: TabsState) => state.uploads[0]
-const stateOf = (state: TabsState) => first(state)?.status.state
-const reasonOf = (state: TabsState) => {
-  const status = first(state)?.status
-  return status?.state === 'paused' ? status.reason : undefined
-}
 const sending = (state: TabsState) =>
   ['uploading', 'completing', 'done'].includes(stateOf(state) ?? '')
 

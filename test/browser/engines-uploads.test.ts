@@ -13,8 +13,8 @@ import { ENGINES, launchEngine, type EnginePage, type EngineSession } from './en
 import { callPage, openWithFile, randomFile, startPageServer } from './harness'
 import { en } from '../../src/locales/en'
 import { zhCN } from '../../src/locales/zh-CN'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 type PageServer = { url: string; close(): Promise<void> }
 
 describe.each(ENGINES)('uploads in %s', (engine) => {

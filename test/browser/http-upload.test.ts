@@ -1,39 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
-import {
-  callPage,
-  launchChromium,
-  md5OfFile,
-  openWithFile,
-  randomFile,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
-
-const MiB = 1024 * 1024
+import { describe, expect, it } from 'vitest'
+import { callPage, md5OfFile, openWithFile, randomFile } from './harness'
+import { browserRig, type BrowserRig } from './rig'
+import { MiB } from '../fakes/files'
 
 describe('HTTP chunk protocol in real Chromium', () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-  let server: RunningReferenceServer
-  let root: string
-
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-store-'))
-    ;[chromium, pages, server] = await Promise.all([
-      launchChromium(),
-      startPageServer(),
-      startReferenceServer({ root }),
-    ])
-  })
-
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
-    rmSync(root, { recursive: true, force: true })
-  })
+  let { chromium, pages, server, root } = {} as BrowserRig
+  browserRig((rig) => ({ chromium, pages, server, root } = rig), { server: () => ({}) })
 
   it('hashes a disk-backed 256 MiB file in the Worker and stores it byte-identical', async () => {
     const source = await randomFile(256 * MiB)

@@ -2,8 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlayground, type PlaygroundSession } from './playground-session'
 import { md5OfFile, randomFile } from './harness'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 /**
  * The README's promise, end to end: in the playground, drop a file, refresh the page in

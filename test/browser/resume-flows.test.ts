@@ -20,8 +20,9 @@ import {
   type Backends,
   type ProtocolName,
 } from './resume-backends'
+import { MiB } from '../fakes/files'
+import { throttle } from './rig'
 
-const MiB = 1024 * 1024
 const SIZE = 24 * MiB
 
 interface SavedRecord {
@@ -51,17 +52,6 @@ function impostorOf(name: string, size: number): string {
   const path = join(dir, name)
   writeFileSync(path, randomBytes(size))
   return path
-}
-
-async function throttle(page: Page, bytesPerSecond: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Network.enable')
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: bytesPerSecond,
-  })
 }
 
 const records = (page: Page) =>

@@ -4,57 +4,43 @@
  * local S3; test/infra/s3-target.ts), whose CORS rule is docs/s3.md's for the page's origin.
  * Objects are read back through S3.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createS3SigningHandler } from '../../server/s3'
 import { openS3Target, type S3Target } from '../infra/s3-target'
-import {
-  callPage,
-  launchChromium,
-  openWithFile,
-  randomFile,
-  sampleHeap,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
-
-const MiB = 1024 * 1024
+import { callPage, openWithFile, randomFile, sampleHeap } from './harness'
+import { browserRig, type BrowserRig } from './rig'
+import { MiB } from '../fakes/files'
 
 describe('S3 multipart in real Chromium', () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-  let server: RunningReferenceServer
+  let { chromium, pages, server } = {} as BrowserRig
   let s3: S3Target
   /** The same S3, a bucket whose CORS rule does not expose ETag. */
   let hidden: S3Target
-  let root: string
   let signer: string
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-s3-browser-'))
-    ;[chromium, pages] = await Promise.all([launchChromium(), startPageServer()])
-    // Only the page's origin, as docs/s3.md's rule: the preflights are the real ones.
-    s3 = await openS3Target({ origins: [pages.url] })
-    hidden = await openS3Target({ origins: [pages.url], exposeEtag: false, freshBucket: true })
-    const signerFor = (target: S3Target, basePath: string) =>
-      createS3SigningHandler({ client: target.client, bucket: target.bucket, basePath })
-    server = await startReferenceServer({
-      root,
-      routes: [
-        { basePath: '/s3', handler: signerFor(s3, '/s3') },
-        { basePath: '/s3-hidden', handler: signerFor(hidden, '/s3-hidden') },
-      ],
-    })
-    signer = `${server.url}/s3`
-  })
-
+  browserRig(
+    (rig) => {
+      ;({ chromium, pages, server } = rig)
+      signer = `${server.url}/s3`
+    },
+    {
+      server: async (_root, pagesUrl) => {
+        // Only the page's origin, as docs/s3.md's rule: the preflights are the real ones.
+        s3 = await openS3Target({ origins: [pagesUrl] })
+        hidden = await openS3Target({ origins: [pagesUrl], exposeEtag: false, freshBucket: true })
+        const signerFor = (target: S3Target, basePath: string) =>
+          createS3SigningHandler({ client: target.client, bucket: target.bucket, basePath })
+        return {
+          routes: [
+            { basePath: '/s3', handler: signerFor(s3, '/s3') },
+            { basePath: '/s3-hidden', handler: signerFor(hidden, '/s3-hidden') },
+          ],
+        }
+      },
+    },
+  )
   afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
     await Promise.allSettled([s3?.close(), hidden?.close()])
-    rmSync(root, { recursive: true, force: true })
   })
 
   const pendingUploads = () => s3.pendingUploads()

@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
 import { S3Client } from '@aws-sdk/client-s3'
 import { startReferenceServer } from '../../server/index'
 import { createTusEndpoint } from '../../server/tus'
@@ -23,27 +22,15 @@ import {
   startPageServer,
   type BrowserSession,
 } from './harness'
-import type { TabsApi, TabsStart, TabsState } from './pages/tabs'
+import type { TabsStart, TabsState } from './pages/tabs'
+import { first, reasonOf, stateOf, tabsCall, waitFor } from './tabs-client'
+import { MiB } from '../fakes/files'
+import { throttle } from './rig'
 
-const MiB = 1024 * 1024
 const SIZE = 32 * MiB
 const CHUNK = 8 * MiB
 /** Slow enough that one upload lasts several seconds. */
 const THROTTLE_BYTES_PER_SECOND = 4 * MiB
-
-function tabsCall<K extends keyof TabsApi>(
-  page: Page,
-  method: K,
-  ...args: Parameters<TabsApi[K]>
-): Promise<Awaited<ReturnType<TabsApi[K]>>> {
-  return page.evaluate(
-    ([name, params]) => {
-      const api = (window as unknown as { tabs: Record<string, (...a: unknown[]) => unknown> }).tabs
-      return api[name](...params)
-    },
-    [method, args] as [string, unknown[]],
-  ) as Promise<Awaited<ReturnType<TabsApi[K]>>>
-}
 
 async function openTab(
   chromium: BrowserSession,
@@ -57,44 +44,6 @@ async function openTab(
   await page.setInputFiles('#file', filePath)
   await tabsCall(page, 'start', start)
   return page
-}
-
-/** Upload bodies of this page go at most `bytesPerSecond` (Chromium's own throttling). */
-async function throttle(page: Page, bytesPerSecond: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Network.enable')
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: bytesPerSecond,
-  })
-}
-
-async function waitFor(
-  page: Page,
-  what: string,
-  condition: (state: TabsState) => boolean,
-  timeoutMs = 120_000,
-): Promise<TabsState> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const state = await tabsCall(page, 'state')
-    if (condition(state)) return state
-    const first = state.uploads[0]
-    if (first?.status.state === 'error') {
-      throw new Error(`${what}: upload failed: ${JSON.stringify(first.status)}`)
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: timed out at ${JSON.stringify(first)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-const first = (state: TabsState) => state.uploads[0]
-const stateOf = (state: TabsState) => first(state)?.status.state
-const reasonOf = (state: TabsState) => {
-  const status = first(state)?.status
-  return status?.state === 'paused' ? status.reason : undefined
 }
 
 interface Backend {

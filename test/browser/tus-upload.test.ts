@@ -1,21 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
-import {
-  callPage,
-  launchChromium,
-  md5OfFile,
-  openWithFile,
-  randomFile,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
-
-const MiB = 1024 * 1024
-const GiB = 1024 * MiB
+import { callPage, md5OfFile, openWithFile, randomFile } from './harness'
+import { browserRig, type BrowserRig } from './rig'
+import { GiB, MiB } from '../fakes/files'
 
 /**
  * Counts the body bytes every tus PATCH brings to the server, whether or not the request
@@ -40,31 +28,22 @@ function counting(tus: TusEndpoint) {
 }
 
 describe('tus in real Chromium against @tus/server', () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-  let server: RunningReferenceServer
+  let { chromium, pages, server, root } = {} as BrowserRig
   let tus: TusEndpoint
   let counter: { received: number; patchOffsets: number[] }
-  let root: string
   let source: { path: string; md5: string }
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-tus-browser-'))
-    tus = createTusEndpoint({ root: join(root, 'tus') })
-    const counted = counting(tus)
-    counter = counted.counter
-    ;[chromium, pages, server, source] = await Promise.all([
-      launchChromium(),
-      startPageServer(),
-      startReferenceServer({ root: join(root, 'http'), routes: [counted.mount] }),
-      randomFile(GiB),
-    ])
-  }, 120_000)
-
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
-    rmSync(root, { recursive: true, force: true })
+  browserRig((rig) => ({ chromium, pages, server, root } = rig), {
+    server: (root) => {
+      tus = createTusEndpoint({ root: join(root, 'tus') })
+      const counted = counting(tus)
+      counter = counted.counter
+      return { root: join(root, 'http'), routes: [counted.mount] }
+    },
   })
+  beforeAll(async () => {
+    source = await randomFile(GiB)
+  }, 120_000)
 
   const endpoint = () => `${server.url}/tus`
   const idOf = (location: string | undefined) => String(location).split('/').pop()!

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import {
-  callPage,
-  launchChromium,
-  openWithFile,
-  randomFile,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
-
-const MiB = 1024 * 1024
+import { callPage, openWithFile, randomFile } from './harness'
+import { browserRig, type BrowserRig } from './rig'
+import { MiB } from '../fakes/files'
 
 /** URLs the page and its workers fetched whose path names hash-wasm. */
 function hashWasmRequests(page: Page): string[] {
@@ -21,16 +14,8 @@ function hashWasmRequests(page: Page): string[] {
 }
 
 describe("md5: 'wasm' (hash-wasm) in real Chromium", () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-
-  beforeAll(async () => {
-    ;[chromium, pages] = await Promise.all([launchChromium(), startPageServer()])
-  })
-
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close()])
-  })
+  let { chromium, pages } = {} as BrowserRig
+  browserRig((rig) => ({ chromium, pages } = rig))
 
   it('hashes a disk-backed file in the Worker with WebAssembly, to the same digests as spark-md5', async () => {
     // Not a multiple of the 4 MiB slice nor of MD5's 64-byte block.

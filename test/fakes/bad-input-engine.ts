@@ -4,35 +4,15 @@
  * in both locales.
  */
 import { expect } from 'vitest'
-import {
-  createUploader,
-  type UploadError,
-  type UploaderOptions,
-  type UploaderSnapshot,
-} from '../../src/core'
+import { type UploadError, type UploaderSnapshot } from '../../src/core'
 import { en, formatError, zhCN } from '../../src/locales'
 import { FakeClock, settle } from './fake-clock'
-import type { FakeProtocol } from './fake-protocol'
-import { ScriptedTransport } from './scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from './engine'
 
-export const LAST_MODIFIED = 1_700_000_000_000
+export { fileOf, LAST_MODIFIED } from './files'
 
-export function fileOf(size: number, name = 'data.bin', type = 'application/octet-stream'): File {
-  const bytes = new Uint8Array(size)
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) % 251
-  return new File([bytes], name, { type, lastModified: LAST_MODIFIED })
-}
-
-export function setup(overrides: Partial<UploaderOptions> & { protocol: FakeProtocol }) {
-  const uploader = createUploader({
-    transport: new ScriptedTransport(),
-    clock: new FakeClock(),
-    chunkSize: 100,
-    concurrency: 1,
-    progressIntervalMs: 10,
-    ...overrides,
-  })
-  return uploader
+export function setup(overrides: ScriptedEngineOptions) {
+  return scriptedEngine({ concurrency: 1, progressIntervalMs: 10, ...overrides }).uploader
 }
 
 export async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {

@@ -58,3 +58,9 @@ export function testUploader(
     ...extra,
   })
 }
+
+/** `testUploader` on the protocol `protocolAt(endpoint)`, for tests that try many endpoints. */
+export const uploaderOn =
+  (protocolAt: (endpoint: string) => UploadProtocol) =>
+  (endpoint: string, transport: Transport, extra: Partial<UploaderOptions> = {}): Uploader =>
+    testUploader(protocolAt(endpoint), transport, extra)

@@ -5,23 +5,22 @@
  * metadata); the servers never use them as paths and store a sanitized name (HTTP chunk, S3
  * key) or the exact name as opaque metadata (tus).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { UploadProtocol, UploadSnapshot } from '../../src/core'
 import { createHttpProtocol } from '../../src/protocols/http'
 import { createS3Protocol } from '../../src/protocols/s3'
 import { createTusProtocol } from '../../src/protocols/tus'
-import { isUploadId, sanitizeFileName, startReferenceServer } from '../../server/index'
+import { isUploadId, sanitizeFileName } from '../../server/index'
 import type { RunningReferenceServer } from '../../server/index'
+import { serverPerBlock } from '../../server/testing/fixtures'
 import { createS3Client, createS3SigningHandler } from '../../server/s3'
 import { startLocalS3, type LocalS3 } from '../../server/s3-local'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { finished, recordingTransport, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 export const HOSTILE_NAMES: readonly [string, string][] = [
   ['dot-dot-slash', '../../../etc/passwd'],
@@ -39,29 +38,29 @@ describe('bad input on every protocol, against the real servers', () => {
   let tus: TusEndpoint
   let server: RunningReferenceServer
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-bad-input-'))
-    s3 = await startLocalS3()
-    client = createS3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-    })
-    tus = createTusEndpoint({ root: join(root, 'tus') })
-    server = await startReferenceServer({
-      root: join(root, 'http'),
-      routes: [
-        tus,
-        { basePath: '/s3', handler: createS3SigningHandler({ client, bucket: s3.bucket }) },
-      ],
-    })
-  })
+  serverPerBlock(
+    (started, dir) => ([server, root] = [started, dir]),
+    async (dir) => {
+      s3 = await startLocalS3()
+      client = createS3Client({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        credentials: s3.credentials,
+        forcePathStyle: true,
+      })
+      tus = createTusEndpoint({ root: join(dir, 'tus') })
+      return {
+        root: join(dir, 'http'),
+        routes: [
+          tus,
+          { basePath: '/s3', handler: createS3SigningHandler({ client, bucket: s3.bucket }) },
+        ],
+      }
+    },
+  )
   afterAll(async () => {
-    await server?.close()
     client?.destroy()
     await s3?.close()
-    rmSync(root, { recursive: true, force: true })
   })
 
   const protocols: Record<'http' | 'tus' | 's3', () => UploadProtocol> = {

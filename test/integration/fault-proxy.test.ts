@@ -12,6 +12,7 @@ import { createS3Client } from '../../server/s3'
 import { startLocalS3, type LocalS3 } from '../../server/s3-local'
 import { partError } from '../../src/protocols/s3/errors'
 import { FaultProxy, FaultScenario, type Fault, type RequestInfo } from '../fault-proxy'
+import { MiB } from '../fakes/files'
 
 /** Reads every body and answers what it saw; records bodies that were cut. */
 interface Echo {
@@ -40,7 +41,6 @@ async function startEcho(): Promise<Echo> {
   return echo
 }
 
-const MiB = 1024 * 1024
 const body = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size))
 
 describe('fault proxy: each fault as a real client sees it', () => {

@@ -1,35 +1,25 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Transport, type UploaderOptions } from '../../src/core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createHttpProtocol } from '../../src/protocols/http'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import type { RunningReferenceServer } from '../../server/index'
+import { serverPerBlock } from '../../server/testing/fixtures'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { recordingTransport, diskFile, finished, uploaderOn } from '../fakes/engine-run'
+import { MiB } from '../fakes/files'
 
 describe('engine + HTTP chunk protocol against the real reference server', () => {
   let server: RunningReferenceServer
   let root: string
   let source: { path: string; md5: string }
 
+  serverPerBlock((started, dir) => ([server, root] = [started, dir]))
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-int-'))
-    ;[server, source] = await Promise.all([startReferenceServer({ root }), randomFile(64 * MiB)])
-  })
-  afterAll(async () => {
-    await server?.close()
-    rmSync(root, { recursive: true, force: true })
+    source = await randomFile(64 * MiB)
   })
 
-  const uploaderFor = (
-    endpoint: string,
-    transport: Transport,
-    extra: Partial<UploaderOptions> = {},
-  ) => testUploader(createHttpProtocol({ endpoint }), transport, extra)
+  const uploaderFor = uploaderOn((endpoint) => createHttpProtocol({ endpoint }))
 
   it('uploads 64 MiB and the stored file is byte-identical', async () => {
     const transport = recordingTransport()

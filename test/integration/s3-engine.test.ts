@@ -3,22 +3,19 @@
  * (server/s3) + an S3 over real HTTP: Ceph RGW under CI, any S3 named by the environment
  * (test/infra/s3-target.ts), or the local S3 (server/s3-local) in a quick local run.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3'
 import { type Transport, type UploaderOptions } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { createS3Protocol, multipartEtag } from '../../src/protocols/s3'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import type { RunningReferenceServer } from '../../server/index'
+import { serverPerBlock } from '../../server/testing/fixtures'
 import { createS3SigningHandler, openHandle } from '../../server/s3'
 import { identify } from '../../server/owner'
 import { randomFile } from '../browser/harness'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { diskFile, finished, recordingTransport, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { MiB } from '../fakes/files'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
 const SECRET = 'integration-secret'
@@ -26,37 +23,39 @@ const SECRET = 'integration-secret'
 describe('S3 path: engine + signer + S3', () => {
   let s3: S3Target
   let server: RunningReferenceServer
-  let root: string
   let source: { path: string; md5: string }
   let signer: string
 
+  serverPerBlock(
+    (started) => {
+      server = started
+      signer = `${server.url}/s3`
+    },
+    async () => {
+      s3 = await openS3Target()
+      const signerOf = (partUrlExpiresIn?: number) =>
+        createS3SigningHandler({
+          client: s3.client,
+          bucket: s3.bucket,
+          secret: SECRET,
+          owner: (r) => r.headers.get('x-user') ?? '',
+          partUrlExpiresIn,
+          basePath: partUrlExpiresIn ? '/s3-short' : '/s3',
+        })
+      return {
+        routes: [
+          { basePath: '/s3', handler: signerOf() },
+          // Part URLs that live one second, for the expiry test.
+          { basePath: '/s3-short', handler: signerOf(1) },
+        ],
+      }
+    },
+  )
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-s3-int-'))
-    s3 = await openS3Target()
-    const signerOf = (partUrlExpiresIn?: number) =>
-      createS3SigningHandler({
-        client: s3.client,
-        bucket: s3.bucket,
-        secret: SECRET,
-        owner: (r) => r.headers.get('x-user') ?? '',
-        partUrlExpiresIn,
-        basePath: partUrlExpiresIn ? '/s3-short' : '/s3',
-      })
-    server = await startReferenceServer({
-      root,
-      routes: [
-        { basePath: '/s3', handler: signerOf() },
-        // Part URLs that live one second, for the expiry test.
-        { basePath: '/s3-short', handler: signerOf(1) },
-      ],
-    })
-    signer = `${server.url}/s3`
     source = await randomFile(23 * MiB, 'vcu-s3-23m.bin')
   })
   afterAll(async () => {
-    await server?.close()
     await s3?.close()
-    rmSync(root, { recursive: true, force: true })
   })
 
   const uploaderFor = (

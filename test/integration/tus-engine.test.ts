@@ -1,17 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock, type Transport, type UploaderOptions } from '../../src/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/core'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { createAxiosTransport } from '../../src/transport'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import type { RunningReferenceServer } from '../../server/index'
+import { serverPerBlock } from '../../server/testing/fixtures'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { md5OfFile, randomFile } from '../browser/harness'
 import { CuttingProxy } from '../fakes/cutting-proxy'
-import { recordingTransport, diskFile, finished, testUploader } from '../fakes/engine-run'
-
-const MiB = 1024 * 1024
+import { recordingTransport, diskFile, finished, uploaderOn } from '../fakes/engine-run'
+import { MiB } from '../fakes/files'
 
 const idOf = (location: string | undefined) => String(location).split('/').pop()!
 
@@ -22,25 +21,19 @@ describe('engine + tus protocol against @tus/server (file store)', () => {
   let root: string
   let source: { path: string; md5: string }
 
+  serverPerBlock(
+    (started, dir) => ([server, root] = [started, dir]),
+    (dir) => {
+      tus = createTusEndpoint({ root: join(dir, 'tus') })
+      short = createTusEndpoint({ root: join(dir, 'short'), basePath: '/short', expiresInMs: 2500 })
+      return { root: join(dir, 'http'), routes: [tus, short] }
+    },
+  )
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-tus-int-'))
-    tus = createTusEndpoint({ root: join(root, 'tus') })
-    short = createTusEndpoint({ root: join(root, 'short'), basePath: '/short', expiresInMs: 2500 })
-    ;[server, source] = await Promise.all([
-      startReferenceServer({ root: join(root, 'http'), routes: [tus, short] }),
-      randomFile(64 * MiB),
-    ])
-  })
-  afterAll(async () => {
-    await server?.close()
-    rmSync(root, { recursive: true, force: true })
+    source = await randomFile(64 * MiB)
   })
 
-  const uploaderFor = (
-    endpoint: string,
-    transport: Transport,
-    extra: Partial<UploaderOptions> = {},
-  ) => testUploader(createTusProtocol({ endpoint }), transport, extra)
+  const uploaderFor = uploaderOn((endpoint) => createTusProtocol({ endpoint }))
 
   it('uploads 64 MiB as one PATCH of the File; stored byte-identical, with its metadata', async () => {
     const transport = recordingTransport()

@@ -12,9 +12,9 @@ import { launchChromium, randomFile, type BrowserSession } from '../browser/harn
 import { startNodeApp } from './node-app'
 import { bin, installTarball, requireInstalled, ROOT, sh } from './tarball'
 import { uploadThroughApp } from './upload-in-chromium'
+import { MiB } from '../fakes/files'
 
 const APP = join(ROOT, 'test/consumers/nuxt-app')
-const MiB = 1024 * 1024
 const NUXT_ENV = { NUXT_TELEMETRY_DISABLED: '1', CI: '1' }
 
 describe('a Nuxt 4 app (SSR, no pinia) using the packed package', () => {

@@ -12,9 +12,9 @@ import { launchChromium, randomFile, type BrowserSession } from '../browser/harn
 import { serveStatic } from './static-server'
 import { bin, installTarball, requireInstalled, ROOT, sh } from './tarball'
 import { uploadThroughApp } from './upload-in-chromium'
+import { MiB } from '../fakes/files'
 
 const APP = join(ROOT, 'test/consumers/vite-app')
-const MiB = 1024 * 1024
 
 describe('a Vite 8 vue-ts app using the packed package', () => {
   let chromium: BrowserSession

@@ -5,8 +5,9 @@
 import { between, mulberry32, type Random } from '../fault-proxy'
 import type { SoakProtocol } from '../browser/pages/soak'
 
-export const KiB = 1024
-export const MiB = 1024 * KiB
+import { KiB, MiB } from '../fakes/files'
+
+export { KiB, MiB }
 export const PROTOCOLS: readonly SoakProtocol[] = ['http', 'tus', 's3']
 
 export interface PlannedUpload {

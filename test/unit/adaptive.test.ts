@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createTuner, fixedTuner, type Tuner } from '../../src/core/scheduling/adaptive-tuner'
-import { createUploader, MiB, UploadError, type UploaderOptions } from '../../src/core'
+import { MiB, UploadError } from '../../src/core'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
 
 /**
  * A simulated link for the tuner: `rate(lanes)` bytes per ms in total, shared by the lanes,
@@ -134,14 +134,13 @@ describe('createTuner part size', () => {
 
 describe('adaptive uploads (engine with fakes)', () => {
   function setup(
-    options: Partial<UploaderOptions>,
+    options: Partial<ScriptedEngineOptions>,
     onPart: (call: PartCall, clock: FakeClock) => void,
   ) {
     const clock = new FakeClock()
     const protocol = new FakeProtocol({ onPart: (call) => onPart(call, clock) })
-    const uploader = createUploader({
+    const { uploader } = scriptedEngine({
       protocol,
-      transport: new ScriptedTransport(),
       clock,
       chunkSize: 1000,
       concurrency: 6,

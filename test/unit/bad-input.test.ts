@@ -67,8 +67,8 @@ describe('bad input: restrictions, checked before a byte is sent', () => {
   it('rejects a wrong type by extension with file-type-rejected', () => {
     const { uploader } = restricted({ accept: '.mp4, .mov' })
     const { rejected, added } = uploader.add([
-      fileOf(10, 'notes.txt', 'video/mp4'), // the MIME type claims video: the name decides
-      fileOf(10, 'CLIP.MOV', ''),
+      fileOf(10, 'notes.txt', { type: 'video/mp4' }), // the MIME type claims video: the name decides
+      fileOf(10, 'CLIP.MOV', { type: '' }),
     ])
     expect(rejected.map((r) => [r.file.name, r.error.code])).toEqual([
       ['notes.txt', 'file-type-rejected'],
@@ -80,9 +80,9 @@ describe('bad input: restrictions, checked before a byte is sent', () => {
   it('rejects a wrong type by MIME with file-type-rejected', () => {
     const { uploader } = restricted({ accept: ['image/*', 'application/pdf'] })
     const { rejected, added } = uploader.add([
-      fileOf(10, 'photo.jpg', 'application/x-msdownload'),
-      fileOf(10, 'scan', 'application/pdf'),
-      fileOf(10, 'cat.webp', 'image/webp'),
+      fileOf(10, 'photo.jpg', { type: 'application/x-msdownload' }),
+      fileOf(10, 'scan', { type: 'application/pdf' }),
+      fileOf(10, 'cat.webp', { type: 'image/webp' }),
     ])
     expect(rejected.map((r) => [r.file.name, r.error.code])).toEqual([
       ['photo.jpg', 'file-type-rejected'],
@@ -139,7 +139,7 @@ describe('bad input: restrictions, checked before a byte is sent', () => {
       minFileSize: undefined,
       maxTotalSize: undefined,
     })
-    const next = uploader.add([fileOf(1, 'b.bin', 'text/plain')])
+    const next = uploader.add([fileOf(1, 'b.bin', { type: 'text/plain' })])
     expect(next.rejected.map((r) => r.error.code)).toEqual(['too-many-files'])
     uploader.setRestrictions({ maxFiles: undefined })
     expect(uploader.add(fileOf(1, 'b.bin')).rejected[0].error.code).toBe('file-type-rejected')

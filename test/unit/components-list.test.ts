@@ -8,12 +8,7 @@ import { provideChunkedUpload, type UploadOptions } from '../../src/vue'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-import {
-  createFakeUploader,
-  errorOf,
-  uploadIn,
-  type FakeUploader,
-} from '../../stories/fake-uploader'
+import { createFakeUploader, errorOf, uploadIn, type FakeUploader } from '../fakes/fake-uploader'
 
 // Decoding is the browser's (createImageBitmap; the stories run it in Chromium). Here each
 // decode is a promise the test settles, to see when and how many run.

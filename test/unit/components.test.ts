@@ -12,7 +12,8 @@ import {
   pendingOf,
   uploadIn,
   type FakeUploader,
-} from '../../stories/fake-uploader'
+} from '../fakes/fake-uploader'
+import { fileOf } from '../fakes/files'
 
 /** Mounts `component` below a provider of `engine`, as an app's upload area would. */
 async function mountWith(
@@ -33,8 +34,7 @@ async function mountWith(
   return wrapper
 }
 
-const fileOf = (name: string, size = 3) =>
-  new File([new Uint8Array(size)], name, { type: 'text/plain' })
+const TEXT = { type: 'text/plain' }
 
 function setFiles(input: HTMLInputElement, files: File[]): void {
   Object.defineProperty(input, 'files', { value: files, configurable: true })
@@ -59,7 +59,7 @@ describe('<UploadDropzone>', () => {
     const hint = () =>
       document.getElementById(wrapper.get('button').attributes('aria-describedby')!)!.textContent
     expect(input.accept).toBe('.mp4')
-    expect(engine.add(fileOf('a.txt')).rejected[0].error.code).toBe('file-type-rejected')
+    expect(engine.add(fileOf(3, 'a.txt', TEXT)).rejected[0].error.code).toBe('file-type-rejected')
 
     accept.value = '.txt'
     maxTotalSize.value = 2048
@@ -68,8 +68,8 @@ describe('<UploadDropzone>', () => {
     expect(hint()).toContain('Accepted: .txt')
     expect(hint()).toContain('Up to 2.0 KB in total')
     expect(engine.getRestrictions()).toMatchObject({ accept: '.txt', maxTotalSize: 2048 })
-    expect(engine.add(fileOf('a.txt')).added).toHaveLength(1)
-    expect(engine.add(fileOf('b.txt', 4096)).rejected[0].error.code).toBe('total-too-large')
+    expect(engine.add(fileOf(3, 'a.txt', TEXT)).added).toHaveLength(1)
+    expect(engine.add(fileOf(4096, 'b.txt', TEXT)).rejected[0].error.code).toBe('total-too-large')
 
     // Changed on the engine itself: the dropzone follows too.
     engine.setRestrictions({ accept: ['.csv'] })
@@ -106,8 +106,8 @@ describe('<UploadDropzone>', () => {
     const engine = createFakeUploader()
     const wrapper = await mountWith(UploadDropzone, engine, { locale: 'zh-CN' })
     setFiles(wrapper.get('input[type=file]').element as HTMLInputElement, [
-      fileOf('a.txt'),
-      fileOf('empty.txt', 0),
+      fileOf(3, 'a.txt', TEXT),
+      fileOf(0, 'empty.txt', TEXT),
     ])
     await nextTick()
     expect(engine.calls).toEqual(['add:a.txt,empty.txt'])
@@ -126,7 +126,7 @@ describe('<UploadDropzone>', () => {
     const wrapper = await mountWith(UploadDropzone, engine)
     const root = wrapper.get('.vcu-dropzone')
     const transfer = new DataTransfer()
-    transfer.items.add(fileOf('dropped.txt'))
+    transfer.items.add(fileOf(3, 'dropped.txt', TEXT))
     const drag = (type: string) => {
       const event = new Event(type, { bubbles: true, cancelable: true }) as DragEvent
       Object.defineProperty(event, 'dataTransfer', { value: transfer })
@@ -143,7 +143,7 @@ describe('<UploadDropzone>', () => {
 
     const paste = new Event('paste', { bubbles: true, cancelable: true })
     const clip = new DataTransfer()
-    clip.items.add(fileOf('pasted.txt'))
+    clip.items.add(fileOf(3, 'pasted.txt', TEXT))
     Object.defineProperty(paste, 'clipboardData', { value: clip })
     wrapper.get('button').element.dispatchEvent(paste)
     expect(engine.calls).toEqual(['add:dropped.txt', 'add:pasted.txt'])
@@ -161,7 +161,9 @@ describe('<UploadDropzone>', () => {
     )
     expect(wrapper.get('button').attributes('disabled')).toBeDefined()
     expect(wrapper.get('em').text()).toBe('custom true')
-    setFiles(wrapper.get('input[type=file]').element as HTMLInputElement, [fileOf('a.txt')])
+    setFiles(wrapper.get('input[type=file]').element as HTMLInputElement, [
+      fileOf(3, 'a.txt', TEXT),
+    ])
     await nextTick()
     expect(engine.calls).toEqual([])
     wrapper.unmount()
@@ -327,7 +329,7 @@ describe('<ResumeBanner>', () => {
     const input = wrapper.get('input[type=file]').element as HTMLInputElement
     input.addEventListener('click', (e) => e.preventDefault())
     await wrapper.findAll('[data-action=reselect]')[1].trigger('click')
-    setFiles(input, [fileOf('scan.tiff', 1000)])
+    setFiles(input, [fileOf(1000, 'scan.tiff', TEXT)])
     await flushPromises()
     expect(engine.calls).toEqual([`resumeFrom:${records[1].key}:scan.tiff`])
     const resumed = wrapper.findComponent(ResumeBanner).emitted('resumed')
@@ -343,7 +345,7 @@ describe('<ResumeBanner>', () => {
     const input = wrapper.get('input[type=file]').element as HTMLInputElement
     input.addEventListener('click', (e) => e.preventDefault())
     await wrapper.findAll('[data-action=reselect]')[1].trigger('click')
-    setFiles(input, [fileOf('other.tiff', 1000)])
+    setFiles(input, [fileOf(1000, 'other.tiff', TEXT)])
     await flushPromises()
     expect(wrapper.get('[role=alert]').text()).toContain('other.tiff 不是此上传对应的文件')
     expect(wrapper.findAll('li')).toHaveLength(2)
@@ -383,7 +385,7 @@ describe('<ResumeBanner>', () => {
   })
 
   it('resumes from a kept handle by default, and falls back on a denied permission', async () => {
-    const file = fileOf('video.mov', 1000)
+    const file = fileOf(1000, 'video.mov', TEXT)
     const handle = (permission: PermissionState) => ({
       kind: 'file' as const,
       name: 'video.mov',

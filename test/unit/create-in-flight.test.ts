@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createUploader, type CreateResult } from '../../src/core'
+import type { CreateResult } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
-import { FakeClock, settle } from '../fakes/fake-clock'
+import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
 
 /** A backend whose create answers only when the test says so (the request is on the wire). */
 class SlowCreate extends FakeProtocol {
@@ -21,9 +22,6 @@ class SlowCreate extends FakeProtocol {
   }
 }
 
-const file = () =>
-  new File([new Uint8Array(1000).fill(7)], 'data.bin', { lastModified: 1_700_000_000_000 })
-
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await settle()
   expect(condition()).toBe(true)
@@ -31,13 +29,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 function setup(protocol: FakeProtocol) {
   const store = createMemoryStore()
-  const uploader = createUploader({
-    protocol,
-    transport: new ScriptedTransport(),
-    clock: new FakeClock(),
-    store,
-    chunkSize: 100,
-  })
+  const { uploader } = scriptedEngine({ protocol, store })
   return { uploader, store }
 }
 
@@ -45,7 +37,7 @@ describe('a pause or cancel while the create request is on the wire', () => {
   it('cancel: the upload the server made anyway is deleted, and no record is kept', async () => {
     const protocol = new SlowCreate({ onPart: autoSucceed })
     const { uploader, store } = setup(protocol)
-    uploader.add(file())
+    uploader.add(fileOf(1000))
     await until(() => protocol.creating === 1)
     await uploader.cancel()
     protocol.answer()
@@ -60,7 +52,7 @@ describe('a pause or cancel while the create request is on the wire', () => {
   it('pause: the new upload is kept, and resume continues it without a second create', async () => {
     const protocol = new SlowCreate({ onPart: autoSucceed })
     const { uploader, store } = setup(protocol)
-    uploader.add(file())
+    uploader.add(fileOf(1000))
     await until(() => protocol.creating === 1)
     uploader.pause()
     protocol.answer()

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
-  createUploader,
   createScheduler,
   defaultRetryPolicy as policy,
   UploadError,
   type Hasher,
-  type UploaderOptions,
   type UploadEvents,
 } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
@@ -13,23 +11,17 @@ import { createTusProtocol } from '../../src/protocols/tus'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type PartCall } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
 
 /**
  * One test per engine bug that left an upload in a state it could not leave, started it
  * without the user, or misreported it. Each fails on the code before its fix.
  */
 
-const fileOf = (size: number, name = 'data.bin') =>
-  new File([new Uint8Array(size).fill(7)], name, { lastModified: 1 })
-
-function setup(protocol: FakeProtocol, extra: Partial<UploaderOptions> = {}) {
-  const clock = (extra.clock as FakeClock | undefined) ?? new FakeClock()
-  const uploader = createUploader({
+function setup(protocol: FakeProtocol, extra: Partial<ScriptedEngineOptions> = {}) {
+  const { uploader, clock } = scriptedEngine({
     protocol,
-    transport: new ScriptedTransport(),
-    clock,
-    chunkSize: 100,
     concurrency: 2,
     progressIntervalMs: 10,
     adaptive: false,
@@ -56,12 +48,8 @@ const tusEndpoint = 'http://127.0.0.1:1/tus'
 
 describe('engine regressions', () => {
   it('1: a retried tus part asks HEAD even with concurrency 1 (the status request needs its own slot)', async () => {
-    const transport = new ScriptedTransport()
-    const clock = new FakeClock()
-    const uploader = createUploader({
+    const { uploader, transport, clock } = scriptedEngine({
       protocol: createTusProtocol({ endpoint: tusEndpoint }),
-      transport,
-      clock,
       concurrency: 1,
       stream: false,
       chunkSize: 64 * 1024,
@@ -247,12 +235,8 @@ describe('engine regressions', () => {
   })
 
   it('7: tus sends Upload-Checksum on the first upload of a page (extensions learned in create)', async () => {
-    const transport = new ScriptedTransport()
-    const clock = new FakeClock()
-    const uploader = createUploader({
+    const { uploader, transport, clock } = scriptedEngine({
       protocol: createTusProtocol({ endpoint: tusEndpoint }),
-      transport,
-      clock,
       hasher: new FakeHasher(),
       stream: false,
       chunkSize: 64 * 1024,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/core/errors'
 import { createInlineHasher } from '../../src/hashing/inline-hasher'
 import { yieldToEventLoop } from '../../src/hashing/yield-to-event-loop'
+import { KiB } from '../fakes/files'
 
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
 const filled = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 13 + 5) & 0xff)
@@ -32,7 +33,6 @@ describe('yieldToEventLoop', () => {
 
 describe('createInlineHasher', () => {
   it('hashes like node:crypto with the default 512 KiB slices', async () => {
-    const KiB = 1024
     const data = filled(1024 * KiB + 10)
     const seen: number[] = []
     const hasher = createInlineHasher()

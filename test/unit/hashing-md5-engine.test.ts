@@ -11,19 +11,8 @@ import { FakeClock } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
 import { createDefaultUploader } from '../../src/vue/defaults'
+import { noisyBytes as bytes } from '../fakes/files'
 
-/** Deterministic bytes that do not repeat with any short period. */
-function bytes(size: number, seed = 5): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 const nodeMd5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex')
 const signal = () => new AbortController().signal
 

@@ -2,19 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/core/errors'
 import { md5OfBlob, sampleMd5 } from '../../src/hashing/md5-stream'
-
-/** Deterministic, incompressible-looking bytes. */
-function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
+import { noisyBytes as bytes } from '../fakes/files'
 
 const nodeMd5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex')
 

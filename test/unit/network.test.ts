@@ -1,14 +1,12 @@
 import { effectScope } from 'vue'
 import { describe, expect, it } from 'vitest'
-import { createUploader, UploadError, type Uploader, type UploadEvents } from '../../src/core'
+import { UploadError, type Uploader, type UploadEvents } from '../../src/core'
 import { useChunkedUpload } from '../../src/vue'
-import { createFakeUploader } from '../../stories/fake-uploader'
+import { createFakeUploader } from '../fakes/fake-uploader'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const fileOf = (size: number, name = 'data.bin') =>
-  new File([new Uint8Array(size).fill(1)], name, { lastModified: 1 })
+import { scriptedEngine } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
 
 /** A server behind a link the test cuts and restores; `navigator.onLine` is not told. */
 function flakyLink() {
@@ -37,11 +35,9 @@ function flakyLink() {
 }
 
 function setup(protocol: FakeProtocol, clock: FakeClock) {
-  const uploader = createUploader({
+  const { uploader } = scriptedEngine({
     protocol,
-    transport: new ScriptedTransport(),
     clock,
-    chunkSize: 100,
     concurrency: 2,
     progressIntervalMs: 10,
     retry: { baseDelayMs: 100, maxDelayMs: 2000, jitter: 0 },

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { createUploader, type HashOptions, type PartRequest } from '../../src/core'
+import type { HashOptions, PartRequest } from '../../src/core'
 import { createPartDigests } from '../../src/core/run/part-digests'
-import { FakeClock } from '../fakes/fake-clock'
 import { md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine } from '../fakes/engine'
 
 const bytes = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + 3) & 0xff)
 
@@ -42,11 +41,8 @@ describe('part MD5s hashed ahead', () => {
       return uploadPart(request)
     }
     const hasher = loggingHasher(log)
-    const clock = new FakeClock()
-    const uploader = createUploader({
+    const { uploader, clock } = scriptedEngine({
       protocol,
-      transport: new ScriptedTransport(),
-      clock,
       hasher,
       chunkSize: 1000,
       concurrency: 2,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { UploadProgress } from '../../src/components'
 import UploadProgressRow from '../../src/components/UploadProgressRow.vue'
 import { provideChunkedUpload } from '../../src/vue'
-import { createFakeUploader, uploadIn } from '../../stories/fake-uploader'
+import { createFakeUploader, uploadIn } from '../fakes/fake-uploader'
 
 /**
  * A long list must not re-render every row on each engine tick: the engine keeps an

@@ -9,10 +9,8 @@ import { createMemoryStore } from '../../src/persistence'
 import { settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { FakeProtocol } from '../fakes/fake-protocol'
+import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const fileOf = (size: number, seed: number, name = 'video.mp4', lastModified = 1_700_000_000_000) =>
-  new File([new Uint8Array(size).map((_, i) => (i * 7 + seed) % 251)], name, { lastModified })
 
 function engine(protocol: FakeProtocol, store: ResumeStore, hasher = new FakeHasher()) {
   const uploader = createUploader({
@@ -59,11 +57,11 @@ describe('reselect', () => {
   it('refuses a file of the same name and size but other content: nothing sent or lost', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const original = fileOf(400, 1)
+    const original = fileOf(400, 'video.mp4', { seed: 1 })
     const saved = await earlierVisit(protocol, store, original)
     const next = engine(protocol, store)
     const before = [...protocol.calls]
-    const impostor = fileOf(400, 2) // same name, size and date; other bytes
+    const impostor = fileOf(400, 'video.mp4', { seed: 2 }) // same name, size and date; other bytes
     const outcome = await next.resumeFrom(saved.key, impostor)
     expect(outcome.error?.code).toBe('file-mismatch')
     expect(outcome.error?.params).toMatchObject({
@@ -80,13 +78,13 @@ describe('reselect', () => {
   it('refuses another name or size at once, before reading the file', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const saved = await earlierVisit(protocol, store, fileOf(400, 1))
+    const saved = await earlierVisit(protocol, store, fileOf(400, 'video.mp4', { seed: 1 }))
     const hasher = new FakeHasher()
     const sample = vi.spyOn(hasher, 'sample')
     const next = engine(protocol, store, hasher)
-    const renamed = await next.resumeFrom(saved.key, fileOf(400, 1, 'other.mp4'))
+    const renamed = await next.resumeFrom(saved.key, fileOf(400, 'other.mp4', { seed: 1 }))
     expect(renamed.error?.params.reason).toBe('name')
-    const shorter = await next.resumeFrom(saved.key, fileOf(399, 1))
+    const shorter = await next.resumeFrom(saved.key, fileOf(399, 'video.mp4', { seed: 1 }))
     expect(shorter.error?.params.reason).toBe('size')
     expect(sample).not.toHaveBeenCalled()
   })
@@ -94,11 +92,11 @@ describe('reselect', () => {
   it('checks the full MD5 when the record has one', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const saved = await earlierVisit(protocol, store, fileOf(400, 1))
+    const saved = await earlierVisit(protocol, store, fileOf(400, 'video.mp4', { seed: 1 }))
     await store.set(saved.key, { ...saved, hash: '0'.repeat(32) })
     const hasher = new FakeHasher()
     const next = engine(protocol, store, hasher)
-    const outcome = await next.resumeFrom(saved.key, fileOf(400, 1))
+    const outcome = await next.resumeFrom(saved.key, fileOf(400, 'video.mp4', { seed: 1 }))
     expect(outcome.error?.code).toBe('file-mismatch')
     expect(hasher.md5Calls).toBe(1)
   })
@@ -106,14 +104,19 @@ describe('reselect', () => {
   it('resumes the same file (even copied, with another date) from what the server holds', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const saved = await earlierVisit(protocol, store, fileOf(400, 1))
+    const saved = await earlierVisit(protocol, store, fileOf(400, 'video.mp4', { seed: 1 }))
     const next = engine(protocol, store)
     const end = settled(next)
-    const outcome = await next.resumeFrom(saved.key, fileOf(400, 1, 'video.mp4', 42))
+    const outcome = await next.resumeFrom(
+      saved.key,
+      fileOf(400, 'video.mp4', { seed: 1, lastModified: 42 }),
+    )
     expect(outcome.upload?.file.name).toBe('video.mp4')
     // Picked once: it leaves the pending list, and a second pick does not start it twice.
     expect(await next.pending()).toEqual([])
-    expect((await next.resumeFrom(saved.key, fileOf(400, 1))).error?.code).toBe('not-found')
+    expect(
+      (await next.resumeFrom(saved.key, fileOf(400, 'video.mp4', { seed: 1 }))).error?.code,
+    ).toBe('not-found')
     for (let i = 0; i < 2; i++) (await nextLive(protocol)).succeed()
     expect(await end).toBe('done')
     const parts = protocol.calls.filter((c) => c.startsWith('part:'))
@@ -128,7 +131,7 @@ describe('the server wins on resume', () => {
   it('re-sends parts the record lists but the server no longer holds', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const file = fileOf(400, 1)
+    const file = fileOf(400, 'video.mp4', { seed: 1 })
     const saved = await earlierVisit(protocol, store, file)
     // The server lost part 1 (say, a restore from backup) although the record has it.
     protocol.uploads.get(String(saved.remote.id))!.held.delete(1)
@@ -150,7 +153,7 @@ describe('clear', () => {
   it('keeps the record marked when the server is unreachable, and retries on later reads', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const saved = await earlierVisit(protocol, store, fileOf(400, 1))
+    const saved = await earlierVisit(protocol, store, fileOf(400, 'video.mp4', { seed: 1 }))
     let reachable = false
     const abort = protocol.abort.bind(protocol)
     protocol.abort = async (request) => {
@@ -169,7 +172,9 @@ describe('clear', () => {
     expect((await next.pending()).map((p) => p.clearing)).toEqual([true])
     expect(warnings).toContain('network')
     // A clearing record is not resumed by reselecting.
-    expect((await next.resumeFrom(saved.key, fileOf(400, 1))).error?.code).toBe('not-found')
+    expect(
+      (await next.resumeFrom(saved.key, fileOf(400, 'video.mp4', { seed: 1 }))).error?.code,
+    ).toBe('not-found')
 
     // Next visit (a new engine on the same store), server back: the read clears it.
     reachable = true
@@ -182,7 +187,7 @@ describe('clear', () => {
   it('deletes on the server and forgets the record when reachable', async () => {
     const protocol = new FakeProtocol()
     const store = createMemoryStore()
-    const saved = await earlierVisit(protocol, store, fileOf(400, 1))
+    const saved = await earlierVisit(protocol, store, fileOf(400, 'video.mp4', { seed: 1 }))
     const next = engine(protocol, store)
     expect(await next.discard(saved.key)).toBe(true)
     expect(await store.list()).toEqual([])

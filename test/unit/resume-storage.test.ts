@@ -8,32 +8,15 @@ import {
   createUploader,
   RESUME_RECORD_VERSION,
   UploadError,
-  type ResumeRecord,
   type ResumeStore,
   type Uploader,
 } from '../../src/core'
 import { createIdbStore, createMemoryStore } from '../../src/persistence'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { fileOf } from '../fakes/files'
+import { recordOf } from '../fakes/records'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const fileOf = (size: number, name = 'data.bin') =>
-  new File([new Uint8Array(size).map((_, i) => i % 251)], name, { lastModified: 1_700_000_000_000 })
-
-const record = (key: string, extra: Partial<ResumeRecord> = {}): ResumeRecord => ({
-  v: RESUME_RECORD_VERSION,
-  key,
-  fingerprint: '1:abc',
-  file: { name: 'a.bin', size: 1, type: '', lastModified: 1 },
-  protocol: 'http',
-  remote: { id: 'x' },
-  plan: { size: 1, partSize: 1, count: 1 },
-  parts: [{ index: 0, size: 1, etag: '"e0"' }],
-  createdAt: 0,
-  updatedAt: 0,
-  expiresAt: 10_000,
-  ...extra,
-})
 
 function run(store: ResumeStore, protocol = new FakeProtocol({ onPart: autoSucceed })) {
   const uploader = createUploader({
@@ -64,15 +47,15 @@ describe('resume records in IndexedDB', () => {
     const dbName = `v-${Math.random()}`
     const store = createIdbStore({ dbName })
     const raw = createStore(dbName, 'resume')
-    await store.set('good', record('good'))
-    await idbSet('older', { ...record('older'), v: RESUME_RECORD_VERSION - 1 }, raw)
-    await idbSet('noversion', { ...record('noversion'), v: undefined }, raw)
+    await store.set('good', recordOf('good'))
+    await idbSet('older', { ...recordOf('older'), v: RESUME_RECORD_VERSION - 1 }, raw)
+    await idbSet('noversion', { ...recordOf('noversion'), v: undefined }, raw)
     await idbSet('string', 'not a record', raw)
-    await idbSet('badclear', { ...record('badclear'), clearing: 'yes' }, raw)
-    await store.set('expiring', record('expiring', { expiresAt: 50 }))
+    await idbSet('badclear', { ...recordOf('badclear'), clearing: 'yes' }, raw)
+    await store.set('expiring', recordOf('expiring', { expiresAt: 50 }))
     expect(await store.get('older')).toBeUndefined()
     expect((await store.list()).map((r) => r.key).sort()).toEqual(['expiring', 'good'])
-    expect(await store.get('expiring')).toEqual(record('expiring', { expiresAt: 50 }))
+    expect(await store.get('expiring')).toEqual(recordOf('expiring', { expiresAt: 50 }))
     // Dropped, not only hidden: the bad values are gone from the database.
     for (const key of ['older', 'noversion', 'string', 'badclear'])
       expect(await idbGet(key, raw)).toBeUndefined()
@@ -81,7 +64,7 @@ describe('resume records in IndexedDB', () => {
   it('keeps a structured-cloneable handle and the clearing mark with the record', async () => {
     const store = createIdbStore({ dbName: `h-${Math.random()}` })
     const handle = { kind: 'file', name: 'a.bin', nested: new Map([['x', 1]]) }
-    await store.set('k', record('k', { handle, clearing: true }))
+    await store.set('k', recordOf('k', { handle, clearing: true }))
     const back = await store.get('k')
     expect(back?.handle).toEqual(handle)
     expect(back?.clearing).toBe(true)

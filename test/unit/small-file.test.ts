@@ -170,8 +170,8 @@ describe('small-file path', () => {
     const { uploader, store, states } = setup(protocol, { locks, hasher })
     const events: string[] = []
     uploader.on('upload-started', () => events.push('started'))
-    uploader.on('progress', () => events.push('progress'))
-    uploader.on('hashed', () => events.push('hashed'))
+    uploader.on('upload-progress', () => events.push('progress'))
+    uploader.on('upload-hashed', () => events.push('hashed'))
     uploader.add(fileOf(700))
     const call = await protocol.nextSmall()
     // The body's MD5 goes along for the server to verify; nothing else was hashed.
@@ -194,7 +194,7 @@ describe('small-file path', () => {
     const protocol = new SmallProtocol()
     const { uploader, clock } = setup(protocol)
     const retries: string[] = []
-    uploader.on('retry', ({ error }) => retries.push(error.code))
+    uploader.on('upload-retry', ({ error }) => retries.push(error.code))
     uploader.add(fileOf(800))
     ;(await protocol.nextSmall()).fail(new UploadError('network', 'reset'))
     await until(() => protocol.small.length === 2, clock)

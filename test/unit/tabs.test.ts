@@ -1,23 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  type Uploader,
-  type UploaderOptions,
-  type UploadError,
-} from '../../src/core'
+import type { Uploader, UploadError } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { createTabChannel, createWebLocks, type TabChannel } from '../../src/tabs'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
 import { FakeBus, FakeLockManager, type FakeTab } from '../fakes/fake-tabs'
-
-function fileOf(size: number, name = 'movie.bin'): File {
-  const bytes = new Uint8Array(size)
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 3) % 251
-  return new File([bytes], name, { type: 'video/mp4', lastModified: 1_700_000_000_000 })
-}
 
 /** Two (or more) tabs of one origin: shared locks, channel, IndexedDB and server. */
 function origin() {
@@ -27,16 +17,14 @@ function origin() {
   const store = createMemoryStore()
   const protocol = new FakeProtocol()
   const opened: { uploader: Uploader; channel: TabChannel; tab: FakeTab }[] = []
-  function tab(overrides: Partial<UploaderOptions> = {}) {
+  function tab(overrides: Partial<ScriptedEngineOptions> = {}) {
     const lockTab = locks.tab()
     const channel = createTabChannel({ clock, open: bus.open })
-    const uploader = createUploader({
+    const { uploader } = scriptedEngine({
       protocol,
-      transport: new ScriptedTransport(),
       hasher: new FakeHasher(),
       store,
       clock,
-      chunkSize: 100,
       concurrency: 1,
       progressIntervalMs: 10,
       locks: createWebLocks({ locks: lockTab }),
@@ -89,7 +77,7 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     const o = (current = origin())
     const first = o.tab()
     const second = o.tab()
-    const file = fileOf(1000)
+    const file = fileOf(1000, 'movie.bin')
     first.uploader.add(file)
     // The first tab sends parts 0..3 and half of part 4, then hangs on it.
     let call = await o.protocol.nextPart()
@@ -105,7 +93,7 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     const callsBefore = o.protocol.calls.length
     const waits: string[] = []
     second.uploader.on('upload-paused', ({ reason }) => waits.push(reason))
-    second.uploader.add(fileOf(1000))
+    second.uploader.add(fileOf(1000, 'movie.bin'))
     await until(() => statusOf(second.uploader)?.state === 'paused', o.clock)
     expect(statusOf(second.uploader)).toEqual({ state: 'paused', reason: 'elsewhere' })
     expect(waits).toEqual(['elsewhere'])
@@ -203,9 +191,9 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     const o = (current = origin())
     const first = o.tab()
     const second = o.tab()
-    first.uploader.add(fileOf(300))
+    first.uploader.add(fileOf(300, 'movie.bin'))
     await o.protocol.nextPart()
-    second.uploader.add(fileOf(300))
+    second.uploader.add(fileOf(300, 'movie.bin'))
     await until(() => statusOf(second.uploader)?.state === 'paused', o.clock)
     second.uploader.pause()
     await settle()
@@ -225,9 +213,9 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     const o = (current = origin())
     const first = o.tab()
     const second = o.tab()
-    first.uploader.add(fileOf(200))
+    first.uploader.add(fileOf(200, 'movie.bin'))
     const part = await o.protocol.nextPart()
-    second.uploader.add(fileOf(200))
+    second.uploader.add(fileOf(200, 'movie.bin'))
     await until(() => statusOf(second.uploader)?.state === 'paused', o.clock)
     const stop = answerParts(o.protocol, (c) => {
       c.progress(c.end - c.start)
@@ -246,7 +234,7 @@ describe('one upload, two tabs (Web Locks + BroadcastChannel)', () => {
     const o = (current = origin())
     const first = o.tab()
     const second = o.tab()
-    first.uploader.add(fileOf(300))
+    first.uploader.add(fileOf(300, 'movie.bin'))
     const call = await o.protocol.nextPart()
     call.progress(50)
     await until(() => second.uploader.getSnapshot().elsewhere.length === 1, o.clock)

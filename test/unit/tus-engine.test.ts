@@ -1,31 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  UploadError,
-  type UploaderOptions,
-  type UploaderSnapshot,
-} from '../../src/core'
+import { UploadError, type UploaderSnapshot } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { createTusProtocol } from '../../src/protocols/tus'
-import { FakeClock, settle } from '../fakes/fake-clock'
+import { settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
-import { ScriptedTransport, type ScriptedRequest } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { fileOf, KiB } from '../fakes/files'
+import type { ScriptedRequest, ScriptedTransport } from '../fakes/scripted-transport'
 
 const endpoint = 'http://127.0.0.1:1/tus'
 const url = `${endpoint}/abc123`
-const KiB = 1024
 const size = 600 * KiB
 const TUS = { 'tus-version': '1.0.0', 'tus-resumable': '1.0.0' }
 const BASIC = { ...TUS, 'tus-extension': 'creation,termination,expiration' }
 const CONCAT = { ...TUS, 'tus-extension': 'creation,concatenation,termination' }
 
-function setup(extra: Partial<UploaderOptions> = {}) {
-  const transport = new ScriptedTransport()
-  const clock = new FakeClock()
-  const uploader = createUploader({
+function setup(extra: Partial<ScriptedEngineOptions> = {}) {
+  return scriptedEngine({
     protocol: createTusProtocol({ endpoint }),
-    transport,
-    clock,
     chunkSize: 256 * KiB,
     hashing: false,
     retry: { jitter: 0, baseDelayMs: 10 },
@@ -34,9 +26,6 @@ function setup(extra: Partial<UploaderOptions> = {}) {
     adaptive: false,
     ...extra,
   })
-  const snapshots: UploaderSnapshot[] = []
-  uploader.subscribe((s) => snapshots.push(s))
-  return { transport, clock, uploader, snapshots }
 }
 
 async function expect1(
@@ -60,12 +49,10 @@ function shownNeverDecreases(snapshots: UploaderSnapshot[]): void {
   expect(Math.max(...shown)).toBeLessThanOrEqual(size)
 }
 
-const fileOf = (bytes = size) => new File([new Uint8Array(bytes)], 'f.bin', { lastModified: 1 })
-
 describe('engine + tus protocol (scripted server)', () => {
   it('sends the File as one PATCH; when it is cut, HEAD says what the server kept and only the rest goes', async () => {
     const { transport, clock, uploader, snapshots } = setup()
-    const file = fileOf()
+    const file = fileOf(size, 'f.bin')
     uploader.add(file)
     await created(transport)
     const stream = await expect1(transport, 'PATCH')
@@ -101,7 +88,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('recovers from a 409 offset conflict by asking HEAD, without re-sending what the server has', async () => {
     const { transport, clock, uploader } = setup({ stream: false })
-    uploader.add(fileOf())
+    uploader.add(fileOf(size, 'f.bin'))
     await created(transport)
     ;(await expect1(transport, 'PATCH')).respond({ status: 409 })
     await clock.advance(50)
@@ -126,7 +113,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('starts over once when the upload expires mid-way; expired again, fails with `expired`, no loop', async () => {
     const { transport, clock, uploader } = setup({ stream: false })
-    uploader.add(fileOf())
+    uploader.add(fileOf(size, 'f.bin'))
     await created(transport)
     ;(await expect1(transport, 'PATCH')).respond({ status: 410 })
     ;(await expect1(transport, 'HEAD')).respond({ status: 410 })
@@ -151,7 +138,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('starts over in a later visit when the saved upload has expired on the server', async () => {
     const store = createMemoryStore()
-    const file = fileOf()
+    const file = fileOf(size, 'f.bin')
     const first = setup({ stream: false, store, hasher: new FakeHasher() })
     first.uploader.add(file)
     await created(first.transport)
@@ -190,7 +177,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('with concatenation: partial uploads in parallel, a partial that kept bytes is continued, then the final upload', async () => {
     const { transport, clock, uploader } = setup({ stream: false, concurrency: 3 })
-    uploader.add(fileOf())
+    uploader.add(fileOf(size, 'f.bin'))
     ;(await expect1(transport, 'OPTIONS', endpoint)).respond({ status: 204, headers: CONCAT })
     const lengths: string[] = []
     for (let i = 0; i < 3; i++) {
@@ -245,7 +232,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('with concatenation, partials are created as their parts go: the first byte does not wait for every POST', async () => {
     const { transport, clock, uploader } = setup({ stream: false, concurrency: 2 })
-    uploader.add(fileOf())
+    uploader.add(fileOf(size, 'f.bin'))
     ;(await expect1(transport, 'OPTIONS', endpoint)).respond({ status: 204, headers: CONCAT })
     for (let i = 0; i < 2; i++) {
       ;(await expect1(transport, 'POST', endpoint)).respond({
@@ -281,7 +268,7 @@ describe('engine + tus protocol (scripted server)', () => {
   it('with concatenation, a reload resumes from the saved partials (HEAD on each) and joins them', async () => {
     const store = createMemoryStore() // both visits' fake clocks start at 0
     const first = setup({ stream: false, concurrency: 1, store })
-    first.uploader.add(fileOf())
+    first.uploader.add(fileOf(size, 'f.bin'))
     ;(await expect1(first.transport, 'OPTIONS', endpoint)).respond({
       status: 204,
       headers: CONCAT,
@@ -300,7 +287,7 @@ describe('engine + tus protocol (scripted server)', () => {
     const [record] = await store.list()
     expect(record.parts).toEqual([{ index: 0, size: 256 * KiB, etag: `${endpoint}/p0` }])
     const second = setup({ stream: false, concurrency: 1, store })
-    second.uploader.add(fileOf())
+    second.uploader.add(fileOf(size, 'f.bin'))
     ;(await expect1(second.transport, 'OPTIONS', endpoint)).respond({
       status: 204,
       headers: CONCAT,
@@ -332,7 +319,7 @@ describe('engine + tus protocol (scripted server)', () => {
 
   it('with concatenation, cancel terminates every partial upload', async () => {
     const { transport, uploader } = setup({ stream: false, concurrency: 3 })
-    const { upload } = { upload: uploader.add(fileOf()).added[0] }
+    const { upload } = { upload: uploader.add(fileOf(size, 'f.bin')).added[0] }
     ;(await expect1(transport, 'OPTIONS', endpoint)).respond({ status: 204, headers: CONCAT })
     for (let i = 0; i < 3; i++) {
       ;(await expect1(transport, 'POST', endpoint)).respond({

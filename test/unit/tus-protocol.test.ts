@@ -3,10 +3,10 @@ import { UploadError, type PartRequest } from '../../src/core'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { FakeClock } from '../fakes/fake-clock'
 import { ScriptedTransport, type ScriptedRequest } from '../fakes/scripted-transport'
+import { KiB } from '../fakes/files'
 
 const endpoint = 'http://127.0.0.1:1/tus'
 const url = `${endpoint}/abc123`
-const KiB = 1024
 const plan = { size: 600 * KiB, partSize: 256 * KiB, count: 3 }
 const file = { name: 'résumé.pdf', size: plan.size, type: 'application/pdf', lastModified: 1 }
 const TUS = { 'tus-version': '1.0.0', 'tus-resumable': '1.0.0' }

@@ -1,39 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  UploadError,
-  type UploaderOptions,
-  type UploaderSnapshot,
-} from '../../src/core'
+import { UploadError, type UploaderSnapshot } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
 
-function fileOf(size: number, name = 'data.bin', type = 'application/octet-stream'): File {
-  const bytes = new Uint8Array(size)
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) % 251
-  return new File([bytes], name, { type, lastModified: 1_700_000_000_000 })
-}
-
-function setup(
-  overrides: Partial<UploaderOptions> & { protocol: FakeProtocol; clock?: FakeClock },
-) {
-  const clock = overrides.clock ?? new FakeClock()
-  const uploader = createUploader({
-    transport: new ScriptedTransport(),
-    clock,
-    chunkSize: 100,
+function setup(overrides: ScriptedEngineOptions) {
+  return scriptedEngine({
     concurrency: 3,
     progressIntervalMs: 10,
     // Fixed lanes and part size: these tests script each part; adaptive has its own tests.
     adaptive: false,
     ...overrides,
   })
-  const snapshots: UploaderSnapshot[] = []
-  uploader.subscribe((s) => snapshots.push(s))
-  return { uploader, clock, snapshots }
 }
 
 async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
@@ -224,11 +205,11 @@ describe('uploader', () => {
       maxFiles: 2,
     })
     const result = uploader.add([
-      fileOf(100, 'clip.mp4', 'video/mp4'),
-      fileOf(100, 'notes.txt', 'text/plain'),
-      fileOf(600, 'big.mp4', 'video/mp4'),
-      fileOf(10, 'photo.jpg', 'image/jpeg'),
-      fileOf(10, 'third.png', 'image/png'),
+      fileOf(100, 'clip.mp4', { type: 'video/mp4' }),
+      fileOf(100, 'notes.txt', { type: 'text/plain' }),
+      fileOf(600, 'big.mp4', { type: 'video/mp4' }),
+      fileOf(10, 'photo.jpg', { type: 'image/jpeg' }),
+      fileOf(10, 'third.png', { type: 'image/png' }),
     ])
     expect(result.added.map((u) => u.file.name)).toEqual(['clip.mp4', 'photo.jpg'])
     expect(result.rejected.map((r) => [r.file.name, r.error.code])).toEqual([

@@ -5,10 +5,8 @@ import { createMemoryStore } from '../../src/persistence'
 import { useChunkedUpload, usePendingUploads, useUploadMessages } from '../../src/vue'
 import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const file = (size: number, name = 'a.bin', type = 'application/octet-stream') =>
-  new File([new Uint8Array(size).fill(7)], name, { type, lastModified: 1 })
 
 /** Waits (real time: snapshots are published in a microtask, progress every 100 ms). */
 async function until(condition: () => boolean): Promise<void> {
@@ -40,7 +38,7 @@ describe('useChunkedUpload with its own engine', () => {
     )
     expect(up.uploads.value).toEqual([])
     expect(up.progress.value).toBe(0)
-    const { added } = up.add([file(250), file(100, 'b.bin')])
+    const { added } = up.add([fileOf(250, 'a.bin'), fileOf(100, 'b.bin')])
     expect(added).toHaveLength(2)
     await until(() => up.uploads.value.every((u) => u.status.state === 'done'))
     expect(up.uploads.value.map((u) => u.file.name)).toEqual(['a.bin', 'b.bin'])
@@ -64,7 +62,7 @@ describe('useChunkedUpload with its own engine', () => {
     )
     // The texts need no engine: no provider, no protocol.
     const { value: texts } = inScope(() => useUploadMessages({ locale }))
-    const { rejected } = up.add(file(11, 'big.bin'))
+    const { rejected } = up.add(fileOf(11, 'big.bin'))
     expect(rejected[0].error.code).toBe('file-too-large')
     expect(up.rejected.value[0].message).toBe('big.bin is too large (the limit is 10 B).')
     locale.value = 'zh-CN'
@@ -87,11 +85,11 @@ describe('useChunkedUpload with its own engine', () => {
       }),
     )
     expect(up.restrictions.value.maxFileSize).toBe(10)
-    expect(up.add(file(11)).rejected[0].error.code).toBe('file-too-large')
+    expect(up.add(fileOf(11)).rejected[0].error.code).toBe('file-too-large')
     maxFileSize.value = 20
     expect(up.restrictions.value.maxFileSize).toBe(20)
     expect(up.getUploader()!.getRestrictions().maxFileSize).toBe(20)
-    expect(up.add(file(11)).added).toHaveLength(1)
+    expect(up.add(fileOf(11)).added).toHaveLength(1)
     stop()
   })
 
@@ -107,7 +105,7 @@ describe('useChunkedUpload with its own engine', () => {
         concurrency: 1,
       }),
     )
-    const [snapshot] = up.add(file(300)).added
+    const [snapshot] = up.add(fileOf(300, 'a.bin')).added
     await protocol.nextPart()
     up.pause(snapshot.id)
     await until(() => up.uploads.value[0].status.state === 'paused')
@@ -138,7 +136,7 @@ describe('useChunkedUpload with its own engine', () => {
       chunkSize: 100,
       stream: false,
     })
-    first.add(file(300, 'earlier.bin'))
+    first.add(fileOf(300, 'earlier.bin'))
     ;(await protocol.nextPart()).succeed()
     await protocol.nextPart()
     await first.flush()
@@ -193,13 +191,13 @@ describe('useChunkedUpload with its own engine', () => {
         hashing: false,
       }),
     )
-    up.add(file(50))
+    up.add(fileOf(50, 'a.bin'))
     const part = await protocol.nextPart()
     stop()
     await nextTick()
     expect(part.signal.aborted).toBe(true)
     // After disposal the verbs have no engine to act on.
-    expect(up.add(file(10)).added).toEqual([])
+    expect(up.add(fileOf(10, 'a.bin')).added).toEqual([])
   })
 
   it('event hooks call back and remove themselves with the scope, or when stopped', async () => {
@@ -214,13 +212,13 @@ describe('useChunkedUpload with its own engine', () => {
       const stopRejected = up.onFileRejected(({ file }) => seen.push(`rejected:${file.name}`))
       return { up, stopRejected }
     })
-    engine.add(file(150, 'one.bin'))
+    engine.add(fileOf(150, 'one.bin'))
     await until(() => seen.includes('success:one.bin'))
     expect(seen).toEqual(['added:one.bin', 'success:one.bin'])
 
     stop()
     seen.length = 0
-    engine.add(file(150, 'two.bin'))
+    engine.add(fileOf(150, 'two.bin'))
     await until(() => engine.getSnapshot().uploads.every((u) => u.status.state === 'done'))
     expect(seen).toEqual([]) // nothing left listening after the scope is gone
 

@@ -3,7 +3,7 @@ import { createApp, defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { createUploadPlugin } from '../../src/vue'
 import { useUploadStore } from '../../src/entries/pinia'
-import { createFakeUploader, errorOf, pendingOf, uploadIn } from '../../stories/fake-uploader'
+import { createFakeUploader, errorOf, pendingOf, uploadIn } from '../fakes/fake-uploader'
 
 /** Mounts an app with the plugin and pinia, and returns the store built inside it. */
 function storeWith(engine: ReturnType<typeof createFakeUploader>, locale: 'en' | 'zh-CN' = 'en') {

@@ -76,7 +76,7 @@ export async function sendSmall(
     onRetry: ({ error, attempt, delayMs }) => {
       job.stats.retries++
       setStatus(ctx, job, { state: 'uploading', retrying: true })
-      ctx.emit('retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
+      ctx.emit('upload-retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
     },
     run: async (attemptSignal) => {
       try {

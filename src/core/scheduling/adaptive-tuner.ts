@@ -17,7 +17,7 @@
  *   the one in its record.
  */
 
-const MiB = 1024 * 1024
+import { MiB } from '../run/part-plan'
 
 export interface AdaptiveOptions {
   /**

@@ -4,7 +4,7 @@
  */
 import { createApp, defineComponent, h, nextTick, type App } from 'vue'
 import { provideChunkedUpload, UploadProgress, type UploadSnapshot } from 'vue-chunked-upload'
-import { createFakeUploader, errorOf, uploadIn } from '../../../stories/fake-uploader'
+import { createFakeUploader, errorOf, uploadIn } from '../../fakes/fake-uploader'
 
 export interface ComponentsApi {
   /**

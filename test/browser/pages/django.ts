@@ -9,8 +9,7 @@ import {
   type UploadResult,
   type UploadSnapshot,
 } from 'vue-chunked-upload'
-
-const MiB = 1024 * 1024
+import { MiB } from 'vue-chunked-upload/protocol-kit'
 
 function cookie(name: string): string {
   const entry = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`))

@@ -12,8 +12,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { startReferenceServer, isUploadId, type RunningReferenceServer } from '../../server/index'
-import { sendRaw, type Fuzzed } from '../fakes/raw-send'
+import { startReferenceServer, isUploadId, type RunningReferenceServer } from '../index'
+import { sendRaw, type Fuzzed } from '../testing/raw-send'
 
 const CHUNK = 256 * 1024
 const SEED = 0x7b_2026

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connect } from 'node:net'
-import { raw, rawJson, startRig, tusHeaders, type Rig } from '../fakes/attack-rig'
-import { CHUNK, eventually, md5Hex, randomFile } from '../../server/testing/harness'
+import { raw, rawJson, startRig, tusHeaders, type Rig } from '../testing/attack-rig'
+import { CHUNK, eventually, md5Hex, randomFile } from '../testing/harness'
 
 let rig: Rig | undefined
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -12,17 +12,12 @@ import {
   postJson,
   putChunk,
   randomFile,
-  startTestServer,
-} from '../../server/testing/harness'
-import type { TestServer } from '../../server/testing/harness'
+} from '../testing/harness'
+import { serverPerTest } from '../testing/fixtures'
+import type { TestServer } from '../testing/harness'
 
 let server: TestServer
-beforeEach(async () => {
-  server = await startTestServer()
-})
-afterEach(async () => {
-  await server.dispose()
-})
+serverPerTest((started) => (server = started))
 
 /** Uploads `file` through chunk PUTs and completes it; returns its id. */
 async function store(file: Buffer, extra: Record<string, unknown> = {}): Promise<string> {

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { CHUNK, md5Hex, randomFile } from '../../server/testing/harness'
+import { CHUNK, md5Hex, randomFile } from '../testing/harness'
 
 const run = promisify(execFile)
 const repo = fileURLToPath(new URL('../..', import.meta.url))

@@ -4,8 +4,8 @@ import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ChunkSet } from '../../server/http-chunk/chunk-set'
-import { PrefixHasher } from '../../server/http-chunk/prefix-hasher'
+import { ChunkSet } from '../http-chunk/chunk-set'
+import { PrefixHasher } from '../http-chunk/prefix-hasher'
 
 describe('PrefixHasher: the server hashes while chunks arrive', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vcu-prefix-'))

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
-import { raw, rawJson, startRig, type Rig } from '../fakes/attack-rig'
-import { CHUNK } from '../../server/testing/harness'
+import { raw, rawJson, startRig, type Rig } from '../testing/attack-rig'
+import { CHUNK } from '../testing/harness'
 
 let rig: Rig | undefined
 afterEach(async () => {

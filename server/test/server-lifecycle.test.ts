@@ -12,8 +12,8 @@ import {
   putChunk,
   randomFile,
   startTestServer,
-} from '../../server/testing/harness'
-import type { TestServer } from '../../server/testing/harness'
+} from '../testing/harness'
+import type { TestServer } from '../testing/harness'
 
 let server: TestServer | undefined
 afterEach(async () => {

@@ -10,8 +10,8 @@ import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { raw, rawJson, startRig, tusHeaders, type Rig } from '../fakes/attack-rig'
-import { sendRaw, type Fuzzed } from '../fakes/raw-send'
+import { raw, rawJson, startRig, tusHeaders, type Rig } from '../testing/attack-rig'
+import { sendRaw, type Fuzzed } from '../testing/raw-send'
 
 const SEED = 0x14_2026
 const RUNS = 300

@@ -15,7 +15,7 @@ import {
   randomFile,
   startTestServer,
   type TestServer,
-} from '../../server/testing/harness'
+} from '../testing/harness'
 
 let server: TestServer | undefined
 afterEach(async () => {

@@ -16,8 +16,7 @@ import {
   type UploadSnapshot,
   type UploadStatus,
 } from 'vue-chunked-upload'
-
-const MiB = 1024 * 1024
+import { MiB } from 'vue-chunked-upload/protocol-kit'
 
 export interface FakeUploader extends Uploader {
   /** Calls made to the engine, e.g. `pause:u1`, `add:a.mp4,b.mp4`, `discard:key`. */

@@ -14,11 +14,11 @@ import {
   randomFile,
   startTestServer,
   type TestServer,
-} from '../../server/testing/harness'
-import { writeJsonAtomic } from '../../server/http-chunk/meta'
-import { sanitizeFileName } from '../../server/http-chunk/names'
-import { isUploadId } from '../../server/index'
-import { createTusEndpoint, TUS_OWNER_KEY } from '../../server/tus'
+} from '../testing/harness'
+import { writeJsonAtomic } from '../http-chunk/meta'
+import { sanitizeFileName } from '../http-chunk/names'
+import { isUploadId } from '../index'
+import { createTusEndpoint, TUS_OWNER_KEY } from '../tus'
 
 let server: TestServer | undefined
 afterEach(async () => {

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createReferenceServer, serve } from '../../server/index'
-import { CHUNK, startTestServer } from '../../server/testing/harness'
+import { createReferenceServer, serve } from '../index'
+import { CHUNK, startTestServer } from '../testing/harness'
 
 describe('reference server: mounting', () => {
   it('dispatches other endpoints by path prefix beside the HTTP chunk routes', async () => {

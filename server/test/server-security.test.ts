@@ -8,8 +8,8 @@ import {
   postJson,
   randomFile,
   startTestServer,
-} from '../../server/testing/harness'
-import type { TestServer } from '../../server/testing/harness'
+} from '../testing/harness'
+import type { TestServer } from '../testing/harness'
 
 let server: TestServer
 beforeEach(async () => {

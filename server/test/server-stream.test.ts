@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { request } from 'node:http'
 import {
   CHUNK,
@@ -10,17 +10,12 @@ import {
   md5Hex,
   putChunk,
   randomFile,
-  startTestServer,
-} from '../../server/testing/harness'
-import type { TestServer } from '../../server/testing/harness'
+} from '../testing/harness'
+import { serverPerTest } from '../testing/fixtures'
+import type { TestServer } from '../testing/harness'
 
 let server: TestServer
-beforeEach(async () => {
-  server = await startTestServer()
-})
-afterEach(async () => {
-  await server.dispose()
-})
+serverPerTest((started) => (server = started))
 
 const putStream = (id: string, body: Uint8Array, offset: number | string = 0) =>
   fetch(`${server.httpUrl}/uploads/${id}/stream`, {

@@ -8,11 +8,11 @@ import { request as httpRequest } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startReferenceServer, type StartReferenceServerOptions } from '../../server/index'
-import type { RunningReferenceServer } from '../../server/index'
-import { createTusEndpoint, type TusEndpoint, type TusEndpointOptions } from '../../server/tus'
-import { createS3Client, createS3SigningHandler, type S3SignerOptions } from '../../server/s3'
-import { startLocalS3, type LocalS3 } from '../../server/s3-local'
+import { startReferenceServer, type StartReferenceServerOptions } from '../index'
+import type { RunningReferenceServer } from '../index'
+import { createTusEndpoint, type TusEndpoint, type TusEndpointOptions } from '../tus'
+import { createS3Client, createS3SigningHandler, type S3SignerOptions } from '../s3'
+import { startLocalS3, type LocalS3 } from '../s3-local'
 
 export interface Rig {
   server: RunningReferenceServer
