@@ -120,7 +120,11 @@ export interface UploadEvents {
   'upload-progress': { readonly upload: UploadSnapshot }
   'upload-paused': { readonly upload: UploadSnapshot; readonly reason: PauseReason }
   'upload-resumed': { readonly upload: UploadSnapshot }
-  'upload-hashed': { readonly upload: UploadSnapshot; readonly hash: string; readonly durationMs: number }
+  'upload-hashed': {
+    readonly upload: UploadSnapshot
+    readonly hash: string
+    readonly durationMs: number
+  }
   'upload-success': {
     readonly upload: UploadSnapshot
     readonly result: UploadResult
