@@ -44,6 +44,21 @@ export const Dragging: Story = {
   },
 }
 
+/**
+ * Count and total-size limits in the hint. The hint shows what the engine checks: a limit
+ * changed on the engine (`setRestrictions`) or through a ref shows at once.
+ */
+export const Limits: Story = {
+  decorators: [withUploader(undefined, { maxFiles: 5, maxTotalSize: 10 * 1024 ** 3 })],
+  play: async ({ canvasElement, ...context }) => {
+    const button = within(canvasElement).getByRole('button', { name: /Drop files/ })
+    await expect(button).toHaveAccessibleDescription(/At most 5 files/)
+    await expect(button).toHaveAccessibleDescription(/Up to 10\.0 GB in total/)
+    engineOf(context).setRestrictions({ maxTotalSize: 2 * 1024 ** 3 })
+    await waitFor(() => expect(button).toHaveAccessibleDescription(/Up to 2\.0 GB in total/))
+  },
+}
+
 /** Files chosen through the dialog reach the engine. */
 export const Chosen: Story = {
   play: async ({ canvasElement, ...context }) => {
