@@ -127,6 +127,25 @@ describe('Django signer (backends/django) + S3, driven from Chromium', () => {
     await page.close()
   })
 
+  it('sends a small file as one presigned PUT (POST /s3/objects); object bytes and ETag match', async () => {
+    const source = await randomFile(1 * MiB + 3, 'vcu-django-small.bin')
+    const page = await open(source.path)
+    const requests: string[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (request.method() !== 'OPTIONS') requests.push(`${request.method()} ${url.pathname}`)
+    })
+    const run = await call(page, 'upload', { endpoint })
+    expect(run.error).toBeUndefined()
+    expect(run.state).toBe('done')
+    expect(run.result?.etag).toBe(source.md5)
+    expect(await s3.md5Of(String(run.result?.location))).toBe(source.md5)
+    expect(requests.filter((r) => r === 'POST /s3/objects')).toHaveLength(1)
+    expect(requests.some((r) => r.startsWith('POST /s3/uploads'))).toBe(false)
+    expect(await s3.pendingUploads()).toEqual([])
+    await page.close()
+  })
+
   it('reloads mid-upload and resumes from ListParts, sending only what S3 lacks', async () => {
     const source = await randomFile(40 * MiB, 'vcu-django-40m.bin')
     const page = await open(source.path)
