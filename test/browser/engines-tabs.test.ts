@@ -115,12 +115,12 @@ describe.each(ENGINES)('tabs and network in %s', (engine) => {
     const bodyBefore = bodyBytes(rig)
     try {
       await tabsCall(page, 'add')
-      // Half the file through the proxy: the server then holds at least SIZE / 2 - CHUNK, more
-      // than the one cut part a resume may re-send.
-      for (let i = 0; i < 600 && bodyBytes(rig) - bodyBefore < SIZE / 2; i++) {
+      // Three quarters of the file through the proxy before the link drops, so a restart from
+      // zero would re-send far more than the bound below allows.
+      for (let i = 0; i < 600 && bodyBytes(rig) - bodyBefore < (3 * SIZE) / 4; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
-      expect(bodyBytes(rig) - bodyBefore).toBeGreaterThanOrEqual(SIZE / 2)
+      expect(bodyBytes(rig) - bodyBefore).toBeGreaterThanOrEqual((3 * SIZE) / 4)
       await network(page, false)
       const offline = await waitFor(page, 'paused offline', (s) => reasonOf(s) === 'offline')
       expect(offline.online).toBe(false)
@@ -135,12 +135,14 @@ describe.each(ENGINES)('tabs and network in %s', (engine) => {
       await waitFor(page, 'sending again', sending)
       const done = await waitFor(page, 'done', (s) => stateOf(s) === 'done', 180_000)
       expect(first(done).bytesUploaded).toBe(SIZE)
-      // Re-sent, counted where the bytes reach the server side (the proxy reads at the throttled
-      // rate): at most the one part cut at the pause; a restart from zero would re-send the
-      // SIZE / 2 - CHUNK held. The page's own `bytesResent` also counts what sat in the
-      // kernel's socket buffers when the link dropped (CI saw 9.6 and 20 MiB on loopback under
-      // load), which the server never got: it is not this bound.
-      expect(bodyBytes(rig) - bodyBefore).toBeLessThanOrEqual(SIZE + CHUNK)
+      // Resumed, not restarted: the engine kept the server's upload.
+      expect(first(done).restarted).toBe(false)
+      // Re-sent, counted at the proxy (which reads at the throttled rate): the part cut at the
+      // drop plus what sat in the proxy -> server socket while the server synced (CI saw 6.2 MiB
+      // under load); a restart would re-send the 3/4 SIZE less that. The page's own
+      // `bytesResent` also counts the browser -> proxy socket buffers (CI saw 9.6 and 20 MiB on
+      // loopback under load), bytes the server never got: it is not this bound.
+      expect(bodyBytes(rig) - bodyBefore).toBeLessThanOrEqual(SIZE + 2 * CHUNK)
       const status = first(done).status
       const id = status.state === 'done' ? status.result.data?.id : undefined
       expect(await md5OfFile(`${rig.root}/http/files/${String(id)}`)).toBe(source.md5)
