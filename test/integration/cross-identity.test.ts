@@ -9,7 +9,14 @@ import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { raw, rawJson, startRig, tusHeaders, type RawAnswer, type Rig } from '../../server/testing/attack-rig'
+import {
+  raw,
+  rawJson,
+  startRig,
+  tusHeaders,
+  type RawAnswer,
+  type Rig,
+} from '../../server/testing/attack-rig'
 import { CHUNK } from '../../server/testing/harness'
 
 const ALICE = 'Bearer alice'
