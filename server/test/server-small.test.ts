@@ -1,24 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  KiB,
-  eventually,
-  getStatus,
-  md5Hex,
-  randomFile,
-  startTestServer,
-} from '../../server/testing/harness'
-import type { TestServer } from '../../server/testing/harness'
+import { describe, expect, it } from 'vitest'
+import { KiB, eventually, getStatus, md5Hex, randomFile } from '../testing/harness'
+import type { TestServer } from '../testing/harness'
+import { serverPerTest } from '../testing/fixtures'
 
 let server: TestServer
-beforeEach(async () => {
-  server = await startTestServer({ maxFileSize: 1024 * KiB, maxOpenUploads: 1 })
-})
-afterEach(async () => {
-  await server.dispose()
-})
+serverPerTest((started) => (server = started), { maxFileSize: 1024 * KiB, maxOpenUploads: 1 })
 
 const info = (file: Buffer, extra: Record<string, unknown> = {}) =>
   encodeURIComponent(
