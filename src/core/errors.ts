@@ -35,6 +35,12 @@ export type UploadErrorCode =
   | 'invalid-file'
   | 'duplicate-file'
   | 'invalid-option'
+  /** Metadata that cannot be sent: a key or value that is not a short string without control characters. */
+  | 'invalid-metadata'
+  /** The app's `beforeAdd` or `beforeUpload` hook refused the file; `params.reason` holds why. */
+  | 'file-refused'
+  /** A dropped folder could not be read (the files that could be read are added). */
+  | 'folder-unreadable'
   // resuming an earlier visit's upload
   | 'file-mismatch'
   | 'permission-denied'

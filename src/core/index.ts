@@ -39,6 +39,7 @@ export type { AdaptiveOptions } from './scheduling/adaptive-tuner'
 export { withStallGuard } from './run/stall-guard'
 export { httpError, parseJsonObject, serverErrorCode, isObject } from './protocol-helpers'
 export { createUploader } from './uploader/create-uploader'
+export type { UploadMetadata, MetadataOption } from './metadata'
 export type {
   Uploader,
   UploaderOptions,

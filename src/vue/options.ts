@@ -9,6 +9,7 @@ import type {
   UploadProtocol,
 } from '../core'
 import type { DefaultUploaderOptions } from './defaults'
+import { featureOptions, type FeatureOptions } from './feature-options'
 import type { LocaleName, MessageOverrides } from '../locales'
 
 /**
@@ -18,7 +19,7 @@ import type { LocaleName, MessageOverrides } from '../locales'
  * The names follow the seeds: LiveView's `accept`, `max_entries` (here `maxFiles`),
  * `max_file_size`, `chunk_size`, `auto_upload`, `chunk_timeout`; Django's concurrency.
  */
-export interface UploadOptions {
+export interface UploadOptions extends FeatureOptions {
   /**
    * The backend: `createHttpProtocol({ endpoint })`, S3, tus or your own. A function is
    * called only when the engine is created (on the client, never during server render).
@@ -115,6 +116,7 @@ export function toEngineOptions(
   workerUrl?: DefaultUploaderOptions['workerUrl']
 } {
   return {
+    ...featureOptions(options),
     protocol,
     transport: options.transport,
     hasher: options.hasher,

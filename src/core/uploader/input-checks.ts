@@ -1,4 +1,5 @@
 import { UploadError } from '../errors'
+import { metadataProblem } from '../metadata'
 import type { FileInfo } from '../types'
 import type { UploaderOptions } from './uploader-api'
 
@@ -41,6 +42,10 @@ export function assertValidOptions(options: UploaderOptions): void {
     if (value === undefined) continue
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0)
       throw invalidOption(`restrictions.${name}`, value, 'a number ≥ 0')
+  }
+  if (options.metadata !== undefined && typeof options.metadata !== 'function') {
+    const problem = metadataProblem(options.metadata)
+    if (problem) throw invalidOption('metadata', options.metadata, `string pairs (${problem})`)
   }
   if (!options.protocol || typeof options.protocol.create !== 'function')
     throw invalidOption('protocol', options.protocol, 'an upload protocol')

@@ -139,6 +139,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
         type: file.type,
         partSize: plan.partSize,
         partCount: plan.count,
+        // The signer puts these on the object as `x-amz-meta-*` when it creates the upload.
+        ...(Object.keys(request.metadata).length > 0 ? { metadata: request.metadata } : {}),
       })
       if (response.status === 404) {
         // Creation cannot meet a missing upload: the signer's endpoint itself is wrong.
