@@ -1,7 +1,7 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata and the beforeAdd hook. The page is test/browser/pages/features.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -97,6 +97,18 @@ describe('features in real Chromium', () => {
       if (upload.status.state !== 'done') return
       const stored = await storedMetadata(protocol, upload.status.result)
       expect(stored).toMatchObject({ original: 'beach.jpg', album: 'Été 2025' })
+    })
+
+    it(`${protocol}: beforeAdd refuses a file with the app's reason and adds metadata to another`, async () => {
+      const run = await call('beforeAdd', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([
+        { name: 'setup.exe', code: 'file-refused', reason: 'programs are not accepted' },
+      ])
+      const [upload] = run.uploads
+      expect(run.uploads).toHaveLength(1)
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') return
+      expect(await storedMetadata(protocol, upload.status.result)).toMatchObject({ checked: 'yes' })
     })
   }
 })

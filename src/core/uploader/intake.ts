@@ -16,6 +16,7 @@ import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
 import { asItems, duplicateError, isBlobLike, notAFile, sameFile } from './input-checks'
 import { resolveMetadata, type UploadMetadata } from '../metadata'
+import { runBeforeAdd } from '../hooks'
 import { checkFile } from './restrictions'
 import type { AddOptions, ResumeOutcome, UploaderOptions } from './uploader-api'
 
@@ -78,6 +79,13 @@ export function createIntake(deps: IntakeDeps) {
         emitter.emit('file-rejected', { file: info, error })
         continue
       }
+      const hooked = runBeforeAdd(options.beforeAdd, info, { blob: file, liveCount: count })
+      if (hooked.error) {
+        const refusal = { file: info, error: hooked.error }
+        rejected.push(refusal)
+        emitter.emit('file-rejected', refusal)
+        continue
+      }
       let metadata: UploadMetadata
       try {
         // A file picked again for a record is sent with the record's metadata only: it is
@@ -85,7 +93,7 @@ export function createIntake(deps: IntakeDeps) {
         const sources =
           resumeOf && addOptions.metadata
             ? [addOptions.metadata]
-            : [options.metadata, addOptions.metadata]
+            : [options.metadata, addOptions.metadata, hooked.metadata]
         metadata = resolveMetadata(info, ...sources)
       } catch (problem) {
         const refusal = { file: info, error: toUploadError(problem, 'invalid-metadata') }

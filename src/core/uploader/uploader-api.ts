@@ -2,6 +2,7 @@ import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
 import type { UploadError } from '../errors'
 import type { MetadataOption } from '../metadata'
+import type { BeforeAddHook } from '../hooks'
 import type { Restrictions } from './restrictions'
 import type { RetryPolicy } from '../scheduling/retry-policy'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from '../status/upload-state'
@@ -87,6 +88,13 @@ export interface UploaderOptions {
    * is rejected with `invalid-metadata`. Kept in the resume record.
    */
   readonly metadata?: MetadataOption
+  /**
+   * Called for each file that passed the restrictions, before it is added (synchronously).
+   * Return `false`, a reason string, or throw to refuse it: it is reported through
+   * `file-rejected` with the code `file-refused` and `params.reason`. Return
+   * `{ metadata }` to add metadata for this file.
+   */
+  readonly beforeAdd?: BeforeAddHook
 }
 
 /** An upload from an earlier visit that can be resumed by adding the same file again. */

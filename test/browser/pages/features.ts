@@ -1,6 +1,6 @@
 /**
  * The page of the feature tests (test/browser/features.test.ts): per-file metadata on each
- * protocol, through the public entry like an app. Runs uploads of files made in the page
+ * protocol and the beforeAdd hook, through the public entry like an app. Runs uploads of files made in the page
  * and answers their snapshots as JSON.
  */
 import {
@@ -72,6 +72,14 @@ function metadata(protocol: ProtocolName, endpoint: string): Promise<FeatureRun>
   )
 }
 
-const api = { metadata }
+/** `beforeAdd` refuses one file with a reason and adds metadata to the other. */
+function beforeAdd(protocol: ProtocolName, endpoint: string): Promise<FeatureRun> {
+  return run(protocol, endpoint, [fileOf('setup.exe', 10), fileOf('photo.jpg', 150_000)], {
+    beforeAdd: (file) =>
+      file.name.endsWith('.exe') ? 'programs are not accepted' : { metadata: { checked: 'yes' } },
+  })
+}
+
+const api = { metadata, beforeAdd }
 export type FeaturesApi = typeof api
 Object.assign(window, { features: api })
