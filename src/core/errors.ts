@@ -39,8 +39,6 @@ export type UploadErrorCode =
   | 'invalid-metadata'
   /** The app's `beforeAdd` or `beforeUpload` hook refused the file; `params.reason` holds why. */
   | 'file-refused'
-  /** A dropped folder could not be read (the files that could be read are added). */
-  | 'folder-unreadable'
   // resuming an earlier visit's upload
   | 'file-mismatch'
   | 'permission-denied'

@@ -35,8 +35,6 @@ export const en: Messages = {
       "The uploader is set up incorrectly ({option}). Please tell the site's developers.",
     'invalid-metadata': '{name} has details that cannot be sent with it ({reason}).',
     'file-refused': '{name} was not accepted: {reason}',
-    'folder-unreadable':
-      'The folder {name} could not be read completely; only the files that could be read were added.',
     'file-mismatch':
       '{name} is not the file this upload was for ({expected}). Nothing was sent; choose the same file to continue.',
     'permission-denied':
