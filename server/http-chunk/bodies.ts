@@ -3,7 +3,8 @@ import type { UploadState } from './upload-state'
 
 /** The completion body of docs/http-protocol.md ("complete"). */
 export function completionBody(file: CompletedMeta): Record<string, unknown> {
-  return { id: file.id, size: file.size, hash: file.hash, name: file.name, instant: file.instant }
+  const { id, size, hash, name, instant, metadata } = file
+  return { id, size, hash, name, instant, ...(metadata === undefined ? {} : { metadata }) }
 }
 
 /** The status body of an upload still receiving chunks. */

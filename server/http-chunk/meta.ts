@@ -2,6 +2,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ChunkRanges } from './chunk-set'
+import { isStoredMetadata } from '../metadata'
 
 /** What the store keeps on disk for an upload still receiving chunks: `uploads/<id>.json`. */
 export interface UploadMeta {
@@ -14,6 +15,8 @@ export interface UploadMeta {
   chunkSize: number
   chunkCount: number
   fingerprint: string | null
+  /** What the client sent as `metadata` (string pairs); absent when it sent none. */
+  metadata?: Record<string, string>
   createdAt: number
   /** Digest of the identity that created it (server/owner.ts); absent in old stores = anonymous. */
   owner?: string
@@ -37,6 +40,8 @@ export interface CompletedMeta {
   fingerprint: string | null
   /** MD5 of the stored bytes, 32 lower-case hex, computed by the server. */
   hash: string
+  /** The upload's metadata, kept from its create. */
+  metadata?: Record<string, string>
   instant: boolean
   createdAt: number
   completedAt: number
@@ -145,7 +150,8 @@ function hasFileFields(value: Record<string, unknown>): boolean {
     isCount(value.chunkSize) &&
     isNullableText(value.fingerprint) &&
     isCount(value.createdAt) &&
-    isDigest(value.owner)
+    isDigest(value.owner) &&
+    (value.metadata === undefined || isStoredMetadata(value.metadata))
   )
 }
 

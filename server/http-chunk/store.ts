@@ -27,6 +27,8 @@ export interface NewUpload {
   lastModified: number | null
   chunkSize: number
   fingerprint: string | null
+  /** What the client sent as `metadata`; absent when it sent none. */
+  metadata?: Record<string, string>
 }
 
 /** Where an id stands. Lookups are in memory: the store is read from disk once, at start. */
@@ -336,7 +338,15 @@ export class FileStore {
 function completedMeta(
   upload: Pick<
     UploadMeta,
-    'id' | 'name' | 'size' | 'type' | 'chunkSize' | 'fingerprint' | 'createdAt' | 'owner'
+    | 'id'
+    | 'name'
+    | 'size'
+    | 'type'
+    | 'chunkSize'
+    | 'fingerprint'
+    | 'createdAt'
+    | 'owner'
+    | 'metadata'
   >,
   hash: string,
   instant: boolean,
@@ -356,5 +366,6 @@ function completedMeta(
     instant,
     createdAt,
     completedAt: now,
+    ...(upload.metadata === undefined ? {} : { metadata: upload.metadata }),
   }
 }

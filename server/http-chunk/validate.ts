@@ -1,5 +1,6 @@
 import { HttpError, badRequest } from './errors'
 import { sanitizeFileName } from './names'
+import { parseMetadata } from '../metadata'
 import type { NewUpload } from './store'
 import type { Caps } from '../caps'
 
@@ -97,6 +98,8 @@ export function parseCreate(
     throw badRequest('lastModified must be a number')
   }
   const fingerprint = text(body.fingerprint, 'fingerprint', 256, false) || null
+  const parsed = parseMetadata(body.metadata)
+  if (parsed.problem !== undefined) throw badRequest(parsed.problem)
   if (!isAccepted(name, type, limits.accept)) {
     throw new HttpError(
       415,
@@ -111,6 +114,7 @@ export function parseCreate(
     chunkSize: chunkSize as number,
     lastModified: (lastModified as number | null | undefined) ?? null,
     fingerprint,
+    ...(Object.keys(parsed.metadata).length > 0 ? { metadata: parsed.metadata } : {}),
     hash: parseHash(body.hash),
   }
 }

@@ -24,6 +24,7 @@ import { objectKey, openHandle, sealHandle, type UploadHandle } from './handle'
 import { identify, ownerFromAuthorization, type Caller, type OwnerOf } from '../owner'
 import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../caps'
 import { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from '../control-body'
+import { parseMetadata, toS3Metadata } from '../metadata'
 import { HttpFailure, isGone, isJson, json, readJson, s3Failure } from './answers'
 import {
   ETAG,
@@ -151,9 +152,14 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       typeof body.type === 'string' && /^[\w.+-]+\/[\w.+-]+$/.test(body.type)
         ? body.type
         : undefined
+    const parsed = parseMetadata(body.metadata)
+    if (parsed.problem !== undefined) throw new HttpFailure(400, 'bad-request', parsed.problem)
     const key = objectKey(prefix, name)
+    const Metadata = toS3Metadata(parsed.metadata)
     const created = await client
-      .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: type }))
+      .send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: type, Metadata }),
+      )
       .catch((e: unknown) => {
         throw s3Failure(e)
       })

@@ -37,6 +37,10 @@ export type UploadErrorCode =
   | 'invalid-file'
   | 'duplicate-file'
   | 'invalid-option'
+  /** Metadata that cannot be sent: a key or value that is not a short string without control characters. */
+  | 'invalid-metadata'
+  /** The app's `beforeAdd` or `beforeUpload` hook refused the file; `params.reason` holds why. */
+  | 'file-refused'
   // resuming an earlier visit's upload
   | 'file-mismatch'
   | 'permission-denied'

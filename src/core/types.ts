@@ -136,6 +136,8 @@ export interface ResumeRecord {
   readonly handle?: unknown
   /** Clear was asked but the server could not be reached: the abort is retried later. */
   readonly clearing?: boolean
+  /** The metadata the upload was created with; a resumed upload keeps it. */
+  readonly metadata?: Readonly<Record<string, string>>
 }
 
 /**

@@ -35,6 +35,8 @@ export const en: Messages = {
     'duplicate-file': '{name} is already in the list.',
     'invalid-option':
       "The uploader is set up incorrectly ({option}). Please tell the site's developers.",
+    'invalid-metadata': '{name} has details that cannot be sent with it ({reason}).',
+    'file-refused': '{name} was not accepted: {reason}',
     'file-mismatch':
       '{name} is not the file this upload was for ({expected}). Nothing was sent; choose the same file to continue.',
     'permission-denied':

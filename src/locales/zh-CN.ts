@@ -29,6 +29,8 @@ export const zhCN: Messages = {
     'invalid-file': '这一项不是文件，无法上传。',
     'duplicate-file': '{name} 已在上传列表中。',
     'invalid-option': '上传组件配置有误（{option}），请联系网站开发人员。',
+    'invalid-metadata': '{name} 附带的信息无法发送（{reason}）。',
+    'file-refused': '{name} 未被接受：{reason}',
     'file-mismatch':
       '{name} 不是此上传对应的文件（{expected}）。未发送任何数据，请选择同一个文件继续。',
     'permission-denied': '未获得读取该文件的权限。请重新选择该文件以继续。',

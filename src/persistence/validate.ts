@@ -17,6 +17,9 @@ export function isResumeRecord(value: unknown): value is ResumeRecord {
     typeof value.protocol === 'string' &&
     (value.hash === undefined || typeof value.hash === 'string') &&
     (value.clearing === undefined || typeof value.clearing === 'boolean') &&
+    (value.metadata === undefined ||
+      (isObject(value.metadata) &&
+        Object.values(value.metadata).every((v) => typeof v === 'string'))) &&
     isObject(file) &&
     typeof file.name === 'string' &&
     isCount(file.size) &&

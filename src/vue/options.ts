@@ -11,6 +11,7 @@ import type {
   UploadProtocol,
 } from '../core'
 import type { DefaultUploaderOptions } from './defaults'
+import { featureOptions, type FeatureOptions } from './feature-options'
 import type { LocaleName, MessageOverrides } from '../locales'
 
 /**
@@ -21,7 +22,7 @@ import type { LocaleName, MessageOverrides } from '../locales'
  * when the engine is created on the client.
  * The names are the engine's (see docs/vocabulary.md).
  */
-export interface UploadOptions {
+export interface UploadOptions extends FeatureOptions {
   /**
    * The backend: `createHttpProtocol({ endpoint })`, S3, tus or your own. A function is
    * called only when the engine is created (on the client, never during server render).
@@ -150,6 +151,7 @@ export function toEngineOptions(
   workerUrl?: DefaultUploaderOptions['workerUrl']
 } {
   return {
+    ...featureOptions(options),
     protocol,
     transport: options.transport,
     hasher: options.hasher,

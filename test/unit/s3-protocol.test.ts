@@ -387,4 +387,15 @@ describe('S3 protocol client: small files as one presigned PUT', () => {
     expect(await client.uploadSmall!(small(transport))).toBeUndefined()
     expect(transport.open).toEqual([])
   })
+
+  it('a file with metadata gets undefined with nothing sent (multipart sets x-amz-meta-*), others still go small', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    expect(
+      await client.uploadSmall!({ ...small(transport), metadata: { album: 'x' } }),
+    ).toBeUndefined()
+    expect(transport.requests).toEqual([])
+    void client.uploadSmall!(small(transport))
+    expect((await transport.next()).url).toBe(`${base}/objects`)
+  })
 })

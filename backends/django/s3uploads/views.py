@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import secrets
+import urllib.parse
 
 import boto3
 from botocore.config import Config
@@ -25,6 +26,8 @@ MIN_PART, MAX_PARTS, MAX_SIZE = 5 * 1024**2, 10_000, 5 * 1024**4
 MAX_PART = 5 * 1024**3  # S3's largest single PUT
 MD5_BASE64 = re.compile(r"^[A-Za-z0-9+/]{22}==$")
 ETAG = re.compile(r'^"?[0-9a-fA-F]{32}"?$')
+META_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+META_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _config():
@@ -158,6 +161,28 @@ def _open(request, upload_id):
     raise Failure(404, "not-found", "unknown upload id")
 
 
+def _metadata(value):
+    """The client's metadata as S3 object metadata (x-amz-meta-*), checked like the client
+    checks it: at most 32 string pairs, 2 KB in all. Values that are not printable ASCII are
+    stored percent-encoded, as the reference signer does (server/metadata.ts)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 32:
+        raise Failure(400, "bad-request", "metadata must be an object of at most 32 strings")
+    out, total = {}, 0
+    for key, item in value.items():
+        if not isinstance(key, str) or not META_KEY.match(key) or key.lower() in out:
+            raise Failure(400, "bad-request", "metadata keys must be distinct names of letters, digits, _ and -")
+        if not isinstance(item, str) or len(item) > 1024 or META_CONTROL.search(item):
+            raise Failure(400, "bad-request", "metadata values must be short strings without control characters")
+        total += len((key + item).encode())
+        printable = all(0x20 <= ord(c) <= 0x7E for c in item)
+        out[key.lower()] = item if printable else urllib.parse.quote(item, safe="-_.!~*'()")
+    if total > 2048:
+        raise Failure(400, "bad-request", "metadata is over 2048 bytes")
+    return out
+
+
 @ensure_csrf_cookie
 @endpoint("GET")
 def csrf(request):
@@ -186,7 +211,8 @@ def create(request):
     body = _json(request, 64 * 1024)
     size = _size(body, MAX_SIZE)
     key = _key(body)
-    up = _s3().create_multipart_upload(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
+    metadata = _metadata(body.get("metadata"))
+    up = _s3().create_multipart_upload(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key, Metadata=metadata)
     handle = {"k": key, "u": up["UploadId"], "s": size}
     return JsonResponse({"id": _seal(_owner(request), handle), "key": key}, status=201)
 

@@ -202,7 +202,7 @@ async function create(
       fingerprint,
       hash: job.hash.status.value,
       plan,
-      metadata: ctx.options.metadata(job.info),
+      metadata: job.metadata ?? {},
     })
   })
   job.creating = creating

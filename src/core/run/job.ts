@@ -35,6 +35,8 @@ export interface Job {
   stats: JobStats
   /** How to reach the file again in a later visit (a File System Access handle), kept in the record. */
   handle?: unknown
+  /** What is sent with the upload when it is created (checked when the file was added). */
+  metadata?: Readonly<Record<string, string>>
   /** Set when the file was checked against a pending record: resume that one, whatever the key. */
   resumeOf?: { readonly key: string; readonly fingerprint: string }
   /** The create request in flight (no pause cuts it): a later run waits for its answer. */

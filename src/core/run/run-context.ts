@@ -12,7 +12,6 @@ import { transition } from '../status/status-machine'
 import {
   RESUME_RECORD_VERSION,
   type Clock,
-  type FileInfo,
   type Hasher,
   type ResumeRecord,
   type ResumeStore,
@@ -32,7 +31,6 @@ export interface FlowOptions {
   readonly hashing: boolean
   readonly stream: boolean
   readonly resumeExpiryMs: number
-  readonly metadata: (file: FileInfo) => Record<string, string>
 }
 
 /** What a flow needs from the uploader that runs it. */
@@ -85,6 +83,7 @@ export function toRecord(ctx: FlowContext, job: Job, server: ServerSide): Resume
     updatedAt: now,
     expiresAt: now + ctx.options.resumeExpiryMs,
     ...(job.handle === undefined ? {} : { handle: job.handle }),
+    ...(job.metadata === undefined ? {} : { metadata: job.metadata }),
   }
 }
 

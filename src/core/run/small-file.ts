@@ -92,7 +92,7 @@ export async function sendSmall(
               file: job.info,
               body: job.file,
               md5,
-              metadata: ctx.options.metadata(job.info),
+              metadata: job.metadata ?? {},
               onProgress: (loaded) => {
                 touch()
                 if (attemptSignal.aborted) return

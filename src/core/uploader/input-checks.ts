@@ -1,4 +1,5 @@
 import { UploadError } from '../errors'
+import { metadataProblem } from '../metadata'
 import type { FileInfo } from '../types'
 import type { UploaderOptions } from './uploader-api'
 
@@ -35,6 +36,10 @@ export function assertValidOptions(options: UploaderOptions): void {
     if (value === undefined) continue
     if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
       throw invalidOption(name, value, expected)
+  }
+  if (options.metadata !== undefined && typeof options.metadata !== 'function') {
+    const problem = metadataProblem(options.metadata)
+    if (problem) throw invalidOption('metadata', options.metadata, `string pairs (${problem})`)
   }
   if (!options.protocol || typeof options.protocol.create !== 'function')
     throw invalidOption('protocol', options.protocol, 'an upload protocol')

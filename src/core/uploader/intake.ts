@@ -15,6 +15,8 @@ import type { FileInfo } from '../types'
 import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
 import { asItems, duplicateError, isBlobLike, notAFile, sameFile } from './input-checks'
+import { resolveMetadata, type UploadMetadata } from '../metadata'
+import { runBeforeAdd } from '../hooks'
 import { checkFile, type RestrictionState } from './restrictions'
 import type { AddOptions, ResumeOutcome, UploaderOptions } from './uploader-api'
 
@@ -82,9 +84,32 @@ export function createIntake(deps: IntakeDeps) {
         emitter.emit('file-rejected', { file: info, error })
         continue
       }
+      const hooked = runBeforeAdd(options.beforeAdd, info, { blob: file, liveCount: counted.files })
+      if (hooked.error) {
+        const refusal = { file: info, error: hooked.error }
+        rejected.push(refusal)
+        emitter.emit('file-rejected', refusal)
+        continue
+      }
+      let metadata: UploadMetadata
+      try {
+        // A file picked again for a record is sent with the record's metadata only: it is
+        // what the server upload was created with.
+        const sources =
+          resumeOf && addOptions.metadata
+            ? [addOptions.metadata]
+            : [options.metadata, addOptions.metadata, hooked.metadata]
+        metadata = resolveMetadata(info, ...sources)
+      } catch (problem) {
+        const refusal = { file: info, error: toUploadError(problem, 'invalid-metadata') }
+        rejected.push(refusal)
+        emitter.emit('file-rejected', refusal)
+        continue
+      }
       counted.files++
       counted.bytes += info.size
       const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
+      if (Object.keys(metadata).length > 0) job.metadata = metadata
       job.handle = addOptions.handles?.get(file)
       job.resumeOf = resumeOf
       // Hashed already to check the file against its record: not hashed a second time.
@@ -127,7 +152,7 @@ export function createIntake(deps: IntakeDeps) {
       if (ctx.lifetime.aborted) throw abortError(ctx.lifetime)
       const handle = resumeOptions.handle ?? record.handle
       const handles = handle === undefined ? undefined : new Map([[file, handle]])
-      const result = add(file, { handles }, { key, fingerprint }, hash)
+      const result = add(file, { handles, metadata: record.metadata }, { key, fingerprint }, hash)
       if (result.rejected.length > 0) return { error: result.rejected[0].error }
       return { upload: result.added[0] }
     } catch (error) {

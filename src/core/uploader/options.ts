@@ -37,7 +37,6 @@ export function resolveOptions(options: UploaderOptions): ResolvedOptions {
     hashing: (options.hashing ?? true) && options.hasher !== undefined,
     stream: options.stream ?? true,
     resumeExpiryMs: options.resumeExpiryMs ?? 7 * 24 * 3600_000,
-    metadata: options.metadata ?? (() => ({})),
   }
   const policy = { ...defaultRetryPolicy, ...options.retry }
   const tuner =

@@ -1,6 +1,8 @@
 import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
 import type { UploadError } from '../errors'
+import type { MetadataOption } from '../metadata'
+import type { BeforeAddHook } from '../hooks'
 import type { Live, LiveRestrictions, Restrictions } from './restrictions'
 import type { RetryPolicy } from '../scheduling/retry-policy'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from '../status/upload-state'
@@ -105,8 +107,22 @@ export interface UploaderOptions {
    * @default 5000
    */
   readonly storageTimeoutMs?: number
-  /** Extra metadata sent when an upload is created. */
-  readonly metadata?: (file: FileInfo) => Record<string, string>
+  /**
+   * String pairs sent with every upload when it is created (the HTTP create body, tus
+   * `Upload-Metadata`, S3 object metadata `x-amz-meta-*` through the signer): the same for
+   * all files, or a function of the file. `add(files, { metadata })` adds to it per call.
+   * Checked when a file is added (keys: a letter, then letters, digits, `_`, `-`; values:
+   * strings without control characters; 2 KB in all): a file whose metadata cannot be sent
+   * is rejected with `invalid-metadata`. Kept in the resume record.
+   */
+  readonly metadata?: MetadataOption
+  /**
+   * Called for each file that passed the restrictions, before it is added (synchronously).
+   * Return `false`, a reason string, or throw to refuse it: it is reported through
+   * `file-rejected` with the code `file-refused` and `params.reason`. Return
+   * `{ metadata }` to add metadata for this file.
+   */
+  readonly beforeAdd?: BeforeAddHook
 }
 
 /** An upload from an earlier visit that can be resumed by adding the same file again. */
@@ -126,6 +142,11 @@ export interface PendingUpload {
 }
 
 export interface AddOptions {
+  /**
+   * Metadata for the files of this call, on top of the uploader's `metadata` option (these
+   * win on a shared key): the same pairs for each file, or a function of the file.
+   */
+  readonly metadata?: MetadataOption
   /**
    * How to reach each file again without a dialog in a later visit (e.g. the
    * `FileSystemFileHandle` it came from); kept in its resume record.

@@ -144,6 +144,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
         type: file.type,
         partSize: plan.partSize,
         partCount: plan.count,
+        // The signer puts these on the object as `x-amz-meta-*` when it creates the upload.
+        ...(Object.keys(request.metadata).length > 0 ? { metadata: request.metadata } : {}),
       })
       if (response.status === 404) {
         // Creation cannot meet a missing upload: the signer's endpoint itself is wrong.
@@ -171,10 +173,12 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
      * A small file as one presigned PUT (`POST /objects` at the signer, then the PUT to the
      * bucket) instead of a multipart upload; bound to its size and Content-MD5, and the
      * object's ETag checked against that MD5. A signer without the route answers 404: the
-     * multipart path is taken from then on.
+     * multipart path is taken from then on. A file with metadata takes the multipart path
+     * too: the object's `x-amz-meta-*` are set at CreateMultipartUpload, and a presigned PUT
+     * would need them as signed headers, which the bucket's CORS rule does not allow.
      */
     async uploadSmall(request) {
-      if (noObjectRoute) return undefined
+      if (noObjectRoute || Object.keys(request.metadata).length > 0) return undefined
       const { file, md5 } = request
       const response = await signer(request, 'POST', `${base}/objects`, {
         name: file.name,

@@ -1,0 +1,28 @@
+import type { UploaderOptions } from '../core'
+
+/**
+ * Engine options the Vue layer hands through as they are (functions and values read when
+ * a file is added or an upload starts, never reactive): per-file metadata and the `beforeAdd` hook.
+ */
+export interface FeatureOptions {
+  /**
+   * String pairs sent with every upload when it is created (HTTP create body, tus
+   * `Upload-Metadata`, S3 `x-amz-meta-*`): the same for all files, or a function of the
+   * file. `add(files, { metadata })` adds to it per call. A file whose metadata cannot be
+   * sent is rejected with `invalid-metadata`.
+   */
+  metadata?: UploaderOptions['metadata']
+  /**
+   * Called for each file before it is added: `false`, a reason string or a throw refuses
+   * it (`file-refused`, shown with the reason); `{ metadata }` adds metadata for it.
+   */
+  beforeAdd?: UploaderOptions['beforeAdd']
+}
+
+/** The feature options present in `options`, for the engine. */
+export function featureOptions(options: FeatureOptions): FeatureOptions {
+  const picked: FeatureOptions = {}
+  if (options.metadata !== undefined) picked.metadata = options.metadata
+  if (options.beforeAdd !== undefined) picked.beforeAdd = options.beforeAdd
+  return picked
+}

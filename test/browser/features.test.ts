@@ -1,0 +1,114 @@
+/**
+ * The app-facing features in real Chromium, on each protocol they apply to, against the
+ * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
+ * the local S3): per-file metadata and the beforeAdd hook. The page is test/browser/pages/features.ts.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HeadObjectCommand } from '@aws-sdk/client-s3'
+import type { Page } from 'playwright-core'
+import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import { createS3SigningHandler } from '../../server/s3'
+import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
+import { openS3Target, type S3Target } from '../infra/s3-target'
+import { launchChromium, startPageServer, type BrowserSession } from './harness'
+import type { FeaturesApi, ProtocolName } from './pages/features'
+
+describe('features in real Chromium', () => {
+  let chromium: BrowserSession
+  let pages: { url: string; close(): Promise<void> }
+  let server: RunningReferenceServer
+  let tus: TusEndpoint
+  let s3: S3Target
+  let root: string
+  let page: Page
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'vcu-features-browser-'))
+    ;[chromium, pages] = await Promise.all([launchChromium(), startPageServer()])
+    s3 = await openS3Target({ origins: [pages.url] })
+    tus = createTusEndpoint({ root: join(root, 'tus') })
+    const signer = createS3SigningHandler({ client: s3.client, bucket: s3.bucket, basePath: '/s3' })
+    server = await startReferenceServer({
+      root: join(root, 'http'),
+      routes: [tus, { basePath: '/s3', handler: signer }],
+    })
+    page = await chromium.newPage()
+    await page.goto(`${pages.url}/features.html`)
+    await page.waitForFunction(() => 'features' in window)
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
+    await s3?.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  const endpointOf = (protocol: ProtocolName) =>
+    protocol === 'http' ? server.httpUrl : `${server.url}/${protocol}`
+
+  function call<K extends keyof FeaturesApi>(
+    name: K,
+    ...args: Parameters<FeaturesApi[K]>
+  ): Promise<Awaited<ReturnType<FeaturesApi[K]>>> {
+    return page.evaluate(
+      ([method, params]) => {
+        const api = (
+          window as unknown as { features: Record<string, (...a: unknown[]) => unknown> }
+        ).features
+        return api[method](...params)
+      },
+      [name, args] as [string, unknown[]],
+    ) as Promise<Awaited<ReturnType<FeaturesApi[K]>>>
+  }
+
+  /** The metadata the server side stored for a finished upload. */
+  async function storedMetadata(
+    protocol: ProtocolName,
+    result: { location?: string; data?: Record<string, unknown> },
+  ): Promise<Record<string, string | null | undefined>> {
+    if (protocol === 'http') {
+      const id = String(result.data?.id)
+      return JSON.parse(readFileSync(join(root, 'http', 'files', `${id}.json`), 'utf8')).metadata
+    }
+    if (protocol === 'tus') {
+      const stored = await tus.store.getUpload(String(result.location).split('/').pop()!)
+      return stored.metadata ?? {}
+    }
+    const head = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: String(result.location) }),
+    )
+    return Object.fromEntries(
+      Object.entries(head.Metadata ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+    )
+  }
+
+  for (const protocol of ['http', 'tus', 's3'] as const) {
+    it(`${protocol}: metadata from the option and from add() reaches the server; a bad one is refused`, async () => {
+      const run = await call('metadata', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([
+        expect.objectContaining({ name: 'bad.jpg', code: 'invalid-metadata' }),
+      ])
+      expect(run.uploads).toHaveLength(1)
+      const [upload] = run.uploads
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') return
+      const stored = await storedMetadata(protocol, upload.status.result)
+      expect(stored).toMatchObject({ original: 'beach.jpg', album: 'Été 2025' })
+    })
+
+    it(`${protocol}: beforeAdd refuses a file with the app's reason and adds metadata to another`, async () => {
+      const run = await call('beforeAdd', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([
+        { name: 'setup.exe', code: 'file-refused', reason: 'programs are not accepted' },
+      ])
+      const [upload] = run.uploads
+      expect(run.uploads).toHaveLength(1)
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') return
+      expect(await storedMetadata(protocol, upload.status.result)).toMatchObject({ checked: 'yes' })
+    })
+  }
+})

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createUploader,
+  type CreateRequest,
+  type CreateResult,
+  type UploadError,
+} from '../../src/core'
+import { formatError } from '../../src/locales'
+import { FakeClock } from '../fakes/fake-clock'
+import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { ScriptedTransport } from '../fakes/scripted-transport'
+
+class MetadataProtocol extends FakeProtocol {
+  readonly sent: Readonly<Record<string, string>>[] = []
+  override create(request?: CreateRequest): Promise<CreateResult> {
+    if (request) this.sent.push(request.metadata)
+    return super.create()
+  }
+}
+
+const fileOf = (size: number, name: string) => new File([new Uint8Array(size).fill(1)], name)
+
+describe('beforeAdd', () => {
+  it('refuses with the app reason (false, a string, a throw) and adds metadata when asked', async () => {
+    const clock = new FakeClock()
+    const protocol = new MetadataProtocol({ onPart: autoSucceed })
+    const seen: string[] = []
+    const uploader = createUploader({
+      protocol,
+      transport: new ScriptedTransport(),
+      clock,
+      chunkSize: 100,
+      adaptive: false,
+      maxFileSize: 1000,
+      beforeAdd: (file, context) => {
+        seen.push(`${file.name}:${context.blob.size}:${context.liveCount}`)
+        if (file.name.endsWith('.exe')) return false
+        if (file.name.startsWith('tmp')) return 'temporary files are not kept'
+        if (file.name === 'boom.txt') throw new Error('virus scan unavailable')
+        return { metadata: { checked: 'yes' } }
+      },
+    })
+    const rejected: UploadError[] = []
+    uploader.on('file-rejected', ({ error }) => rejected.push(error))
+    const result = uploader.add([
+      fileOf(10, 'a.exe'),
+      fileOf(10, 'tmp1.txt'),
+      fileOf(10, 'boom.txt'),
+      fileOf(5000, 'huge.txt'),
+      fileOf(150, 'ok.txt'),
+    ])
+    // The restrictions come first: the hook never sees the file they refuse.
+    expect(seen).toEqual(['a.exe:10:0', 'tmp1.txt:10:0', 'boom.txt:10:0', 'ok.txt:150:0'])
+    expect(result.added.map((u) => u.file.name)).toEqual(['ok.txt'])
+    expect(rejected.map((e) => [e.code, e.params.reason])).toEqual([
+      ['file-refused', 'refused'],
+      ['file-refused', 'temporary files are not kept'],
+      ['file-refused', 'virus scan unavailable'],
+      ['file-too-large', undefined],
+    ])
+    expect(formatError(rejected[1], 'en')).toBe(
+      'tmp1.txt was not accepted: temporary files are not kept',
+    )
+    expect(formatError(rejected[1], 'zh-CN')).toBe(
+      'tmp1.txt 未被接受：temporary files are not kept',
+    )
+    for (let i = 0; i < 100 && protocol.sent.length === 0; i++) await clock.advance(10)
+    expect(protocol.sent).toEqual([{ checked: 'yes' }])
+    uploader.destroy()
+  })
+
+  it('is handed through the Vue options', async () => {
+    const { effectScope } = await import('vue')
+    const { useChunkedUpload } = await import('../../src/vue')
+    const scope = effectScope(true)
+    const up = scope.run(() =>
+      useChunkedUpload({
+        protocol: new FakeProtocol({ onPart: autoSucceed }),
+        transport: new ScriptedTransport(),
+        hashing: false,
+        beforeAdd: (file) => (file.size === 0 ? 'empty files are not uploaded' : undefined),
+      }),
+    )!
+    const result = up.add([fileOf(0, 'empty.txt'), fileOf(5, 'full.txt')])
+    expect(result.rejected.map((r) => r.error.code)).toEqual(['file-refused'])
+    expect(result.added.map((u) => u.file.name)).toEqual(['full.txt'])
+    scope.stop()
+  })
+})
