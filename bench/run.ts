@@ -2,7 +2,8 @@
  * `npm run bench [-- suite… --quick …]`: every case side by side in one headless Chromium
  * against the same servers, interleaved run by run, plus resume, many small files and
  * bundle sizes, in the order of plan.ts. Prints each run, saves bench/results/bench-<time>.json
- * after every step (so a cut-short run keeps what it measured), and after a full run writes
+ * after every step (so a cut-short run keeps what it measured), then deletes older runs of each
+ * kind from bench/results (prune.ts; they stay in git history), and after a full run writes
  * the README section and bench/results/chart.svg.
  */
 import { execFileSync } from 'node:child_process'
@@ -15,6 +16,7 @@ import { measureBundles, type BundleSize } from './bundles'
 import { caseById, libraryOptions } from './cases'
 import { planFrom, USAGE, type Step } from './plan'
 import { publish } from './publish'
+import { pruneResults } from './prune'
 import { checkTargets, sizeLabel } from './report'
 import type { BenchResults, ManyResult, ResumeResult, ThroughputResult } from './results'
 import { runCase, type CaseRun, type RunContext } from './runner'
@@ -194,7 +196,10 @@ async function main(): Promise<void> {
   const manyResults: ManyResult[] = []
   let bundles: BundleSize[] = []
   const stamp = new Date(started).toISOString().replace(/[:.]/g, '-')
-  const out = here(`./results/bench-${plan.quick ? 'quick-' : ''}${stamp}.json`)
+  // One kind per purpose, since only the latest file of each kind is kept: a filtered run
+  // (e.g. `many` alone) never prunes the full run the README was made from.
+  const kind = plan.quick ? 'bench-quick' : plan.publish ? 'bench' : 'bench-partial'
+  const out = here(`./results/${kind}-${stamp}.json`)
   const results = (): BenchResults => {
     const figures = {
       date: new Date(started).toISOString(),
@@ -257,6 +262,8 @@ async function main(): Promise<void> {
       `  ${t.met === undefined ? '  -  ' : t.met ? ' met ' : ' NOT '} ${t.label.padEnd(60)} ${t.value === undefined ? '—' : fmt(t.value, t.unit === '×' ? 2 : 1)} ${t.unit} (target ${t.target}) ${t.basis}`,
     )
   console.log(`\nwritten: ${out}`)
+  // Only the latest run of each kind stays in bench/results (older ones are in git history).
+  for (const name of pruneResults(here('./results'))) console.log(`pruned: results/${name}`)
   if (plan.publish) for (const written of await publish(final)) console.log(`written: ${written}`)
   console.log(`done in ${fmt((Date.now() - started) / 60_000, 1)} min`)
 }
