@@ -187,7 +187,6 @@ async function main(): Promise<void> {
   const plan = planFrom(argv)
   const started = Date.now()
   const loadAtStart = loadavg()[0]
-  if (plan.steps.some((s) => s.kind === 'throughput' && s.cases.includes('uppy6'))) ensureUppy6()
   if (Object.keys(libraryOptions).length)
     console.log(`library options on top of hashing: ${JSON.stringify(libraryOptions)}`)
 
@@ -223,6 +222,8 @@ async function main(): Promise<void> {
   const save = () => writeFileSync(out, `${JSON.stringify(results(), null, 2)}\n`)
 
   const needsBrowser = plan.steps.some((s) => s.kind !== 'bundles')
+  // The bench page imports Uppy 6 whatever runs (Vite pre-bundles it): install it first.
+  if (needsBrowser) ensureUppy6()
   const servers = needsBrowser ? await startBenchServers() : undefined
   const [chromium, pages] = needsBrowser
     ? await Promise.all([
