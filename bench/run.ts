@@ -154,11 +154,11 @@ async function resume(ctx: RunContext, step: StepOf<'resume'>): Promise<ResumeRe
 async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]> {
   const { count, sizeBytes, runs, deadlineMs } = step
   const results: ManyResult[] = []
-  for (const variant of ['components', 'composable'] as const) {
+  for (const variant of ['put-per-file', 'components', 'composable'] as const) {
     console.log(`\n${count} files of ${sizeBytes / 1000} KB, ${variant} × ${runs}`)
     const list: ManyRun[] = []
     for (let i = 0; i < runs; i++) {
-      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant === 'components')
+      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant)
       list.push(run)
       console.log(
         `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms`,

@@ -57,3 +57,21 @@ describe('many small files: components vs headless target', () => {
     expect(target?.met).toBeUndefined()
   })
 })
+
+describe('many small files: HTTP headless vs one PUT per file', () => {
+  it('is the PUT time over ours, and the PUT baseline never counts as our long task', () => {
+    const put = { ...many('put-per-file', 1000, [7_000]), longestTaskMs: summarize([400]) }
+    const rows = [put, many('composable', 1000, [10_000])]
+    const targets = checkTargets(figures(rows))
+    expect(targets.find((t) => t.id === 'many-http-vs-put')).toMatchObject({
+      value: 0.7,
+      met: true,
+    })
+    expect(targets.find((t) => t.id === 'long-task')).toMatchObject({ value: 30, met: true })
+  })
+
+  it('is not met when ours left files undone', () => {
+    const rows = [many('put-per-file', 1000, [7_000]), many('composable', 900, [45_000])]
+    expect(checkTargets(figures(rows)).find((t) => t.id === 'many-http-vs-put')?.met).toBe(false)
+  })
+})
