@@ -44,19 +44,22 @@ export function callBench<K extends keyof BenchApi>(
  */
 export const libraryOptions: Record<string, unknown> = {}
 
-/** This library with its defaults; `wasm` picks the optional hash-wasm MD5 (`md5: 'wasm'`). */
-function library(protocol: Protocol, hashing: boolean, wasm = false): CaseDef {
+/**
+ * This library with its defaults (WebAssembly MD5 in the Worker); `spark` picks spark-md5,
+ * the fallback where a CSP refuses WebAssembly (`md5: 'spark'`).
+ */
+function library(protocol: Protocol, hashing: boolean, spark = false): CaseDef {
   const names = { http: 'HTTP chunks', tus: 'tus', s3: 'S3 multipart' }
   return {
-    id: `${protocol}-${wasm ? 'wasm' : hashing ? 'on' : 'off'}`,
-    label: `vue-chunked-upload ${names[protocol]}, hashing ${wasm ? 'on (WASM MD5)' : hashing ? 'on' : 'off'}`,
+    id: `${protocol}-${spark ? 'spark' : hashing ? 'on' : 'off'}`,
+    label: `vue-chunked-upload ${names[protocol]}, hashing ${spark ? 'on (spark-md5)' : hashing ? 'on' : 'off'}`,
     family: protocol,
     ours: true,
     run: (page, target) =>
       callBench(page, 'library', protocol, target[protocol], {
         ...libraryOptions,
         hashing,
-        ...(wasm ? { md5: 'wasm' } : {}),
+        ...(spark ? { md5: 'spark' } : {}),
       }),
   }
 }

@@ -32,9 +32,15 @@ export interface ResumeResult {
   readonly resumed: boolean
 }
 
+/**
+ * `components`: UploadPlugin with <UploadDropzone> and <UploadProgress>; `composable`: the
+ * same headless (no rows); `put-per-file`: the limit, one XHR PUT per file to the sink.
+ */
+export type ManyVariant = 'components' | 'composable' | 'put-per-file'
+
 export interface ManyResult {
   /** `components`: UploadPlugin with <UploadDropzone> and <UploadProgress>; `composable`: no rows. */
-  readonly variant: 'components' | 'composable'
+  readonly variant: ManyVariant
   readonly count: number
   /** Fewest uploads done in a run (`count` unless a run hit the deadline). */
   readonly done: number

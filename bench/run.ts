@@ -2,7 +2,8 @@
  * `npm run bench [-- suite… --quick …]`: every case side by side in one headless Chromium
  * against the same servers, interleaved run by run, plus resume, many small files and
  * bundle sizes, in the order of plan.ts. Prints each run, saves bench/results/bench-<time>.json
- * after every step (so a cut-short run keeps what it measured), and after a full run writes
+ * after every step (so a cut-short run keeps what it measured), then deletes older runs of each
+ * kind from bench/results (prune.ts; they stay in git history), and after a full run writes
  * the README section and bench/results/chart.svg.
  */
 import { execFileSync } from 'node:child_process'
@@ -15,6 +16,7 @@ import { measureBundles, type BundleSize } from './bundles'
 import { caseById, libraryOptions } from './cases'
 import { planFrom, USAGE, type Step } from './plan'
 import { publish } from './publish'
+import { pruneResults } from './prune'
 import { checkTargets, sizeLabel } from './report'
 import type { BenchResults, ManyResult, ResumeResult, ThroughputResult } from './results'
 import { runCase, type CaseRun, type RunContext } from './runner'
@@ -152,11 +154,11 @@ async function resume(ctx: RunContext, step: StepOf<'resume'>): Promise<ResumeRe
 async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]> {
   const { count, sizeBytes, runs, deadlineMs } = step
   const results: ManyResult[] = []
-  for (const variant of ['components', 'composable'] as const) {
+  for (const variant of ['put-per-file', 'components', 'composable'] as const) {
     console.log(`\n${count} files of ${sizeBytes / 1000} KB, ${variant} × ${runs}`)
     const list: ManyRun[] = []
     for (let i = 0; i < runs; i++) {
-      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant === 'components')
+      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant)
       list.push(run)
       console.log(
         `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms`,
@@ -185,7 +187,6 @@ async function main(): Promise<void> {
   const plan = planFrom(argv)
   const started = Date.now()
   const loadAtStart = loadavg()[0]
-  if (plan.steps.some((s) => s.kind === 'throughput' && s.cases.includes('uppy6'))) ensureUppy6()
   if (Object.keys(libraryOptions).length)
     console.log(`library options on top of hashing: ${JSON.stringify(libraryOptions)}`)
 
@@ -194,7 +195,10 @@ async function main(): Promise<void> {
   const manyResults: ManyResult[] = []
   let bundles: BundleSize[] = []
   const stamp = new Date(started).toISOString().replace(/[:.]/g, '-')
-  const out = here(`./results/bench-${plan.quick ? 'quick-' : ''}${stamp}.json`)
+  // One kind per purpose, since only the latest file of each kind is kept: a filtered run
+  // (e.g. `many` alone) never prunes the full run the README was made from.
+  const kind = plan.quick ? 'bench-quick' : plan.publish ? 'bench' : 'bench-partial'
+  const out = here(`./results/${kind}-${stamp}.json`)
   const results = (): BenchResults => {
     const figures = {
       date: new Date(started).toISOString(),
@@ -218,6 +222,8 @@ async function main(): Promise<void> {
   const save = () => writeFileSync(out, `${JSON.stringify(results(), null, 2)}\n`)
 
   const needsBrowser = plan.steps.some((s) => s.kind !== 'bundles')
+  // The bench page imports Uppy 6 whatever runs (Vite pre-bundles it): install it first.
+  if (needsBrowser) ensureUppy6()
   const servers = needsBrowser ? await startBenchServers() : undefined
   const [chromium, pages] = needsBrowser
     ? await Promise.all([
@@ -257,6 +263,8 @@ async function main(): Promise<void> {
       `  ${t.met === undefined ? '  -  ' : t.met ? ' met ' : ' NOT '} ${t.label.padEnd(60)} ${t.value === undefined ? '—' : fmt(t.value, t.unit === '×' ? 2 : 1)} ${t.unit} (target ${t.target}) ${t.basis}`,
     )
   console.log(`\nwritten: ${out}`)
+  // Only the latest run of each kind stays in bench/results (older ones are in git history).
+  for (const name of pruneResults(here('./results'))) console.log(`pruned: results/${name}`)
   if (plan.publish) for (const written of await publish(final)) console.log(`written: ${written}`)
   console.log(`done in ${fmt((Date.now() - started) / 60_000, 1)} min`)
 }

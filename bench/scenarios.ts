@@ -11,6 +11,7 @@
  */
 import { callBench, libraryOptions } from './cases'
 import type { Protocol } from './page/main'
+import type { ManyVariant } from './results'
 import { openBenchPage, type RunContext } from './runner'
 
 export interface ResumeRun {
@@ -63,28 +64,31 @@ export interface ManyRun {
   readonly longTasksOver50: number
 }
 
-/** `count` files of `size` bytes through UploadPlugin, the components and the composable. */
+/** `count` files of `size` bytes through UploadPlugin (with the components or headless), or one PUT each. */
 export async function runMany(
   ctx: RunContext,
   count: number,
   size: number,
   deadlineMs: number,
-  ui = true,
+  variant: ManyVariant = 'components',
 ): Promise<ManyRun> {
   const target = await ctx.servers.target()
   const page = await ctx.chromium.newPage()
   try {
     await openBenchPage(page, ctx.pageUrl)
-    const run = await callBench(
-      page,
-      'manyFiles',
-      target.http,
-      count,
-      size,
-      ui,
-      libraryOptions,
-      deadlineMs,
-    )
+    const run =
+      variant === 'put-per-file'
+        ? await callBench(page, 'putPerFile', target.sink, count, size)
+        : await callBench(
+            page,
+            'manyFiles',
+            target.http,
+            count,
+            size,
+            variant === 'components',
+            libraryOptions,
+            deadlineMs,
+          )
     return {
       done: run.done,
       totalMs: run.ms,

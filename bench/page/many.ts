@@ -93,3 +93,32 @@ export async function manyFiles(
     app.unmount()
   }
 }
+
+/**
+ * The limit for many small files: one XHR PUT per file to the sink, `concurrency` at a time
+ * (the library's default four), the same random files. `done` counts the 2xx answers.
+ */
+export async function putPerFile(sink: string, count: number, size: number, concurrency = 4) {
+  const files = randomFiles(count, size)
+  return measure(async () => {
+    let next = 0
+    let done = 0
+    const put = (file: File) =>
+      new Promise<void>((resolve, reject) => {
+        const xhr = new XMLHttpRequest()
+        xhr.open('PUT', sink)
+        xhr.onload = () =>
+          xhr.status < 300 ? resolve() : reject(new Error(`PUT answered ${xhr.status}`))
+        xhr.onerror = () => reject(new Error('PUT failed'))
+        xhr.send(file)
+      })
+    const lane = async () => {
+      while (next < files.length) {
+        await put(files[next++])
+        done++
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, lane))
+    return { done, rows: 0 }
+  })
+}

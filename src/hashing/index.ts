@@ -5,7 +5,7 @@
 import { UploadError } from '../core/errors'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher, type InlineHasherOptions } from './inline-hasher'
-import type { Md5Engine } from './md5-engine'
+import { resolveMd5Engines, type Md5Engine } from './md5-engine'
 import { createWorkerHasher, type WorkerHasherOptions } from './worker-hasher'
 
 export type { DisposableHasher } from './disposable-hasher'
@@ -32,13 +32,14 @@ export type { Md5Engine } from './md5-engine'
 
 export interface HasherOptions {
   /**
-   * The MD5 implementation. `'spark'` is spark-md5 (JavaScript, ~65 MiB/s in a Chromium
-   * worker here); `'wasm'` is hash-wasm's WebAssembly MD5 (~3× faster), loaded by dynamic
-   * import only when chosen. spark-md5 stays the default because WebAssembly needs
-   * `'wasm-unsafe-eval'` in `script-src` under a strict Content Security Policy; where
-   * WebAssembly is refused, hashing goes on with spark-md5 and the uploader emits a
-   * `warning` with code `wasm-unavailable`. Digests are the same either way.
-   * @default 'spark'
+   * The MD5 implementation. `'wasm'` is hash-wasm's WebAssembly MD5 (~3× faster), loaded by
+   * dynamic import; `'spark'` is spark-md5 (JavaScript, ~65 MiB/s in a Chromium worker here).
+   * By default the Worker hashes with `'wasm'` and the main-thread fallback with `'spark'`
+   * (no extra chunk on the page). WebAssembly needs `'wasm-unsafe-eval'` in `script-src`
+   * under a strict Content Security Policy; where it is refused, hashing goes on with
+   * spark-md5 and the uploader emits one `warning` with code `wasm-unavailable`. Pass
+   * `'spark'` to never load WebAssembly. Digests are the same either way.
+   * @default 'wasm' in the Worker, 'spark' on the main thread
    */
   readonly md5?: Md5Engine
   /** Options for the worker hasher, used when `Worker` exists. */
@@ -59,13 +60,13 @@ export interface HasherOptions {
  * load). Reads `Worker` only when a job runs, never at import.
  */
 export function createHasher(options: HasherOptions = {}): DisposableHasher {
-  const md5 = options.md5 ?? 'spark'
-  const inline = () => createInlineHasher({ md5, ...options.inline })
+  const engines = resolveMd5Engines(options.md5)
+  const inline = () => createInlineHasher({ md5: engines.inline, ...options.inline })
   // Without `Worker` the first job fails to start one and runs inline, like a worker refused
   // by a CSP: one fallback path, told once to `onFallback` and to the job's uploader.
   return createWorkerHasher({
     fallback: inline,
-    md5,
+    md5: engines.worker,
     onFallback: options.onFallback,
     ...options.worker,
   })

@@ -1,7 +1,8 @@
 /**
- * The two MD5 implementations behind one incremental interface: spark-md5 (plain JS, the
- * default) and hash-wasm's WebAssembly MD5 (about 3× faster in Chromium), which is loaded
- * by dynamic import only when selected, so it costs nothing otherwise.
+ * The two MD5 implementations behind one incremental interface: hash-wasm's WebAssembly MD5
+ * (about 3× faster in Chromium; the default in the hashing Worker, loaded there by dynamic
+ * import) and spark-md5 (plain JS: the fallback where WebAssembly is refused, and the default
+ * on the main thread, so a page that hashes inline never loads hash-wasm unless asked).
  */
 import SparkMD5 from 'spark-md5'
 import { UploadError } from '../core/errors'
@@ -11,6 +12,23 @@ import { UploadError } from '../core/errors'
  * (hash-wasm, WebAssembly; needs `'wasm-unsafe-eval'` under a Content Security Policy).
  */
 export type Md5Engine = 'spark' | 'wasm'
+
+/** Which engine hashes where, once the `md5` option (if any) is applied. */
+export interface Md5Engines {
+  /** The engine in the hashing Worker. */
+  readonly worker: Md5Engine
+  /** The engine on the main thread (no Worker, or the Worker's fallback). */
+  readonly inline: Md5Engine
+}
+
+/**
+ * The engines for an `md5` option: a given engine is used everywhere; without one the Worker
+ * hashes with WebAssembly (falling back to spark-md5 where a CSP refuses it) and the main
+ * thread with spark-md5, which needs no extra chunk and no `'wasm-unsafe-eval'`.
+ */
+export function resolveMd5Engines(md5?: Md5Engine): Md5Engines {
+  return md5 === undefined ? { worker: 'wasm', inline: 'spark' } : { worker: md5, inline: md5 }
+}
 
 /** One running MD5: bytes in, lower-case hex out. `destroy` releases it (also after `end`). */
 export interface IncrementalMd5 {

@@ -9,7 +9,7 @@ import type { UploadErrorCode } from '../core/errors'
 import type { HashOptions } from '../core/types'
 import type { DisposableHasher } from './disposable-hasher'
 import { createInlineHasher } from './inline-hasher'
-import type { Md5Engine } from './md5-engine'
+import { resolveMd5Engines, type Md5Engine } from './md5-engine'
 import { DEFAULT_SLICE_SIZE, sampleMd5 } from './md5-stream'
 import { yieldToEventLoop } from './yield-to-event-loop'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol'
@@ -41,7 +41,10 @@ export interface WorkerHasherOptions {
   readonly workers?: number
   /** Idle time after the last job before the workers are terminated. Default {@link DEFAULT_WORKER_IDLE_MS}. */
   readonly idleMs?: number
-  /** Used when the worker cannot run. Default: `createInlineHasher({ md5 })`, created when first needed. */
+  /**
+   * Used when the worker cannot run. Default: `createInlineHasher({ md5 })` (spark-md5 when
+   * `md5` is not given), created when first needed.
+   */
   readonly fallback?: () => DisposableHasher
   /**
    * Told once, with an `unsupported` UploadError whose cause is the browser's error, when
@@ -49,7 +52,7 @@ export interface WorkerHasherOptions {
    * moved to the main thread. Uploads go on; this is for the app's logs or a notice.
    */
   readonly onFallback?: (error: UploadError) => void
-  /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'spark' */
+  /** The MD5 implementation in the worker (see `HasherOptions.md5`). @default 'wasm' */
   readonly md5?: Md5Engine
   /**
    * Where `sample()` runs. By default on the main thread, in short tasks (64 KiB each, a
@@ -131,9 +134,10 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Disposabl
     sliceSize = DEFAULT_SLICE_SIZE,
     sampleSize,
     idleMs = DEFAULT_WORKER_IDLE_MS,
-    md5: engine = 'spark',
-    fallback: createFallback = () => createInlineHasher({ md5: engine }),
+    fallback: createFallback = () =>
+      createInlineHasher({ md5: resolveMd5Engines(options.md5).inline }),
   } = options
+  const engine = resolveMd5Engines(options.md5).worker
 
   const slots: Slot[] = []
   /** Resolved on the first job, so `navigator` is never read at import. */

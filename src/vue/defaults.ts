@@ -25,11 +25,12 @@ export type DefaultUploaderOptions = Omit<UploaderOptions, 'transport' | 'store'
     readonly crossTab?: boolean
     /**
      * The MD5 implementation of the default hasher (ignored when you pass `hasher`):
-     * `'spark'` (spark-md5) or `'wasm'` (hash-wasm, ~3× faster, loaded only when chosen).
-     * spark-md5 stays the default because WebAssembly needs `'wasm-unsafe-eval'` under a
-     * strict Content Security Policy; where it is refused, hashing falls back to spark-md5
-     * and the uploader emits a `warning` with code `wasm-unavailable`.
-     * @default 'spark'
+     * `'wasm'` (hash-wasm, ~3× faster) or `'spark'` (spark-md5, never WebAssembly). By
+     * default the Worker uses `'wasm'` and the main-thread fallback `'spark'`. WebAssembly
+     * needs `'wasm-unsafe-eval'` under a strict Content Security Policy; where it is refused,
+     * hashing falls back to spark-md5 and the uploader emits a `warning` with code
+     * `wasm-unavailable`.
+     * @default 'wasm' in the Worker, 'spark' on the main thread
      */
     readonly md5?: Md5Engine
     /**

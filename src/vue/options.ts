@@ -69,11 +69,11 @@ export interface UploadOptions extends FeatureOptions {
   /** Full MD5 alongside the upload, verified by the server. @default true */
   hashing?: MaybeRefOrGetter<boolean | undefined>
   /**
-   * MD5 implementation: `'spark'` (spark-md5) or `'wasm'` (hash-wasm, ~3× faster, loaded
-   * only when chosen). spark-md5 is the default because WebAssembly needs
-   * `'wasm-unsafe-eval'` under a strict Content Security Policy; where it is refused,
-   * hashing falls back to spark-md5 with a `wasm-unavailable` warning. Ignored with `hasher`.
-   * @default 'spark'
+   * MD5 implementation: `'wasm'` (hash-wasm, ~3× faster) or `'spark'` (spark-md5, never
+   * WebAssembly); by default `'wasm'` in the Worker and `'spark'` on the main thread. Under a
+   * Content Security Policy without `'wasm-unsafe-eval'` hashing falls back to spark-md5
+   * with a `wasm-unavailable` warning. Ignored with `hasher`.
+   * @default 'wasm' in the Worker, 'spark' on the main thread
    */
   md5?: DefaultUploaderOptions['md5']
   /**

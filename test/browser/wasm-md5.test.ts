@@ -13,9 +13,9 @@ function hashWasmRequests(page: Page): string[] {
   return seen
 }
 
-describe("md5: 'wasm' (hash-wasm) in real Chromium", () => {
-  let { chromium, pages } = {} as BrowserRig
-  browserRig((rig) => ({ chromium, pages } = rig))
+describe('WebAssembly MD5 (hash-wasm, the default in the Worker) in real Chromium', () => {
+  let { chromium, pages, server } = {} as BrowserRig
+  browserRig((rig) => ({ chromium, pages, server } = rig), { server: () => ({}) })
 
   it('hashes a disk-backed file in the Worker with WebAssembly, to the same digests as spark-md5', async () => {
     // Not a multiple of the 4 MiB slice nor of MD5's 64-byte block.
@@ -37,15 +37,23 @@ describe("md5: 'wasm' (hash-wasm) in real Chromium", () => {
     await page.close()
   })
 
-  it('loads nothing of hash-wasm with the default engine', async () => {
+  it('hashes with WebAssembly in the Worker by default, spark-md5 only on request', async () => {
     const source = await randomFile(3 * MiB + 1)
     const page = await chromium.newPage()
     const loaded = hashWasmRequests(page)
     await openWithFile(page, pages.url, source.path)
-    const spark = await callPage(page, 'hashFile', {})
+    const byDefault = await callPage(page, 'hashFile', {})
+    expect(byDefault.hex).toBe(source.md5)
+    expect(byDefault.warnings).toEqual([])
+    expect(loaded.length).toBeGreaterThan(0)
+    // A fresh page: md5 'spark' never fetches hash-wasm.
+    const sparkPage = await chromium.newPage()
+    const sparkLoaded = hashWasmRequests(sparkPage)
+    await openWithFile(sparkPage, pages.url, source.path)
+    const spark = await callPage(sparkPage, 'hashFile', { md5: 'spark' })
     expect(spark.hex).toBe(source.md5)
-    expect(loaded).toEqual([])
-    await page.close()
+    expect(sparkLoaded).toEqual([])
+    await Promise.all([page.close(), sparkPage.close()])
   })
 
   it('gives the MD5 of nothing for an empty file, in the worker and inline', async () => {
@@ -76,6 +84,27 @@ describe("md5: 'wasm' (hash-wasm) in real Chromium", () => {
     const run = await callPage(page, 'hashFile', { md5: 'wasm' })
     expect(run.hex).toBe(source.md5)
     expect(run.warnings).toEqual(['wasm-unavailable'])
+    await page.close()
+  })
+
+  it("uploads with the default options under a CSP without 'wasm-unsafe-eval': spark-md5, one wasm-unavailable warning", async () => {
+    const source = await randomFile(6 * MiB + 11)
+    const page = await chromium.newPage()
+    await page.route(/md5\.worker/, async (route) => {
+      const response = await route.fetch()
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" },
+      })
+    })
+    await openWithFile(page, pages.url, source.path)
+    const run = await callPage(page, 'upload', { endpoint: server.httpUrl, hashing: true })
+    expect(run.error).toBeUndefined()
+    expect(run.upload.status.state).toBe('done')
+    // The Worker's spark-md5 digest, checked by the server against the bytes it stored.
+    expect(run.hash).toBe(source.md5)
+    expect(run.result?.hash).toBe(source.md5)
+    expect(run.warnings.map((warning) => warning.code)).toEqual(['wasm-unavailable'])
     await page.close()
   })
 })
