@@ -25,6 +25,31 @@ export function requireKnown(
 }
 
 /** `POST /uploads`: create, or complete at once when the store already has the bytes. */
+/**
+ * Whether the store takes a new upload of `size` bytes for `creator`: 429 past the caller's
+ * caps (per identity and per address, counts and declared bytes), 507 when the disk cannot
+ * hold it. Create and the one-request small route both ask it before storing anything.
+ */
+export async function admitUpload(
+  store: FileStore,
+  limits: UploadLimits,
+  creator: Creator,
+  size: number,
+): Promise<void> {
+  const refused = checkCaps(limits.caps, store.openUploads(), creator, size)
+  if (refused) {
+    const { message, limit, unit } = refused
+    throw new HttpError(429, 'too-many-uploads', message, { limit, unit }, { 'retry-after': '30' })
+  }
+  if (size > (await freeBytes(store.paths.uploads))) {
+    throw new HttpError(
+      507,
+      'insufficient-storage',
+      `the server cannot store ${size} more bytes now`,
+    )
+  }
+}
+
 export async function createUpload(
   request: Request,
   store: FileStore,
@@ -39,18 +64,7 @@ export async function createUpload(
     const file = source && (await store.createInstant(upload, source))
     if (file) return jsonResponse(completionBody(file), 200)
   }
-  const refused = checkCaps(limits.caps, store.openUploads(), creator, upload.size)
-  if (refused) {
-    const { message, limit, unit } = refused
-    throw new HttpError(429, 'too-many-uploads', message, { limit, unit }, { 'retry-after': '30' })
-  }
-  if (upload.size > (await freeBytes(store.paths.uploads))) {
-    throw new HttpError(
-      507,
-      'insufficient-storage',
-      `the server cannot store ${upload.size} more bytes now`,
-    )
-  }
+  await admitUpload(store, limits, creator, upload.size)
   const created = await store.create(upload, creator)
   return jsonResponse(
     {

@@ -1,5 +1,5 @@
-import { checkCaps, freeBytes } from '../caps'
 import { completionBody } from './bodies'
+import { admitUpload } from './control-routes'
 import { BodyReader } from './body-reader'
 import { HttpError, badRequest, jsonResponse } from './errors'
 import { ingestStream } from './ingest'
@@ -60,18 +60,7 @@ export async function putSmall(
       `the body must be ${upload.size} bytes, got ${declared ?? 'no Content-Length'}`,
     )
   }
-  const refused = checkCaps(limits.caps, store.openUploads(), creator, upload.size)
-  if (refused) {
-    const { message, limit, unit } = refused
-    throw new HttpError(429, 'too-many-uploads', message, { limit, unit }, { 'retry-after': '30' })
-  }
-  if (upload.size > (await freeBytes(store.paths.uploads))) {
-    throw new HttpError(
-      507,
-      'insufficient-storage',
-      `the server cannot store ${upload.size} more bytes now`,
-    )
-  }
+  await admitUpload(store, limits, creator, upload.size)
   const created = await store.create(upload, creator)
   try {
     if (upload.size > 0) {

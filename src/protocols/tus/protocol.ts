@@ -56,6 +56,15 @@ export const tusCapabilities: ProtocolCapabilities = Object.freeze({
   verifiesFileHash: false,
 })
 
+/** The server's `Tus-Max-Size` is a final refusal, before anything is created. */
+function refuseOverMaxSize(maxSize: number | undefined, size: number): void {
+  if (maxSize === undefined || size <= maxSize) return
+  throw new UploadError('file-too-large', `The tus server takes at most ${maxSize} B`, {
+    retryable: false,
+    params: { maxSize, maxFileSize: maxSize, size },
+  })
+}
+
 /**
  * The tus 1.0 client (https://tus.io): OPTIONS once per instance to learn the server,
  * creation with `Upload-Metadata`, PATCHes from the offset HEAD reports, the whole File as
@@ -119,12 +128,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
           retryable: false,
         })
       }
-      if (info.maxSize !== undefined && file.size > info.maxSize) {
-        throw new UploadError('file-too-large', `The tus server takes at most ${info.maxSize} B`, {
-          retryable: false,
-          params: { maxSize: info.maxSize, maxFileSize: info.maxSize, size: file.size },
-        })
-      }
+      refuseOverMaxSize(info.maxSize, file.size)
       const metadata = encodeMetadata({
         filename: file.name,
         filetype: file.type,
@@ -172,12 +176,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
         return undefined
       }
       const { file, body, onProgress } = request
-      if (info.maxSize !== undefined && file.size > info.maxSize) {
-        throw new UploadError('file-too-large', `The tus server takes at most ${info.maxSize} B`, {
-          retryable: false,
-          params: { maxSize: info.maxSize, maxFileSize: info.maxSize, size: file.size },
-        })
-      }
+      refuseOverMaxSize(info.maxSize, file.size)
       const metadata = encodeMetadata({
         filename: file.name,
         filetype: file.type,
