@@ -13,7 +13,7 @@ import {
 import { formatError } from '../../src/locales'
 import { scriptedEngine } from '../fakes/engine'
 import { settle } from '../fakes/fake-clock'
-import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { autoSucceed, FakeProtocol, type FakeProtocolOptions } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
 
 /** The fake backend, recording what reaches it: creates, part bodies and small bodies. */
@@ -50,6 +50,14 @@ class RecordingProtocol extends FakeProtocol {
     const parts = [...this.bodies].sort((a, b) => a.start - b.start)
     const blobs = [...parts.map((p) => p.body), ...this.small.map((s) => s.body)]
     return new Blob(blobs).text()
+  }
+}
+
+/** How the fake answers parts from now on (`undefined`: they wait for `nextPart()`). */
+function setOnPart(protocol: FakeProtocol, onPart: FakeProtocolOptions['onPart']): void {
+  ;(protocol as unknown as { options: FakeProtocolOptions }).options = {
+    ...(protocol as unknown as { options: FakeProtocolOptions }).options,
+    onPart,
   }
 }
 
@@ -116,6 +124,18 @@ describe('beforeUpload', () => {
     expect(protocol.creates[0].metadata).toEqual({ packed: 'photo.txt' })
     expect(await protocol.received()).toBe('A'.repeat(150))
     expect(uploader.getFile(added.id)?.size).toBe(150)
+    uploader.destroy()
+  })
+
+  it('still knows a replaced file: adding the same file again is a duplicate', async () => {
+    const { uploader, clock, protocol } = setUp(async () => ({ blob: new Blob(['z'.repeat(120)]) }))
+    setOnPart(protocol, undefined) // parts wait: the upload stays live
+    uploader.add([fileOf('x'.repeat(300))])
+    await clock.advance(1)
+    expect(uploader.getSnapshot().uploads[0].file.size).toBe(120)
+    expect(uploader.getSnapshot().uploads[0].status.state).toBe('uploading')
+    const again = uploader.add([fileOf('x'.repeat(300))])
+    expect(again.rejected.map((r) => r.error.code)).toEqual(['duplicate-file'])
     uploader.destroy()
   })
 
@@ -188,7 +208,7 @@ describe('beforeUpload', () => {
     await clock.advance(10)
     expect(calls).toHaveLength(2)
     // Hold the parts so the upload can be paused mid-way.
-    ;(protocol as unknown as { options: { onPart?: unknown } }).options.onPart = undefined
+    setOnPart(protocol, undefined)
     calls[1].answer({ blob: new Blob(['g'.repeat(250)]) })
     const first = await protocol.nextPart()
     first.succeed()
@@ -196,7 +216,7 @@ describe('beforeUpload', () => {
     uploader.pause(added.id)
     await clock.advance(10)
     expect(stateOf()).toBe('paused')
-    ;(protocol as unknown as { options: { onPart?: unknown } }).options.onPart = autoSucceed
+    setOnPart(protocol, autoSucceed)
     uploader.resume(added.id)
     await clock.advance(100)
     expect(stateOf()).toBe('done')

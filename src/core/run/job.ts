@@ -22,6 +22,8 @@ export interface Run {
 /** The engine's mutable record of one upload. Only the flow and the uploader touch it. */
 export interface Job {
   readonly id: string
+  /** The file as added, and its info: what a file added again is compared with. */
+  readonly added: { readonly file: Blob; readonly info: FileInfo }
   /** What is sent: the added file, or the blob `beforeUpload` handed back instead. */
   file: Blob
   /** The file as shown and sent; its size and type are the replacing blob's, if any. */
@@ -89,6 +91,7 @@ export function createJob(
 ): Job {
   return {
     id,
+    added: { file, info },
     file,
     info,
     status: { state: 'queued' },

@@ -210,8 +210,9 @@ export interface Uploader {
    */
   setRestrictions(restrictions: LiveRestrictions): void
   /**
-   * The Blob (or File) an upload reads from, for previews such as thumbnails; undefined for
-   * an unknown or removed id. The snapshot carries only the file's name, size and type.
+   * The Blob (or File) an upload reads from (the one `beforeUpload` handed back, once it
+   * did), for previews such as thumbnails; undefined for an unknown or removed id. The
+   * snapshot carries only the file's name, size and type.
    */
   getFile(id: string): Blob | undefined
   getSnapshot(): UploaderSnapshot
