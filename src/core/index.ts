@@ -42,7 +42,14 @@ export { withStallGuard } from './run/stall-guard'
 export { httpError, parseJsonObject, serverErrorCode, isObject } from './protocol-helpers'
 export { createUploader } from './uploader/create-uploader'
 export type { UploadMetadata, MetadataOption } from './metadata'
-export type { BeforeAddHook, BeforeAddContext, BeforeAddAnswer } from './hooks'
+export type {
+  BeforeAddHook,
+  BeforeAddContext,
+  BeforeAddAnswer,
+  BeforeUploadHook,
+  BeforeUploadContext,
+  BeforeUploadAnswer,
+} from './hooks'
 export type {
   Uploader,
   UploaderOptions,

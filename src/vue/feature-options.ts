@@ -2,7 +2,7 @@ import type { UploaderOptions } from '../core'
 
 /**
  * Engine options the Vue layer hands through as they are (functions and values read when
- * a file is added or an upload starts, never reactive): per-file metadata and the `beforeAdd` hook.
+ * a file is added or an upload starts, never reactive): per-file metadata and the `beforeAdd` and `beforeUpload` hooks.
  */
 export interface FeatureOptions {
   /**
@@ -17,6 +17,13 @@ export interface FeatureOptions {
    * it (`file-refused`, shown with the reason); `{ metadata }` adds metadata for it.
    */
   beforeAdd?: UploaderOptions['beforeAdd']
+  /**
+   * Called once per upload before its first byte (async, abortable through
+   * `context.signal`): `false`, a reason string or a throw ends the upload with
+   * `file-refused`; `{ blob }` sends that blob instead (e.g. a compressed image);
+   * `{ metadata }` adds metadata for it.
+   */
+  beforeUpload?: UploaderOptions['beforeUpload']
 }
 
 /** The feature options present in `options`, for the engine. */
@@ -24,5 +31,6 @@ export function featureOptions(options: FeatureOptions): FeatureOptions {
   const picked: FeatureOptions = {}
   if (options.metadata !== undefined) picked.metadata = options.metadata
   if (options.beforeAdd !== undefined) picked.beforeAdd = options.beforeAdd
+  if (options.beforeUpload !== undefined) picked.beforeUpload = options.beforeUpload
   return picked
 }

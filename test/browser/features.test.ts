@@ -1,13 +1,14 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata and the beforeAdd hook. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
  */
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HeadObjectCommand } from '@aws-sdk/client-s3'
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import type { Page } from 'playwright-core'
 import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { createS3SigningHandler } from '../../server/s3'
@@ -85,6 +86,21 @@ describe('features in real Chromium', () => {
     )
   }
 
+  /** The bytes the server side stored for a finished upload. */
+  async function storedBytes(
+    protocol: ProtocolName,
+    result: { location?: string; data?: Record<string, unknown> },
+  ): Promise<Buffer> {
+    if (protocol === 'http')
+      return readFileSync(join(root, 'http', 'files', String(result.data?.id)))
+    if (protocol === 'tus')
+      return readFileSync(join(root, 'tus', String(result.location).split('/').pop()!))
+    const object = await s3.client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: String(result.location) }),
+    )
+    return Buffer.from(await object.Body!.transformToByteArray())
+  }
+
   for (const protocol of ['http', 'tus', 's3'] as const) {
     it(`${protocol}: metadata from the option and from add() reaches the server; a bad one is refused`, async () => {
       const run = await call('metadata', protocol, endpointOf(protocol))
@@ -109,6 +125,25 @@ describe('features in real Chromium', () => {
       expect(upload.status.state).toBe('done')
       if (upload.status.state !== 'done') return
       expect(await storedMetadata(protocol, upload.status.result)).toMatchObject({ checked: 'yes' })
+    })
+
+    it(`${protocol}: beforeUpload sends a compressed image in place of the file and refuses another`, async () => {
+      const run = await call('beforeUpload', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([])
+      expect(run.failed).toEqual([
+        { name: 'notes.txt', code: 'file-refused', reason: 'only images are sent' },
+      ])
+      const upload = run.uploads.find((u) => u.file.name === 'photo.png')!
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') return
+      expect(run.sentSize).toBeLessThan(run.originalSize)
+      expect(upload.file).toMatchObject({ size: run.sentSize, type: 'image/jpeg' })
+      const stored = await storedBytes(protocol, upload.status.result)
+      expect(stored.length).toBe(run.sentSize)
+      expect(createHash('sha256').update(stored).digest('hex')).toBe(run.sentSha256)
+      expect(await storedMetadata(protocol, upload.status.result)).toMatchObject({
+        'original-size': String(run.originalSize),
+      })
     })
   }
 })

@@ -22,8 +22,12 @@ export interface Run {
 /** The engine's mutable record of one upload. Only the flow and the uploader touch it. */
 export interface Job {
   readonly id: string
-  readonly file: Blob
-  readonly info: FileInfo
+  /** The file as added, and its info: what a file added again is compared with. */
+  readonly added: { readonly file: Blob; readonly info: FileInfo }
+  /** What is sent: the added file, or the blob `beforeUpload` handed back instead. */
+  file: Blob
+  /** The file as shown and sent; its size and type are the replacing blob's, if any. */
+  info: FileInfo
   status: UploadStatus
   counts: ByteCounts
   rate: Rate | undefined
@@ -41,6 +45,8 @@ export interface Job {
   resumeOf?: { readonly key: string; readonly fingerprint: string }
   /** The create request in flight (no pause cuts it): a later run waits for its answer. */
   creating?: Promise<unknown>
+  /** `beforeUpload` ran to its end for this job: later runs (a resume) do not ask again. */
+  beforeUploadDone?: boolean
   /** Part MD5s hashed ahead, for protocols with per-part checksums; one per run. */
   digests: PartDigests | undefined
 }
@@ -85,6 +91,7 @@ export function createJob(
 ): Job {
   return {
     id,
+    added: { file, info },
     file,
     info,
     status: { state: 'queued' },

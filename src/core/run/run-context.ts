@@ -19,6 +19,7 @@ import {
   type UploadProtocol,
 } from '../types'
 import type { Job, ServerSide } from './job'
+import type { BeforeUploadHook } from '../hooks'
 
 /** Options the flow reads; resolved once by `createUploader`. */
 export interface FlowOptions {
@@ -59,6 +60,8 @@ export interface FlowContext {
    * sent, the delete of a canceled upload), which must still not outlive the uploader.
    */
   readonly lifetime: AbortSignal
+  /** The app's hook run once per upload before its first byte (`before-upload.ts`). */
+  readonly beforeUpload?: BeforeUploadHook
 }
 
 /** Every status change goes through the state machine's table (`status/status-machine.ts`). */

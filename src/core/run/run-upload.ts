@@ -8,10 +8,12 @@ import { createPartDigests } from './part-digests'
 import { partAt, planChunks } from './part-plan'
 import { sendAll } from './send-parts'
 import { sendSmall, takesSmallPath } from './small-file'
+import { runBeforeUpload } from './before-upload'
 import type { ChunkPlan, UploadResult } from '../types'
 
 /**
- * One run of one upload: a small file's one request (`small-file.ts`), or identify, find
+ * One run of one upload: the app's `beforeUpload` hook (first run only), then a small file's
+ * one request (`small-file.ts`), or identify, find
  * or create the server side, send what it lacks, complete and verify. A pause or cancel
  * aborts the run's signal; the verb that did so has already set the status, so an aborted
  * run just stops.
@@ -25,6 +27,8 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   job.stats.runningSince = ctx.clock.now()
   try {
     setStatus(ctx, job, { state: 'preparing' })
+    // The app's hook may refuse the file or replace it: before its size picks the path.
+    await runBeforeUpload(ctx, job, signal)
     // A small file is sent in one request; a server without that route gets the parts.
     const trySmall = takesSmallPath(ctx, job)
     const small = trySmall ? await sendSmall(ctx, job, signal) : undefined

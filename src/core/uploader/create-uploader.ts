@@ -88,6 +88,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     changed: snapshots.changed,
     snapshot: snapshots.of,
     tabs,
+    beforeUpload: options.beforeUpload,
   }
   const queue = createFileQueue({ ctx, jobs, snapshots, emitter, online, concurrency, policy })
   const pending = createPendingRecords(ctx, jobs, warn)

@@ -73,7 +73,8 @@ export function createIntake(deps: IntakeDeps) {
       const info = fileInfo(file)
       // A failed upload may be added again (it resumes from its record); a live one may not.
       const error = live.some(
-        (job) => job.status.state !== 'error' && sameFile(job.file, job.info, file, info),
+        (job) =>
+          job.status.state !== 'error' && sameFile(job.added.file, job.added.info, file, info),
       )
         ? duplicateError(info)
         : limits instanceof UploadError

@@ -2,7 +2,7 @@ import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
 import type { UploadError } from '../errors'
 import type { MetadataOption } from '../metadata'
-import type { BeforeAddHook } from '../hooks'
+import type { BeforeAddHook, BeforeUploadHook } from '../hooks'
 import type { Live, LiveRestrictions, Restrictions } from './restrictions'
 import type { RetryPolicy } from '../scheduling/retry-policy'
 import type { UploadEvents, UploaderSnapshot, UploadSnapshot } from '../status/upload-state'
@@ -123,6 +123,20 @@ export interface UploaderOptions {
    * `{ metadata }` to add metadata for this file.
    */
   readonly beforeAdd?: BeforeAddHook
+  /**
+   * Called once per upload (asynchronously), when it starts and before its first byte is
+   * hashed or sent; not again when the same upload resumes after a pause or going offline.
+   * `context.signal` aborts on pause, cancel or `destroy()` (the upload does not wait for the
+   * hook then, and asks it again on the next start). Return `false` or a reason string to
+   * refuse the file: the upload ends in `upload-error` with the code `file-refused` and
+   * `params.reason`; a throw does the same with the error's message (an `UploadError` thrown
+   * is kept as it is). Return `{ blob }` to send another blob instead (a compressed image, an
+   * encrypted file): size, type, the part plan, the fingerprint, the resume record and the hash
+   * are the new blob's, and the snapshot shows its size. A resume in a later visit runs the
+   * hook again on the picked file and finds the record only if the hook gives the same bytes.
+   * Return `{ metadata }` to add metadata (checked as the `metadata` option is).
+   */
+  readonly beforeUpload?: BeforeUploadHook
 }
 
 /** An upload from an earlier visit that can be resumed by adding the same file again. */
@@ -196,8 +210,9 @@ export interface Uploader {
    */
   setRestrictions(restrictions: LiveRestrictions): void
   /**
-   * The Blob (or File) an upload reads from, for previews such as thumbnails; undefined for
-   * an unknown or removed id. The snapshot carries only the file's name, size and type.
+   * The Blob (or File) an upload reads from (the one `beforeUpload` handed back, once it
+   * did), for previews such as thumbnails; undefined for an unknown or removed id. The
+   * snapshot carries only the file's name, size and type.
    */
   getFile(id: string): Blob | undefined
   getSnapshot(): UploaderSnapshot

@@ -1,6 +1,6 @@
 /**
  * The page of the feature tests (test/browser/features.test.ts): per-file metadata on each
- * protocol and the beforeAdd hook, through the public entry like an app. Runs uploads of files made in the page
+ * protocol, the beforeAdd hook and the beforeUpload hook, through the public entry like an app. Runs uploads of files made in the page
  * and answers their snapshots as JSON.
  */
 import {
@@ -18,6 +18,8 @@ export type ProtocolName = 'http' | 'tus' | 's3'
 export interface FeatureRun {
   readonly uploads: readonly UploadSnapshot[]
   readonly rejected: readonly { name: string; code: string; reason?: string }[]
+  /** Uploads that ended in `upload-error`. */
+  readonly failed: readonly { name: string; code: string; reason?: string }[]
 }
 
 function protocolOf(name: ProtocolName, endpoint: string): UploadProtocol {
@@ -42,6 +44,14 @@ async function run(
   uploader.on('file-rejected', ({ file, error }) =>
     rejected.push({ name: file.name, code: error.code, reason: error.params.reason as string }),
   )
+  const failed: { name: string; code: string; reason?: string }[] = []
+  uploader.on('upload-error', ({ upload, error }) =>
+    failed.push({
+      name: upload.file.name,
+      code: error.code,
+      reason: error.params.reason as string,
+    }),
+  )
   const ended = new Set<string>()
   const finished = new Promise<void>((resolve) => {
     const end = ({ upload }: { upload: UploadSnapshot }) => {
@@ -55,7 +65,7 @@ async function run(
   if (added.length > 0) await finished
   const uploads = uploader.getSnapshot().uploads
   uploader.destroy()
-  return { uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[], rejected }
+  return { uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[], rejected, failed }
 }
 
 /** Metadata from the option (a function of the file) and from `add`; one file refused. */
@@ -80,6 +90,55 @@ function beforeAdd(protocol: ProtocolName, endpoint: string): Promise<FeatureRun
   })
 }
 
-const api = { metadata, beforeAdd }
+/** A 1200×900 PNG of noise (compresses badly as PNG, well as a small JPEG). */
+async function photoOf(name: string): Promise<File> {
+  const canvas = new OffscreenCanvas(1200, 900)
+  const context = canvas.getContext('2d')!
+  const pixels = context.createImageData(canvas.width, canvas.height)
+  for (let i = 0; i < pixels.data.length; i++) pixels.data[i] = (i * 7919) % 256
+  context.putImageData(pixels, 0, 0)
+  const png = await canvas.convertToBlob({ type: 'image/png' })
+  return new File([png], name, { type: 'image/png' })
+}
+
+/**
+ * `beforeUpload` shrinks an image as docs/features.md shows (createImageBitmap, an
+ * OffscreenCanvas, convertToBlob) and refuses a text file. Answers the run, the original's
+ * size and the SHA-256 and size of the blob the hook handed back.
+ */
+async function beforeUpload(
+  protocol: ProtocolName,
+  endpoint: string,
+): Promise<FeatureRun & { originalSize: number; sentSize: number; sentSha256: string }> {
+  const photo = await photoOf('photo.png')
+  let sent: Blob | undefined
+  const run_ = await run(protocol, endpoint, [photo, new File(['notes'], 'notes.txt')], {
+    beforeUpload: async (file, { blob, signal }) => {
+      if (!file.type.startsWith('image/')) return 'only images are sent'
+      const bitmap = await createImageBitmap(blob)
+      const scale = Math.min(1, 300 / Math.max(bitmap.width, bitmap.height))
+      const canvas = new OffscreenCanvas(
+        Math.round(bitmap.width * scale),
+        Math.round(bitmap.height * scale),
+      )
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
+      bitmap.close()
+      signal.throwIfAborted()
+      sent = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 })
+      return { blob: sent, metadata: { 'original-size': String(file.size) } }
+    },
+  })
+  const digest = sent ? await crypto.subtle.digest('SHA-256', await sent.arrayBuffer()) : undefined
+  return {
+    ...run_,
+    originalSize: photo.size,
+    sentSize: sent?.size ?? -1,
+    sentSha256: digest
+      ? [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+      : '',
+  }
+}
+
+const api = { metadata, beforeAdd, beforeUpload }
 export type FeaturesApi = typeof api
 Object.assign(window, { features: api })
