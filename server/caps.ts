@@ -49,6 +49,12 @@ export interface OpenUpload {
   /** Absent for uploads stored before addresses were recorded: they count per identity only. */
   address?: string
   size: number
+  /**
+   * A presigned single PUT (the S3 signer's small-file route): its declared bytes count
+   * until its URL expires, but it is not an unfinished upload, so not against the count caps
+   * (a folder of 1,000 photos is 1,000 of them within minutes).
+   */
+  signedObject?: boolean
 }
 
 /** Why a create is refused: a 429 with this message and limit. */
@@ -58,24 +64,29 @@ export interface CapRefusal {
   unit: 'uploads' | 'bytes'
 }
 
-/** Checks a new upload of `size` bytes by `caller` against the caps; null when it fits. */
+/**
+ * Checks a new upload of `size` bytes by `caller` against the caps; null when it fits. A
+ * signed single PUT (`request.signedObject`) is checked against the byte caps only.
+ */
 export function checkCaps(
   caps: Caps,
   open: Iterable<OpenUpload>,
   caller: Caller,
   size: number,
+  request: { signedObject?: boolean } = {},
 ): CapRefusal | null {
   let uploads = 0
   let bytes = 0
   let addressUploads = 0
   let addressBytes = 0
   for (const upload of open) {
+    const counted = upload.signedObject ? 0 : 1
     if (upload.owner === caller.owner) {
-      uploads++
+      uploads += counted
       bytes += upload.size
     }
     if (upload.address === caller.address) {
-      addressUploads++
+      addressUploads += counted
       addressBytes += upload.size
     }
   }
@@ -87,9 +98,11 @@ export function checkCaps(
     limit,
     unit,
   })
-  if (uploads >= caps.uploads) return refuse('client', caps.uploads, 'uploads')
-  if (addressUploads >= caps.addressUploads)
-    return refuse('address', caps.addressUploads, 'uploads')
+  if (!request.signedObject) {
+    if (uploads >= caps.uploads) return refuse('client', caps.uploads, 'uploads')
+    if (addressUploads >= caps.addressUploads)
+      return refuse('address', caps.addressUploads, 'uploads')
+  }
   if (bytes + size > caps.bytes) return refuse('client', caps.bytes, 'bytes')
   if (addressBytes + size > caps.addressBytes) return refuse('address', caps.addressBytes, 'bytes')
   return null

@@ -173,8 +173,8 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
   /**
    * `POST /objects`: a presigned single PUT for a small file (the small-file path), bound
    * to its declared size and, when given, its Content-MD5: S3 refuses any other body. The
-   * key is generated here like a multipart upload's, and the caps count it as open until
-   * its URL expires.
+   * key is generated here like a multipart upload's, and its declared bytes count toward the
+   * caller's byte caps until its URL expires (not toward the count of unfinished uploads).
    */
   async function signObject(request: Request, caller: Caller): Promise<Response> {
     const body = await readJson(request, 64 * 1024, bodyTimeoutMs)
@@ -192,7 +192,7 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_BASE64.test(md5))) {
       throw new HttpFailure(400, 'bad-request', 'md5 must be the base64 MD5 of the file')
     }
-    const refused = checkCaps(caps, openNow(), caller, size)
+    const refused = checkCaps(caps, openNow(), caller, size, { signedObject: true })
     if (refused) {
       const { message, limit: capLimit, unit } = refused
       throw new HttpFailure(429, 'too-many-uploads', message, { limit: capLimit, unit })
@@ -209,7 +209,13 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     )
     // Open until the URL expires: nothing tells the signer when the PUT is done.
     const at = Date.now() - openTtl + expiresIn * 1000
-    open.set(`object:${key}`, { owner: caller.owner, address: caller.address, size, at })
+    open.set(`object:${key}`, {
+      owner: caller.owner,
+      address: caller.address,
+      size,
+      at,
+      signedObject: true,
+    })
     return json(200, {
       url,
       headers: md5 ? { 'content-md5': md5 } : {},

@@ -29,6 +29,44 @@ async function createUpload(handler: (r: Request) => Promise<Response>, size: nu
 }
 
 describe('S3 signing endpoints (stub client)', () => {
+  it('signs small objects past the count cap (they are not unfinished uploads) but within the byte cap, which they share with multipart uploads', async () => {
+    const client = createS3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+    })
+    let uploads = 0
+    client.send = (async () => ({ UploadId: `u${++uploads}` })) as unknown as typeof client.send
+    const handler = createS3SigningHandler({
+      client,
+      bucket: 'b',
+      maxOpenUploads: 2,
+      maxOpenBytes: 10_000,
+    })
+    const post = (path: string, body: object) =>
+      handler(
+        new Request(`http://x/s3${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer alice' },
+          body: JSON.stringify(body),
+        }),
+      )
+    // Five small files: more than the two unfinished uploads allowed, 5,000 bytes declared.
+    for (let i = 0; i < 5; i++) {
+      expect((await post('/objects', { name: `p${i}.jpg`, size: 1000 })).status).toBe(200)
+    }
+    // Their bytes still count: 5,000 + 6,000 is over the 10,000-byte cap.
+    const over = await post('/objects', { name: 'big.jpg', size: 6000 })
+    expect(over.status).toBe(429)
+    expect(await over.json()).toMatchObject({ error: { code: 'too-many-uploads' } })
+    expect((await post('/uploads', { name: 'm.bin', size: 6000 })).status).toBe(429)
+    // The count cap still holds for multipart uploads, which small objects do not fill.
+    expect((await post('/uploads', { name: 'a.bin', size: 1000 })).status).toBe(201)
+    expect((await post('/uploads', { name: 'b.bin', size: 1000 })).status).toBe(201)
+    expect((await post('/uploads', { name: 'c.bin', size: 1000 })).status).toBe(429)
+  })
+
   it('follows every ListParts page (1,000 parts a page) and answers them all at once', async () => {
     const total = 2_500
     const { client, calls } = stubClient((command) => {
