@@ -64,13 +64,17 @@ export interface ManyRun {
   readonly longTasksOver50: number
 }
 
-/** `count` files of `size` bytes through UploadPlugin (with the components or headless), or one PUT each. */
+/**
+ * `count` files of `size` bytes over `protocol`: through UploadPlugin (with the components or
+ * headless), or through that protocol's baseline (one PUT each, tus-js-client, Uppy's S3).
+ */
 export async function runMany(
   ctx: RunContext,
   count: number,
   size: number,
   deadlineMs: number,
   variant: ManyVariant = 'components',
+  protocol: Protocol = 'http',
 ): Promise<ManyRun> {
   const target = await ctx.servers.target()
   const page = await ctx.chromium.newPage()
@@ -79,16 +83,21 @@ export async function runMany(
     const run =
       variant === 'put-per-file'
         ? await callBench(page, 'putPerFile', target.sink, count, size)
-        : await callBench(
-            page,
-            'manyFiles',
-            target.http,
-            count,
-            size,
-            variant === 'components',
-            libraryOptions,
-            deadlineMs,
-          )
+        : variant === 'tusjs-per-file'
+          ? await callBench(page, 'tusPerFile', target.tus, count, size)
+          : variant === 'uppy-s3'
+            ? await callBench(page, 'uppyPerFile', target.presign, count, size)
+            : await callBench(
+                page,
+                'manyFiles',
+                protocol,
+                target[protocol],
+                count,
+                size,
+                variant === 'components',
+                libraryOptions,
+                deadlineMs,
+              )
     return {
       done: run.done,
       totalMs: run.ms,
