@@ -471,7 +471,7 @@ export function renderMarkdown(
       out.push(
         `### ${count.toLocaleString('en')} files of ${fileSizeLabel(sizeBytes)}`,
         '',
-        'Library defaults, files added at once with `useChunkedUpload().add`. "components": `UploadPlugin` with `<UploadDropzone>` and `<UploadProgress>` (one row per file); "composable": the same without rows (headless). Baselines on the same files, 4 at a time like the library: "put-per-file", the limit, one XHR PUT per file to a sink; "tusjs-per-file", tus-js-client 4 with one `Upload` per file; "uppy-s3", @uppy/aws-s3 6 with all files in one Uppy (`limit: 4`). A run stops at its deadline; then the count done by then is shown.',
+        'Library defaults, files added at once with `useChunkedUpload().add`; a file that fails for good (after the library\'s retries) is counted and the run goes on. "components": `UploadPlugin` with `<UploadDropzone>` and `<UploadProgress>` (one row per file); "composable": the same without rows (headless). Baselines on the same files, 4 at a time like the library: "put-per-file", the limit, one XHR PUT per file to a sink; "tusjs-per-file", tus-js-client 4 with one `Upload` per file; "uppy-s3", @uppy/aws-s3 6 with all files in one Uppy (`limit: 4`). A run stops at its deadline; then the count done by then is shown.',
         '',
         table(
           ['protocol', 'variant', 'done', 'time, s', 'longest task, ms', 'tasks over 50 ms'],
@@ -480,7 +480,9 @@ export function renderMarkdown(
             bold(!MANY_BASELINES.includes(m.variant), m.variant),
             m.done === m.count
               ? `all ${m.count}`
-              : `**${m.done} of ${m.count}** (deadline ${fmt(m.deadlineMs / 1000, 0)} s)`,
+              : m.failed
+                ? `**${m.done} of ${m.count}** (${m.failed} failed)`
+                : `**${m.done} of ${m.count}** (deadline ${fmt(m.deadlineMs / 1000, 0)} s)`,
             seconds(m),
             fmtSummary(m.longestTaskMs, 0),
             fmtSummary(m.longTasksOver50, 0),

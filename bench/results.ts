@@ -53,6 +53,8 @@ export interface ManyResult {
   readonly count: number
   /** Fewest uploads done in a run (`count` unless a run hit the deadline). */
   readonly done: number
+  /** Most files failed for good in a run (after the library's retries); absent when none. */
+  readonly failed?: number
   readonly deadlineMs: number
   readonly sizeBytes: number
   readonly totalMs: Summary

@@ -179,7 +179,7 @@ async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]
           const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant, protocol)
           list.push(run)
           console.log(
-            `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms (load ${fmt(loadavg()[0], 1)})`,
+            `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms (load ${fmt(loadavg()[0], 1)})${run.failed ? `, ${run.failed} FAILED, first: ${run.firstError}` : ''}`,
           )
         } catch (error) {
           // A failed variant is reported, not the end of the run.
@@ -192,6 +192,7 @@ async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]
         protocol,
         count,
         done: Math.min(...list.map((r) => r.done)),
+        ...(list.some((r) => r.failed) ? { failed: Math.max(...list.map((r) => r.failed)) } : {}),
         deadlineMs,
         sizeBytes,
         totalMs: summarize(list.map((r) => r.totalMs)),

@@ -59,6 +59,10 @@ export async function runResume(
 export interface ManyRun {
   /** Uploads done when the run ended (all of them, unless the deadline came first). */
   readonly done: number
+  /** Files that failed for good (after the library's retries); ours only. */
+  readonly failed: number
+  /** The first failed file's error code and message. */
+  readonly firstError?: string
   readonly totalMs: number
   readonly longestTaskMs: number
   readonly longTasksOver50: number
@@ -98,8 +102,12 @@ export async function runMany(
                 libraryOptions,
                 deadlineMs,
               )
+    // Only the library's run reports failures; the baselines throw on any.
+    const { failed = 0, firstError } = run as { failed?: number; firstError?: string }
     return {
       done: run.done,
+      failed,
+      ...(firstError ? { firstError } : {}),
       totalMs: run.ms,
       longestTaskMs: run.longestTaskMs,
       longTasksOver50: run.longTasksOver50,

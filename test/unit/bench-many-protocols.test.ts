@@ -129,6 +129,16 @@ describe('many files in the README section', () => {
     expect(fileSizeLabel(100_000)).toBe('100 KB')
     expect(fileSizeLabel(5_000_000)).toBe('5 MB')
   })
+
+  it('shows files that failed for good apart from a deadline cut', () => {
+    const rows = [
+      many('uppy-s3', 's3', 14_000),
+      { ...many('composable', 's3', 20_000, { done: 999 }), failed: 1 },
+    ]
+    const md = renderMarkdown({ ...figures(rows), targets: checkTargets(figures(rows)) })
+    expect(md).toContain('| s3 | **composable** | **999 of 1000** (1 failed) | 20.0 |')
+    expect(target(rows, 'many-s3-vs-uppy')?.met).toBe(false)
+  })
 })
 
 describe('many files in the plan', () => {
