@@ -24,6 +24,8 @@ export type Step =
       readonly kind: 'many'
       readonly count: number
       readonly sizeBytes: number
+      /** Each: the library headless (plus the components on HTTP) and that protocol's baseline. */
+      readonly protocols: readonly Protocol[]
       /** Per variant (components, composable); past the deadline, what was done counts. */
       readonly runs: number
       readonly deadlineMs: number
@@ -51,11 +53,17 @@ const EMULATED = ['http-off', 'tus-off', 's3-off', 'tusjs', 'uppy5', 'uppy6', 'x
 const throughput = (network: Network, sizeMiB: number, cases: readonly string[], runs = 3) =>
   ({ kind: 'throughput', network, sizeMiB, cases, runs }) as const
 
+const PROTOCOLS: readonly Protocol[] = ['http', 'tus', 's3']
+
+const many = (count: number, sizeBytes: number, runs: number, deadlineMs: number) =>
+  ({ kind: 'many', count, sizeBytes, protocols: PROTOCOLS, runs, deadlineMs }) as const
+
 /**
  * The full plan (the run saves its results after every step). Sized for about 30 min on the
  * shared 2-core machine under load: every case at 256 MiB, the ratio cases at 1 GiB, and
  * 4 GiB once for time to first byte and heap. Smaller files under emulation (at 100 Mbit/s
- * 1 GiB takes 90 s per upload). Many files: one run per variant, cut at 45 s.
+ * 1 GiB takes 90 s per upload). Many files (1,000 × 100 KB and 100 × 5 MB over each
+ * protocol): one run per variant, ours cut at 60 s.
  */
 export function fullPlan(): Plan {
   return {
@@ -68,7 +76,8 @@ export function fullPlan(): Plan {
       throughput(NETWORKS.none, 256, ALL),
       { kind: 'resume', sizeMiB: 256, protocols: ['http', 'tus', 's3'], runs: 3 },
       throughput(NETWORKS.slow, 8, EMULATED),
-      { kind: 'many', count: 1000, sizeBytes: 100_000, runs: 1, deadlineMs: 45_000 },
+      many(1000, 100_000, 1, 60_000),
+      many(100, 5_000_000, 1, 60_000),
     ],
     publish: true,
   }
@@ -83,7 +92,8 @@ export function quickPlan(): Plan {
       throughput(NETWORKS.fast, 8, EMULATED, 1),
       throughput(NETWORKS.slow, 4, EMULATED, 1),
       { kind: 'resume', sizeMiB: 64, protocols: ['http', 'tus', 's3'], runs: 1 },
-      { kind: 'many', count: 100, sizeBytes: 100_000, runs: 1, deadlineMs: 60_000 },
+      many(100, 100_000, 1, 60_000),
+      many(10, 5_000_000, 1, 60_000),
     ],
     publish: false,
   }
@@ -95,6 +105,8 @@ export const USAGE = `npm run bench -- [suite…] [options]
   --runs=N            runs per case and scenario (default 3; 4 GiB and many files 1; quick 1)
   --cases=a,b         only these throughput cases (${ALL.join(', ')})
   --sizes=256,1024    only these unthrottled sizes in MiB
+  --protocols=tus,s3  only these protocols in the resume and many suites (http, tus, s3)
+  --files=100000      only the many-files scenarios of these file sizes in bytes (100000, 5000000)
   --publish           replace the README section and bench/results/chart.svg even when filtered
   --no-publish        never replace them (a full run does by default)`
 
@@ -112,7 +124,17 @@ export function planFrom(argv: readonly string[]): Plan {
     } else if ((SUITES as readonly string[]).includes(arg)) suites.push(arg as Suite)
     else throw new Error(`unknown suite ${arg}\n${USAGE}`)
   }
-  const known = ['quick', 'runs', 'cases', 'sizes', 'publish', 'no-publish', 'help']
+  const known = [
+    'quick',
+    'runs',
+    'cases',
+    'sizes',
+    'protocols',
+    'files',
+    'publish',
+    'no-publish',
+    'help',
+  ]
   for (const key of flags.keys())
     if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`)
   const base = flags.has('quick') ? quickPlan() : fullPlan()
@@ -120,6 +142,11 @@ export function planFrom(argv: readonly string[]): Plan {
   for (const id of cases ?? [])
     if (!ALL.includes(id)) throw new Error(`unknown case ${id}; known: ${ALL.join(', ')}`)
   const sizes = flags.get('sizes')?.split(',').filter(Boolean).map(Number)
+  const protocols = flags.get('protocols')?.split(',').filter(Boolean)
+  for (const p of protocols ?? [])
+    if (!(PROTOCOLS as readonly string[]).includes(p))
+      throw new Error(`unknown protocol ${p}; known: ${PROTOCOLS.join(', ')}`)
+  const files = flags.get('files')?.split(',').filter(Boolean).map(Number)
   const runs = flags.has('runs') ? Number(flags.get('runs')) : undefined
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1))
     throw new Error(`--runs must be a whole number ≥ 1`)
@@ -132,16 +159,25 @@ export function planFrom(argv: readonly string[]): Plan {
         !sizes ||
         sizes.includes(step.sizeMiB),
     )
+    .filter((step) => step.kind !== 'many' || !files || files.includes(step.sizeBytes))
     .map((step): Step => {
       if (step.kind === 'bundles') return step
       const withRuns = runs === undefined ? step : { ...step, runs }
-      return withRuns.kind === 'throughput' && cases
-        ? { ...withRuns, cases: withRuns.cases.filter((id) => cases.includes(id)) }
-        : withRuns
+      if (withRuns.kind === 'throughput' && cases)
+        return { ...withRuns, cases: withRuns.cases.filter((id) => cases.includes(id)) }
+      if (withRuns.kind !== 'throughput' && protocols)
+        return { ...withRuns, protocols: withRuns.protocols.filter((p) => protocols.includes(p)) }
+      return withRuns
     })
     .filter((step) => step.kind !== 'throughput' || step.cases.length > 0)
+    .filter((step) => (step.kind !== 'many' && step.kind !== 'resume') || step.protocols.length > 0)
   const filtered =
-    suites.length > 0 || cases !== undefined || sizes !== undefined || runs !== undefined
+    suites.length > 0 ||
+    cases !== undefined ||
+    sizes !== undefined ||
+    runs !== undefined ||
+    protocols !== undefined ||
+    files !== undefined
   return {
     quick: base.quick,
     steps,

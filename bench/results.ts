@@ -34,16 +34,27 @@ export interface ResumeResult {
 
 /**
  * `components`: UploadPlugin with <UploadDropzone> and <UploadProgress>; `composable`: the
- * same headless (no rows); `put-per-file`: the limit, one XHR PUT per file to the sink.
+ * same headless (no rows); the baselines, 4 files at a time like the library's default:
+ * `put-per-file`, the limit, one XHR PUT per file to the sink; `tusjs-per-file`,
+ * tus-js-client 4 with one `Upload` per file; `uppy-s3`, @uppy/aws-s3 6 with every file in one
+ * Uppy (`limit: 4`).
  */
-export type ManyVariant = 'components' | 'composable' | 'put-per-file'
+export type ManyVariant =
+  'components' | 'composable' | 'put-per-file' | 'tusjs-per-file' | 'uppy-s3'
 
 export interface ManyResult {
   /** `components`: UploadPlugin with <UploadDropzone> and <UploadProgress>; `composable`: no rows. */
   readonly variant: ManyVariant
+  /**
+   * The protocol the library variants used and the baseline speaks; absent in results
+   * written before tus and S3 joined (those were all HTTP).
+   */
+  readonly protocol?: 'http' | 'tus' | 's3'
   readonly count: number
   /** Fewest uploads done in a run (`count` unless a run hit the deadline). */
   readonly done: number
+  /** Most files failed for good in a run (after the library's retries); absent when none. */
+  readonly failed?: number
   readonly deadlineMs: number
   readonly sizeBytes: number
   readonly totalMs: Summary

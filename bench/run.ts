@@ -17,8 +17,15 @@ import { caseById, libraryOptions } from './cases'
 import { planFrom, USAGE, type Step } from './plan'
 import { publish } from './publish'
 import { pruneResults } from './prune'
-import { checkTargets, sizeLabel } from './report'
-import type { BenchResults, ManyResult, ResumeResult, ThroughputResult } from './results'
+import { checkTargets, fileSizeLabel, sizeLabel } from './report'
+import type { Protocol } from './page/main'
+import type {
+  BenchResults,
+  ManyResult,
+  ManyVariant,
+  ResumeResult,
+  ThroughputResult,
+} from './results'
 import { runCase, type CaseRun, type RunContext } from './runner'
 import { runMany, runResume, type ManyRun, type ResumeRun } from './scenarios'
 import { startBenchServers } from './servers'
@@ -151,30 +158,48 @@ async function resume(ctx: RunContext, step: StepOf<'resume'>): Promise<ResumeRe
   })
 }
 
+/** Each protocol's many-files variants: the baseline first, then ours. */
+const MANY_VARIANTS: Record<Protocol, readonly ManyVariant[]> = {
+  http: ['put-per-file', 'components', 'composable'],
+  tus: ['tusjs-per-file', 'composable'],
+  s3: ['uppy-s3', 'composable'],
+}
+
 async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]> {
   const { count, sizeBytes, runs, deadlineMs } = step
   const results: ManyResult[] = []
-  for (const variant of ['put-per-file', 'components', 'composable'] as const) {
-    console.log(`\n${count} files of ${sizeBytes / 1000} KB, ${variant} × ${runs}`)
-    const list: ManyRun[] = []
-    for (let i = 0; i < runs; i++) {
-      const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant)
-      list.push(run)
+  for (const protocol of step.protocols)
+    for (const variant of MANY_VARIANTS[protocol]) {
       console.log(
-        `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms`,
+        `\n${count} files of ${fileSizeLabel(sizeBytes)}, ${protocol} ${variant} × ${runs}`,
       )
+      const list: ManyRun[] = []
+      for (let i = 0; i < runs; i++) {
+        try {
+          const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant, protocol)
+          list.push(run)
+          console.log(
+            `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms (load ${fmt(loadavg()[0], 1)})${run.failed ? `, ${run.failed} FAILED, first: ${run.firstError}` : ''}`,
+          )
+        } catch (error) {
+          // A failed variant is reported, not the end of the run.
+          console.log(`  ${i + 1}/${runs} FAILED: ${String(error).slice(0, 300)}`)
+        }
+      }
+      if (list.length === 0) continue
+      results.push({
+        variant,
+        protocol,
+        count,
+        done: Math.min(...list.map((r) => r.done)),
+        ...(list.some((r) => r.failed) ? { failed: Math.max(...list.map((r) => r.failed)) } : {}),
+        deadlineMs,
+        sizeBytes,
+        totalMs: summarize(list.map((r) => r.totalMs)),
+        longestTaskMs: summarize(list.map((r) => r.longestTaskMs)),
+        longTasksOver50: summarize(list.map((r) => r.longTasksOver50)),
+      })
     }
-    results.push({
-      variant,
-      count,
-      done: Math.min(...list.map((r) => r.done)),
-      deadlineMs,
-      sizeBytes,
-      totalMs: summarize(list.map((r) => r.totalMs)),
-      longestTaskMs: summarize(list.map((r) => r.longestTaskMs)),
-      longTasksOver50: summarize(list.map((r) => r.longTasksOver50)),
-    })
-  }
   return results
 }
 

@@ -59,18 +59,26 @@ export async function runResume(
 export interface ManyRun {
   /** Uploads done when the run ended (all of them, unless the deadline came first). */
   readonly done: number
+  /** Files that failed for good (after the library's retries); ours only. */
+  readonly failed: number
+  /** The first failed file's error code and message. */
+  readonly firstError?: string
   readonly totalMs: number
   readonly longestTaskMs: number
   readonly longTasksOver50: number
 }
 
-/** `count` files of `size` bytes through UploadPlugin (with the components or headless), or one PUT each. */
+/**
+ * `count` files of `size` bytes over `protocol`: through UploadPlugin (with the components or
+ * headless), or through that protocol's baseline (one PUT each, tus-js-client, Uppy's S3).
+ */
 export async function runMany(
   ctx: RunContext,
   count: number,
   size: number,
   deadlineMs: number,
   variant: ManyVariant = 'components',
+  protocol: Protocol = 'http',
 ): Promise<ManyRun> {
   const target = await ctx.servers.target()
   const page = await ctx.chromium.newPage()
@@ -79,18 +87,27 @@ export async function runMany(
     const run =
       variant === 'put-per-file'
         ? await callBench(page, 'putPerFile', target.sink, count, size)
-        : await callBench(
-            page,
-            'manyFiles',
-            target.http,
-            count,
-            size,
-            variant === 'components',
-            libraryOptions,
-            deadlineMs,
-          )
+        : variant === 'tusjs-per-file'
+          ? await callBench(page, 'tusPerFile', target.tus, count, size)
+          : variant === 'uppy-s3'
+            ? await callBench(page, 'uppyPerFile', target.presign, count, size)
+            : await callBench(
+                page,
+                'manyFiles',
+                protocol,
+                target[protocol],
+                count,
+                size,
+                variant === 'components',
+                libraryOptions,
+                deadlineMs,
+              )
+    // Only the library's run reports failures; the baselines throw on any.
+    const { failed = 0, firstError } = run as { failed?: number; firstError?: string }
     return {
       done: run.done,
+      failed,
+      ...(firstError ? { firstError } : {}),
       totalMs: run.ms,
       longestTaskMs: run.longestTaskMs,
       longTasksOver50: run.longTasksOver50,

@@ -13,7 +13,7 @@ import {
 } from 'vue-chunked-upload'
 import { uppyS3 } from '../../test/browser/pages/uppy'
 import { uppy6S3 } from '../../test/browser/pages/uppy6'
-import { manyFiles, putPerFile } from './many'
+import { manyFiles, putPerFile, tusPerFile, uppyPerFile } from './many'
 
 function file(): File {
   const input = document.querySelector<HTMLInputElement>('#file')!
@@ -92,6 +92,16 @@ const uppy5 = (signer: string) => measure(() => uppyS3(file(), signer))
 /** @uppy/aws-s3 6 with its defaults, presigning each S3 request through `presign`. */
 const uppy6 = (presign: string) => measure(() => uppy6S3(presign))
 
-const api = { library, xhrPut, tusJsClient, uppy5, uppy6, manyFiles, putPerFile }
+const api = {
+  library,
+  xhrPut,
+  tusJsClient,
+  uppy5,
+  uppy6,
+  manyFiles,
+  putPerFile,
+  tusPerFile,
+  uppyPerFile,
+}
 export type BenchApi = typeof api
 Object.assign(window, { bench: api })
