@@ -43,6 +43,7 @@ export { httpError, parseJsonObject, serverErrorCode, isObject } from './protoco
 export { createUploader } from './uploader/create-uploader'
 export type { UploadMetadata, MetadataOption } from './metadata'
 export type { BeforeAddHook, BeforeAddContext, BeforeAddAnswer } from './hooks'
+export type { RefreshAuth } from './auth-refresh'
 export type {
   Uploader,
   UploaderOptions,

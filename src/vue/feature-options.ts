@@ -2,7 +2,7 @@ import type { UploaderOptions } from '../core'
 
 /**
  * Engine options the Vue layer hands through as they are (functions and values read when
- * a file is added or an upload starts, never reactive): per-file metadata and the `beforeAdd` hook.
+ * a file is added or an upload starts, never reactive): per-file metadata, the `beforeAdd` hook and `refreshAuth`.
  */
 export interface FeatureOptions {
   /**
@@ -17,6 +17,11 @@ export interface FeatureOptions {
    * it (`file-refused`, shown with the reason); `{ metadata }` adds metadata for it.
    */
   beforeAdd?: UploaderOptions['beforeAdd']
+  /**
+   * Called when a request is answered 401: resolve with fresh auth headers, which go on
+   * every later request; the request is sent again once. A throw fails the upload.
+   */
+  refreshAuth?: UploaderOptions['refreshAuth']
 }
 
 /** The feature options present in `options`, for the engine. */
@@ -24,5 +29,6 @@ export function featureOptions(options: FeatureOptions): FeatureOptions {
   const picked: FeatureOptions = {}
   if (options.metadata !== undefined) picked.metadata = options.metadata
   if (options.beforeAdd !== undefined) picked.beforeAdd = options.beforeAdd
+  if (options.refreshAuth !== undefined) picked.refreshAuth = options.refreshAuth
   return picked
 }
