@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { UploadError, type HttpRequest, type UploadEvents } from '../../src/core'
 import { withAuthRefresh } from '../../src/core/auth-refresh'
+import { createS3Protocol } from '../../src/protocols/s3'
 import { createTusProtocol } from '../../src/protocols/tus'
-import { settle } from '../fakes/fake-clock'
+import { toEngineOptions } from '../../src/vue/options'
+import { FakeClock, settle } from '../fakes/fake-clock'
 import { scriptedEngine } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
@@ -191,5 +193,46 @@ describe('refreshAuth in the engine (tus)', () => {
     expect(errors[0]!.error).toMatchObject({ status: 401, cause })
     expect(refreshes).toBe(1)
     expect(transport.open).toEqual([])
+  })
+})
+
+describe('refreshAuth with S3 and in Vue', () => {
+  it('S3: the signer request is refreshed, the presigned bucket PUT gets no app headers', async () => {
+    const inner = new ScriptedTransport()
+    const { refresh, calls } = refresher()
+    const s3 = createS3Protocol({
+      endpoint: 'http://127.0.0.1:1/s3',
+      headers: { authorization: 'Bearer old' },
+      verifyEtag: false,
+    })
+    const part = s3.uploadPart({
+      transport: withAuthRefresh(inner, refresh),
+      signal: new AbortController().signal,
+      clock: new FakeClock(),
+      remote: { id: 'u1', key: 'k' },
+      plan: { size: 10, partSize: 10, count: 1 },
+      parts: [],
+      part: { index: 0, start: 0, end: 10 },
+      start: 0,
+      body: new Blob([new Uint8Array(10)]),
+      onProgress: () => undefined,
+    })
+    ;(await inner.next()).respond({ status: 401 })
+    await settle()
+    calls[0]!.resolve({ authorization: 'Bearer new' })
+    const sign = await inner.next()
+    expect(sign.headers?.authorization).toBe('Bearer new')
+    sign.respond({ json: { url: 'http://bucket.test/k?X-Amz-Signature=s', headers: {} } })
+    const put = await inner.next()
+    expect(put).toMatchObject({ method: 'PUT', signedUrl: true, headers: {} })
+    put.respond({ status: 200, headers: { etag: '"abc"' } })
+    expect(await part).toMatchObject({ index: 0, etag: 'abc' })
+    expect(calls).toHaveLength(1)
+  })
+
+  it('Vue: refreshAuth is handed to the engine as it is', () => {
+    const refreshAuth = () => Promise.resolve({ authorization: 'Bearer new' })
+    const protocol = createTusProtocol({ endpoint })
+    expect(toEngineOptions({ refreshAuth }, protocol).refreshAuth).toBe(refreshAuth)
   })
 })
