@@ -230,6 +230,16 @@ describe('refreshAuth with S3 and in Vue', () => {
     expect(calls).toHaveLength(1)
   })
 
+  it('refuses a refreshAuth that is not a function with invalid-option', () => {
+    const options = { protocol: createTusProtocol({ endpoint }), refreshAuth: 'token' }
+    expect(() => scriptedEngine(options as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid-option',
+        params: expect.objectContaining({ option: 'refreshAuth' }),
+      }),
+    )
+  })
+
   it('Vue: refreshAuth is handed to the engine as it is', () => {
     const refreshAuth = () => Promise.resolve({ authorization: 'Bearer new' })
     const protocol = createTusProtocol({ endpoint })
