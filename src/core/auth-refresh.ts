@@ -1,4 +1,4 @@
-import { throwIfAborted, UploadError } from './errors'
+import { abortError, throwIfAborted, UploadError } from './errors'
 import type { HttpRequest, HttpResponse, Transport } from './types'
 
 /** Asks the app for fresh auth headers after a 401 (the `refreshAuth` option). */
@@ -45,8 +45,9 @@ export function withAuthRefresh(transport: Transport, refresh: RefreshAuth): Tra
       if (response.status !== 401) return response
       if (generation === sentWith) {
         try {
-          await refreshOnce()
+          await whileNotAborted(refreshOnce(), request.signal)
         } catch (cause) {
+          if (request.signal.aborted) throw cause
           throw new UploadError(
             'rejected',
             `Refreshing auth after HTTP 401 failed: ${cause instanceof Error ? cause.message : String(cause)}`,
@@ -58,6 +59,16 @@ export function withAuthRefresh(transport: Transport, refresh: RefreshAuth): Tra
       return send(request)
     },
   }
+}
+
+/** `promise`, or the signal's abort error as soon as it aborts (a pause need not wait for the app). */
+function whileNotAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  throwIfAborted(signal)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 /** `base` with `extra` over it; a name in `extra` replaces the same name in any case. */

@@ -102,6 +102,23 @@ describe('withAuthRefresh', () => {
     expect(inner.requests).toHaveLength(1)
   })
 
+  it('a request aborted while the refresh is pending rejects with the abort at once', async () => {
+    const inner = new ScriptedTransport()
+    const { refresh, calls } = refresher()
+    const controller = new AbortController()
+    const response = withAuthRefresh(inner, refresh).request({
+      ...get('/a'),
+      signal: controller.signal,
+    })
+    ;(await inner.next()).respond({ status: 401 })
+    await settle()
+    controller.abort()
+    const error = await response.catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'aborted' })
+    expect(calls).toHaveLength(1)
+    expect(inner.requests).toHaveLength(1)
+  })
+
   it('leaves presigned (signedUrl) requests alone: no headers, no refresh on 401', async () => {
     const inner = new ScriptedTransport()
     const { refresh, calls } = refresher()
