@@ -50,6 +50,7 @@ export type {
   BeforeUploadContext,
   BeforeUploadAnswer,
 } from './hooks'
+export type { RefreshAuth } from './auth-refresh'
 export type {
   Uploader,
   UploaderOptions,

@@ -38,6 +38,11 @@ export interface HttpRequest {
   readonly url: string
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: RequestBody
+  /**
+   * The URL carries its own authorization (a presigned bucket URL): the engine adds no auth
+   * headers to it and does not refresh auth when it answers 401.
+   */
+  readonly signedUrl?: boolean
   /** Cancels the request; the transport rejects with `abortError(signal)`. */
   readonly signal: AbortSignal
   /** Whole-request timeout; 0 or undefined means none (bodies are guarded by stall detection). */

@@ -2,7 +2,8 @@ import type { UploaderOptions } from '../core'
 
 /**
  * Engine options the Vue layer hands through as they are (functions and values read when
- * a file is added or an upload starts, never reactive): per-file metadata and the `beforeAdd` and `beforeUpload` hooks.
+ * a file is added or an upload starts, never reactive): per-file metadata, the `beforeAdd` and
+ * `beforeUpload` hooks and `refreshAuth`.
  */
 export interface FeatureOptions {
   /**
@@ -24,6 +25,11 @@ export interface FeatureOptions {
    * `{ metadata }` adds metadata for it.
    */
   beforeUpload?: UploaderOptions['beforeUpload']
+  /**
+   * Called when a request is answered 401: resolve with fresh auth headers, which go on
+   * every later request; the request is sent again once. A throw fails the upload.
+   */
+  refreshAuth?: UploaderOptions['refreshAuth']
 }
 
 /** The feature options present in `options`, for the engine. */
@@ -32,5 +38,6 @@ export function featureOptions(options: FeatureOptions): FeatureOptions {
   if (options.metadata !== undefined) picked.metadata = options.metadata
   if (options.beforeAdd !== undefined) picked.beforeAdd = options.beforeAdd
   if (options.beforeUpload !== undefined) picked.beforeUpload = options.beforeUpload
+  if (options.refreshAuth !== undefined) picked.refreshAuth = options.refreshAuth
   return picked
 }

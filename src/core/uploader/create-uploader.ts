@@ -1,4 +1,5 @@
 import { createEmitter } from './emitter'
+import { withAuthRefresh } from '../auth-refresh'
 import { PAUSE_REASON, type UploadError } from '../errors'
 import type { Job } from '../run/job'
 import { setStatus, type FlowContext } from '../run/run-context'
@@ -69,13 +70,17 @@ export function createUploader(options: UploaderOptions): Uploader {
   const stopPublishing = snapshots.subscribe(() => tabs.publish())
   /** Aborted by destroy(): work no pause or cancel stops (a create sent, a reselect check). */
   const lifetime = new AbortController()
+  // Every request of a run, parts and control requests alike, meets a 401 with refreshAuth.
+  const transport = options.refreshAuth
+    ? withAuthRefresh(options.transport, options.refreshAuth)
+    : options.transport
   const ctx: FlowContext = {
     lifetime: lifetime.signal,
     protocol: options.protocol,
-    transport: options.transport,
+    transport,
     control: {
       request: (request) =>
-        options.transport.request({ timeoutMs: flowOptions.requestTimeoutMs, ...request }),
+        transport.request({ timeoutMs: flowOptions.requestTimeoutMs, ...request }),
     },
     clock,
     hasher: flowOptions.hashing ? options.hasher : undefined,

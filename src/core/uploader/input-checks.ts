@@ -45,6 +45,8 @@ export function assertValidOptions(options: UploaderOptions): void {
     throw invalidOption('protocol', options.protocol, 'an upload protocol')
   if (!options.transport || typeof options.transport.request !== 'function')
     throw invalidOption('transport', options.transport, 'a transport')
+  if (options.refreshAuth !== undefined && typeof options.refreshAuth !== 'function')
+    throw invalidOption('refreshAuth', options.refreshAuth, 'a function')
 }
 
 /** True for a Blob or File, also one from another realm (an iframe's `File`). */

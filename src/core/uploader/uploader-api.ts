@@ -2,6 +2,7 @@ import type { AdaptiveOptions } from '../scheduling/adaptive-tuner'
 import type { Emitter } from './emitter'
 import type { UploadError } from '../errors'
 import type { MetadataOption } from '../metadata'
+import type { RefreshAuth } from '../auth-refresh'
 import type { BeforeAddHook, BeforeUploadHook } from '../hooks'
 import type { Live, LiveRestrictions, Restrictions } from './restrictions'
 import type { RetryPolicy } from '../scheduling/retry-policy'
@@ -137,6 +138,15 @@ export interface UploaderOptions {
    * Return `{ metadata }` to add metadata (checked as the `metadata` option is).
    */
   readonly beforeUpload?: BeforeUploadHook
+  /**
+   * Called when a request of an upload is answered 401 (HTTP and tus requests, the S3
+   * signer's; never presigned bucket URLs): resolve with fresh auth headers. They go on
+   * every later request, over the protocol's `headers` of the same name, and the request
+   * is sent again once; a second 401 fails the upload with `rejected` as without this
+   * option. Requests that meet 401 together share one call. A throw (or a value that is not
+   * string pairs) fails the upload with `rejected`, status 401, the throw as its `cause`.
+   */
+  readonly refreshAuth?: RefreshAuth
 }
 
 /** An upload from an earlier visit that can be resumed by adding the same file again. */

@@ -121,6 +121,7 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       signal: ctx.signal,
       body,
       headers: signed.headers,
+      signedUrl: true,
       onUploadProgress: onProgress,
     })
     if (response.status !== 200) {
