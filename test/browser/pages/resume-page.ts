@@ -111,6 +111,8 @@ const vcuResume = {
   /** What the banner lists: each pending upload's name and the bytes it says were sent. */
   pending: () =>
     pendingApi!.pending.value.map((p) => ({ name: p.file.name, bytes: p.bytesUploaded })),
+  /** Asks the server again for what each pending upload holds (the banner's refresh). */
+  refreshPending: () => pendingApi!.refresh(),
   states: () => api!.uploads.value.map((u) => u.status.state),
   resumed: () => api!.uploads.value.map((u) => u.resumed),
 }
