@@ -1,4 +1,7 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
+import { UploadDropzone } from '../../src/components'
 import {
   createUploader,
   type CreateRequest,
@@ -8,7 +11,9 @@ import {
 import { UploadError } from '../../src/core/errors'
 import { formatError } from '../../src/locales'
 import { createMemoryStore } from '../../src/persistence'
+import { provideChunkedUpload } from '../../src/vue'
 import { takeDroppedFiles, type Entry } from '../../src/vue/dropped-files'
+import { createFakeUploader } from '../fakes/fake-uploader'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
@@ -178,5 +183,36 @@ describe('folder uploads', () => {
     const record = records.find((r) => r.metadata?.relativePath !== undefined)
     expect(record?.metadata).toEqual({ relativePath: 'reports/q1/r.csv', owner: 'ana' })
     uploader.destroy()
+  })
+})
+
+describe('<UploadDropzone> with a folder drop', () => {
+  it('adds the readable files and lists the unreadable folder, localized', async () => {
+    const engine = createFakeUploader()
+    const Host = defineComponent({
+      setup() {
+        provideChunkedUpload({ uploader: engine, locale: 'zh-CN' })
+        return () => h(UploadDropzone)
+      },
+    })
+    const wrapper = mount(Host, { attachTo: document.body })
+    await nextTick()
+    const drop = new Event('drop', { bubbles: true, cancelable: true })
+    const entries = [
+      dirEntry('ok', [fileEntry('one.txt')]),
+      dirEntry('broken', [fileEntry('p.txt')], 0),
+    ]
+    Object.defineProperty(drop, 'dataTransfer', {
+      value: {
+        items: entries.map((entry) => ({ kind: 'file', type: '', webkitGetAsEntry: () => entry })),
+        files: [],
+        types: ['Files'],
+      },
+    })
+    wrapper.get('.vcu-dropzone').element.dispatchEvent(drop)
+    await flushPromises()
+    expect(engine.calls).toEqual(['add:one.txt'])
+    expect(wrapper.get('[role=alert]').text()).toContain('文件夹 broken 无法完整读取')
+    wrapper.unmount()
   })
 })
