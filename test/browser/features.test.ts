@@ -1,7 +1,7 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

@@ -1,6 +1,6 @@
 /**
  * The page of the feature tests (test/browser/features.test.ts): per-file metadata on each
- * protocol, the beforeAdd hook and the beforeUpload hook, through the public entry like an app. Runs uploads of files made in the page
+ * protocol, a picked folder's relative paths, the beforeAdd hook and the beforeUpload hook, through the public entry like an app. Runs uploads of files made in the page
  * and answers their snapshots as JSON.
  */
 import {
