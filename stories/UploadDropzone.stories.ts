@@ -91,6 +91,65 @@ export const RejectedFileChinese: Story = {
   },
 }
 
+/**
+ * A dropped folder the browser could not read (moved away, no permission): the files that
+ * could be read are added, and the folder is listed with a localized `folder-unreadable`.
+ */
+export const FolderUnreadable: Story = {
+  play: async ({ canvasElement, ...context }) => {
+    const zone = canvasElement.querySelector('.vcu-dropzone')!
+    const readable = {
+      name: 'clips',
+      isFile: false,
+      isDirectory: true,
+      createReader: () => {
+        let done = false
+        return {
+          readEntries: (ok: (entries: unknown[]) => void) => {
+            const batch = done
+              ? []
+              : [
+                  {
+                    name: 'a.mp4',
+                    isFile: true,
+                    isDirectory: false,
+                    file: (give: (f: File) => void) => give(file('a.mp4')),
+                  },
+                ]
+            done = true
+            ok(batch)
+          },
+        }
+      },
+    }
+    const locked = {
+      name: 'locked',
+      isFile: false,
+      isDirectory: true,
+      createReader: () => ({
+        readEntries: (_ok: unknown, fail: (error: unknown) => void) =>
+          fail(new DOMException('The folder is gone', 'NotFoundError')),
+      }),
+    }
+    const drop = new DragEvent('drop', { bubbles: true, cancelable: true })
+    Object.defineProperty(drop, 'dataTransfer', {
+      value: {
+        items: [readable, locked].map((entry) => ({
+          kind: 'file',
+          type: '',
+          webkitGetAsEntry: () => entry,
+        })),
+        files: [],
+        types: ['Files'],
+      },
+    })
+    zone.dispatchEvent(drop)
+    const alert = await within(canvasElement).findByRole('alert')
+    await expect(alert).toHaveTextContent('The folder locked could not be read in full')
+    await expect(engineOf(context).calls).toEqual(['add:a.mp4'])
+  },
+}
+
 export const Disabled: Story = {
   args: { disabled: true },
   play: async ({ canvasElement }) => {

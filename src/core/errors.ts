@@ -36,6 +36,8 @@ export type UploadErrorCode =
   // what the app handed the uploader
   | 'invalid-file'
   | 'duplicate-file'
+  /** A dropped folder (or part of it) could not be read; `params.name` names it. The readable files are still added. */
+  | 'folder-unreadable'
   | 'invalid-option'
   /** Metadata that cannot be sent: a key or value that is not a short string without control characters. */
   | 'invalid-metadata'

@@ -10,6 +10,12 @@ export interface FileInfo {
   readonly size: number
   readonly type: string
   readonly lastModified: number
+  /**
+   * Where the file sits in a folder that was picked or dropped, as `folder/sub/name.txt`
+   * (the browser's `webkitRelativePath`, or the path walked from a dropped folder); absent
+   * for single files. Sent as the metadata key `relativePath` and kept in the resume record.
+   */
+  readonly relativePath?: string
 }
 
 /** A file split into `count` parts of `partSize` bytes (the last one shorter), in whole bytes. */

@@ -33,6 +33,8 @@ export const en: Messages = {
     unsupported: 'This browser cannot do this.',
     'invalid-file': 'This item is not a file and cannot be uploaded.',
     'duplicate-file': '{name} is already in the list.',
+    'folder-unreadable':
+      'The folder {name} could not be read in full; the files that could be read were added.',
     'invalid-option':
       "The uploader is set up incorrectly ({option}). Please tell the site's developers.",
     'invalid-metadata': '{name} has details that cannot be sent with it ({reason}).',

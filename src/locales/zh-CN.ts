@@ -28,6 +28,7 @@ export const zhCN: Messages = {
     unsupported: '此浏览器不支持该操作。',
     'invalid-file': '这一项不是文件，无法上传。',
     'duplicate-file': '{name} 已在上传列表中。',
+    'folder-unreadable': '文件夹 {name} 无法完整读取，已添加可读取的文件。',
     'invalid-option': '上传组件配置有误（{option}），请联系网站开发人员。',
     'invalid-metadata': '{name} 附带的信息无法发送（{reason}）。',
     'file-refused': '{name} 未被接受：{reason}',

@@ -27,6 +27,7 @@ export {
   hasFilePicker,
   type FileHandleLike,
 } from './file-handle'
+export { takeDroppedFiles, type DroppedFiles } from './dropped-files'
 // The pinia store lives on its own entry (`vue-chunked-upload/pinia`): nothing else imports pinia.
 export { toUploadRecord, type UploadRecord, type PendingRecord } from './records'
 export { createUploadPlugin, type UploadPluginOptions } from './plugin'

@@ -1,10 +1,10 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -113,6 +113,26 @@ describe('features in real Chromium', () => {
       if (upload.status.state !== 'done') return
       const stored = await storedMetadata(protocol, upload.status.result)
       expect(stored).toMatchObject({ original: 'beach.jpg', album: 'Été 2025' })
+    })
+
+    it(`${protocol}: a picked folder's same-name files in two subfolders both upload, each with its relativePath`, async () => {
+      const dir = join(root, `picked-${protocol}`)
+      for (const sub of ['a', 'b']) {
+        mkdirSync(join(dir, sub), { recursive: true })
+        writeFileSync(join(dir, sub, 'x.txt'), `${sub} `.repeat(1000))
+      }
+      await page.setInputFiles('#folder', dir)
+      const run = await call('folder', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([])
+      expect(run.uploads).toHaveLength(2)
+      const key = protocol === 's3' ? 'relativepath' : 'relativePath' // S3 lower-cases names
+      const stored: string[] = []
+      for (const upload of run.uploads) {
+        expect(upload.status.state).toBe('done')
+        if (upload.status.state !== 'done') return
+        stored.push(String((await storedMetadata(protocol, upload.status.result))[key]))
+      }
+      expect(stored.sort()).toEqual([`picked-${protocol}/a/x.txt`, `picked-${protocol}/b/x.txt`])
     })
 
     it(`${protocol}: beforeAdd refuses a file with the app's reason and adds metadata to another`, async () => {

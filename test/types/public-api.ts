@@ -12,6 +12,7 @@ import {
   pickFiles,
   provideChunkedUpload,
   ResumeBanner,
+  takeDroppedFiles,
   UploadDropzone,
   UploadError,
   UploadPlugin,
@@ -19,6 +20,8 @@ import {
   useChunkedUpload,
   usePendingUploads,
   useUploadMessages,
+  type DroppedFiles,
+  type FileInfo,
   type PendingResumeResult,
   type UseChunkedUploadReturn,
   type UploadProtocol,
@@ -47,6 +50,7 @@ import {
   useChunkedUpload as useFromVue,
   UploadPlugin as pluginFromVue,
   pickFiles as pickFromVue,
+  takeDroppedFiles as takeFromVue,
 } from 'vue-chunked-upload/vue'
 import { useUploadStore, type UploadRecord } from 'vue-chunked-upload/pinia'
 
@@ -82,6 +86,11 @@ expectTypeOf(upload.start).toBeFunction()
 upload.thisDoesNotExist()
 expectTypeOf(useFromVue).toEqualTypeOf(useChunkedUpload)
 expectTypeOf(pickFromVue).toEqualTypeOf(pickFiles)
+// A drop's files with their folder paths; what could not be read comes back, never thrown.
+expectTypeOf(takeDroppedFiles).returns.toEqualTypeOf<Promise<DroppedFiles>>()
+expectTypeOf<DroppedFiles['errors']>().toEqualTypeOf<readonly UploadError[]>()
+expectTypeOf(takeFromVue).toEqualTypeOf(takeDroppedFiles)
+expectTypeOf<FileInfo['relativePath']>().toEqualTypeOf<string | undefined>()
 // Hooks return their stop function; restrictions are the engine's.
 expectTypeOf(upload.onUploadSuccess(() => {})).toEqualTypeOf<() => void>()
 expectTypeOf(upload.restrictions).toEqualTypeOf<ComputedRef<Restrictions>>()

@@ -92,13 +92,13 @@ export function notAFile(value: unknown): { file: FileInfo; error: UploadError }
 /** What makes two added files the same file: identity, or name, path, size and date. */
 export function sameFile(a: Blob, aInfo: FileInfo, b: Blob, bInfo: FileInfo): boolean {
   if (a === b) return true
-  const path = (blob: Blob) => (blob as { webkitRelativePath?: string }).webkitRelativePath ?? ''
+  // Same-name files from different subfolders of one folder are different files.
   return (
     aInfo.name === bInfo.name &&
     aInfo.size === bInfo.size &&
     aInfo.lastModified === bInfo.lastModified &&
     aInfo.lastModified !== 0 &&
-    path(a) === path(b)
+    (aInfo.relativePath ?? '') === (bInfo.relativePath ?? '')
   )
 }
 

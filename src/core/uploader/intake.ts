@@ -37,11 +37,13 @@ let nextId = 0
 
 function fileInfo(blob: Blob): FileInfo {
   const file = blob as Partial<File>
+  const path = file.webkitRelativePath
   return {
     name: typeof file.name === 'string' ? file.name : 'blob',
     size: blob.size,
     type: blob.type,
     lastModified: typeof file.lastModified === 'number' ? file.lastModified : 0,
+    ...(typeof path === 'string' && path !== '' ? { relativePath: path } : {}),
   }
 }
 
@@ -99,7 +101,13 @@ export function createIntake(deps: IntakeDeps) {
         const sources =
           resumeOf && addOptions.metadata
             ? [addOptions.metadata]
-            : [options.metadata, addOptions.metadata, hooked.metadata]
+            : [
+                // The folder path first: the app's metadata may replace it.
+                info.relativePath === undefined ? undefined : { relativePath: info.relativePath },
+                options.metadata,
+                addOptions.metadata,
+                hooked.metadata,
+              ]
         metadata = resolveMetadata(info, ...sources)
       } catch (problem) {
         const refusal = { file: info, error: toUploadError(problem, 'invalid-metadata') }

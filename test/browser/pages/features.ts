@@ -1,6 +1,6 @@
 /**
  * The page of the feature tests (test/browser/features.test.ts): per-file metadata on each
- * protocol, the beforeAdd hook and the beforeUpload hook, through the public entry like an app. Runs uploads of files made in the page
+ * protocol, a picked folder's relative paths, the beforeAdd hook and the beforeUpload hook, through the public entry like an app. Runs uploads of files made in the page
  * and answers their snapshots as JSON.
  */
 import {
@@ -139,6 +139,19 @@ async function beforeUpload(
   }
 }
 
-const api = { metadata, beforeAdd, beforeUpload }
+/** The folder picker the test fills with `setInputFiles(dir)` (a `webkitdirectory` input). */
+const folderInput = Object.assign(document.createElement('input'), {
+  type: 'file',
+  id: 'folder',
+  webkitdirectory: true,
+})
+document.body.append(folderInput)
+
+/** Uploads the files of the picked folder, each carrying its `webkitRelativePath`. */
+function folder(protocol: ProtocolName, endpoint: string): Promise<FeatureRun> {
+  return run(protocol, endpoint, Array.from(folderInput.files ?? []))
+}
+
+const api = { metadata, beforeAdd, beforeUpload, folder }
 export type FeaturesApi = typeof api
 Object.assign(window, { features: api })
