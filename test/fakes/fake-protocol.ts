@@ -2,6 +2,7 @@ import {
   abortError,
   UploadError,
   type AckedPart,
+  type CreateRequest,
   type CreateResult,
   type ProtocolCapabilities,
   type ServerState,
@@ -175,4 +176,13 @@ export function autoSucceed(call: PartCall): void {
     call.progress(length)
     call.succeed()
   })
+}
+
+/** A FakeProtocol that keeps the metadata each create was sent. */
+export class MetadataProtocol extends FakeProtocol {
+  readonly sent: Readonly<Record<string, string>>[] = []
+  override create(request?: CreateRequest): Promise<CreateResult> {
+    if (request) this.sent.push(request.metadata)
+    return super.create()
+  }
 }

@@ -2,12 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { UploadDropzone } from '../../src/components'
-import {
-  createUploader,
-  type CreateRequest,
-  type CreateResult,
-  type UploaderOptions,
-} from '../../src/core'
+import { createUploader, type UploaderOptions } from '../../src/core'
 import { UploadError } from '../../src/core/errors'
 import { formatError } from '../../src/locales'
 import { createMemoryStore } from '../../src/persistence'
@@ -16,17 +11,8 @@ import { takeDroppedFiles, type Entry } from '../../src/vue/dropped-files'
 import { createFakeUploader } from '../fakes/fake-uploader'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
-import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-/** A fake backend that keeps the metadata of each create. */
-class MetadataProtocol extends FakeProtocol {
-  readonly sent: Readonly<Record<string, string>>[] = []
-  override create(request?: CreateRequest): Promise<CreateResult> {
-    if (request) this.sent.push(request.metadata)
-    return super.create()
-  }
-}
 
 const WHEN = 1_700_000_000_000
 const fileOf = (name: string, size = 10) =>

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  type CreateRequest,
-  type CreateResult,
-  type UploadError,
-} from '../../src/core'
+import { createUploader, type UploadError } from '../../src/core'
 import { formatError } from '../../src/locales'
 import { FakeClock } from '../fakes/fake-clock'
-import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-class MetadataProtocol extends FakeProtocol {
-  readonly sent: Readonly<Record<string, string>>[] = []
-  override create(request?: CreateRequest): Promise<CreateResult> {
-    if (request) this.sent.push(request.metadata)
-    return super.create()
-  }
-}
 
 const fileOf = (size: number, name: string) => new File([new Uint8Array(size).fill(1)], name)
 

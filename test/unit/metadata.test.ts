@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createUploader,
-  UploadError,
-  type CreateRequest,
-  type CreateResult,
-  type UploaderOptions,
-} from '../../src/core'
+import { createUploader, UploadError, type UploaderOptions } from '../../src/core'
 import { metadataProblem } from '../../src/core/metadata'
 import { createMemoryStore } from '../../src/persistence'
 import { isResumeRecord } from '../../src/persistence/validate'
 import { formatError } from '../../src/locales'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
-import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
-
-/** A fake backend that keeps the metadata of each create. */
-class MetadataProtocol extends FakeProtocol {
-  readonly sent: Readonly<Record<string, string>>[] = []
-  override create(request?: CreateRequest): Promise<CreateResult> {
-    if (request) this.sent.push(request.metadata)
-    return super.create()
-  }
-}
 
 const fileOf = (size: number, name = 'a.bin') =>
   new File([new Uint8Array(size).fill(7)], name, { lastModified: 1_700_000_000_000 })
