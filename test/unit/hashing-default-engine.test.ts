@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { UploadError } from '../../src/core/errors'
 import { createHasher, createWorkerHasher } from '../../src/hashing'
 import { resolveMd5Engines, setWasmMd5Loader } from '../../src/hashing/md5-engine'
-import { handleMessage, type WorkerResponse } from '../../src/hashing/md5.worker'
+import { stubWorker } from '../fakes/stub-worker'
 
 const nodeMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
 const signal = () => new AbortController().signal
@@ -23,25 +23,6 @@ const refusingLoader = () =>
   Promise.resolve(() =>
     Promise.reject(new WebAssembly.CompileError('WebAssembly.instantiate(): Refused to compile')),
   )
-
-/** A `Worker` that runs the real worker logic in this realm and records every request. */
-function stubWorker(): { type: string; engine?: string }[] {
-  const requests: { type: string; engine?: string }[] = []
-  vi.stubGlobal(
-    'Worker',
-    class {
-      onmessage: ((event: { data: WorkerResponse }) => void) | null = null
-      onerror = null
-      onmessageerror = null
-      postMessage(request: { type: string; id: number; blob: Blob; engine?: string }) {
-        requests.push(request)
-        void handleMessage(request as never, (data) => this.onmessage?.({ data }), new Map())
-      }
-      terminate() {}
-    },
-  )
-  return requests
-}
 
 afterEach(() => {
   setWasmMd5Loader(undefined)

@@ -12,6 +12,7 @@ import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
 import { createDefaultUploader } from '../../src/vue/defaults'
 import { noisyBytes as bytes } from '../fakes/files'
+import { stubWorker } from '../fakes/stub-worker'
 
 const nodeMd5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex')
 const signal = () => new AbortController().signal
@@ -137,20 +138,7 @@ describe('hasher selection', () => {
   })
 
   it("createHasher({ md5: 'wasm' }) passes the engine to the worker", async () => {
-    const requests: unknown[] = []
-    vi.stubGlobal(
-      'Worker',
-      class {
-        onmessage: ((event: { data: WorkerResponse }) => void) | null = null
-        onerror = null
-        onmessageerror = null
-        postMessage(request: { type: string; id: number; blob: Blob; engine?: string }) {
-          requests.push(request)
-          void handleMessage(request as never, (data) => this.onmessage?.({ data }), new Map())
-        }
-        terminate() {}
-      },
-    )
+    const requests = stubWorker()
     const hasher = createHasher({ md5: 'wasm' })
     const data = bytes(1234)
     await expect(hasher.md5(new Blob([data]), { signal: signal() })).resolves.toBe(nodeMd5(data))
