@@ -1,7 +1,7 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook and the beforeUpload hook. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook, the beforeUpload hook and maxTotalSize. The page is test/browser/pages/features.ts.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -102,6 +102,23 @@ describe('features in real Chromium', () => {
   }
 
   for (const protocol of ['http', 'tus', 's3'] as const) {
+    it(`${protocol}: maxTotalSize refuses the file that would pass it (total-too-large); the others upload byte-identical`, async () => {
+      const run = await call('maxTotal', protocol, endpointOf(protocol))
+      expect(run.rejected).toEqual([
+        expect.objectContaining({ name: 'second.jpg', code: 'total-too-large' }),
+      ])
+      expect(run.uploads.map((u) => [u.file.name, u.status.state])).toEqual([
+        ['first.jpg', 'done'],
+        ['third.jpg', 'done'],
+      ])
+      for (const upload of run.uploads) {
+        if (upload.status.state !== 'done') return
+        const bytes = await storedBytes(protocol, upload.status.result)
+        expect(bytes.length).toBe(upload.file.size)
+        expect(bytes.every((b) => b === upload.file.name.length)).toBe(true)
+      }
+    })
+
     it(`${protocol}: metadata from the option and from add() reaches the server; a bad one is refused`, async () => {
       const run = await call('metadata', protocol, endpointOf(protocol))
       expect(run.rejected).toEqual([

@@ -152,6 +152,19 @@ function folder(protocol: ProtocolName, endpoint: string): Promise<FeatureRun> {
   return run(protocol, endpoint, Array.from(folderInput.files ?? []))
 }
 
-const api = { metadata, beforeAdd, beforeUpload, folder }
+/**
+ * `maxTotalSize: 300_000`: 200 kB, then 150 kB (the sum would pass it: refused), then 50 kB
+ * (fits); the two accepted files upload.
+ */
+function maxTotal(protocol: ProtocolName, endpoint: string): Promise<FeatureRun> {
+  return run(
+    protocol,
+    endpoint,
+    [fileOf('first.jpg', 200_000), fileOf('second.jpg', 150_000), fileOf('third.jpg', 50_000)],
+    { maxTotalSize: 300_000 },
+  )
+}
+
+const api = { metadata, beforeAdd, beforeUpload, folder, maxTotal }
 export type FeaturesApi = typeof api
 Object.assign(window, { features: api })
