@@ -1,7 +1,7 @@
 /**
  * The app-facing features in real Chromium, on each protocol they apply to, against the
  * reference servers (HTTP chunk store, @tus/server, the S3 signer with Ceph RGW under CI or
- * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook, the beforeUpload hook and maxTotalSize. The page is test/browser/pages/features.ts.
+ * the local S3): per-file metadata, relative paths of a picked folder, the beforeAdd hook, the beforeUpload hook, maxTotalSize and refreshAuth. The page is test/browser/pages/features.ts.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,7 +10,15 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import type { Page } from 'playwright-core'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import {
+  createReferenceServer,
+  serve,
+  startReferenceServer,
+  type Listening,
+  type OwnerOf,
+  type ReferenceServer,
+  type RunningReferenceServer,
+} from '../../server/index'
 import { createS3SigningHandler } from '../../server/s3'
 import { createTusEndpoint, type TusEndpoint } from '../../server/tus'
 import { openS3Target, type S3Target } from '../infra/s3-target'
@@ -25,6 +33,12 @@ describe('features in real Chromium', () => {
   let s3: S3Target
   let root: string
   let page: Page
+  // refreshAuth: the same three endpoints behind an auth check that accepts one token at a
+  // time; uploads are bound to the user (`alice`), not the token, as docs/features.md says.
+  let authServer: ReferenceServer
+  let authListening: Listening
+  let validToken = 'Bearer alice-1'
+  const authStatuses: number[] = []
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'vcu-features-browser-'))
@@ -36,6 +50,48 @@ describe('features in real Chromium', () => {
       root: join(root, 'http'),
       routes: [tus, { basePath: '/s3', handler: signer }],
     })
+    const userOf: OwnerOf = (request) =>
+      (request.headers.get('authorization') ?? '').replace(/-\d+$/, '')
+    authServer = createReferenceServer({
+      root: join(root, 'auth-http'),
+      owner: userOf,
+      routes: [
+        createTusEndpoint({ root: join(root, 'auth-tus'), owner: userOf }),
+        {
+          basePath: '/s3',
+          handler: createS3SigningHandler({
+            client: s3.client,
+            bucket: s3.bucket,
+            basePath: '/s3',
+            owner: userOf,
+          }),
+        },
+      ],
+    })
+    await authServer.store.ready
+    authListening = await serve(async (request, context) => {
+      if (request.method === 'OPTIONS') return authServer.handler(request, context)
+      if (request.headers.get('authorization') !== validToken) {
+        await request.arrayBuffer() // read the body, so the browser is not cut off mid-send
+        authStatuses.push(401)
+        return new Response(
+          JSON.stringify({ error: { code: 'unauthorized', message: 'expired' } }),
+          {
+            status: 401,
+            headers: {
+              'content-type': 'application/json',
+              'access-control-allow-origin': request.headers.get('origin') ?? '*',
+              vary: 'origin',
+            },
+          },
+        )
+      }
+      const response = await authServer.handler(request, context)
+      authStatuses.push(response.status)
+      // The token expires once the upload is created.
+      if (request.method === 'POST' && response.status === 201) validToken = 'Bearer alice-2'
+      return response
+    })
     page = await chromium.newPage()
     await page.goto(`${pages.url}/features.html`)
     await page.waitForFunction(() => 'features' in window)
@@ -43,6 +99,8 @@ describe('features in real Chromium', () => {
 
   afterAll(async () => {
     await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
+    await authListening?.close()
+    await authServer?.close()
     await s3?.close()
     rmSync(root, { recursive: true, force: true })
   })
@@ -102,6 +160,28 @@ describe('features in real Chromium', () => {
   }
 
   for (const protocol of ['http', 'tus', 's3'] as const) {
+    it(`${protocol}: a token that expires after the create is refreshed once (refreshAuth) and the upload finishes byte-identical`, async () => {
+      validToken = 'Bearer alice-1'
+      authStatuses.length = 0
+      const base = `${authListening.url}/${protocol}`
+      const run = await call('refreshAuth', protocol, base)
+      expect(run.failed).toEqual([])
+      expect(run.refreshes).toBe(1)
+      expect(authStatuses.filter((status) => status === 401)).toHaveLength(1)
+      const [upload] = run.uploads
+      expect(upload.status.state).toBe('done')
+      if (upload.status.state !== 'done') return
+      const result = upload.status.result
+      const bytes =
+        protocol === 's3'
+          ? await storedBytes('s3', result)
+          : protocol === 'tus'
+            ? readFileSync(join(root, 'auth-tus', String(result.location).split('/').pop()!))
+            : readFileSync(join(root, 'auth-http', 'files', String(result.data?.id)))
+      expect(bytes.length).toBe(300_000)
+      expect(bytes.every((b) => b === 'report.jpg'.length)).toBe(true)
+    })
+
     it(`${protocol}: maxTotalSize refuses the file that would pass it (total-too-large); the others upload byte-identical`, async () => {
       const run = await call('maxTotal', protocol, endpointOf(protocol))
       expect(run.rejected).toEqual([

@@ -22,10 +22,14 @@ export interface FeatureRun {
   readonly failed: readonly { name: string; code: string; reason?: string }[]
 }
 
-function protocolOf(name: ProtocolName, endpoint: string): UploadProtocol {
-  if (name === 's3') return createS3Protocol({ endpoint })
-  if (name === 'tus') return createTusProtocol({ endpoint })
-  return createHttpProtocol({ endpoint })
+function protocolOf(
+  name: ProtocolName,
+  endpoint: string,
+  headers: Record<string, string> = {},
+): UploadProtocol {
+  if (name === 's3') return createS3Protocol({ endpoint, headers })
+  if (name === 'tus') return createTusProtocol({ endpoint, headers })
+  return createHttpProtocol({ endpoint, headers })
 }
 
 const fileOf = (name: string, size: number) =>
@@ -38,8 +42,12 @@ async function run(
   files: readonly File[],
   options: Partial<UploaderOptions> = {},
   addOptions: Parameters<ReturnType<typeof createDefaultUploader>['add']>[1] = {},
+  headers: Record<string, string> = {},
 ): Promise<FeatureRun> {
-  const uploader = createDefaultUploader({ protocol: protocolOf(protocol, endpoint), ...options })
+  const uploader = createDefaultUploader({
+    protocol: protocolOf(protocol, endpoint, headers),
+    ...options,
+  })
   const rejected: { name: string; code: string; reason?: string }[] = []
   uploader.on('file-rejected', ({ file, error }) =>
     rejected.push({ name: file.name, code: error.code, reason: error.params.reason as string }),
@@ -165,6 +173,33 @@ function maxTotal(protocol: ProtocolName, endpoint: string): Promise<FeatureRun>
   )
 }
 
-const api = { metadata, beforeAdd, beforeUpload, folder, maxTotal }
+/**
+ * Sent with `Bearer alice-1`, which the test's server stops accepting after the create:
+ * `refreshAuth` gives `Bearer alice-2`. Multipart (no small-file path), so the S3 signer is
+ * asked after the create too.
+ */
+async function refreshAuth(
+  protocol: ProtocolName,
+  endpoint: string,
+): Promise<FeatureRun & { refreshes: number }> {
+  let refreshes = 0
+  const result = await run(
+    protocol,
+    endpoint,
+    [fileOf('report.jpg', 300_000)],
+    {
+      smallFileThreshold: 0,
+      refreshAuth: async () => {
+        refreshes++
+        return { authorization: 'Bearer alice-2' }
+      },
+    },
+    {},
+    { authorization: 'Bearer alice-1' },
+  )
+  return { ...result, refreshes }
+}
+
+const api = { metadata, beforeAdd, beforeUpload, folder, maxTotal, refreshAuth }
 export type FeaturesApi = typeof api
 Object.assign(window, { features: api })
