@@ -1,14 +1,17 @@
 /**
  * `npx tsx bench/server-cost.ts`: what the reference HTTP chunk server costs per small file, in
- * Node with plain fetch (no browser). Each file is created, sent as one chunk PUT and
- * completed; the same files go one at a time and 4 at a time, against the bench's sink (one
+ * Node with plain fetch (no browser). With `--route=chunks` (default) each file is created,
+ * sent as one chunk PUT and completed; with `--route=small` it goes in the one
+ * `PUT /uploads` of the small-file path (create + body + complete, verified by its MD5, as
+ * the client's small-file path sends it). The same files go one at a time and 4 at a time, against the bench's sink (one
  * PUT per file into one file: the floor) and the reference server, interleaved round by
  * round. `--baseline=<checkout>/server/index.ts` adds the reference server of another
  * checkout, for before/after ratios in one run. Also counts the fsyncs per file.
  *
  *   npx tsx bench/server-cost.ts --files=300 --size=102400 --rounds=3
+ *   npx tsx bench/server-cost.ts --route=small --baseline=../main/server/index.ts
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -22,6 +25,9 @@ const FILES = Number(arg('files', '300'))
 const SIZE = Number(arg('size', String(100 * 1024)))
 const ROUNDS = Number(arg('rounds', '3'))
 const BASELINE = arg('baseline', '')
+const ROUTE = arg('route', 'chunks')
+if (ROUTE !== 'chunks' && ROUTE !== 'small')
+  throw new Error(`--route is chunks or small, not ${ROUTE}`)
 const CHUNK = 256 * 1024
 
 type Phase = 'create' | 'put' | 'complete'
@@ -55,11 +61,36 @@ async function sinkTarget(dir: string): Promise<Target> {
   }
 }
 
+/** Each file's MD5, computed once, outside the timed requests (the client hashes ahead). */
+const digests = new WeakMap<Uint8Array, string>()
+function md5Of(file: Uint8Array): string {
+  let hash = digests.get(file)
+  if (hash === undefined) digests.set(file, (hash = createHash('md5').update(file).digest('hex')))
+  return hash
+}
+
 async function referenceTarget(name: string, module: string, dir: string): Promise<Target> {
   const { startReferenceServer } = (await import(module)) as typeof import('../server/index')
   const running = await startReferenceServer({ root: join(dir, name.replace(/\W+/g, '-')) })
   const base = `${running.httpUrl}/uploads`
   const json = { 'content-type': 'application/json' }
+  if (ROUTE === 'small') {
+    return {
+      name,
+      send: (file, phases) =>
+        timed(phases, 'put', async () => {
+          const hash = md5Of(file)
+          const info = encodeURIComponent(
+            JSON.stringify({ name: 'f.bin', size: file.length, hash }),
+          )
+          const headers = { 'content-type': 'application/octet-stream', 'upload-info': info }
+          const res = await fetch(base, { method: 'PUT', headers, body: file })
+          await ok(res, 'small PUT')
+          if (res.status !== 201) throw new Error(`small PUT answered ${res.status}`)
+        }),
+      close: () => running.close(),
+    }
+  }
   return {
     name,
     send: async (file, phases) => {
@@ -140,6 +171,7 @@ if (BASELINE) {
   targets.push(await referenceTarget(`baseline (${BASELINE})`, url, dir))
 }
 const files = Array.from({ length: FILES }, () => new Uint8Array(randomBytes(SIZE)))
+files.forEach(md5Of)
 const results = new Map<string, Run[]>()
 try {
   for (let round = 0; round < ROUNDS; round++) {
@@ -156,7 +188,7 @@ try {
 }
 
 const ms = (s: Summary): string => `${fmtSummary(s)} ms`
-console.log(`${FILES} files of ${SIZE} bytes, ${ROUNDS} rounds; median (min–max)\n`)
+console.log(`${FILES} files of ${SIZE} bytes, ${ROUTE} route, ${ROUNDS} rounds; median (min–max)\n`)
 for (const lanes of [1, 4]) {
   console.log(`## ${lanes === 1 ? 'one at a time' : `${lanes} at a time`}`)
   const floor = summarize(results.get(`${targets[0].name}|${lanes}`)!.map((r) => r.wall))

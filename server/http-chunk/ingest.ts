@@ -125,3 +125,41 @@ export async function ingestStream(options: {
     }
   }
 }
+
+/**
+ * Streams a whole file's body into `handle` from byte 0, hashing it on the way in, and
+ * resolves with its MD5 (lower-case hex): the small-file route never reads the file back.
+ * The body must be exactly `size` bytes. Every write has ended when this settles, even
+ * when it throws, so the caller may close and delete the file at once.
+ */
+export async function ingestWhole(options: {
+  handle: FileHandle
+  body: BodyReader
+  size: number
+}): Promise<string> {
+  const { handle, body, size } = options
+  const hash = createHash('md5')
+  const writer = new BatchWriter(handle)
+  let received = 0
+  try {
+    for (;;) {
+      const piece = await body.read()
+      if (piece === null) break
+      if (received + piece.byteLength > size) {
+        throw new HttpError(413, 'body-too-large', `the body runs past ${size} bytes`)
+      }
+      hash.update(piece)
+      writer.append(piece, received)
+      received += piece.byteLength
+      if (writer.full) await writer.flush()
+    }
+  } catch (error) {
+    await writer.settle().catch(() => undefined)
+    throw error
+  }
+  await writer.settle()
+  if (received !== size) {
+    throw new HttpError(400, 'chunk-size-mismatch', `the body ended before ${size} bytes`)
+  }
+  return hash.digest('hex')
+}

@@ -109,8 +109,38 @@ export async function syncData(path: string): Promise<void> {
   }
 }
 
-/** Makes a rename in `dir` durable; platforms that cannot open directories skip it. */
-export async function syncDirectory(dir: string): Promise<void> {
+/** A directory sync in flight, and the one queued behind it for callers that came later. */
+interface DirectorySync {
+  running: Promise<void>
+  queued: Promise<void> | null
+}
+
+const directorySyncs = new Map<string, DirectorySync>()
+
+/**
+ * Makes the renames and creations already done in `dir` durable; platforms that cannot open
+ * directories skip it. Group commit: concurrent callers share one fsync. A sync already in
+ * flight may have started before the caller's rename, so a caller that arrives while one runs
+ * waits for the next, which starts when the running one ends and serves everyone who came
+ * meanwhile: under load, N requests finishing together cost two directory syncs, not N.
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  const current = directorySyncs.get(dir)
+  if (!current) return startDirectorySync(dir)
+  current.queued ??= current.running.then(() => startDirectorySync(dir))
+  return current.queued
+}
+
+function startDirectorySync(dir: string): Promise<void> {
+  const entry: DirectorySync = { running: Promise.resolve(), queued: null }
+  entry.running = fsyncDirectory(dir).finally(() => {
+    if (directorySyncs.get(dir) === entry) directorySyncs.delete(dir)
+  })
+  directorySyncs.set(dir, entry)
+  return entry.running
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined
   try {
     handle = await open(dir, 'r')

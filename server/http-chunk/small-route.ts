@@ -2,13 +2,16 @@ import { completionBody } from './bodies'
 import { admitUpload } from './control-routes'
 import { BodyReader } from './body-reader'
 import { HttpError, badRequest, jsonResponse } from './errors'
-import { ingestStream } from './ingest'
+import { ingestWhole } from './ingest'
 import type { Creator, FileStore } from './store'
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, parseCreate } from './validate'
 import type { UploadLimits } from './validate'
 
 /** The header that carries what a create body would (docs/http-protocol.md, "Small files"). */
 export const UPLOAD_INFO_HEADER = 'upload-info'
+
+/** MD5 of no bytes. */
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
 
 /** A percent-encoded JSON object is at most this long; like a create body, it is tiny. */
 const MAX_INFO_LENGTH = 16 * 1024
@@ -33,9 +36,10 @@ function readInfo(request: Request): Record<string, unknown> {
 /**
  * `PUT /uploads`: a whole small file in one request that creates and completes the upload.
  * The create fields come in `Upload-Info` and are checked like a create body (size, name,
- * type, owner caps, free space); the body must be exactly `size` bytes. The upload is
- * completed (MD5-verified when `hash` is given) before the answer, and any failure — a
- * wrong length, a cut or stalled body, a hash mismatch — deletes it: the file only ever
+ * type, owner caps, free space); the body must be exactly `size` bytes. It is written
+ * straight into its final place, hashed on the way in, and is durable and complete
+ * (MD5-verified when `hash` is given) before the answer (FileStore.storeWhole). Any failure —
+ * a wrong length, a cut or stalled body, a hash mismatch — deletes it: the file only ever
  * appears complete, and a failed request leaves nothing behind.
  */
 export async function putSmall(
@@ -61,30 +65,28 @@ export async function putSmall(
     )
   }
   await admitUpload(store, limits, creator, upload.size)
-  const created = await store.create(upload, creator)
+  const body =
+    upload.size > 0 && request.body
+      ? new BodyReader(request.body.getReader(), stallTimeoutMs)
+      : null
+  if (upload.size > 0 && !body) throw badRequest('a body is required')
   try {
-    if (upload.size > 0) {
-      if (!request.body) throw badRequest('a body is required')
-      const body = new BodyReader(request.body.getReader(), stallTimeoutMs)
-      try {
-        await body.waitForData()
-        const handle = await store.openPart(created)
+    // Nothing is opened for a body that never comes.
+    await body?.waitForData()
+    const outcome = await store.storeWhole(
+      upload,
+      creator,
+      async (handle) => {
+        if (!body) return EMPTY_MD5
         try {
-          await ingestStream({ upload: created, handle, body, offset: 0 })
+          return await ingestWhole({ handle, body, size: upload.size })
         } catch (error) {
           if (error instanceof HttpError) await body.cancel()
           throw error
-        } finally {
-          await handle.close()
         }
-      } finally {
-        body.close()
-      }
-    }
-    if (!created.received.full) {
-      throw new HttpError(400, 'chunk-size-mismatch', `the body ended before ${upload.size} bytes`)
-    }
-    const outcome = await store.complete(created, hash)
+      },
+      hash,
+    )
     if (outcome.kind === 'mismatch') {
       throw new HttpError(
         422,
@@ -93,10 +95,9 @@ export async function putSmall(
         { hash: outcome.hash },
       )
     }
-    if (outcome.kind !== 'done') throw new Error(`small upload ${created.id} did not complete`)
+    if (outcome.kind !== 'done') throw new Error('a small upload did not complete')
     return jsonResponse(completionBody(outcome.file), 201)
-  } catch (error) {
-    await store.abort(created.id)
-    throw error
+  } finally {
+    body?.close()
   }
 }

@@ -70,6 +70,8 @@ export class FileStore {
   private readonly finishing = new Map<string, Promise<void>>()
   /** MD5 of fully received parts: held chunks are never rewritten, so it cannot go stale. */
   private readonly partHashes = new Map<string, string>()
+  /** Whole files whose body is arriving (the small-file route): they count toward the caps. */
+  private readonly receiving = new Map<string, OpenUpload>()
 
   constructor(options: FileStoreOptions) {
     this.paths = new StorePaths(options.root)
@@ -111,6 +113,7 @@ export class FileStore {
       const { meta } = upload
       yield { owner: ownerOf(meta), address: meta.address, size: meta.size }
     }
+    yield* this.receiving.values()
   }
 
   async create(
@@ -144,6 +147,52 @@ export class FileStore {
     await writeJsonAtomic(this.paths.uploadMeta(id), meta, { durable: false })
     this.uploads.set(id, upload)
     return upload
+  }
+
+  /**
+   * Stores a whole file received in one request (the small-file route) straight into
+   * `files/<id>`, with no part, no upload meta and no move: `write` streams the body into the
+   * new file and resolves with its MD5, computed on the way in. The file counts toward the
+   * open-upload caps while it arrives. It is acknowledged only once durable, in two waits:
+   * its data synced beside the meta's tmp file, then the meta renamed into place and `files/`
+   * synced (a sync shared with concurrent requests). The meta never names bytes that are not
+   * synced; a crash before its rename leaves a data file without meta, which the next start
+   * removes. A mismatch with `clientHash` or any failure removes everything written.
+   */
+  async storeWhole(
+    input: NewUpload,
+    creator: Creator,
+    write: (handle: FileHandle) => Promise<string>,
+    clientHash: string | null,
+    now = Date.now(),
+  ): Promise<CompleteOutcome> {
+    const id = newUploadId()
+    const { owner, address } = creator
+    this.receiving.set(id, { owner, address, size: input.size })
+    const path = this.paths.file(id)
+    let kept = false
+    try {
+      const handle = await open(path, 'wx')
+      let file: CompletedMeta
+      try {
+        const hash = await write(handle)
+        if (clientHash !== null && clientHash !== hash) return { kind: 'mismatch', hash }
+        file = completedMeta({ id, createdAt: now, ...input, owner }, hash, false, Date.now())
+        await writeJsonAtomic(this.paths.fileMeta(id), file, { after: handle.datasync() })
+      } finally {
+        await handle.close()
+      }
+      this.completed.set(id, file)
+      this.index.add(file)
+      kept = true
+      return { kind: 'done', file }
+    } finally {
+      this.receiving.delete(id)
+      if (!kept) {
+        const meta = this.paths.fileMeta(id)
+        await removeQuietly(path, meta, `${meta}.tmp`)
+      }
+    }
   }
 
   /** Opens the part file for positional writes; each request uses its own handle. */

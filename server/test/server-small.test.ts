@@ -86,8 +86,10 @@ describe('reference server: small-file route (PUT /uploads)', () => {
     })
     req.on('error', () => undefined) // the destroy below is the point
     await new Promise<void>((resolve) => req.write(file.subarray(0, 100 * KiB), () => resolve()))
-    // The upload exists while its body arrives (it counts toward the caps)…
-    await eventually(async () => (await readdir(join(server.root, 'uploads'))).length > 0)
+    // The file exists while its body arrives, written straight into files/ (it has no meta
+    // yet, so it is not complete: a restart removes it)…
+    await eventually(async () => (await readdir(join(server.root, 'files'))).length > 0)
+    expect((await readdir(join(server.root, 'files'))).some((n) => n.endsWith('.json'))).toBe(false)
     // …and counts toward the identity's caps (this server allows one open upload)…
     const other = randomFile(10)
     const refused = await putSmall(other, { 'upload-info': info(other) })
