@@ -7,6 +7,7 @@ import { CANCEL_REASON, OFFLINE_REASON, PAUSE_REASON, UploadError } from '../err
 import { watchOutages } from '../pauses/outage-probe'
 import { abortRemote } from '../run/control-requests'
 import { stopHashing } from '../run/full-hash'
+import { hashAhead } from '../run/hash-ahead'
 import type { Job } from '../run/job'
 import { setStatus, type FlowContext } from '../run/run-context'
 import { runUpload, stopClock } from '../run/run-upload'
@@ -55,6 +56,8 @@ export function createFileQueue(deps: FileQueueDeps) {
         void runUpload(ctx, job).finally(pumpFiles)
       }
     }
+    // The next small files' MD5s are ready before a lane frees up (run/hash-ahead.ts).
+    if (running > 0) hashAhead(ctx, jobs.values(), concurrency)
     // A probe that ended without reaching the server (a local failure) must not leave
     // the link down with nobody probing: every upload paused offline would stay so.
     if (running === 0) link.idle()
