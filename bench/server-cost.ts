@@ -3,9 +3,11 @@
  * Node with plain fetch (no browser). With `--route=chunks` (default) each file is created,
  * sent as one chunk PUT and completed; with `--route=small` it goes in the one
  * `PUT /uploads` of the small-file path (create + body + complete, verified by its MD5, as
- * the client's small-file path sends it). The same files go one at a time and 4 at a time, against the bench's sink (one
- * PUT per file into one file: the floor) and the reference server, interleaved round by
- * round. `--baseline=<checkout>/server/index.ts` adds the reference server of another
+ * the client's small-file path sends it); with `--route=stream` it is created, streamed in one
+ * `PUT /uploads/:id/stream` (8 MiB chunks, as a fresh upload is sent) and completed: for one
+ * big file, e.g. `--route=stream --files=1 --size=1073741824`. The same files go one at a
+ * time and (not streams) 4 at a time, against the bench's sink (one PUT per file into one
+ * file, never synced: the floor) and the reference server, interleaved round by round. `--baseline=<checkout>/server/index.ts` adds the reference server of another
  * checkout, for before/after ratios in one run. Also counts the fsyncs per file.
  *
  *   npx tsx bench/server-cost.ts --files=300 --size=102400 --rounds=3
@@ -26,9 +28,13 @@ const SIZE = Number(arg('size', String(100 * 1024)))
 const ROUNDS = Number(arg('rounds', '3'))
 const BASELINE = arg('baseline', '')
 const ROUTE = arg('route', 'chunks')
-if (ROUTE !== 'chunks' && ROUTE !== 'small')
-  throw new Error(`--route is chunks or small, not ${ROUTE}`)
+if (ROUTE !== 'chunks' && ROUTE !== 'small' && ROUTE !== 'stream')
+  throw new Error(`--route is chunks, small or stream, not ${ROUTE}`)
+/** A stream of a big file goes one at a time; small files one and four at a time. */
+const LANES = ROUTE === 'stream' ? [1] : [1, 4]
 const CHUNK = 256 * 1024
+/** The client's default chunk size, which a stream's chunks are recorded in. */
+const STREAM_CHUNK = 8 * 1024 * 1024
 
 type Phase = 'create' | 'put' | 'complete'
 interface Target {
@@ -96,13 +102,23 @@ async function referenceTarget(name: string, module: string, dir: string): Promi
     send: async (file, phases) => {
       let id = ''
       await timed(phases, 'create', async () => {
-        const body = JSON.stringify({ name: 'f.bin', size: file.length, chunkSize: CHUNK })
+        const chunkSize = ROUTE === 'stream' ? STREAM_CHUNK : CHUNK
+        const body = JSON.stringify({ name: 'f.bin', size: file.length, chunkSize })
         const res = await fetch(base, { method: 'POST', headers: json, body })
         id = ((await res.json()) as { id: string }).id
         if (res.status !== 201) throw new Error(`create answered ${res.status}`)
       })
       await timed(phases, 'put', async () =>
-        ok(await fetch(`${base}/${id}/chunks/0`, { method: 'PUT', body: file }), 'chunk PUT'),
+        ROUTE === 'stream'
+          ? ok(
+              await fetch(`${base}/${id}/stream`, {
+                method: 'PUT',
+                headers: { 'upload-offset': '0' },
+                body: file,
+              }),
+              'stream PUT',
+            )
+          : ok(await fetch(`${base}/${id}/chunks/0`, { method: 'PUT', body: file }), 'chunk PUT'),
       )
       await timed(phases, 'complete', async () =>
         ok(await fetch(`${base}/${id}/complete`, { method: 'POST', headers: json }), 'complete'),
@@ -175,7 +191,7 @@ files.forEach(md5Of)
 const results = new Map<string, Run[]>()
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    for (const lanes of [1, 4]) {
+    for (const lanes of LANES) {
       for (const target of targets) {
         const key = `${target.name}|${lanes}`
         results.set(key, [...(results.get(key) ?? []), await run(target, files, lanes, syncs)])
@@ -189,7 +205,7 @@ try {
 
 const ms = (s: Summary): string => `${fmtSummary(s)} ms`
 console.log(`${FILES} files of ${SIZE} bytes, ${ROUTE} route, ${ROUNDS} rounds; median (min–max)\n`)
-for (const lanes of [1, 4]) {
+for (const lanes of LANES) {
   console.log(`## ${lanes === 1 ? 'one at a time' : `${lanes} at a time`}`)
   const floor = summarize(results.get(`${targets[0].name}|${lanes}`)!.map((r) => r.wall))
   const reference = summarize(results.get(`${targets[1].name}|${lanes}`)!.map((r) => r.wall))
