@@ -71,8 +71,8 @@ export async function putSmall(
       : null
   if (upload.size > 0 && !body) throw badRequest('a body is required')
   try {
-    // Nothing is opened for a body that never comes.
-    await body?.waitForData()
+    // Called at once, with no await since the admission check: the file counts toward the
+    // caps from now on, so concurrent requests cannot all pass the check before any counts.
     const outcome = await store.storeWhole(
       upload,
       creator,

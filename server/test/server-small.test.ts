@@ -99,4 +99,24 @@ describe('reference server: small-file route (PUT /uploads)', () => {
     // …and is deleted, bytes and all, once the body breaks off.
     await eventually(async () => (await stored()).length === 0)
   })
+
+  it('counts toward the caps from the admission check on, before any byte of its body', async () => {
+    const file = randomFile(100 * KiB)
+    const req = request(`${server.httpUrl}/uploads`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(file.length),
+        'upload-info': info(file),
+      },
+    })
+    req.on('error', () => undefined) // the destroy below is the point
+    req.flushHeaders() // the headers, and not one byte of the body
+    await eventually(async () => (await readdir(join(server.root, 'files'))).length > 0)
+    const other = randomFile(10)
+    const refused = await putSmall(other, { 'upload-info': info(other) })
+    expect(refused.status).toBe(429)
+    req.destroy()
+    await eventually(async () => (await stored()).length === 0)
+  })
 })
