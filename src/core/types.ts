@@ -292,6 +292,15 @@ export interface SmallUploadRequest extends ProtocolContext {
   readonly onProgress: (loaded: number) => void
 }
 
+/**
+ * Small files the engine will soon send through {@link UploadProtocol.uploadSmall}, in
+ * queue order (see {@link UploadProtocol.prepareSmall}).
+ */
+export interface PrepareSmallRequest extends ProtocolContext {
+  /** The very objects later passed as {@link SmallUploadRequest.file}. */
+  readonly files: readonly FileInfo[]
+}
+
 export interface ClaimRequest extends RemoteRequest {
   readonly hash: string
 }
@@ -328,6 +337,14 @@ export interface UploadProtocol {
    * the engine retries the whole request.
    */
   uploadSmall?(request: SmallUploadRequest): Promise<UploadResult | undefined>
+  /**
+   * Optional, with `uploadSmall`: told which small files are queued next (a window ahead of
+   * the running ones, each file once), so it can prepare them together, e.g. sign many in
+   * one request. Fire and forget: it runs outside the upload lanes and must not throw;
+   * `uploadSmall` of a file whose preparation failed or never came does the work itself.
+   * `signal` is the uploader's lifetime.
+   */
+  prepareSmall?(request: PrepareSmallRequest): void
   /** Optional instant upload: claims a stored file with this hash instead of sending bytes. */
   claim?(request: ClaimRequest): Promise<UploadResult | undefined>
   /** Assembles the file on the server once every part is acknowledged. */
