@@ -187,6 +187,14 @@ export interface ProtocolCapabilities {
   /** When 'md5', the engine hashes each part before sending and passes `partMd5`. */
   readonly partChecksum?: 'md5'
   /**
+   * With `partChecksum` 'md5': an acknowledged part's `etag` is that part's MD5 (hex), as
+   * S3's is for unencrypted objects. The engine may then send the first parts of a resumed
+   * upload before their MD5 is known (no `partMd5`) and check the ETag once it is: a
+   * mismatch sends the part again, with its MD5. So a reselect does not wait for hashing.
+   * @default false
+   */
+  readonly partEtagIsMd5?: boolean
+  /**
    * Whether `complete` hands the file's full MD5 to the server to verify. When false (S3
    * checks parts and ETags, tus has no way to), the engine neither computes the full hash
    * nor waits for it, unless the protocol can `claim` by hash. @default true

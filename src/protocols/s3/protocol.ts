@@ -143,7 +143,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
   return {
     name: 's3',
     endpoint: base,
-    capabilities: s3Capabilities,
+    // Without ETag checks (SSE-KMS, SSE-C) an ETag is no MD5: every part waits for its own.
+    capabilities: verify ? { ...s3Capabilities, partEtagIsMd5: true } : s3Capabilities,
 
     async create(request) {
       const { file, plan } = request
