@@ -49,7 +49,7 @@ export interface LocalS3 {
 export const DEV_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*']
 
 /**
- * The bucket CORS rule of docs/s3.md: PUT/GET/HEAD from the app's origins, only the two
+ * The bucket CORS rule of docs/s3.md: PUT/POST/GET/HEAD from the app's origins, only the two
  * headers the client sends, ETag exposed. As narrow as a real bucket's, so tests exercise
  * the real preflight.
  */
@@ -57,7 +57,7 @@ export function corsXml(origins: string[] = DEV_ORIGINS, exposeEtag = true): str
   return [
     '<CORSConfiguration><CORSRule>',
     ...origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`),
-    ...['PUT', 'GET', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`),
+    ...['PUT', 'POST', 'GET', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`),
     ...['content-md5', 'content-type'].map((h) => `<AllowedHeader>${h}</AllowedHeader>`),
     exposeEtag ? '<ExposeHeader>ETag</ExposeHeader>' : '',
     '<MaxAgeSeconds>3000</MaxAgeSeconds>',

@@ -2,9 +2,11 @@
  * Fills the gaps of @20minutes/s3rver 4.0.4 at runtime, without editing the package: a
  * middleware after its SigV4 check takes over the multipart operations, and the SigV4 check
  * signs a bucket path with its trailing slash as AWS SDK v3 does (`/bucket/`), so bucket-level
- * SDK calls (ListMultipartUploads, ListObjectsV2) stop failing with SignatureDoesNotMatch.
+ * SDK calls (ListMultipartUploads, ListObjectsV2) stop failing with SignatureDoesNotMatch;
+ * browser form uploads are checked against their signed policy (`post-form.ts`).
  */
 import { abortUpload, completeUpload, listParts, listUploads, uploadPart } from './multipart'
+import { formPost } from './post-form'
 import { s3rver, type KoaContext, type Middleware } from './s3rver'
 
 /** The S3 minimum for every part but the last. */
@@ -27,7 +29,10 @@ const guard: Middleware = async (ctx, next) => {
   }
   if (ctx.method === 'OPTIONS') return next()
   const signed =
-    ctx.get('authorization') !== '' || has(ctx, 'X-Amz-Algorithm') || has(ctx, 'Signature')
+    ctx.get('authorization') !== '' ||
+    has(ctx, 'X-Amz-Algorithm') ||
+    has(ctx, 'Signature') ||
+    ctx.state.vcuFormChecked === true
   if (!signed) throw new s3rver.S3Error('AccessDenied', 'Access Denied')
   return next()
 }
@@ -100,7 +105,7 @@ export function applyS3rverPatch(): void {
   const layer = s3rver.router.stack.find((l) => l.stack.some((f) => f.name === 'authentication'))
   if (!layer) throw new Error('@20minutes/s3rver: authentication layer not found (version drift?)')
   const at = layer.stack.findIndex((f) => f.name === 'authentication')
-  layer.stack.splice(at, 1, guard, trailingSlashSigV4(layer.stack[at]), multipart)
+  layer.stack.splice(at, 1, formPost, guard, trailingSlashSigV4(layer.stack[at]), multipart)
   const corsLayer = s3rver.router.stack.find((l) => l.stack.some((f) => f.name === 'cors'))
   if (!corsLayer) throw new Error('@20minutes/s3rver: cors layer not found (version drift?)')
   const c = corsLayer.stack.findIndex((f) => f.name === 'cors')

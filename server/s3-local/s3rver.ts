@@ -18,6 +18,7 @@ export interface KoaContext {
   request: { body?: unknown }
   status: number
   body: unknown
+  state: Record<string, unknown>
   app: { vcuMinPartSize?: number; vcuAnyOrigin?: boolean }
   response: { get(name: string): string }
   get(name: string): string

@@ -2,8 +2,9 @@
  * S3 multipart signing endpoints, as a web-standard handler (mount it at `/s3`). The browser
  * never holds credentials: this creates the upload, signs one part URL just before its PUT
  * (minutes, bound to that part of that upload and, when given, to its Content-MD5), lists
- * every part (all pages), completes and aborts; and for a small file, signs one single PUT
- * (`POST /objects`). Keys are generated here.
+ * every part (all pages), completes and aborts; for a small file, signs one single PUT
+ * (`POST /objects`), and for many small files at once, one POST form each
+ * (`POST /objects/batch`). Keys are generated here.
  */
 import { randomBytes } from 'node:crypto'
 import {
@@ -26,6 +27,7 @@ import { checkCaps, resolveCaps, type CapOptions, type OpenUpload } from '../cap
 import { DEFAULT_CONTROL_BODY_TIMEOUT_MS } from '../control-body'
 import { parseMetadata, toS3Metadata } from '../metadata'
 import { HttpFailure, isGone, isJson, json, readJson, s3Failure } from './answers'
+import { signPostForms } from './post-policy'
 import {
   ETAG,
   MD5_BASE64,
@@ -38,6 +40,9 @@ import {
   defaultPartSize,
   partLength,
 } from './limits'
+
+/** Most files `POST /objects/batch` signs in one request. */
+export const MAX_BATCH_FILES = 100
 
 export {
   MAX_PART_URL_EXPIRES_IN,
@@ -117,6 +122,22 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     if (!opened) throw new HttpFailure(404, 'not-found', 'unknown upload id')
     return opened
   }
+
+  /** A declared size: a whole number of bytes, at most `limit` (413 beyond). */
+  function checkSize(size: unknown, limit: number, what: string): number {
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new HttpFailure(400, 'bad-request', `${what}size must be a whole number of bytes`)
+    }
+    if (size > limit) {
+      throw new HttpFailure(413, 'file-too-large', `${what}files may be at most ${limit} bytes`, {
+        limit,
+      })
+    }
+    return size
+  }
+
+  const contentType = (type: unknown) =>
+    typeof type === 'string' && /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : undefined
 
   async function create(request: Request, caller: Caller): Promise<Response> {
     const body = await readJson(request, 64 * 1024, bodyTimeoutMs)
@@ -222,6 +243,64 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       key,
       size,
       expiresAt: Date.now() + expiresIn * 1000,
+    })
+  }
+
+  /**
+   * `POST /objects/batch {files: [{name, size, type}]}`: one presigned POST form for each of
+   * up to {@link MAX_BATCH_FILES} small files, in the order given. A form is bound to a key
+   * generated here and to the file's exact size; a form POST needs no CORS preflight, so
+   * each small file costs the browser one request. Every file is checked like
+   * `POST /objects` (size, caps) before any is signed: one bad entry refuses the batch.
+   */
+  async function signBatch(request: Request, caller: Caller): Promise<Response> {
+    const body = await readJson(request, 256 * 1024, bodyTimeoutMs)
+    const files = body.files
+    if (!Array.isArray(files) || files.length === 0) {
+      throw new HttpFailure(400, 'bad-request', 'files must list at least one file')
+    }
+    if (files.length > MAX_BATCH_FILES) {
+      throw new HttpFailure(
+        413,
+        'too-many-files',
+        `a batch may sign at most ${MAX_BATCH_FILES} files`,
+        { limit: MAX_BATCH_FILES },
+      )
+    }
+    const limit = Math.min(maxFileSize, S3_MAX_PART_SIZE)
+    const wanted = files.map((file: unknown, index) => {
+      if (!isPlainObject(file)) {
+        throw new HttpFailure(400, 'bad-request', `files[${index}] must be an object`)
+      }
+      const size = checkSize(file.size, limit, `files[${index}]: `)
+      const name = typeof file.name === 'string' ? file.name : 'file'
+      return { key: objectKey(prefix, name), size, type: contentType(file.type) }
+    })
+    // Counted together: a batch must fit the byte caps as a whole.
+    const pending: (OpenUpload & { at: number })[] = []
+    const at = Date.now() - openTtl + expiresIn * 1000
+    for (const { size } of wanted) {
+      const refused = checkCaps(caps, [...openNow(), ...pending], caller, size, {
+        signedObject: true,
+      })
+      if (refused) {
+        const { message, limit: capLimit, unit } = refused
+        throw new HttpFailure(429, 'too-many-uploads', message, { limit: capLimit, unit })
+      }
+      pending.push({ owner: caller.owner, address: caller.address, size, at, signedObject: true })
+    }
+    const forms = await signPostForms(client, bucket, wanted, expiresIn)
+    const expiresAt = Date.now() + expiresIn * 1000
+    // Open until the forms expire: nothing tells the signer when a POST is done.
+    wanted.forEach(({ key }, index) => open.set(`object:${key}`, pending[index]))
+    return json(200, {
+      objects: wanted.map(({ key, size }, index) => ({
+        key,
+        size,
+        url: forms[index].url,
+        fields: forms[index].fields,
+        expiresAt,
+      })),
     })
   }
 
@@ -374,6 +453,10 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
       if (request.method === 'POST') return signObject(request, caller)
       throw new HttpFailure(405, 'method-not-allowed', 'method not allowed')
     }
+    if (/^\/objects\/batch\/?$/.test(path)) {
+      if (request.method === 'POST') return signBatch(request, caller)
+      throw new HttpFailure(405, 'method-not-allowed', 'method not allowed')
+    }
     const m = /^\/uploads(?:\/([^/]+)(\/parts(?:\/([^/]+))?|\/complete)?)?\/?$/.exec(path)
     if (!m) throw new HttpFailure(404, 'not-found', 'no such route')
     const [, id, tail, n] = m
@@ -402,3 +485,6 @@ export function createS3SigningHandler(options: S3SignerOptions): FetchHandler {
     }
   }, options.cors)
 }
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -187,6 +187,14 @@ export interface ProtocolCapabilities {
   /** When 'md5', the engine hashes each part before sending and passes `partMd5`. */
   readonly partChecksum?: 'md5'
   /**
+   * With `partChecksum` 'md5': an acknowledged part's `etag` is that part's MD5 (hex), as
+   * S3's is for unencrypted objects. The engine may then send the first parts of a resumed
+   * upload before their MD5 is known (no `partMd5`) and check the ETag once it is: a
+   * mismatch sends the part again, with its MD5. So a reselect does not wait for hashing.
+   * @default false
+   */
+  readonly partEtagIsMd5?: boolean
+  /**
    * Whether `complete` hands the file's full MD5 to the server to verify. When false (S3
    * checks parts and ETags, tus has no way to), the engine neither computes the full hash
    * nor waits for it, unless the protocol can `claim` by hash. @default true
@@ -292,6 +300,15 @@ export interface SmallUploadRequest extends ProtocolContext {
   readonly onProgress: (loaded: number) => void
 }
 
+/**
+ * Small files the engine will soon send through {@link UploadProtocol.uploadSmall}, in
+ * queue order (see {@link UploadProtocol.prepareSmall}).
+ */
+export interface PrepareSmallRequest extends ProtocolContext {
+  /** The very objects later passed as {@link SmallUploadRequest.file}. */
+  readonly files: readonly FileInfo[]
+}
+
 export interface ClaimRequest extends RemoteRequest {
   readonly hash: string
 }
@@ -328,6 +345,14 @@ export interface UploadProtocol {
    * the engine retries the whole request.
    */
   uploadSmall?(request: SmallUploadRequest): Promise<UploadResult | undefined>
+  /**
+   * Optional, with `uploadSmall`: told which small files are queued next (a window ahead of
+   * the running ones, each file once), so it can prepare them together, e.g. sign many in
+   * one request. Fire and forget: it runs outside the upload lanes and must not throw;
+   * `uploadSmall` of a file whose preparation failed or never came does the work itself.
+   * `signal` is the uploader's lifetime.
+   */
+  prepareSmall?(request: PrepareSmallRequest): void
   /** Optional instant upload: claims a stored file with this hash instead of sending bytes. */
   claim?(request: ClaimRequest): Promise<UploadResult | undefined>
   /** Assembles the file on the server once every part is acknowledged. */

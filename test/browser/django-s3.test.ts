@@ -127,7 +127,7 @@ describe('Django signer (backends/django) + S3, driven from Chromium', () => {
     await page.close()
   })
 
-  it('sends a small file as one presigned PUT (POST /s3/objects); object bytes and ETag match', async () => {
+  it('sends a small file as one POST form signed by POST /s3/objects/batch; object bytes and ETag match', async () => {
     const source = await randomFile(1 * MiB + 3, 'vcu-django-small.bin')
     const page = await open(source.path)
     const requests: string[] = []
@@ -140,7 +140,9 @@ describe('Django signer (backends/django) + S3, driven from Chromium', () => {
     expect(run.state).toBe('done')
     expect(run.result?.etag).toBe(source.md5)
     expect(await s3.md5Of(String(run.result?.location))).toBe(source.md5)
-    expect(requests.filter((r) => r === 'POST /s3/objects')).toHaveLength(1)
+    expect(requests.filter((r) => r === 'POST /s3/objects/batch')).toHaveLength(1)
+    expect(requests.filter((r) => r === `POST /${s3.bucket}`)).toHaveLength(1)
+    expect(requests.some((r) => r === 'POST /s3/objects' || r.startsWith('PUT'))).toBe(false)
     expect(requests.some((r) => r.startsWith('POST /s3/uploads'))).toBe(false)
     expect(await s3.pendingUploads()).toEqual([])
     await page.close()

@@ -62,11 +62,11 @@ export interface S3Target {
   close(): Promise<void>
 }
 
-/** The CORS rule of docs/s3.md: the origin, PUT/GET/HEAD, two headers, ETag exposed. */
+/** The CORS rule of docs/s3.md: the origin, PUT/POST/GET/HEAD, two headers, ETag exposed. */
 export function corsRule(origins: readonly string[], exposeEtag = true): CORSRule {
   return {
     AllowedOrigins: [...origins],
-    AllowedMethods: ['PUT', 'GET', 'HEAD'],
+    AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
     AllowedHeaders: ['content-md5', 'content-type'],
     ExposeHeaders: exposeEtag ? ['ETag'] : [],
     MaxAgeSeconds: 3000,

@@ -114,7 +114,7 @@ describe('small files: one request each against the reference servers', () => {
   })
 })
 
-describe('small files: one presigned PUT each through the S3 signer', () => {
+describe('small files through the S3 signer: batch-signed POST forms, or one presigned PUT each', () => {
   let s3: S3Target
   let server: RunningReferenceServer
   let root: string
@@ -128,6 +128,11 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
       bucket: s3.bucket,
       basePath: '/old-s3',
     })
+    const single = createS3SigningHandler({
+      client: s3.client,
+      bucket: s3.bucket,
+      basePath: '/single-s3',
+    })
     server = await startReferenceServer({
       root,
       routes: [
@@ -140,6 +145,14 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
               ? new Response('{"error":{"code":"not-found"}}', { status: 404 })
               : old(request, context),
         },
+        // A signer from before the batch route: `POST /objects/batch` answers 404.
+        {
+          basePath: '/single-s3',
+          handler: async (request, context) =>
+            new URL(request.url).pathname.startsWith('/single-s3/objects/batch')
+              ? new Response('{"error":{"code":"not-found"}}', { status: 404 })
+              : single(request, context),
+        },
       ],
     })
   })
@@ -149,16 +162,8 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  it('each file is POST /objects then one PUT; object bytes and ETag match', async () => {
-    const transport = recordingTransport()
-    const uploader = testUploader(createS3Protocol({ endpoint: `${server.url}/s3` }), transport)
-    const files = smallFiles(5, 100 * KiB)
-    const done = allFinished(uploader, files.length)
-    uploader.add(files.map((f) => f.file))
-    const uploads = await done
-    expect(transport.log.filter((l) => l === 'POST /s3/objects')).toHaveLength(files.length)
-    expect(transport.log.filter((l) => l.startsWith('PUT'))).toHaveLength(files.length)
-    expect(transport.log.some((l) => l.startsWith('POST /s3/uploads'))).toBe(false)
+  /** Checks each finished upload's object in the bucket: bytes, ETag and size. */
+  async function expectStored(uploads: UploadSnapshot[], files: { bytes: Buffer }[]) {
     for (const [i, upload] of uploads.entries()) {
       expect(upload.status.state).toBe('done')
       if (upload.status.state !== 'done') continue
@@ -170,7 +175,39 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
       expect(head.ETag?.replace(/"/g, '')).toBe(md5(bytes))
       expect(head.ContentLength).toBe(bytes.length)
     }
+  }
+
+  it('the queued files are signed in one POST /objects/batch, then one form POST each', async () => {
+    const transport = recordingTransport()
+    const uploader = testUploader(createS3Protocol({ endpoint: `${server.url}/s3` }), transport)
+    const files = smallFiles(5, 100 * KiB)
+    const done = allFinished(uploader, files.length)
+    uploader.add(files.map((f) => f.file))
+    const uploads = await done
+    expect(transport.log.filter((l) => l === 'POST /s3/objects/batch')).toHaveLength(1)
+    expect(transport.log.filter((l) => l === `POST /${s3.bucket}/`)).toHaveLength(files.length)
+    expect(transport.log.some((l) => l.startsWith('PUT'))).toBe(false)
+    expect(transport.log.some((l) => l === 'POST /s3/objects')).toBe(false)
+    expect(transport.log.some((l) => l.startsWith('POST /s3/uploads'))).toBe(false)
+    await expectStored(uploads, files)
     expect(await s3.pendingUploads()).toEqual([])
+    uploader.destroy()
+  })
+
+  it('a signer without the batch route: POST /objects then one PUT each, asked once', async () => {
+    const transport = recordingTransport()
+    const uploader = testUploader(
+      createS3Protocol({ endpoint: `${server.url}/single-s3` }),
+      transport,
+    )
+    const files = smallFiles(5, 100 * KiB)
+    const done = allFinished(uploader, files.length)
+    uploader.add(files.map((f) => f.file))
+    const uploads = await done
+    expect(transport.log.filter((l) => l === 'POST /single-s3/objects/batch')).toHaveLength(1)
+    expect(transport.log.filter((l) => l === 'POST /single-s3/objects')).toHaveLength(files.length)
+    expect(transport.log.filter((l) => l.startsWith('PUT'))).toHaveLength(files.length)
+    await expectStored(uploads, files)
     uploader.destroy()
   })
 
@@ -217,5 +254,68 @@ describe('small files: one presigned PUT each through the S3 signer', () => {
       key: string
     }
     expect(signed.key).toMatch(/^uploads\/\d{4}-\d\d-\d\d\/[\w-]{22}\/x\.txt$/)
+  })
+
+  it('the signer refuses bad input to POST /objects/batch', async () => {
+    const post = (body: unknown, type = 'application/json') =>
+      fetch(`${server.url}/s3/objects/batch`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: JSON.stringify(body),
+      })
+    const many = (count: number) => Array.from({ length: count }, () => ({ size: 1 }))
+    const cases: [unknown, number][] = [
+      [{}, 400],
+      [{ files: [] }, 400],
+      [{ files: {} }, 400],
+      [{ files: [null] }, 400],
+      [{ files: [{ size: -1 }] }, 400],
+      [{ files: [{ size: 1 }, { size: 1.5 }] }, 400],
+      [{ files: [{ name: 'a' }] }, 400],
+      [{ files: [{ size: 6 * 1024 ** 3 }] }, 413],
+      [{ files: many(101) }, 413],
+    ]
+    for (const [body, status] of cases) {
+      expect((await post(body)).status, JSON.stringify(body).slice(0, 80)).toBe(status)
+    }
+    expect((await post({ files: [{ size: 1 }] }, 'text/plain')).status).toBe(415)
+    const answer = await post({ files: [{ size: 3, name: '../../x.txt', type: 'text/plain' }] })
+    expect(answer.status).toBe(200)
+    const { objects } = (await answer.json()) as {
+      objects: { key: string; url: string; fields: Record<string, string> }[]
+    }
+    expect(objects).toHaveLength(1)
+    expect(objects[0]!.key).toMatch(/^uploads\/\d{4}-\d\d-\d\d\/[\w-]{22}\/x\.txt$/)
+    expect(objects[0]!.fields.key).toBe(objects[0]!.key)
+  })
+
+  it('the bucket holds a form to its key and exact size', async () => {
+    const answer = await fetch(`${server.url}/s3/objects/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ files: [{ size: 4, name: 'f.bin' }] }),
+    })
+    const [form] = (
+      (await answer.json()) as {
+        objects: { key: string; url: string; fields: Record<string, string> }[]
+      }
+    ).objects
+    const send = (bytes: string, extra: Record<string, string> = {}) => {
+      const body = new FormData()
+      for (const [name, value] of Object.entries({ ...form!.fields, ...extra })) {
+        body.append(name, value)
+      }
+      body.append('file', new Blob([bytes]))
+      return fetch(form!.url, { method: 'POST', body })
+    }
+    // Another key, another size, an unsigned field, a forged signature: all refused.
+    expect((await send('abcd', { key: 'uploads/mine.bin' })).status).toBe(403)
+    expect((await send('abcde')).status).toBe(400)
+    expect((await send('abc')).status).toBe(400)
+    expect((await send('abcd', { acl: 'public-read' })).status).toBe(403)
+    expect((await send('abcd', { 'x-amz-signature': '0'.repeat(64) })).status).toBe(403)
+    expect(await s3.keys()).not.toContain(form!.key)
+    expect((await send('abcd')).status).toBe(201)
+    expect(await s3.md5Of(form!.key)).toBe(md5(Buffer.from('abcd')))
   })
 })

@@ -4,6 +4,7 @@ import { createPartDigests } from '../../src/core/run/part-digests'
 import { md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { scriptedEngine } from '../fakes/engine'
+import { createMemoryStore } from '../../src/persistence'
 
 const bytes = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + 3) & 0xff)
 
@@ -87,5 +88,82 @@ describe('part MD5s hashed ahead', () => {
     run.abort()
     digests.prefetch(50, 100)
     expect(calls).toBe(2)
+  })
+})
+
+describe('a resumed upload whose part ETags are their MD5s (S3)', () => {
+  /**
+   * Uploads parts 0 and 1 of a 5-part file, then leaves (the record stays), and adds the
+   * same file to a new uploader on the same store. `etagOf` answers each part's ETag.
+   */
+  async function resumeWith(
+    partEtagIsMd5: boolean,
+    etagOf: (index: number, md5: string) => string,
+  ) {
+    const data = bytes(5000)
+    const file = () => new File([data], 'a.bin', { lastModified: 1_700_000_000_000 })
+    const store = createMemoryStore()
+    const capabilities = { partChecksum: 'md5' as const, verifiesFileHash: false, partEtagIsMd5 }
+    const options = { chunkSize: 1000, concurrency: 2, stream: false, adaptive: false, store }
+    const first = new FakeProtocol({
+      capabilities,
+      onPart: (call) => (call.index < 2 ? call.succeed() : undefined),
+    })
+    const before = scriptedEngine({ ...options, protocol: first, hasher: loggingHasher([]) })
+    before.uploader.add(file())
+    for (let i = 0; i < 100 && first.uploads.get('up1')?.held.size !== 2; i++) {
+      await before.clock.advance(10)
+    }
+    before.uploader.destroy()
+
+    const sent: { index: number; md5: string | undefined }[] = []
+    const second = new FakeProtocol({ capabilities, onPart: autoSucceed })
+    // The same server: what the first uploader sent is held.
+    second.uploads.set('up1', {
+      ...first.uploads.get('up1')!,
+      held: new Map(first.uploads.get('up1')!.held),
+    })
+    const uploadPart = second.uploadPart.bind(second)
+    second.uploadPart = async (request: PartRequest) => {
+      sent.push({ index: request.part.index, md5: request.partMd5 })
+      const acked = await uploadPart(request)
+      const md5 = md5Hex(data.subarray(request.part.start, request.part.end))
+      return { ...acked, etag: etagOf(request.part.index, md5) }
+    }
+    const after = scriptedEngine({ ...options, protocol: second, hasher: loggingHasher([]) })
+    let state = ''
+    after.uploader.on('upload-success', () => (state = 'done'))
+    after.uploader.on('upload-error', ({ error }) => (state = error.code))
+    after.uploader.add(file())
+    for (let i = 0; i < 200 && !state; i++) await after.clock.advance(10)
+    const md5Of = (index: number) => md5Hex(data.subarray(index * 1000, (index + 1) * 1000))
+    return { state, sent, md5Of, calls: second.calls }
+  }
+
+  it('sends its first parts (one per lane) before their MD5 is known, the rest with it', async () => {
+    const { state, sent, md5Of, calls } = await resumeWith(true, (_, md5) => md5)
+    expect(state).toBe('done')
+    expect(calls[0]).toBe('status')
+    expect(sent.map((s) => s.index).sort()).toEqual([2, 3, 4])
+    expect(sent.filter((s) => s.md5 === undefined).map((s) => s.index)).toEqual([2, 3])
+    expect(sent.find((s) => s.index === 4)?.md5).toBe(md5Of(4))
+  })
+
+  it('a part whose ETag is not its MD5 is sent again, with its MD5', async () => {
+    let wrong = true
+    const { state, sent, md5Of } = await resumeWith(true, (index, md5) => {
+      if (index !== 2 || !wrong) return md5
+      wrong = false
+      return md5Hex(new Uint8Array(3))
+    })
+    expect(state).toBe('done')
+    const partTwo = sent.filter((s) => s.index === 2)
+    expect(partTwo.map((s) => s.md5)).toEqual([undefined, md5Of(2)])
+  })
+
+  it('without partEtagIsMd5 every part waits for its MD5', async () => {
+    const { state, sent, md5Of } = await resumeWith(false, (index) => `e${index}`)
+    expect(state).toBe('done')
+    for (const { index, md5 } of sent) expect(md5).toBe(md5Of(index))
   })
 })

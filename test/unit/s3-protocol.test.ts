@@ -399,3 +399,154 @@ describe('S3 protocol client: small files as one presigned PUT', () => {
     expect((await transport.next()).url).toBe(`${base}/objects`)
   })
 })
+
+describe('S3 protocol client: small files signed ahead as POST forms', () => {
+  const bytes = new Uint8Array(1000).fill(7)
+  const md5 = md5Hex(bytes)
+  const fileOf = (name: string, size = 1000) => ({
+    name,
+    size,
+    type: 'image/jpeg',
+    lastModified: 1,
+  })
+  const small = (transport: ScriptedTransport, file: ReturnType<typeof fileOf>) => ({
+    ...ctx(transport),
+    file,
+    body: new Blob([bytes]),
+    md5,
+    metadata: {},
+    onProgress: () => {},
+  })
+  const formUrl = 'http://127.0.0.1:2/b/'
+  const formOf = (key: string) => ({
+    key,
+    size: 1000,
+    url: formUrl,
+    fields: { key, policy: 'cG9saWN5', 'x-amz-signature': 'ab' },
+  })
+  const created = (etag: string) =>
+    `<PostResponse><Bucket>b</Bucket><Key>k</Key><ETag>"${etag}"</ETag></PostResponse>`
+
+  it('signs the queued files in one POST /objects/batch, then posts each form without a progress listener', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const [a, b] = [fileOf('a.jpg'), fileOf('b.jpg')]
+    client.prepareSmall!({ ...ctx(transport), files: [a, b] })
+    const batch = await transport.next()
+    expect([batch.method, batch.url]).toEqual(['POST', `${base}/objects/batch`])
+    expect(JSON.parse(batch.body as string)).toEqual({
+      files: [
+        { name: 'a.jpg', size: 1000, type: 'image/jpeg' },
+        { name: 'b.jpg', size: 1000, type: 'image/jpeg' },
+      ],
+    })
+    batch.respond({ json: { objects: [formOf('k/a.jpg'), formOf('k/b.jpg')] } })
+    // Asked again for the same files: nothing more is signed.
+    client.prepareSmall!({ ...ctx(transport), files: [a, b] })
+    const sending = client.uploadSmall!(small(transport, b))
+    const post = await transport.next()
+    expect([post.method, post.url, post.onUploadProgress]).toEqual(['POST', formUrl, undefined])
+    const type = String(post.headers?.['content-type'])
+    expect(type).toMatch(/^multipart\/form-data; boundary=\S+$/)
+    expect(Object.keys(post.headers ?? {})).toEqual(['content-type'])
+    const body = await new Response(post.body as Blob, {
+      headers: { 'content-type': type },
+    }).formData()
+    expect(body.get('key')).toBe('k/b.jpg')
+    expect(body.get('policy')).toBe('cG9saWN5')
+    const file = body.get('file') as File
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes)
+    // S3 reads the fields before the file: the file comes last.
+    expect([...body.keys()].at(-1)).toBe('file')
+    post.respond({ status: 201, body: created(md5) })
+    expect(await sending).toMatchObject({ size: 1000, etag: md5, location: 'k/b.jpg' })
+    expect(transport.open).toEqual([])
+  })
+
+  it("an ETag other than the file's MD5 is a hash-mismatch", async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const a = fileOf('a.jpg')
+    client.prepareSmall!({ ...ctx(transport), files: [a] })
+    ;(await transport.next()).respond({ json: { objects: [formOf('k/a.jpg')] } })
+    const sending = client.uploadSmall!(small(transport, a))
+    ;(await transport.next()).respond({ status: 201, body: created(md5Hex(new Uint8Array(3))) })
+    await expect(sending).rejects.toMatchObject({ code: 'hash-mismatch', retryable: false })
+  })
+
+  it('a refused form (403) is retryable, and the retry signs a presigned PUT', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const a = fileOf('a.jpg')
+    client.prepareSmall!({ ...ctx(transport), files: [a] })
+    ;(await transport.next()).respond({ json: { objects: [formOf('k/a.jpg')] } })
+    const first = client.uploadSmall!(small(transport, a))
+    ;(await transport.next()).respond({
+      status: 403,
+      body: '<Error><Code>AccessDenied</Code></Error>',
+    })
+    await expect(first).rejects.toMatchObject({ code: 'expired', retryable: true })
+    void client.uploadSmall!(small(transport, a))
+    expect((await transport.next()).url).toBe(`${base}/objects`)
+  })
+
+  it('a form the browser cannot send (no POST in the CORS rule) turns forms off', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const [a, b] = [fileOf('a.jpg'), fileOf('b.jpg')]
+    client.prepareSmall!({ ...ctx(transport), files: [a, b] })
+    ;(await transport.next()).respond({ json: { objects: [formOf('k/a.jpg'), formOf('k/b.jpg')] } })
+    const first = client.uploadSmall!(small(transport, a))
+    ;(await transport.next()).fail()
+    await expect(first).rejects.toMatchObject({ code: 'network' })
+    void client.uploadSmall!(small(transport, b))
+    expect((await transport.next()).url).toBe(`${base}/objects`)
+    client.prepareSmall!({ ...ctx(transport), files: [fileOf('c.jpg')] })
+    expect(transport.requests.filter((r) => r.url.endsWith('/batch'))).toHaveLength(1)
+  })
+
+  it('a signer without the batch route (404) is asked once; files are signed one by one', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const a = fileOf('a.jpg')
+    client.prepareSmall!({ ...ctx(transport), files: [a] })
+    ;(await transport.next()).respond({ status: 404, json: { error: { code: 'not-found' } } })
+    void client.uploadSmall!(small(transport, a))
+    expect((await transport.next()).url).toBe(`${base}/objects`)
+    client.prepareSmall!({ ...ctx(transport), files: [fileOf('b.jpg')] })
+    expect(transport.requests.filter((r) => r.url.endsWith('/batch'))).toHaveLength(1)
+  })
+
+  it('a batch answer that is not one form per file leaves the files to sign themselves', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const [a, b] = [fileOf('a.jpg'), fileOf('b.jpg')]
+    client.prepareSmall!({ ...ctx(transport), files: [a, b] })
+    ;(await transport.next()).respond({ json: { objects: [formOf('k/a.jpg')] } })
+    void client.uploadSmall!(small(transport, a))
+    expect((await transport.next()).url).toBe(`${base}/objects`)
+  })
+
+  it('larger files report progress (the browser preflights them anyway)', async () => {
+    const transport = new ScriptedTransport()
+    const client = createS3Protocol({ endpoint: base })
+    const big = fileOf('big.bin', 2 * 1024 * 1024)
+    client.prepareSmall!({ ...ctx(transport), files: [big] })
+    ;(await transport.next()).respond({ json: { objects: [formOf('k/big.bin')] } })
+    const seen: number[] = []
+    const sending = client.uploadSmall!({
+      ...small(transport, big),
+      body: new Blob([new Uint8Array(big.size)]),
+      md5: undefined,
+      onProgress: (loaded) => seen.push(loaded),
+    })
+    const post = await transport.next()
+    expect(post.onUploadProgress).toBeTypeOf('function')
+    post.progress(1024 * 1024)
+    post.respond({ status: 201, body: created(md5) })
+    await sending
+    expect(seen.at(-1)).toBe(big.size)
+    expect(seen[0]).toBeLessThan(1024 * 1024)
+    expect(seen[0]).toBeGreaterThan(1024 * 1024 - 2048)
+  })
+})

@@ -67,6 +67,53 @@ describe('S3 signing endpoints (stub client)', () => {
     expect((await post('/uploads', { name: 'c.bin', size: 1000 })).status).toBe(429)
   })
 
+  it('POST /objects/batch counts a batch against the byte caps as a whole, per caller, and signs each form for its own key and size', async () => {
+    const client = createS3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+    })
+    const handler = createS3SigningHandler({
+      client,
+      bucket: 'b',
+      maxOpenBytes: 10_000,
+      maxOpenBytesPerAddress: 100_000,
+    })
+    const batch = (who: string, sizes: number[]) =>
+      handler(
+        new Request('http://x/s3/objects/batch', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${who}` },
+          body: JSON.stringify({ files: sizes.map((size, i) => ({ name: `p${i}.jpg`, size })) }),
+        }),
+      )
+    // 6,000 + 6,000 is over the cap: refused whole, nothing counted.
+    const over = await batch('alice', [6000, 6000])
+    expect(over.status).toBe(429)
+    expect(await over.json()).toMatchObject({ error: { code: 'too-many-uploads', unit: 'bytes' } })
+    const ok = await batch('alice', [6000, 3000])
+    expect(ok.status).toBe(200)
+    const { objects } = (await ok.json()) as {
+      objects: { key: string; size: number; url: string; fields: Record<string, string> }[]
+    }
+    expect(objects.map((o) => o.size)).toEqual([6000, 3000])
+    expect(new Set(objects.map((o) => o.key)).size).toBe(2)
+    for (const form of objects) {
+      expect(form.url).toBe('http://127.0.0.1:9/b/')
+      expect(form.fields.key).toBe(form.key)
+      const policy = JSON.parse(Buffer.from(form.fields.policy!, 'base64').toString()) as {
+        conditions: unknown[]
+      }
+      expect(policy.conditions).toContainEqual({ key: form.key })
+      expect(policy.conditions).toContainEqual({ bucket: 'b' })
+      expect(policy.conditions).toContainEqual(['content-length-range', form.size, form.size])
+    }
+    // Alice's 9,000 bytes are signed and count until the forms expire; Bob has his own cap.
+    expect((await batch('alice', [2000])).status).toBe(429)
+    expect((await batch('bob', [6000, 3000])).status).toBe(200)
+  })
+
   it('follows every ListParts page (1,000 parts a page) and answers them all at once', async () => {
     const total = 2_500
     const { client, calls } = stubClient((command) => {

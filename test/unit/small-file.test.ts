@@ -3,11 +3,14 @@ import {
   abortError,
   createUploader,
   UploadError,
+  type FileInfo,
+  type PrepareSmallRequest,
   type SmallUploadRequest,
   type TabLocks,
   type UploaderOptions,
   type UploadResult,
 } from '../../src/core'
+import { SMALL_AHEAD } from '../../src/core/uploader/small-ahead'
 import { createMemoryStore } from '../../src/persistence'
 import { createHttpProtocol } from '../../src/protocols/http'
 import { FakeClock, settle } from '../fakes/fake-clock'
@@ -285,6 +288,55 @@ describe('small-file path', () => {
     expect(protocol.small).toHaveLength(20)
     expect(most).toBeLessThanOrEqual(3)
     expect(uploader.getSnapshot().total.bytesUploaded).toBe(30_000)
+  })
+})
+
+/** A small-file protocol that records what the engine asks it to prepare ahead. */
+class PreparingProtocol extends SmallProtocol {
+  readonly prepared: FileInfo[][] = []
+  /** Files already sent when each `prepareSmall` came. */
+  readonly sentBefore: number[] = []
+
+  constructor() {
+    super({}, true)
+  }
+
+  prepareSmall(request: PrepareSmallRequest): void {
+    this.prepared.push([...request.files])
+    this.sentBefore.push(this.small.length)
+  }
+}
+
+describe('small-file path: prepareSmall', () => {
+  it('tells the protocol about the queued small files in batches, each file once and before it is sent', async () => {
+    const protocol = new PreparingProtocol()
+    const { uploader } = setup(protocol)
+    const names = Array.from({ length: 150 }, (_, i) => `f${i}.jpg`)
+    uploader.add([...names.map((name) => fileOf(1000, name)), fileOf(5000, 'big.jpg')])
+    await until(() => uploader.getSnapshot().uploads.every((u) => u.status.state === 'done'))
+    const prepared = protocol.prepared.flat().map((file) => file.name)
+    // Every small file once, in queue order; the big one never.
+    expect(prepared).toEqual(names)
+    // The first batch covers the window ahead, in one call before anything is sent.
+    expect(protocol.prepared[0]).toHaveLength(SMALL_AHEAD)
+    expect(protocol.sentBefore[0]).toBe(0)
+    // Refilled in batches, not one call per finished file.
+    expect(protocol.prepared.length).toBeLessThan(10)
+    // The very objects `uploadSmall` is later given.
+    const given = new Set(protocol.small.map((call) => call.request.file))
+    for (const file of protocol.prepared.flat()) expect(given.has(file)).toBe(true)
+    for (const [i, batch] of protocol.prepared.entries()) {
+      const firstSent = protocol.small.findIndex((call) => call.request.file === batch[0])
+      expect(firstSent).toBeGreaterThanOrEqual(protocol.sentBefore[i]!)
+    }
+  })
+
+  it('is not asked for files that do not take the small path', async () => {
+    const protocol = new PreparingProtocol()
+    const { uploader } = setup(protocol, { smallFileThreshold: 0 })
+    uploader.add([fileOf(1000, 'a.jpg'), fileOf(1000, 'b.jpg')])
+    await until(() => uploader.getSnapshot().uploads.every((u) => u.status.state === 'done'))
+    expect(protocol.prepared).toEqual([])
   })
 })
 

@@ -1,7 +1,9 @@
 # S3 multipart signing endpoints for vue-chunked-upload's createS3Protocol (docs/s3.md).
 # Runs on Django 3.2+ with boto3 1.26+ (Debian 12) and newer. The browser never holds
 # credentials: this creates the upload, signs one part URL just before its PUT, lists every
-# part, completes and aborts; a small file gets one presigned PUT instead (sign_object). Every failure answers JSON {"error": {"code", "message"}}.
+# part, completes and aborts; a small file gets one presigned PUT instead (sign_object), and
+# up to 100 queued small files one presigned POST form each (sign_objects). Every failure
+# answers JSON {"error": {"code", "message"}}.
 import base64
 import datetime
 import functools
@@ -24,7 +26,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 log = logging.getLogger(__name__)
 MIN_PART, MAX_PARTS, MAX_SIZE = 5 * 1024**2, 10_000, 5 * 1024**4
 MAX_PART = 5 * 1024**3  # S3's largest single PUT
+MAX_BATCH = 100  # files sign_objects signs in one request
 MD5_BASE64 = re.compile(r"^[A-Za-z0-9+/]{22}==$")
+CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 ETAG = re.compile(r'^"?[0-9a-fA-F]{32}"?$')
 META_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 META_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -250,6 +254,37 @@ def sign_object(request):
     url = _s3().generate_presigned_url("put_object", Params=params, ExpiresIn=expires)
     headers = {"content-md5": md5} if md5 else {}
     return JsonResponse({"url": url, "headers": headers, "key": key, "size": size})
+
+
+@endpoint("POST")
+def sign_objects(request):
+    """Up to MAX_BATCH small files' presigned POST forms, in the order asked, each bound to
+    a key generated here and to the file's exact size. A form POST needs no CORS preflight,
+    so each small file costs the browser one request. One bad entry refuses the batch."""
+    if request.content_type != "application/json":
+        raise Failure(415, "unsupported-media-type", "send Content-Type: application/json")
+    files = _json(request, 256 * 1024).get("files")
+    if not isinstance(files, list) or not files:
+        raise Failure(400, "bad-request", "files must list at least one file")
+    if len(files) > MAX_BATCH:
+        raise Failure(413, "too-many-files", f"a batch may sign at most {MAX_BATCH} files")
+    if not all(isinstance(f, dict) for f in files):
+        raise Failure(400, "bad-request", "each file must be an object")
+    wanted = [(_key(f), _size(f, MAX_PART), f.get("type")) for f in files]
+    expires = min(3600, max(1, settings.VCU_PART_URL_EXPIRES_IN))
+    objects = []
+    for key, size, kind in wanted:
+        # 201: S3's answer is XML that carries the object's ETag for the client to check.
+        fields = {"success_action_status": "201"}
+        if isinstance(kind, str) and CONTENT_TYPE.match(kind):
+            fields["Content-Type"] = kind
+        conditions = [{name: value} for name, value in fields.items()]
+        conditions.append(["content-length-range", size, size])
+        form = _s3().generate_presigned_post(
+            settings.AWS_STORAGE_BUCKET_NAME, key, Fields=fields, Conditions=conditions, ExpiresIn=expires
+        )
+        objects.append({"key": key, "size": size, "url": form["url"], "fields": form["fields"]})
+    return JsonResponse({"objects": objects})
 
 
 @endpoint("GET")

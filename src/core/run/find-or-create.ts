@@ -4,9 +4,17 @@ import { awaitHash } from './full-hash'
 import type { Job, ServerSide } from './job'
 import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { isValidPlan, partLength, planChunks } from './part-plan'
+import { prefetchMissing } from './part-digests'
 import { createByteCounts, rawBytes, shownBytes } from '../status/progress'
 import { isExpired } from '../resume/expired-records'
-import type { AckedPart, ResumeRecord, ServerState, UploadProtocol, UploadResult } from '../types'
+import type {
+  AckedPart,
+  ChunkPlan,
+  ResumeRecord,
+  ServerState,
+  UploadProtocol,
+  UploadResult,
+} from '../types'
 
 /**
  * The quick identity of a file, never waiting for the full hash: `content` (size and a
@@ -160,6 +168,7 @@ export async function findOrCreate(
       acked: new Map(record.parts.map((part) => [part.index, part])),
       partialBytes: 0,
     }
+    prefetchParts(ctx, job, server.plan, server.acked)
     try {
       reconcile(job, server, await status(server))
       job.server = server
@@ -191,6 +200,7 @@ async function create(
   const { capabilities } = protocol
   const partSize = ctx.tuner.partSize(ctx.options.chunkSize, capabilities.minPartSize)
   const plan = planChunks(job.info.size, partSize, capabilities)
+  prefetchParts(ctx, job, plan, new Map())
   // Once a create is sent the server may make the upload whatever happens here, so a pause
   // or cancel does not cut it: no new attempt starts after one, and the answer is kept
   // (pause) or deleted (cancel) instead of being left on the server until it expires.
@@ -242,6 +252,22 @@ async function create(
     }
   }
   return { kind: 'upload', server }
+}
+
+/**
+ * Hashes ahead the first parts the run will send (one per lane) that `held` lacks, so the
+ * first requests do not wait for their MD5 (where parts carry one).
+ */
+function prefetchParts(
+  ctx: FlowContext,
+  job: Job,
+  plan: ChunkPlan,
+  held: ReadonlyMap<number, unknown>,
+): void {
+  if (!job.digests || plan.size === 0) return
+  const { capabilities } = ctx.protocol
+  const lanes = capabilities.parallel ? ctx.tuner.lanes(ctx.options.concurrency) : 1
+  prefetchMissing(job.digests, plan, held, lanes)
 }
 
 /** Waits until `promise` settles either way, or rejects when `signal` aborts first. */

@@ -1,4 +1,5 @@
-import type { Hasher } from '../types'
+import { partAt } from './part-plan'
+import type { ChunkPlan, Hasher } from '../types'
 
 /**
  * Part MD5s (for protocols that send a checksum with each part) computed ahead of the
@@ -44,5 +45,25 @@ export function createPartDigests(hasher: Hasher, file: Blob, signal: AbortSigna
       }
       return hasher.md5(file.slice(from, to), { signal: attemptSignal })
     },
+  }
+}
+
+/**
+ * Starts hashing the first `count` parts of `plan` that are not in `held`: on a resume,
+ * the parts its record lacks, while the server is asked what it holds, so the first part
+ * sent after a reselect does not wait for its MD5 behind parts that need none.
+ */
+export function prefetchMissing(
+  digests: PartDigests,
+  plan: ChunkPlan,
+  held: ReadonlySet<number> | ReadonlyMap<number, unknown>,
+  count: number,
+): void {
+  let started = 0
+  for (let index = 0; index < plan.count && started < count; index++) {
+    if (held.has(index)) continue
+    const { start, end } = partAt(plan, index)
+    digests.prefetch(start, end)
+    started++
   }
 }

@@ -5,11 +5,10 @@ import { awaitHash, startHashing, stopHashing } from './full-hash'
 import { activeTime, type Job, type Run, type ServerSide } from './job'
 import { setStatus, type FlowContext } from './run-context'
 import { createPartDigests } from './part-digests'
-import { partAt, planChunks } from './part-plan'
 import { sendAll } from './send-parts'
 import { sendSmall, takesSmallPath } from './small-file'
 import { runBeforeUpload } from './before-upload'
-import type { ChunkPlan, UploadResult } from '../types'
+import type { UploadResult } from '../types'
 
 /**
  * One run of one upload: the app's `beforeUpload` hook (first run only), then a small file's
@@ -105,33 +104,16 @@ export function stopClock(ctx: FlowContext, job: Job): void {
 }
 
 /**
- * Where parts carry an MD5, the first parts of the plan a new upload will most likely get
- * are hashed while it is identified and created, so the first request is not kept waiting
- * for its checksum. A different plan in the end only wastes that hashing.
+ * Where parts carry an MD5, their digests are computed ahead of the requests. Which parts
+ * come first is known once the record is read (findOrCreate): a resumed upload hashes the
+ * parts it lacks, a new one the first parts of its plan while it is being created.
  */
 function prefetchFirstParts(ctx: FlowContext, job: Job, signal: AbortSignal): void {
-  const { hasher, protocol, options, tuner } = ctx
-  const { capabilities } = protocol
+  const { hasher, protocol } = ctx
   job.digests =
-    capabilities.partChecksum === 'md5' && hasher
+    protocol.capabilities.partChecksum === 'md5' && hasher
       ? createPartDigests(hasher, job.file, signal)
       : undefined
-  if (!job.digests || job.server || job.info.size === 0) return
-  let plan: ChunkPlan
-  try {
-    plan = planChunks(
-      job.info.size,
-      tuner.partSize(options.chunkSize, capabilities.minPartSize),
-      capabilities,
-    )
-  } catch {
-    return // create() reports it
-  }
-  const lanes = capabilities.parallel ? tuner.lanes(options.concurrency) : 1
-  for (let index = 0; index < Math.min(lanes, plan.count); index++) {
-    const { start, end } = partAt(plan, index)
-    job.digests.prefetch(start, end)
-  }
 }
 
 async function finish(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {

@@ -99,9 +99,19 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   const onAbort = () => lanes.abort(signal.reason)
   signal.addEventListener('abort', onAbort, { once: true })
 
+  // A resumed upload's first parts go before their MD5 is known where the ETag shows it.
+  let unhashedStarts =
+    job.stats.resumed && capabilities.partEtagIsMd5 && job.digests
+      ? capabilities.parallel
+        ? options.concurrency
+        : 1
+      : 0
+
   const sendOne = async (index: number) => {
     const part = partAt(server.plan, index)
     let partMd5: string | undefined
+    /** The MD5 a part sent without one is checked against once its ETag is back. */
+    let checkAfter: Promise<string> | undefined
     const startedAt = ctx.clock.now()
     let attempts = 0
     const retried = onRetry(ctx, job)
@@ -115,10 +125,17 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
       // Outside the request slot: the status request needs a slot of its own, and a part
       // waiting for its MD5 sends nothing.
       before: async (attemptSignal, attempt) => {
+        checkAfter = undefined
         if (attempt > 1 && capabilities.keepsPartialBodies) {
           await refreshState(ctx, job, server, attemptSignal)
         }
         if (server.acked.has(index) || !job.digests || partMd5 !== undefined) return
+        if (attempt === 1 && unhashedStarts > 0) {
+          unhashedStarts--
+          checkAfter = job.digests.take(part.start, part.end, lanes.signal)
+          checkAfter.catch(() => {})
+          return
+        }
         // The part a lane takes next is hashed while this one is on the wire.
         const next = pending[cursor]
         if (next !== undefined) {
@@ -160,6 +177,19 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
               }),
           )
           if (signal.aborted) throw abortError(signal)
+          if (checkAfter) {
+            const md5 = await checkAfter
+            checkAfter = undefined
+            // The retry sends it again with its MD5, which the storage checks.
+            partMd5 = md5
+            if (receipt.etag?.toLowerCase() !== md5) {
+              throw new UploadError(
+                'hash-mismatch',
+                `Part ${index + 1}: the stored part's ETag is not its MD5; sending it again`,
+                { retryable: true },
+              )
+            }
+          }
           const at = ctx.clock.now()
           ctx.tuner.record({ ok: true, bytes: part.end - start, ms: at - sentAt, at })
           ackRequest(job.counts, index, part.end - start)

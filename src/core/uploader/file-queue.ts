@@ -23,6 +23,7 @@ import {
 } from '../status/status-machine'
 import type { UploadEvents } from '../status/upload-state'
 import type { Emitter } from './emitter'
+import { createSmallAhead } from './small-ahead'
 import type { Uploader } from './uploader-api'
 
 /** What the queue shares with the rest of the uploader. */
@@ -43,10 +44,12 @@ export type FileQueue = ReturnType<typeof createFileQueue>
 export function createFileQueue(deps: FileQueueDeps) {
   const { ctx, jobs, snapshots, emitter, online, concurrency, policy } = deps
   const { scheduler, clock } = ctx
+  const prepareSmallAhead = createSmallAhead(ctx, jobs)
 
   /** Starts queued jobs in the order they were added while fewer than `concurrency` run. */
   function pumpFiles(): void {
     if (ctx.lifetime.aborted) return
+    prepareSmallAhead()
     let running = 0
     for (const job of jobs.values()) if (job.run) running++
     for (const job of jobs.values()) {

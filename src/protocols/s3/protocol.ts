@@ -7,6 +7,7 @@ import {
   partLength,
   UploadError,
   type AckedPart,
+  type FileInfo,
   type HttpMethod,
   type HttpResponse,
   type ProtocolContext,
@@ -14,6 +15,7 @@ import {
   type UploadProtocol,
 } from '../../core'
 import { etagUnreadableError, partError } from './errors'
+import { parseForms, postForm, type SignedForm } from './post-form'
 import { hexToBase64, multipartEtag } from './md5'
 
 /** Options of {@link createS3Protocol}. */
@@ -45,6 +47,8 @@ export const s3Capabilities = Object.freeze({
 })
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+/** Most files one `POST /objects/batch` signs (the reference signer's limit). */
+const MAX_BATCH = 100
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
 const unquote = (etag: string) => etag.replace(/"/g, '').trim().toLowerCase()
 
@@ -67,6 +71,10 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
     `${base}/uploads/${encodeURIComponent(String(remote.id))}`
   /** Set once the signer answered `POST /objects` 404/405: an older signer, multipart only. */
   let noObjectRoute = false
+  /** Set once `POST /objects/batch` answered 404/405, or a form POST failed in the browser. */
+  let noForms = false
+  /** Forms signed ahead by `prepareSmall`, each taken once by its file's `uploadSmall`. */
+  const forms = new WeakMap<FileInfo, Promise<SignedForm | undefined>>()
 
   const signer = (
     ctx: ProtocolContext,
@@ -135,7 +143,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
   return {
     name: 's3',
     endpoint: base,
-    capabilities: s3Capabilities,
+    // Without ETag checks (SSE-KMS, SSE-C) an ETag is no MD5: every part waits for its own.
+    capabilities: verify ? { ...s3Capabilities, partEtagIsMd5: true } : s3Capabilities,
 
     async create(request) {
       const { file, plan } = request
@@ -178,9 +187,59 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
      * too: the object's `x-amz-meta-*` are set at CreateMultipartUpload, and a presigned PUT
      * would need them as signed headers, which the bucket's CORS rule does not allow.
      */
+    /**
+     * Signs the queued small files' POST forms, up to {@link MAX_BATCH} a request
+     * (`POST /objects/batch`). A failed batch leaves its files to sign themselves.
+     */
+    prepareSmall(request) {
+      if (noForms || noObjectRoute) return
+      const files = request.files.filter((file) => !forms.has(file))
+      for (let from = 0; from < files.length; from += MAX_BATCH) {
+        const batch = files.slice(from, from + MAX_BATCH)
+        const signed = signer(request, 'POST', `${base}/objects/batch`, {
+          files: batch.map(({ name, size, type }) => ({ name, size, type })),
+        }).then(
+          (response) => {
+            if (response.status === 404 || response.status === 405) noForms = true
+            return response.status === 200 ? parseForms(response, batch.length) : undefined
+          },
+          () => undefined,
+        )
+        batch.forEach((file, index) =>
+          forms.set(
+            file,
+            signed.then((all) => all?.[index]),
+          ),
+        )
+      }
+    },
+
     async uploadSmall(request) {
       if (noObjectRoute || Object.keys(request.metadata).length > 0) return undefined
       const { file, md5 } = request
+      const prepared = forms.get(file)
+      // Taken once: a retry signs afresh (the form may be what failed).
+      forms.delete(file)
+      const form = prepared && !noForms ? await prepared : undefined
+      if (form) {
+        let etag: string | undefined
+        try {
+          etag = await postForm(request, form)
+        } catch (error) {
+          // The browser fails every form to a bucket whose CORS rule lacks POST, as it fails a
+          // request on a dropped link: presigned PUTs from now on, either way.
+          if (!request.signal.aborted && (error as UploadError).code === 'network') noForms = true
+          throw error
+        }
+        if (verify && md5 && etag !== md5) {
+          throw new UploadError(
+            'hash-mismatch',
+            `S3's ETag ${etag ?? '(none)'} is not the file's MD5 ${md5} (an SSE-KMS bucket? set verifyEtag: false)`,
+            { retryable: false },
+          )
+        }
+        return { size: file.size, etag, location: form.key, data: { key: form.key } }
+      }
       const response = await signer(request, 'POST', `${base}/objects`, {
         name: file.name,
         size: file.size,
