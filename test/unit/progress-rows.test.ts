@@ -3,7 +3,7 @@ import { defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { UploadProgress } from '../../src/components'
 import UploadProgressRow from '../../src/components/UploadProgressRow.vue'
-import { provideChunkedUpload } from '../../src/vue'
+import { provideChunkedUpload, type UploadOptions } from '../../src/vue'
 import { createFakeUploader, uploadIn } from '../fakes/fake-uploader'
 
 /**
@@ -16,6 +16,7 @@ describe('<UploadProgress> with many uploads', () => {
     count: number,
     slots: Record<string, unknown> = {},
     props: Record<string, unknown> = {},
+    options: UploadOptions = {},
   ) {
     const uploads = Array.from({ length: count }, (_, i) =>
       uploadIn({ state: 'uploading', retrying: false }, 0.1, { name: `f${i}.bin` }),
@@ -23,7 +24,7 @@ describe('<UploadProgress> with many uploads', () => {
     const engine = createFakeUploader({ uploads })
     const Host = defineComponent({
       setup() {
-        provideChunkedUpload({ uploader: engine })
+        provideChunkedUpload({ uploader: engine, ...options })
         return () => h(UploadProgress, props, slots as never)
       },
     })
@@ -109,18 +110,7 @@ describe('<UploadProgress> with many uploads', () => {
   })
 
   it('keeps the live region and says "more" in zh-CN too', async () => {
-    const uploads = Array.from({ length: 60 }, (_, i) =>
-      uploadIn({ state: 'queued' }, 0, { name: `g${i}.bin` }),
-    )
-    const engine = createFakeUploader({ uploads })
-    const Host = defineComponent({
-      setup() {
-        provideChunkedUpload({ uploader: engine, locale: 'zh-CN' })
-        return () => h(UploadProgress)
-      },
-    })
-    const wrapper = mount(Host)
-    await nextTick()
+    const { wrapper } = await mountList(60, {}, {}, { locale: 'zh-CN' })
     expect(wrapper.find('.vcu-progress__more').text()).toContain('另有 10 个上传未显示。')
     expect(wrapper.get('.vcu-progress__more button').text()).toBe('再显示 10 个')
     expect(wrapper.find('[aria-live=polite]').exists()).toBe(true)

@@ -14,13 +14,7 @@ import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
 import type { FileInfo } from '../types'
 import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
-import {
-  asItems,
-  createDuplicateIndex,
-  duplicateError,
-  isBlobLike,
-  notAFile,
-} from './input-checks'
+import { asItems, createDuplicateIndex, duplicateError, isBlobLike, notAFile } from './input-checks'
 import { resolveMetadata, type UploadMetadata } from '../metadata'
 import { runBeforeAdd } from '../hooks'
 import { checkFile, type RestrictionState } from './restrictions'
