@@ -377,6 +377,23 @@ export const CompactThousand: Story = {
   },
 }
 
+/**
+ * The comfortable list with 1,000 files: a page of 50 rows, then how many more and a button
+ * that shows 50 more (`pageSize`); mounting a row for each file would take seconds.
+ */
+export const ComfortableThousand: Story = {
+  decorators: showing({ uploads: thousand() }),
+  play: async ({ canvasElement }) => {
+    const rows = () => canvasElement.querySelectorAll('.vcu-progress__item')
+    await expect(rows()).toHaveLength(50)
+    await expect(rows()[0]).toHaveAttribute('aria-setsize', '1000')
+    await expect(canvasElement).toHaveTextContent('950 more upload(s) not shown.')
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Show 50 more' }))
+    await waitFor(() => expect(rows()).toHaveLength(100))
+    await expect(canvasElement).toHaveTextContent('900 more upload(s) not shown.')
+  },
+}
+
 /** Buttons for every upload at once; the ones that would do nothing are aria-disabled. */
 export const BulkActions: Story = {
   decorators: showing({

@@ -79,6 +79,8 @@ export const en: Messages = {
     retryAll: 'Retry all',
     clearFinished: 'Clear finished',
     noUploads: 'No uploads yet.',
+    moreUploads: '{count} more upload(s) not shown.',
+    showMore: 'Show {count} more',
     stateIdle: 'waiting to start',
     stateQueued: 'queued',
     statePreparing: 'preparing',

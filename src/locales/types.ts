@@ -35,6 +35,10 @@ export interface UiMessages {
   /** Removes done and canceled uploads from the list. */
   readonly clearFinished: string
   readonly noUploads: string
+  /** Under a long list, how many uploads are not shown yet: `{count}`. */
+  readonly moreUploads: string
+  /** The button that shows the next page of a long list: `{count}` more. */
+  readonly showMore: string
   readonly stateIdle: string
   readonly stateQueued: string
   readonly statePreparing: string

@@ -69,6 +69,8 @@ export const zhCN: Messages = {
     retryAll: '全部重试',
     clearFinished: '清除已完成',
     noUploads: '暂无上传。',
+    moreUploads: '另有 {count} 个上传未显示。',
+    showMore: '再显示 {count} 个',
     stateIdle: '等待开始',
     stateQueued: '排队中',
     statePreparing: '准备中',

@@ -12,6 +12,7 @@ import {
 } from 'vue'
 import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
 import { createDefaultUploader } from './defaults'
+import { createFrameBatch } from './frame-batched'
 import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } from './options'
 
 export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
@@ -66,22 +67,41 @@ export function createUploadContext(options: UploadOptions): UploadContext {
   let offs: (() => void)[] = []
   let network: EffectScope | undefined
   let disposed = false
-  let reads = 0
+  /** The read running now, and whether another must follow it. */
+  let reading: Promise<void> | undefined
+  let readAgain = false
 
   const showPending = () => {
     pending.value = records.value.filter((record) => !dismissed.has(record.key))
     hidden.value = records.value.length - pending.value.length
   }
 
-  async function refreshPending(): Promise<void> {
+  /**
+   * Reads the pending records. Reads never overlap: one asked for while another runs
+   * follows it (however many were asked for meanwhile), so a burst of uploads starting
+   * and finishing costs two reads, not one per event.
+   */
+  function refreshPending(): Promise<void> {
     const uploader = connect()
-    if (!uploader) return
-    const read = ++reads
-    const list = await uploader.pending()
-    // A later read (or disposal) wins over a slower earlier one.
-    if (read !== reads || disposed) return
-    records.value = list
-    showPending()
+    if (!uploader) return Promise.resolve()
+    if (reading) {
+      readAgain = true
+      return reading
+    }
+    reading = (async () => {
+      try {
+        do {
+          readAgain = false
+          const list = await uploader.pending()
+          if (disposed) return
+          records.value = list
+          showPending()
+        } while (readAgain)
+      } finally {
+        reading = undefined
+      }
+    })()
+    return reading
   }
 
   function connect(): Uploader | undefined {
@@ -108,12 +128,15 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     // Uploads other tabs start or stop sending leave or join the pending list.
     const keysElsewhere = (s: UploaderSnapshot) =>
       [...new Set((s.elsewhere ?? []).map((u) => u.key))].sort().join('\n')
+    // One reactive update per frame at most: every update re-runs what reads the uploads.
+    const frames = createFrameBatch<UploaderSnapshot>((next) => {
+      const moved = keysElsewhere(next) !== keysElsewhere(snapshot.value)
+      snapshot.value = next
+      if (moved) refresh()
+    })
     offs = [
-      uploader.subscribe((next) => {
-        const moved = keysElsewhere(next) !== keysElsewhere(snapshot.value)
-        snapshot.value = next
-        if (moved) refresh()
-      }),
+      uploader.subscribe((next) => frames.push(next)),
+      () => frames.dispose(),
       // A resumed upload leaves the pending list; a finished or canceled one may free a record.
       uploader.on('upload-started', refresh),
       uploader.on('upload-success', refresh),

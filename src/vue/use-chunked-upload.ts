@@ -175,6 +175,17 @@ function chunkedUploadOf(context: UploadContext, effective: UploadOptions): UseC
     ),
   )
 
+  const currentRestrictions = (): Restrictions => {
+    const uploader = context.connect()
+    if (!uploader) return restrictionValues(effective)
+    try {
+      return uploader.getRestrictions()
+    } catch {
+      // An unusable value: `add` refuses every file with `invalid-option`, which says so.
+      return {}
+    }
+  }
+
   const withEngine =
     <A extends unknown[], R>(fn: (uploader: Uploader, ...args: A) => R, fallback: R) =>
     (...args: A): R => {
@@ -202,17 +213,13 @@ function chunkedUploadOf(context: UploadContext, effective: UploadOptions): UseC
     isUploading: computed(() => uploads.value.some((u) => isActive(u.status.state))),
     errors,
     rejected,
-    restrictions: computed(() => {
+    restrictions: computed<Restrictions>((previous) => {
       // A new snapshot follows `setRestrictions`; getters reading refs are tracked here.
       void snapshot.value
-      const uploader = context.connect()
-      if (!uploader) return restrictionValues(effective)
-      try {
-        return uploader.getRestrictions()
-      } catch {
-        // An unusable value: `add` refuses every file with `invalid-option`, which says so.
-        return {}
-      }
+      const next = currentRestrictions()
+      // The same values keep the same object: what reads them (a dropzone's hints) is not
+      // re-rendered by every snapshot.
+      return previous && sameRestrictions(previous, next) ? previous : next
     }),
     add: withEngine(
       (uploader, files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) => {
@@ -251,4 +258,17 @@ function chunkedUploadOf(context: UploadContext, effective: UploadOptions): UseC
     options: effective,
     getUploader: () => context.connect(),
   }
+}
+
+/** Same restriction values (an `accept` list compared item by item). */
+function sameRestrictions(a: Restrictions, b: Restrictions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof Restrictions)[])
+  for (const key of keys) {
+    const x = a[key]
+    const y = b[key]
+    if (Object.is(x, y)) continue
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false
+    if (x.some((item, i) => item !== y[i])) return false
+  }
+  return true
 }

@@ -2,7 +2,7 @@
  * The components' theme in real Chromium: every --vcu-* default sits on the document root
  * with zero specificity, so a value set on :root or any ancestor wins, and the dark palette
  * follows data-vcu-theme on any ancestor (<html> included) or prefers-color-scheme. Also
- * mounts a thousand rows and reports the longest main-thread task (printed, never asserted).
+ * mounts a thousand uploads and reports the longest main-thread task (printed, never asserted).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -170,9 +170,20 @@ describe('a thousand rows (Chromium)', () => {
     expect(last.rendered).toBeLessThan(60)
   })
 
-  it('comfortable: renders every row (content-visibility skips the off-screen ones)', async () => {
+  it('comfortable: renders a page of 50 rows, then "950 more" and a button for the next', async () => {
     const mounted = await mount(1000, { density: 'comfortable' })
     report('comfortable', mounted, await tick())
-    expect(mounted.rows).toBe(1000)
+    expect(mounted.rows).toBe(50)
+    const more = await page.evaluate(() => {
+      const control = document.querySelector('.vcu-progress__more')!
+      const button = control.querySelector('button')!
+      button.focus()
+      return { text: control.textContent, focused: document.activeElement === button }
+    })
+    expect(more.text).toContain('950 more upload(s) not shown.')
+    expect(more.focused).toBe(true)
+    // The keyboard uses it: Enter on the focused button shows the next page.
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => document.querySelectorAll('li').length === 100)
   })
 })

@@ -45,6 +45,8 @@ export function createPendingRecords(
     if (!ctx.store) return []
     try {
       const records = await ctx.store.list()
+      // Nothing saved (the usual case with many small files): no need to look at the jobs.
+      if (records.length === 0) return []
       // Records this uploader is running, or about to (picked again, not connected yet).
       const active = new Set(
         [...jobs.values()].flatMap((job) => [job.server?.key, job.resumeOf?.key, job.key]),

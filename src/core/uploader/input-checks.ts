@@ -89,17 +89,44 @@ export function notAFile(value: unknown): { file: FileInfo; error: UploadError }
   }
 }
 
-/** What makes two added files the same file: identity, or name, path, size and date. */
-export function sameFile(a: Blob, aInfo: FileInfo, b: Blob, bInfo: FileInfo): boolean {
-  if (a === b) return true
-  // Same-name files from different subfolders of one folder are different files.
-  return (
-    aInfo.name === bInfo.name &&
-    aInfo.size === bInfo.size &&
-    aInfo.lastModified === bInfo.lastModified &&
-    aInfo.lastModified !== 0 &&
-    (aInfo.relativePath ?? '') === (bInfo.relativePath ?? '')
-  )
+/**
+ * The files already in the list, indexed by what makes two added files the same file:
+ * identity, or name, folder path, size and date (a known one: 0 matches by identity only;
+ * same-name files from different subfolders are different files). Adding n files to a list
+ * of m checks each in constant time, not against all m.
+ */
+export interface DuplicateIndex {
+  /** True when `file` is the same file as one indexed. */
+  has(file: Blob, info: FileInfo): boolean
+  /** Indexes a file. */
+  add(file: Blob, info: FileInfo): void
+}
+
+/** A {@link DuplicateIndex} of the given files. */
+export function createDuplicateIndex(
+  files: Iterable<{ readonly file: Blob; readonly info: FileInfo }> = [],
+): DuplicateIndex {
+  const blobs = new Set<Blob>()
+  const described = new Set<string>()
+  // An unknown date (0) matches only by identity, as in `sameFile`.
+  const keyOf = (info: FileInfo) =>
+    info.lastModified === 0
+      ? undefined
+      : JSON.stringify([info.name, info.size, info.lastModified, info.relativePath ?? ''])
+  const index: DuplicateIndex = {
+    has(file, info) {
+      if (blobs.has(file)) return true
+      const key = keyOf(info)
+      return key !== undefined && described.has(key)
+    },
+    add(file, info) {
+      blobs.add(file)
+      const key = keyOf(info)
+      if (key !== undefined) described.add(key)
+    },
+  }
+  for (const { file, info } of files) index.add(file, info)
+  return index
 }
 
 export function duplicateError(info: FileInfo): UploadError {

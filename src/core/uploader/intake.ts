@@ -14,7 +14,7 @@ import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
 import type { FileInfo } from '../types'
 import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
-import { asItems, duplicateError, isBlobLike, notAFile, sameFile } from './input-checks'
+import { asItems, createDuplicateIndex, duplicateError, isBlobLike, notAFile } from './input-checks'
 import { resolveMetadata, type UploadMetadata } from '../metadata'
 import { runBeforeAdd } from '../hooks'
 import { checkFile, type RestrictionState } from './restrictions'
@@ -65,6 +65,12 @@ export function createIntake(deps: IntakeDeps) {
     // Read once per add: every file of this call is checked against the same values.
     const limits = deps.restrictions.read()
     const counted = { files: live.length, bytes: live.reduce((sum, job) => sum + job.info.size, 0) }
+    // A failed upload may be added again (it resumes from its record); a live one may not.
+    const taken = createDuplicateIndex(
+      live
+        .filter((job) => job.status.state !== 'error')
+        .map((job) => ({ file: job.added.file, info: job.added.info })),
+    )
     for (const file of asItems(files)) {
       if (!isBlobLike(file)) {
         const refusal = notAFile(file)
@@ -73,11 +79,7 @@ export function createIntake(deps: IntakeDeps) {
         continue
       }
       const info = fileInfo(file)
-      // A failed upload may be added again (it resumes from its record); a live one may not.
-      const error = live.some(
-        (job) =>
-          job.status.state !== 'error' && sameFile(job.added.file, job.added.info, file, info),
-      )
+      const error = taken.has(file, info)
         ? duplicateError(info)
         : limits instanceof UploadError
           ? limits
@@ -127,7 +129,7 @@ export function createIntake(deps: IntakeDeps) {
       }
       if (options.autoStart === false) job.status = { state: 'idle' }
       jobs.set(job.id, job)
-      live.push(job)
+      taken.add(job.added.file, job.added.info)
       snapshots.changed(job, 'state')
       const snapshot = snapshots.of(job)
       added.push(snapshot)
