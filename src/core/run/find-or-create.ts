@@ -1,6 +1,6 @@
 import { abortRemote, askStatus, runControl } from './control-requests'
 import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from '../errors'
-import { awaitHash } from './full-hash'
+import { awaitHash, startHashing } from './full-hash'
 import type { Job, ServerSide } from './job'
 import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { isValidPlan, partLength, planChunks } from './part-plan'
@@ -130,6 +130,7 @@ export async function findOrCreate(
 
   if (job.server) {
     const known = job.server
+    startHashing(ctx, job)
     await ctx.tabs.claim(job, known.key, signal)
     try {
       reconcile(job, known, await status(known))
@@ -150,6 +151,9 @@ export async function findOrCreate(
   const { content: fingerprint, key } = job.resumeOf
     ? { content: job.resumeOf.fingerprint, key: job.resumeOf.key }
     : await identify(ctx, job, signal)
+  // The full hash starts once the quick identity is known: its Worker's start-up and first
+  // reads never compete with the sample the first byte waits for.
+  startHashing(ctx, job)
   // Before the record is read: a tab that waited reads what the first tab saved.
   const { waited } = await ctx.tabs.claim(job, key, signal)
   const record = await readRecord(ctx, key)
