@@ -274,8 +274,52 @@ describe('HTTP chunk protocol client', () => {
       status: 409,
       json: { error: { code: 'offset-mismatch', message: 'no', offset: 0 } },
     })
-    // Retryable: the engine asks status again (keepsPartialBodies) and sends from there.
+    // Retryable: the engine's next attempt sends the whole chunk.
     await expect(stale).rejects.toMatchObject({ code: 'protocol', retryable: true, status: 409 })
-    expect(protocol.capabilities.keepsPartialBodies).toBe(true)
+  })
+
+  it('sends a chunk whole when the server refuses the offset its status gave (409 offset-mismatch)', async () => {
+    const transport = new ScriptedTransport()
+    const clock = new FakeClock()
+    const uploader = createUploader({
+      protocol,
+      transport,
+      clock,
+      chunkSize: 256 * 1024,
+      hashing: false,
+      concurrency: 1,
+      retry: { jitter: 0, baseDelayMs: 10 },
+    })
+    uploader.add(new File([new Uint8Array(plan.size)], 'f.bin'))
+    ;(await transport.next()).respond({ status: 201, json: { id } })
+    const stream = await transport.next()
+    stream.progress(300 * 1024)
+    stream.fail(new UploadError('network', 'connection reset'))
+    ;(await transport.next()).respond({
+      status: 200,
+      json: { received: [[0, 1]], partial: [{ index: 1, offset: 44 * 1024 }] },
+    })
+    const resumed = await transport.next()
+    expect(resumed.headers).toMatchObject({ 'upload-offset': String(44 * 1024) })
+    resumed.respond({
+      status: 409,
+      json: { error: { code: 'offset-mismatch', message: 'restarted', offset: 0 } },
+    })
+    await settle()
+    await clock.advance(100)
+    const whole = await transport.next()
+    expect(whole.url).toBe(`${base}/uploads/${id}/chunks/1`)
+    expect(whole.headers).not.toHaveProperty('upload-offset')
+    expect((whole.body as Blob).size).toBe(256 * 1024)
+    whole.respond({ status: 204 })
+    const last = await transport.next()
+    expect(last.url).toBe(`${base}/uploads/${id}/chunks/2`)
+    last.respond({ status: 204 })
+    ;(await transport.next()).respond({ status: 200, json: { id, size: plan.size } })
+    await settle()
+    await clock.advance(100)
+    const final = uploader.getSnapshot().uploads[0]
+    expect(final.status.state).toBe('done')
+    expect(final.bytesResent).toBe(44 * 1024) // the prefix the server no longer held
   })
 })

@@ -166,6 +166,13 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
           server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
         } catch (error) {
           if (!signal.aborted) dropRequest(job.counts, index)
+          if (partial > 0 && error instanceof UploadError && error.status === 409) {
+            // The server holds another prefix than its status said (it restarted, another
+            // request wrote since): the next attempt sends the whole part.
+            server.partial.delete(index)
+            job.counts.acked = Math.max(0, job.counts.acked - partial)
+            job.counts.resent += partial
+          }
           throw attemptSignal.aborted ? error : await orFileProblem(job, error)
         }
         if (job.status.state === 'uploading' && job.status.retrying) {

@@ -28,8 +28,9 @@ export const httpCapabilities = Object.freeze({
   maxPartSize: 512 * MiB,
   maxParts: 10_000,
   parallel: true,
-  // A cut chunk's received bytes are kept (status lists them as `partial`).
-  keepsPartialBodies: true,
+  // The start of a cut chunk is kept, but only a resume or a cut stream asks for it: a
+  // status between parallel parts' retries would cost a request and reset their counts.
+  keepsPartialBodies: false,
 })
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -183,7 +184,7 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
       )
       if (response.status === 409 && serverErrorCode(response) === 'offset-mismatch') {
         // The server holds another prefix than its status said (it restarted, or another
-        // request wrote since): the engine asks status again and sends from there.
+        // request wrote since): retryable, and the engine's next attempt sends it whole.
         throw new UploadError('protocol', `Chunk ${part.index}: the server holds another prefix`, {
           retryable: true,
           status: 409,
