@@ -10,7 +10,10 @@ import type { Target } from './servers'
 
 const MiB = 1024 * 1024
 
-/** Which bar of the chart a case belongs to; `limit` is the single PUT. */
+/**
+ * Which bar of the chart a case belongs to; `limit` is a browser limit: the single PUT, and
+ * the raw hashing rate (md5-wasm).
+ */
 export type Family = 'http' | 'tus' | 's3' | 'limit'
 
 export interface CaseDef {
@@ -112,6 +115,13 @@ export const CASES: readonly CaseDef[] = [
     family: 's3',
     ours: false,
     run: (page, target) => callBench(page, 'uppy6', target.presign),
+  },
+  {
+    id: 'md5-wasm',
+    label: 'hash-wasm MD5 of the File in a Worker, no upload (hashing limit)',
+    family: 'limit',
+    ours: false,
+    run: (page) => callBench(page, 'md5Wasm'),
   },
   {
     id: 'xhr-put',

@@ -242,6 +242,14 @@ export function checkTargets(figures: Figures): TargetCheck[] {
       0.8,
     ),
     check(
+      'http-on-vs-md5',
+      'HTTP, hashing on (defaults), vs raw hash-wasm MD5 in a Worker',
+      ratio(figures, 'http-on', ['md5-wasm'], 'none'),
+      '×',
+      '≥',
+      0.8,
+    ),
+    check(
       'ttfb',
       `time to first byte${largest.size ? ` at ${sizeLabel(largest.size)}` : ''}`,
       worst(largest.rows, (r) => r.firstByteMs.median, 'median', largest.size),

@@ -16,6 +16,7 @@ export function uploadStatus(upload: UploadState): Record<string, unknown> {
     chunkSize,
     chunkCount,
     received: upload.received.ranges(),
+    partial: upload.partialChunks(),
     complete: false,
     expiresAt,
   }

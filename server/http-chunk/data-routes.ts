@@ -20,6 +20,27 @@ const busy = (index: number): HttpError =>
     { 'retry-after': '1' },
   )
 
+/**
+ * `Upload-Offset` of a chunk PUT: where in the chunk the body starts (0 when absent). Only
+ * the prefix the server reported as `partial` may be skipped (checked under the claim).
+ */
+function chunkOffset(request: Request, length: number): number {
+  const raw = request.headers.get('upload-offset')
+  if (raw === null) return 0
+  const offset = OFFSET.test(raw.trim()) ? Number(raw.trim()) : -1
+  if (offset < 0 || offset >= length)
+    throw new HttpError(400, 'bad-offset', `Upload-Offset must be in [0, ${length}), got "${raw}"`)
+  return offset
+}
+
+const offsetMismatch = (upload: UploadState, index: number): HttpError =>
+  new HttpError(
+    409,
+    'offset-mismatch',
+    `chunk ${index} holds ${upload.partialOf(index)} bytes; send it from there or whole`,
+    { offset: upload.partialOf(index) },
+  )
+
 /** Reads the request body through a stall-guarded reader that is released whatever happens. */
 async function withBody<T>(
   request: Request,
@@ -67,13 +88,15 @@ export async function putChunk(
   if (index < 0 || index >= upload.meta.chunkCount) {
     throw badRequest(`chunk index must be in [0, ${upload.meta.chunkCount})`)
   }
-  const expected = upload.chunkLength(index)
+  const length = upload.chunkLength(index)
+  const offset = chunkOffset(request, length)
+  const expected = length - offset
   const declared = request.headers.get('content-length')
   if (declared !== String(expected)) {
     throw new HttpError(
       400,
       'chunk-size-mismatch',
-      `chunk ${index} must be ${expected} bytes, got ${declared ?? 'no Content-Length'}`,
+      `chunk ${index} ${offset > 0 ? `from byte ${offset} ` : ''}must be ${expected} bytes, got ${declared ?? 'no Content-Length'}`,
     )
   }
   const md5Header = request.headers.get('content-md5')
@@ -83,9 +106,13 @@ export async function putChunk(
   if (upload.received.has(index)) return new Response(null, { status: 204 })
   if (!upload.claim(index)) throw upload.removed ? notFound() : busy(index)
   try {
+    // Checked under the claim: no other request can move the prefix meanwhile.
+    if (offset > 0 && offset !== upload.partialOf(index)) throw offsetMismatch(upload, index)
     await withBody(request, stallTimeoutMs, async (body) => {
       await body.waitForData()
-      await withPart(store, upload, (handle) => ingestChunk({ upload, index, handle, body, md5 }))
+      await withPart(store, upload, (handle) =>
+        ingestChunk({ upload, index, handle, body, md5, offset }),
+      )
     })
     upload.markReceived(index)
   } finally {

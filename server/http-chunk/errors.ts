@@ -7,6 +7,7 @@ export type ProtocolErrorCode =
   | 'not-found'
   | 'method-not-allowed'
   | 'incomplete'
+  | 'offset-mismatch'
   | 'expired'
   | 'file-too-large'
   | 'body-too-large'

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { BatchWriter } from './batch-writer'
-import type { BodyReader } from './body-reader'
+import { ClientGone, type BodyReader } from './body-reader'
 import { HttpError, notFound } from './errors'
 import type { UploadState } from './upload-state'
 
 /**
- * Streams one chunk's body into the part file at its offset, hashing it on the way when
- * the client sent a Content-MD5. The caller holds the chunk's claim and records the chunk
- * only when this resolves.
+ * Streams one chunk's body into the part file, from `offset` bytes into the chunk (0, or
+ * where a cut request stopped), hashing it on the way when the client sent a Content-MD5.
+ * The caller holds the chunk's claim and records the chunk only when this resolves. When the
+ * body breaks off (a cut or a stall), the bytes written so far are kept as the chunk's
+ * partial prefix, unless a Content-MD5 was to check them.
  */
 export async function ingestChunk(options: {
   upload: UploadState
@@ -16,26 +18,48 @@ export async function ingestChunk(options: {
   handle: FileHandle
   body: BodyReader
   md5: Buffer | null
+  offset: number
 }): Promise<void> {
-  const { upload, index, handle, body, md5 } = options
-  const expected = upload.chunkLength(index)
-  const start = index * upload.meta.chunkSize
+  const { upload, index, handle, body, md5, offset } = options
+  const expected = upload.chunkLength(index) - offset
+  const start = index * upload.meta.chunkSize + offset
   const hash = md5 ? createHash('md5') : null
   const writer = new BatchWriter(handle)
   let received = 0
-  for (;;) {
-    const piece = await body.read()
-    if (piece === null) break
-    received += piece.byteLength
-    if (received > expected) throw sizeMismatch(index, expected, received)
-    hash?.update(piece)
-    writer.append(piece, start + received - piece.byteLength)
-    if (writer.full) await writer.flush()
+  try {
+    for (;;) {
+      const piece = await body.read()
+      if (piece === null) break
+      received += piece.byteLength
+      if (received > expected) throw sizeMismatch(index, expected, received)
+      hash?.update(piece)
+      writer.append(piece, start + received - piece.byteLength)
+      if (writer.full) await writer.flush()
+    }
+    await writer.settle()
+  } catch (error) {
+    if (error instanceof ClientGone && !md5)
+      await keepPrefix(upload, index, writer, offset + received)
+    throw error
   }
-  await writer.settle()
   if (received !== expected) throw sizeMismatch(index, expected, received)
   if (hash && md5 && !hash.digest().equals(md5)) {
     throw new HttpError(400, 'bad-digest', `chunk ${index} does not match its Content-MD5`)
+  }
+}
+
+/** After a cut: once what was read is on disk, `held` bytes of the chunk are its prefix. */
+async function keepPrefix(
+  upload: UploadState,
+  index: number,
+  writer: BatchWriter,
+  held: number,
+): Promise<void> {
+  try {
+    await writer.settle()
+    upload.setPartial(index, held)
+  } catch {
+    upload.setPartial(index, 0) // the write failed: nothing of this request can be trusted
   }
 }
 
@@ -46,7 +70,8 @@ const sizeMismatch = (index: number, expected: number, got: number): HttpError =
  * Streams a body that starts at chunk boundary `offset` into the part file, recording each
  * chunk as soon as its last byte is on disk. Chunks already held, or being written by
  * another request, are read past without writing. When the body breaks off, every chunk
- * that arrived whole is still recorded and persisted before the error is rethrown.
+ * that arrived whole is still recorded and persisted before the error is rethrown, and the
+ * bytes of the chunk it was in the middle of are kept as that chunk's partial prefix.
  */
 export async function ingestStream(options: {
   upload: UploadState
@@ -64,8 +89,10 @@ export async function ingestStream(options: {
   const claimed: number[] = []
   const claim = (index: number): boolean => {
     const ok = index < upload.meta.chunkCount && upload.claim(index)
-    if (ok) claimed.push(index)
-    return ok
+    if (!ok) return false
+    claimed.push(index)
+    upload.setPartial(index, 0) // rewritten from its start: an older prefix no longer counts
+    return true
   }
   let writing = claim(chunk)
   /** Chunks whose last byte is in the pending batch: recorded once that batch is written. */
@@ -84,6 +111,8 @@ export async function ingestStream(options: {
     await writer.flush(record(chunks))
   }
 
+  /** Our own refusals (413, an abort) keep nothing of the chunk being written. */
+  let refused = false
   try {
     for (;;) {
       const piece = await body.read()
@@ -114,11 +143,16 @@ export async function ingestStream(options: {
       if (writer.full) await flush()
       if (upload.removed) throw notFound('the upload was aborted')
     }
+  } catch (error) {
+    refused = error instanceof HttpError
+    throw error
   } finally {
-    // Whatever happened, whole chunks already read are written and recorded, the partial
-    // one is given up, and the meta reaches disk before the request ends.
+    // Whatever happened, whole chunks already read are written and recorded, the one cut
+    // short is kept as that chunk's prefix, and the meta reaches disk before the request ends.
+    const cut = writing && !refused ? chunk : -1
     try {
       await writer.settle(record(finished))
+      if (cut >= 0) upload.setPartial(cut, position - cut * chunkSize)
     } finally {
       for (const index of claimed) upload.release(index)
       await upload.persist()

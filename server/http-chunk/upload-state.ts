@@ -19,6 +19,12 @@ export class UploadState {
   /** MD5 of the held prefix, kept current as chunks arrive (see PrefixHasher). */
   readonly prefix: PrefixHasher
   private readonly claims = new Set<number>()
+  /**
+   * Chunks a cut request left partly written: bytes held from the chunk's start, already in
+   * the part file at their place. Memory only (at most one number per chunk): a restart
+   * forgets them, and those chunks are sent whole again.
+   */
+  private readonly partials = new Map<number, number>()
   private writing: Promise<void> | null = null
   private queued: Promise<void> | null = null
   private timer: NodeJS.Timeout | null = null
@@ -65,9 +71,31 @@ export class UploadState {
     this.claims.delete(index)
   }
 
+  /** Bytes of chunk `index` held from its start by a cut request (0 when none). */
+  partialOf(index: number): number {
+    return this.partials.get(index) ?? 0
+  }
+
+  /** The partly written chunks, by index, for the status answer. */
+  partialChunks(): Array<{ index: number; offset: number }> {
+    return [...this.partials]
+      .sort(([a], [b]) => a - b)
+      .map(([index, offset]) => ({ index, offset }))
+  }
+
+  /**
+   * Records that a request holding chunk `index`'s claim ended after writing its bytes up to
+   * `offset` (from the chunk's start, contiguously, and on disk); 0 forgets the chunk.
+   */
+  setPartial(index: number, offset: number): void {
+    if (this.removed || this.received.has(index) || offset <= 0) this.partials.delete(index)
+    else this.partials.set(index, Math.min(offset, this.chunkLength(index) - 1))
+  }
+
   /** Records a fully written chunk; the caller persists (now or batched). */
   markReceived(index: number, now = Date.now()): void {
     if (this.removed) return
+    this.partials.delete(index)
     this.received.add(index)
     this.meta.expiresAt = Math.max(this.meta.expiresAt, now + this.expiresInMs)
     if (index === 0 || this.received.has(index - 1)) void this.prefix.advance()

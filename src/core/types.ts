@@ -207,6 +207,12 @@ export interface ServerState {
   readonly parts: readonly AckedPart[]
   /** Contiguous bytes held from the start, when the protocol counts in bytes (tus). */
   readonly offset?: number
+  /**
+   * Parts the server holds only the start of (a request was cut and the server kept what
+   * arrived, as the HTTP chunk protocol does): `bytes` from the part's start. The engine
+   * sends such a part from there (`PartRequest.start`).
+   */
+  readonly partial?: readonly { readonly index: number; readonly bytes: number }[]
 }
 
 export interface UploadResult {
@@ -259,7 +265,10 @@ export interface RemoteRequest extends ProtocolContext {
 
 export interface PartRequest extends RemoteRequest {
   readonly part: PartRange
-  /** Where this request starts; past `part.start` when the server kept part of the part. */
+  /**
+   * Where this request starts; past `part.start` when the server kept part of the part
+   * (`ServerState.offset` or `partial`).
+   */
   readonly start: number
   /** The bytes `[start, part.end)` of the file. */
   readonly body: Blob

@@ -81,6 +81,7 @@ export async function heldOnServer(
     const response = await fetch(`${rig.endpoints.http}/uploads/${String(remote.id)}`)
     const status = (await response.json()) as {
       received: [number, number][]
+      partial?: { index: number; offset: number }[]
       chunkSize: number
       size: number
     }
@@ -88,6 +89,8 @@ export async function heldOnServer(
     for (const [from, to] of status.received)
       for (let i = from; i < to; i++)
         bytes += Math.min(status.chunkSize, status.size - i * status.chunkSize)
+    // The start of a chunk a cut request was writing: held too (the banner counts it).
+    for (const { offset } of status.partial ?? []) bytes += offset
     return bytes
   }
   const response = await fetch(String(remote.url), {

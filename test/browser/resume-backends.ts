@@ -76,6 +76,7 @@ export async function startBackends(origins: readonly string[]): Promise<Backend
           await fetch(`${server.httpUrl}/uploads/${String(remote.id)}`)
         ).json()) as {
           received: [number, number][]
+          partial?: { index: number; offset: number }[]
           chunkSize: number
           size: number
         }
@@ -83,6 +84,8 @@ export async function startBackends(origins: readonly string[]): Promise<Backend
         for (const [from, to] of status.received)
           for (let i = from; i < to; i++)
             bytes += Math.min(status.chunkSize, status.size - i * status.chunkSize)
+        // The start of a chunk a cut request was writing (kept by the server).
+        for (const { offset } of status.partial ?? []) bytes += offset
         return bytes
       }
       if (protocol === 'tus') {

@@ -109,6 +109,26 @@ describe('bench targets', () => {
   })
 })
 
+describe('bench target: hashing on vs the raw hashing rate', () => {
+  it('compares HTTP hashing on with hash-wasm in a Worker at their common size', () => {
+    const byId = (rows: ThroughputResult[]) =>
+      Object.fromEntries(checkTargets(results(rows)).map((t) => [t.id, t]))
+    const hashOnly = row('md5-wasm', 400, { sizeMiB: 256, family: 'limit', ours: false })
+    // 4 GiB of http-on alone does not count: md5-wasm ran only at 256 MiB.
+    const met = byId([
+      row('http-on', 50, { sizeMiB: 4096, family: 'http' }),
+      row('http-on', 330, { sizeMiB: 256, family: 'http' }),
+      hashOnly,
+    ])['http-on-vs-md5']
+    expect(met).toMatchObject({ met: true, target: '≥ 0.8' })
+    expect(met.value).toBeCloseTo(330 / 400)
+    expect(met.basis).toContain('256 MiB')
+    const unmet = byId([row('http-on', 200, { sizeMiB: 256, family: 'http' }), hashOnly])
+    expect(unmet['http-on-vs-md5']).toMatchObject({ value: 0.5, met: false })
+    expect(byId([hashOnly])['http-on-vs-md5'].met).toBeUndefined()
+  })
+})
+
 describe('bench report and chart', () => {
   const figures = results([
     row('s3-off', 140),

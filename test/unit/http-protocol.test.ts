@@ -82,7 +82,31 @@ describe('HTTP chunk protocol client', () => {
         { index: 0, size: 256 * 1024 },
         { index: 2, size: 600 * 1024 - 512 * 1024 },
       ],
+      partial: [],
     })
+  })
+
+  it('reads the chunks the server holds the start of, dropping entries outside their chunk', async () => {
+    const transport = new ScriptedTransport()
+    const status = protocol.status({ ...ctx(transport), remote: { id }, plan })
+    ;(await transport.next()).respond({
+      status: 200,
+      json: {
+        received: [[0, 1]],
+        partial: [
+          { index: 1, offset: 1000 },
+          { index: 2, offset: 600 * 1024 - 512 * 1024 }, // the whole last chunk: not a prefix
+          { index: 7, offset: 10 }, // past the plan
+        ],
+      },
+    })
+    expect((await status).partial).toEqual([{ index: 1, bytes: 1000 }])
+    const broken = protocol.status({ ...ctx(transport), remote: { id }, plan })
+    ;(await transport.next()).respond({
+      status: 200,
+      json: { received: [], partial: [{ index: 1, offset: 'x' }] },
+    })
+    await expect(broken).rejects.toMatchObject({ code: 'protocol' })
   })
 
   it('turns an HTML error page into a typed protocol error', async () => {
@@ -171,19 +195,131 @@ describe('HTTP chunk protocol client', () => {
     expect(snapshots.some((s) => s.uploads[0].retries === 1)).toBe(true)
   })
 
-  it('refuses a part that does not start at its chunk boundary', async () => {
+  it('after a cut stream sends only what the server lacks: the rest of the cut chunk and the chunks after it', async () => {
     const transport = new ScriptedTransport()
-    await expect(
+    const clock = new FakeClock()
+    const uploader = createUploader({
+      protocol,
+      transport,
+      clock,
+      chunkSize: 256 * 1024,
+      hashing: false,
+      retry: { jitter: 0, baseDelayMs: 10 },
+    })
+    uploader.add(new File([new Uint8Array(plan.size)], 'f.bin'))
+    ;(await transport.next()).respond({ status: 201, json: { id } })
+    const stream = await transport.next()
+    stream.progress(300 * 1024)
+    stream.fail(new UploadError('network', 'connection reset'))
+    ;(await transport.next()).respond({
+      status: 200,
+      json: { received: [[0, 1]], partial: [{ index: 1, offset: 300 * 1024 - 256 * 1024 }] },
+    })
+    const chunks = [await transport.next(), await transport.next()].sort((a, b) =>
+      a.url.localeCompare(b.url),
+    )
+    expect(chunks.map((r) => r.url)).toEqual([
+      `${base}/uploads/${id}/chunks/1`,
+      `${base}/uploads/${id}/chunks/2`,
+    ])
+    expect(chunks[0].headers).toMatchObject({ 'upload-offset': String(44 * 1024) })
+    expect((chunks[0].body as Blob).size).toBe(256 * 1024 - 44 * 1024)
+    expect(chunks[1].headers).not.toHaveProperty('upload-offset')
+    for (const chunk of chunks) chunk.respond({ status: 204 })
+    ;(await transport.next()).respond({ status: 200, json: { id, size: plan.size } })
+    await settle()
+    await clock.advance(100)
+    const final = uploader.getSnapshot().uploads[0]
+    expect(final.status.state).toBe('done')
+    expect(final.bytesResent).toBe(0) // every byte of the cut stream was kept
+  })
+
+  it('sends the rest of a chunk whose start the server kept, with Upload-Offset', async () => {
+    const transport = new ScriptedTransport()
+    const sent = protocol.uploadPart({
+      ...ctx(transport),
+      remote: { id },
+      plan,
+      part: { index: 1, start: 256 * 1024, end: 512 * 1024 },
+      start: 256 * 1024 + 1000,
+      body: new Blob([new Uint8Array(256 * 1024 - 1000)]),
+      onProgress: () => {},
+    })
+    const request = await transport.next()
+    expect(request.url).toBe(`${base}/uploads/${id}/chunks/1`)
+    expect(request.headers).toMatchObject({ 'upload-offset': '1000' })
+    request.respond({ status: 204 })
+    expect(await sent).toEqual({ index: 1, size: 256 * 1024 })
+  })
+
+  it('sends no Upload-Offset for a whole chunk, and retries an offset the server does not hold', async () => {
+    const transport = new ScriptedTransport()
+    const part = (start: number) =>
       protocol.uploadPart({
         ...ctx(transport),
         remote: { id },
         plan,
         part: { index: 0, start: 0, end: 256 * 1024 },
-        start: 5,
-        body: new Blob([]),
+        start,
+        body: new Blob([new Uint8Array(256 * 1024 - start)]),
         onProgress: () => {},
-      }),
-    ).rejects.toMatchObject({ code: 'protocol' })
-    expect(transport.requests).toHaveLength(0)
+      })
+    const whole = part(0)
+    const first = await transport.next()
+    expect(first.headers).not.toHaveProperty('upload-offset')
+    first.respond({ status: 204 })
+    await whole
+    const stale = part(5)
+    ;(await transport.next()).respond({
+      status: 409,
+      json: { error: { code: 'offset-mismatch', message: 'no', offset: 0 } },
+    })
+    // Retryable: the engine's next attempt sends the whole chunk.
+    await expect(stale).rejects.toMatchObject({ code: 'protocol', retryable: true, status: 409 })
+  })
+
+  it('sends a chunk whole when the server refuses the offset its status gave (409 offset-mismatch)', async () => {
+    const transport = new ScriptedTransport()
+    const clock = new FakeClock()
+    const uploader = createUploader({
+      protocol,
+      transport,
+      clock,
+      chunkSize: 256 * 1024,
+      hashing: false,
+      concurrency: 1,
+      retry: { jitter: 0, baseDelayMs: 10 },
+    })
+    uploader.add(new File([new Uint8Array(plan.size)], 'f.bin'))
+    ;(await transport.next()).respond({ status: 201, json: { id } })
+    const stream = await transport.next()
+    stream.progress(300 * 1024)
+    stream.fail(new UploadError('network', 'connection reset'))
+    ;(await transport.next()).respond({
+      status: 200,
+      json: { received: [[0, 1]], partial: [{ index: 1, offset: 44 * 1024 }] },
+    })
+    const resumed = await transport.next()
+    expect(resumed.headers).toMatchObject({ 'upload-offset': String(44 * 1024) })
+    resumed.respond({
+      status: 409,
+      json: { error: { code: 'offset-mismatch', message: 'restarted', offset: 0 } },
+    })
+    await settle()
+    await clock.advance(100)
+    const whole = await transport.next()
+    expect(whole.url).toBe(`${base}/uploads/${id}/chunks/1`)
+    expect(whole.headers).not.toHaveProperty('upload-offset')
+    expect((whole.body as Blob).size).toBe(256 * 1024)
+    whole.respond({ status: 204 })
+    const last = await transport.next()
+    expect(last.url).toBe(`${base}/uploads/${id}/chunks/2`)
+    last.respond({ status: 204 })
+    ;(await transport.next()).respond({ status: 200, json: { id, size: plan.size } })
+    await settle()
+    await clock.advance(100)
+    const final = uploader.getSnapshot().uploads[0]
+    expect(final.status.state).toBe('done')
+    expect(final.bytesResent).toBe(44 * 1024) // the prefix the server no longer held
   })
 })

@@ -24,6 +24,10 @@ function heldBytes(record: ResumeRecord, state: ServerState): number {
   )
   let bytes = 0
   for (const index of indexes) bytes += partLength(plan, index)
+  for (const { index, bytes: held } of state.partial ?? []) {
+    if (indexes.has(index) || !Number.isInteger(index) || index < 0 || index >= plan.count) continue
+    if (Number.isInteger(held) && held > 0) bytes += Math.min(held, partLength(plan, index))
+  }
   return bytes
 }
 

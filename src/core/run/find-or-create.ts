@@ -1,6 +1,6 @@
 import { abortRemote, askStatus, runControl } from './control-requests'
 import { abortError, CANCEL_REASON, throwIfAborted, UploadError } from '../errors'
-import { awaitHash } from './full-hash'
+import { awaitHash, startHashing } from './full-hash'
 import type { Job, ServerSide } from './job'
 import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { isValidPlan, partLength, planChunks } from './part-plan'
@@ -82,7 +82,7 @@ export function reconcile(job: Job, server: ServerSide, state: ServerState): voi
   }
   let acked = 0
   for (const part of server.acked.values()) acked += part.size
-  server.partialBytes = 0
+  server.partial.clear()
   if (state.offset !== undefined) {
     // Sequential protocols count bytes: whole parts below the offset are held, and the
     // part the offset falls in is held up to it.
@@ -93,11 +93,20 @@ export function reconcile(job: Job, server: ServerSide, state: ServerState): voi
       server.acked.set(index, { index, size: partLength(plan, index) })
       acked += partLength(plan, index)
     }
-    server.partialBytes = Math.max(0, Math.min(state.offset, plan.size) - acked)
+    const rest = Math.max(0, Math.min(state.offset, plan.size) - acked)
+    if (rest > 0) server.partial.set(whole, rest)
   }
+  for (const { index, bytes } of state.partial ?? []) {
+    // Only a real prefix of a part not held whole; anything else is ignored.
+    if (!Number.isInteger(index) || index < 0 || index >= plan.count) continue
+    if (server.acked.has(index) || !Number.isInteger(bytes)) continue
+    if (bytes > 0 && bytes < partLength(plan, index)) server.partial.set(index, bytes)
+  }
+  let partialBytes = 0
+  for (const bytes of server.partial.values()) partialBytes += bytes
   // Bytes sent before that the server no longer holds were sent in vain: count them re-sent.
   const previous = job.counts
-  const held = acked + server.partialBytes
+  const held = acked + partialBytes
   job.counts = createByteCounts(held)
   job.counts.resent = previous.resent + Math.max(0, rawBytes(previous) - held)
   job.counts.shown = previous.shown
@@ -129,6 +138,7 @@ export async function findOrCreate(
 
   if (job.server) {
     const known = job.server
+    startHashing(ctx, job)
     await ctx.tabs.claim(job, known.key, signal)
     try {
       reconcile(job, known, await status(known))
@@ -149,6 +159,9 @@ export async function findOrCreate(
   const { content: fingerprint, key } = job.resumeOf
     ? { content: job.resumeOf.fingerprint, key: job.resumeOf.key }
     : await identify(ctx, job, signal)
+  // The full hash starts once the quick identity is known: its Worker's start-up and first
+  // reads never compete with the sample the first byte waits for.
+  startHashing(ctx, job)
   // Before the record is read: a tab that waited reads what the first tab saved.
   const { waited } = await ctx.tabs.claim(job, key, signal)
   const record = await readRecord(ctx, key)
@@ -166,7 +179,7 @@ export async function findOrCreate(
       createdAt: record.createdAt,
       // What the record lists, for the status request; the server's answer replaces it.
       acked: new Map(record.parts.map((part) => [part.index, part])),
-      partialBytes: 0,
+      partial: new Map(),
     }
     prefetchParts(ctx, job, server.plan, server.acked)
     try {
@@ -231,7 +244,7 @@ async function create(
     plan,
     createdAt: ctx.clock.now(),
     acked: new Map<number, AckedPart>(),
-    partialBytes: 0,
+    partial: new Map(),
   }
   if (signal.aborted && (signal.reason === CANCEL_REASON || job.status.state === 'canceled')) {
     await abortRemote(ctx, job.id, server).catch(() => {})

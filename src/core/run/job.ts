@@ -59,8 +59,11 @@ export interface ServerSide {
   readonly plan: ChunkPlan
   readonly createdAt: number
   readonly acked: Map<number, AckedPart>
-  /** Sequential protocols: bytes past the last whole part that the server holds. */
-  partialBytes: number
+  /**
+   * Parts the server holds the start of, by index: bytes from the part's start (the part
+   * the offset falls in for sequential protocols, cut chunks on HTTP).
+   */
+  readonly partial: Map<number, number>
 }
 
 export interface HashJob {

@@ -1,7 +1,7 @@
 import { findOrCreate, isGone, type Connected } from './find-or-create'
 import { runControl } from './control-requests'
 import { toUploadError, UploadError } from '../errors'
-import { awaitHash, startHashing, stopHashing } from './full-hash'
+import { awaitHash, stopHashing } from './full-hash'
 import { activeTime, type Job, type Run, type ServerSide } from './job'
 import { setStatus, type FlowContext } from './run-context'
 import { createPartDigests } from './part-digests'
@@ -55,7 +55,7 @@ async function runMultipart(
   signal: AbortSignal,
   announced: boolean,
 ): Promise<UploadResult> {
-  startHashing(ctx, job)
+  // The full hash starts in findOrCreate, once the file is identified.
   prefetchFirstParts(ctx, job, signal)
   let connected: Connected = await findOrCreate(ctx, job, signal)
   if (connected.kind === 'upload') {

@@ -147,9 +147,8 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
       run: async (attemptSignal, attempt) => {
         attempts = attempt
         if (server.acked.has(index)) return
-        // Only the first missing part can be partly held (sequential protocols count bytes).
-        const partial =
-          server.partialBytes > 0 && index === firstMissing(server) ? server.partialBytes : 0
+        // Held up to here by the server: a cut request's bytes it kept (status said so).
+        const partial = server.partial.get(index) ?? 0
         const start = part.start + partial
         const sentAt = ctx.clock.now()
         try {
@@ -193,10 +192,17 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
           const at = ctx.clock.now()
           ctx.tuner.record({ ok: true, bytes: part.end - start, ms: at - sentAt, at })
           ackRequest(job.counts, index, part.end - start)
-          if (partial > 0) server.partialBytes = 0
+          server.partial.delete(index)
           server.acked.set(index, { index, size: part.end - part.start, etag: receipt.etag })
         } catch (error) {
           if (!signal.aborted) dropRequest(job.counts, index)
+          if (partial > 0 && error instanceof UploadError && error.status === 409) {
+            // The server holds another prefix than its status said (it restarted, another
+            // request wrote since): the next attempt sends the whole part.
+            server.partial.delete(index)
+            job.counts.acked = Math.max(0, job.counts.acked - partial)
+            job.counts.resent += partial
+          }
           throw attemptSignal.aborted ? error : await orFileProblem(job, error)
         }
         if (job.status.state === 'uploading' && job.status.retrying) {
@@ -246,17 +252,11 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   if (failure !== undefined) throw toUploadError(failure)
 }
 
-function firstMissing(server: ServerSide): number {
-  let index = 0
-  while (server.acked.has(index)) index++
-  return index
-}
-
 /** Sends whatever the server lacks, by the fastest path available. */
 export async function sendAll(ctx: FlowContext, job: Job, server: ServerSide, signal: AbortSignal) {
   setStatus(ctx, job, { state: 'uploading', retrying: false })
   const nothingSent =
-    server.acked.size === 0 && server.partialBytes === 0 && rawBytes(job.counts) === 0
+    server.acked.size === 0 && server.partial.size === 0 && rawBytes(job.counts) === 0
   if (ctx.options.stream && ctx.protocol.uploadStream && nothingSent && job.info.size > 0) {
     await sendStream(ctx, job, server, signal)
   }

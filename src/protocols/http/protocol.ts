@@ -12,7 +12,7 @@ import {
   type RequestBody,
   type UploadProtocol,
 } from '../../core'
-import { idFrom, partsFromRanges, resultFrom } from './wire'
+import { idFrom, partialChunks, partsFromRanges, resultFrom } from './wire'
 
 /** Options of {@link createHttpProtocol}. */
 export interface HttpProtocolOptions {
@@ -28,6 +28,8 @@ export const httpCapabilities = Object.freeze({
   maxPartSize: 512 * MiB,
   maxParts: 10_000,
   parallel: true,
+  // The start of a cut chunk is kept, but only a resume or a cut stream asks for it: a
+  // status between parallel parts' retries would cost a request and reset their counts.
   keepsPartialBodies: false,
 })
 
@@ -157,26 +159,37 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
       const response = await send(request, 'GET', uploadUrl(request.remote))
       if (response.status !== 200) fail(request, response, 'Status')
       const body = parseJsonObject(response, 'Status')
-      return { parts: partsFromRanges(body.received, request.plan) }
+      return {
+        parts: partsFromRanges(body.received, request.plan),
+        partial: partialChunks(body.partial, request.plan),
+      }
     },
 
     async uploadPart(request) {
       const { part } = request
-      if (request.start !== part.start) {
-        throw new UploadError('protocol', 'The HTTP chunk protocol sends whole chunks only', {
-          retryable: false,
-        })
-      }
+      // Past the chunk's start: the rest of a chunk whose prefix the server kept.
+      const offset = request.start - part.start
       const response = await send(
         request,
         'PUT',
         `${uploadUrl(request.remote)}/chunks/${part.index}`,
         {
           body: request.body,
-          headers: { 'content-type': 'application/octet-stream' },
+          headers: {
+            'content-type': 'application/octet-stream',
+            ...(offset > 0 ? { 'upload-offset': String(offset) } : {}),
+          },
           onUploadProgress: request.onProgress,
         },
       )
+      if (response.status === 409 && serverErrorCode(response) === 'offset-mismatch') {
+        // The server holds another prefix than its status said (it restarted, or another
+        // request wrote since): retryable, and the engine's next attempt sends it whole.
+        throw new UploadError('protocol', `Chunk ${part.index}: the server holds another prefix`, {
+          retryable: true,
+          status: 409,
+        })
+      }
       if (response.status !== 204 && response.status !== 200)
         fail(request, response, `Chunk ${part.index}`)
       return { index: part.index, size: part.end - part.start }

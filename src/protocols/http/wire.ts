@@ -31,6 +31,31 @@ export function partsFromRanges(received: unknown, plan: ChunkPlan): AckedPart[]
   return parts
 }
 
+/**
+ * `partial: [{ index, offset }, …]` (chunks the server holds the start of) → the engine's
+ * partial parts; absent (an older server) is none. Entries outside the plan or not inside
+ * their chunk are dropped: the chunk is then sent whole.
+ */
+export function partialChunks(
+  partial: unknown,
+  plan: ChunkPlan,
+): { index: number; bytes: number }[] {
+  if (partial === undefined) return []
+  if (!Array.isArray(partial)) throw garbage('status')
+  const out: { index: number; bytes: number }[] = []
+  for (const entry of partial) {
+    if (!isObject(entry)) throw garbage('status')
+    const { index, offset } = entry
+    if (!Number.isInteger(index) || !Number.isInteger(offset)) throw garbage('status')
+    const at = index as number
+    if (at < 0 || at >= plan.count) continue
+    const length = Math.min(plan.partSize, plan.size - at * plan.partSize)
+    if ((offset as number) > 0 && (offset as number) < length)
+      out.push({ index: at, bytes: offset as number })
+  }
+  return out
+}
+
 export function resultFrom(body: Record<string, unknown>, what: string): UploadResult {
   if (typeof body.size !== 'number') throw garbage(what)
   if (
