@@ -13,6 +13,7 @@ import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type PartCall } from '../fakes/fake-protocol'
 import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
+import { until } from '../fakes/until'
 
 /**
  * One test per engine bug that left an upload in a state it could not leave, started it
@@ -36,11 +37,6 @@ function setup(protocol: FakeProtocol, extra: Partial<ScriptedEngineOptions> = {
   on('upload-success', () => 'success')
   on('upload-retry', ({ error }) => `retry:${error.code}`)
   return { uploader, clock, events }
-}
-
-async function until(condition: () => boolean, clock: FakeClock, stepMs = 10): Promise<void> {
-  for (let i = 0; i < 3000 && !condition(); i++) await clock.advance(stepMs)
-  expect(condition()).toBe(true)
 }
 
 const TUS = { 'tus-version': '1.0.0', 'tus-resumable': '1.0.0' }

@@ -14,6 +14,7 @@ import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type FakeProtocolOptions } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
+import { until } from '../fakes/until'
 
 function bytesOf(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size)
@@ -118,14 +119,6 @@ function setup(protocol: SmallProtocol, extra: Partial<UploaderOptions> = {}) {
     if (state && states.at(-1) !== state) states.push(state)
   })
   return { uploader, clock, store, states }
-}
-
-async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    if (clock) await clock.advance(10)
-    else await settle()
-  }
-  expect(condition()).toBe(true)
 }
 
 const stateOf = (uploader: ReturnType<typeof setup>['uploader'], i = 0) =>

@@ -1,4 +1,4 @@
-import { effectScope, nextTick, ref } from 'vue'
+import { nextTick, ref } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { createUploader, UploadError } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
@@ -7,6 +7,7 @@ import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
+import { inScope } from '../fakes/vue-scope'
 
 /** Waits (real time: snapshots are published in a microtask, progress every 100 ms). */
 async function until(condition: () => boolean): Promise<void> {
@@ -15,13 +16,6 @@ async function until(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   expect(condition()).toBe(true)
-}
-
-/** Runs the composable in a detached scope, as a component or store would. */
-function inScope<T>(fn: () => T): { value: T; stop: () => void } {
-  const scope = effectScope(true)
-  const value = scope.run(fn)!
-  return { value, stop: () => scope.stop() }
 }
 
 describe('useChunkedUpload with its own engine', () => {
