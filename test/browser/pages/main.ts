@@ -122,6 +122,13 @@ async function upload(options: {
   }
 }
 
+/** The protocol a test names, talking to `endpoint` (the HTTP chunk protocol by default). */
+function protocolFor(protocol: 'http' | 'tus' | 's3' | undefined, endpoint: string) {
+  if (protocol === 's3') return createS3Protocol({ endpoint })
+  if (protocol === 'tus') return createTusProtocol({ endpoint })
+  return createHttpProtocol({ endpoint })
+}
+
 async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadRun> {
   takeLongest()
   const hasher = options.hashWorkers
@@ -129,12 +136,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     : undefined
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
-    protocol:
-      options.protocol === 's3'
-        ? createS3Protocol({ endpoint: options.endpoint })
-        : options.protocol === 'tus'
-          ? createTusProtocol({ endpoint: options.endpoint })
-          : createHttpProtocol({ endpoint: options.endpoint }),
+    protocol: protocolFor(options.protocol, options.endpoint),
     hashing: options.hashing ?? true,
     hasher,
     chunkSize: options.chunkSize,
@@ -336,12 +338,7 @@ async function uploadFolder(options: {
 }): Promise<{ uploads: UploadSnapshot[]; requests: number }> {
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
-    protocol:
-      options.protocol === 's3'
-        ? createS3Protocol({ endpoint: options.endpoint })
-        : options.protocol === 'tus'
-          ? createTusProtocol({ endpoint: options.endpoint })
-          : createHttpProtocol({ endpoint: options.endpoint }),
+    protocol: protocolFor(options.protocol, options.endpoint),
     concurrency: options.concurrency,
   })
   const files = Array.from(
