@@ -44,10 +44,9 @@ const zones = [
   zone('server', ['src', ...CONSUMERS], [], 'server/ never imports src/ (docs/http-protocol.md).'),
   zone(['stories', 'playground'], 'src', [], "Import 'vue-chunked-upload' as a user would."),
 ]
-const HOST_GLOBALS = 'window self document navigator location localStorage sessionStorage'
-  .concat(' indexedDB Worker XMLHttpRequest fetch process Buffer')
-  .split(' ')
-  .map((name) => ({ name, message: `src/core takes ${name} through a port.` }))
+const HOST = `window self document navigator location localStorage sessionStorage indexedDB Worker
+  XMLHttpRequest fetch process Buffer`.split(/\s+/)
+const HOST_GLOBALS = HOST.map((name) => ({ name, message: `src/core takes ${name} by a port.` }))
 const PARENT_INDEX = { regex: String.raw`^(\./)?\.\.(/\.\.)*/?$`, message: 'Name the file.' }
 const CORE_VALUES = { regex: String.raw`^(\./)?(\.\./)+core(/|$)`, allowTypeImports: true }
 const MOUNT_HOOKS = { name: 'vue', importNames: ['onMounted', 'onUnmounted', 'onBeforeUnmount'] }
