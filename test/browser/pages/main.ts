@@ -122,6 +122,15 @@ async function upload(options: {
   }
 }
 
+/** XHR and fetch requests since resource entry `before` (module loads are not counted). */
+const requestsSince = (before: number): number =>
+  performance
+    .getEntriesByType('resource')
+    .slice(before)
+    .filter((entry) =>
+      ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
+    ).length
+
 /** The protocol a test names, talking to `endpoint` (the HTTP chunk protocol by default). */
 function protocolFor(protocol: 'http' | 'tus' | 's3' | undefined, endpoint: string) {
   if (protocol === 's3') return createS3Protocol({ endpoint })
@@ -206,12 +215,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     hashMs,
     longestTaskMs: takeLongest(started),
     // Only the upload's own requests: on a cold Vite cache, module loads land here too.
-    requests: performance
-      .getEntriesByType('resource')
-      .slice(requestsBefore)
-      .filter((entry) =>
-        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
-      ).length,
+    requests: requestsSince(requestsBefore),
     upload: JSON.parse(JSON.stringify(snapshot)) as UploadSnapshot,
     warnings,
   }
@@ -365,12 +369,7 @@ async function uploadFolder(options: {
   uploader.destroy()
   return {
     uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[],
-    requests: performance
-      .getEntriesByType('resource')
-      .slice(requestsBefore)
-      .filter((entry) =>
-        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
-      ).length,
+    requests: requestsSince(requestsBefore),
   }
 }
 
