@@ -11,6 +11,7 @@ import { createS3Client } from '../../server/s3'
 import type { FaultProxy, RequestInfo } from '../fault-proxy'
 import { SoakRig } from '../soak/rig'
 import { md5OfFile } from './harness'
+import { httpHeld, tusHeld } from './held'
 
 export type ProtocolName = 'http' | 'tus' | 's3'
 export const PROTOCOLS: readonly ProtocolName[] = ['http', 'tus', 's3']
@@ -77,27 +78,8 @@ export async function heldOnServer(
       client.destroy()
     }
   }
-  if (protocol === 'http') {
-    const response = await fetch(`${rig.endpoints.http}/uploads/${String(remote.id)}`)
-    const status = (await response.json()) as {
-      received: [number, number][]
-      partial?: { index: number; offset: number }[]
-      chunkSize: number
-      size: number
-    }
-    let bytes = 0
-    for (const [from, to] of status.received)
-      for (let i = from; i < to; i++)
-        bytes += Math.min(status.chunkSize, status.size - i * status.chunkSize)
-    // The start of a chunk a cut request was writing: held too (the banner counts it).
-    for (const { offset } of status.partial ?? []) bytes += offset
-    return bytes
-  }
-  const response = await fetch(String(remote.url), {
-    method: 'HEAD',
-    headers: { 'tus-resumable': '1.0.0' },
-  })
-  return Number(response.headers.get('upload-offset'))
+  if (protocol === 'http') return httpHeld(rig.endpoints.http, remote.id)
+  return tusHeld(remote.url)
 }
 
 /** MD5s of every file a backend stores complete, to find a source's among. */

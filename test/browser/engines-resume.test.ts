@@ -25,11 +25,12 @@ import {
   ENGINE_FEATURES,
   ENGINES,
   launchEngine,
+  randomFile,
+  startPageServer,
   type EngineName,
   type EnginePage,
   type EngineSession,
-} from './engines'
-import { randomFile, startPageServer } from './harness'
+} from './harness'
 import { MiB } from '../fakes/files'
 
 const SIZE = 24 * MiB

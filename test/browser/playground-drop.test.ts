@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startPlayground, type PlaygroundSession } from './playground-session'
+import { describe, expect, it } from 'vitest'
+import { playgroundRig } from './playground-session'
 
 const SIZE = 6 * 1024 * 1024 + 123
 
@@ -19,15 +19,10 @@ function pattern(size: number): Uint8Array {
  * progressbar reaches 100 and the item says done; the stored bytes are the file's.
  */
 describe('playground: drag and drop', () => {
-  let session: PlaygroundSession
-
-  beforeAll(async () => {
-    session = await startPlayground()
-  })
-
-  afterAll(() => session?.close())
+  const rig = playgroundRig()
 
   it('uploads a dropped file to completion', async () => {
+    const { session } = rig
     const page = await session.chromium.newPage()
     await page.goto(session.url)
     const zone = page.locator('.vcu-dropzone')

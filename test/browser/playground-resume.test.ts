@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startPlayground, type PlaygroundSession } from './playground-session'
+import { describe, expect, it } from 'vitest'
+import { playgroundRig } from './playground-session'
 import { md5OfFile, randomFile } from './harness'
 import { MiB } from '../fakes/files'
 
@@ -10,15 +10,10 @@ import { MiB } from '../fakes/files'
  * kept (IndexedDB record + status query), re-sending at most one chunk.
  */
 describe('playground: refresh mid-upload and resume', () => {
-  let session: PlaygroundSession
-
-  beforeAll(async () => {
-    session = await startPlayground()
-  })
-
-  afterAll(() => session?.close())
+  const rig = playgroundRig()
 
   it('resumes after a reload, re-sending at most one chunk', async () => {
+    const { session } = rig
     const source = await randomFile(96 * MiB, 'vcu-resume-96m.bin')
     const page = await session.chromium.newPage()
     const cdp = await page.context().newCDPSession(page)

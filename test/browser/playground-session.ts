@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { createServer } from 'vite'
 import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
 import { launchChromium, type BrowserSession } from './harness'
@@ -42,4 +43,14 @@ export async function startPlayground(): Promise<PlaygroundSession> {
       rmSync(root, { recursive: true, force: true })
     },
   }
+}
+
+/** The playground session of the enclosing block: started in `beforeAll`, closed in `afterAll`. */
+export function playgroundRig(): { readonly session: PlaygroundSession } {
+  const rig = {} as { session: PlaygroundSession }
+  beforeAll(async () => {
+    rig.session = await startPlayground()
+  })
+  afterAll(() => rig.session?.close())
+  return rig
 }

@@ -15,6 +15,7 @@ import { createS3SigningHandler } from '../../server/s3'
 import { createTusEndpoint } from '../../server/tus'
 import { openS3Target } from '../infra/s3-target'
 import { CHROMIUM, CHROMIUM_ARGS, md5OfFile, requireChromium } from './harness'
+import { httpHeld, tusHeld } from './held'
 
 export type ProtocolName = 'http' | 'tus' | 's3'
 
@@ -71,30 +72,8 @@ export async function startBackends(origins: readonly string[]): Promise<Backend
     endpoint: (protocol) => endpoints[protocol],
     tusReceived: () => received,
     async held(protocol, remote) {
-      if (protocol === 'http') {
-        const status = (await (
-          await fetch(`${server.httpUrl}/uploads/${String(remote.id)}`)
-        ).json()) as {
-          received: [number, number][]
-          partial?: { index: number; offset: number }[]
-          chunkSize: number
-          size: number
-        }
-        let bytes = 0
-        for (const [from, to] of status.received)
-          for (let i = from; i < to; i++)
-            bytes += Math.min(status.chunkSize, status.size - i * status.chunkSize)
-        // The start of a chunk a cut request was writing (kept by the server).
-        for (const { offset } of status.partial ?? []) bytes += offset
-        return bytes
-      }
-      if (protocol === 'tus') {
-        const response = await fetch(String(remote.url), {
-          method: 'HEAD',
-          headers: { 'tus-resumable': '1.0.0' },
-        })
-        return Number(response.headers.get('upload-offset'))
-      }
+      if (protocol === 'http') return httpHeld(server.httpUrl, remote.id)
+      if (protocol === 'tus') return tusHeld(remote.url)
       throw new Error('S3 holds parts, not bytes: compare part numbers instead')
     },
     async leftOnServer(protocol, remote) {

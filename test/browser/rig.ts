@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import {
   startReferenceServer,
   type RunningReferenceServer,
   type StartReferenceServerOptions,
 } from '../../server/index'
-import { launchChromium, startPageServer, type BrowserSession } from './harness'
+import { callPage, launchChromium, startPageServer, type BrowserSession } from './harness'
 
 export interface BrowserRig {
   chromium: BrowserSession
@@ -63,4 +63,31 @@ export async function throttle(page: Page, bytesPerSecond: number): Promise<void
     downloadThroughput: -1,
     uploadThroughput: bytesPerSecond,
   })
+}
+
+/**
+ * The hashing worker of `page` comes with a CSP that refuses WebAssembly (no
+ * 'wasm-unsafe-eval'), as a strict site would send it.
+ */
+export async function refuseWasm(page: Page): Promise<void> {
+  await page.route(/md5\.worker/, async (route) => {
+    const response = await route.fetch()
+    await route.fulfill({
+      response,
+      headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" },
+    })
+  })
+}
+
+/**
+ * Uploads the page's chosen file to the HTTP chunk server at `endpoint` with hashing on, and
+ * expects it done, with the Worker's MD5 and the server's both `md5` (the source's).
+ */
+export async function uploadHashed(page: Page, endpoint: string, md5: string) {
+  const run = await callPage(page, 'upload', { endpoint, hashing: true })
+  expect(run.error).toBeUndefined()
+  expect(run.upload.status.state).toBe('done')
+  expect(run.hash).toBe(md5)
+  expect(run.result?.hash).toBe(md5)
+  return run
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { createS3SigningHandler } from '../../server/s3'
+import { preflightPut } from '../infra/cors'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { callPage, openWithFile, randomFile, sampleHeap } from './harness'
 import { browserRig, type BrowserRig } from './rig'
@@ -170,15 +171,7 @@ describe('S3 multipart in real Chromium', () => {
       body: JSON.stringify({ md5: '1B2M2Y8AsgTpgAmY7PhCfg==' }),
     })
     const { url } = (await signed.json()) as { url: string }
-    const preflight = (origin: string, headers: string) =>
-      fetch(url, {
-        method: 'OPTIONS',
-        headers: {
-          origin,
-          'access-control-request-method': 'PUT',
-          'access-control-request-headers': headers,
-        },
-      })
+    const preflight = (origin: string, headers: string) => preflightPut(url, origin, headers)
     const allowed = await preflight(pages.url, 'content-md5')
     expect(allowed.status).toBe(200)
     expect(allowed.headers.get('access-control-allow-origin')).toBe(pages.url)

@@ -5,26 +5,17 @@
  * stored byte-identical.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReferenceServer, type RunningReferenceServer } from '../../server/index'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createS3SigningHandler } from '../../server/s3'
 import { createTusEndpoint } from '../../server/tus'
 import { openS3Target, type S3Target } from '../infra/s3-target'
-import {
-  callPage,
-  launchChromium,
-  md5OfFile,
-  openWithFile,
-  randomFile,
-  startPageServer,
-  type BrowserSession,
-} from './harness'
+import { callPage, md5OfFile, openWithFile, randomFile } from './harness'
+import { browserRig, type BrowserRig } from './rig'
 import { folderBytes } from './pages/folder-bytes'
+import { MiB } from '../fakes/files'
 
-const MiB = 1024 * 1024
 const COUNT = 50
 /** Request headers the browser sets itself, or that CORS lets a page set without a preflight. */
 const BROWSER_OR_SAFELISTED =
@@ -34,36 +25,27 @@ const SIZE = 100 * 1024
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex')
 
 describe('a folder of 50 small files and one big file in real Chromium', () => {
-  let chromium: BrowserSession
-  let pages: { url: string; close(): Promise<void> }
-  let server: RunningReferenceServer
+  let { chromium, pages, server, root } = {} as BrowserRig
   let s3: S3Target
-  let root: string
   let big: { path: string; md5: string }
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'vcu-folder-'))
-    ;[chromium, pages, big] = await Promise.all([
-      launchChromium(),
-      startPageServer(),
-      randomFile(24 * MiB, 'vcu-folder-24m.bin'),
-    ])
-    s3 = await openS3Target({ origins: [pages.url] })
-    const signer = createS3SigningHandler({ client: s3.client, bucket: s3.bucket })
-    server = await startReferenceServer({
-      root: join(root, 'http'),
-      routes: [
-        createTusEndpoint({ root: join(root, 'tus') }),
-        { basePath: '/s3', handler: signer },
-      ],
-    })
+  browserRig((rig) => ({ chromium, pages, server, root } = rig), {
+    server: async (root, pagesUrl) => {
+      ;[s3, big] = await Promise.all([
+        openS3Target({ origins: [pagesUrl] }),
+        randomFile(24 * MiB, 'vcu-folder-24m.bin'),
+      ])
+      const signer = createS3SigningHandler({ client: s3.client, bucket: s3.bucket })
+      return {
+        root: join(root, 'http'),
+        routes: [
+          createTusEndpoint({ root: join(root, 'tus') }),
+          { basePath: '/s3', handler: signer },
+        ],
+      }
+    },
   })
-
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), pages?.close(), server?.close()])
-    await s3?.close()
-    rmSync(root, { recursive: true, force: true })
-  })
+  afterAll(() => s3?.close())
 
   /** The md5 of what the server stores for each upload, by file name. */
   const stored: Record<string, (result: Record<string, unknown>) => Promise<string>> = {

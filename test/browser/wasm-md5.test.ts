@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { callPage, openWithFile, randomFile } from './harness'
-import { browserRig, type BrowserRig } from './rig'
+import { browserRig, refuseWasm, uploadHashed, type BrowserRig } from './rig'
 import { MiB } from '../fakes/files'
 
 /** URLs the page and its workers fetched whose path names hash-wasm. */
@@ -73,13 +73,7 @@ describe('WebAssembly MD5 (hash-wasm, the default in the Worker) in real Chromiu
     const source = await randomFile(5 * MiB + 3)
     const page = await chromium.newPage()
     // The hashing worker's own response carries the policy, as a strict site would send it.
-    await page.route(/md5\.worker/, async (route) => {
-      const response = await route.fetch()
-      await route.fulfill({
-        response,
-        headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" },
-      })
-    })
+    await refuseWasm(page)
     await openWithFile(page, pages.url, source.path)
     const run = await callPage(page, 'hashFile', { md5: 'wasm' })
     expect(run.hex).toBe(source.md5)
@@ -90,20 +84,10 @@ describe('WebAssembly MD5 (hash-wasm, the default in the Worker) in real Chromiu
   it("uploads with the default options under a CSP without 'wasm-unsafe-eval': spark-md5, one wasm-unavailable warning", async () => {
     const source = await randomFile(6 * MiB + 11)
     const page = await chromium.newPage()
-    await page.route(/md5\.worker/, async (route) => {
-      const response = await route.fetch()
-      await route.fulfill({
-        response,
-        headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" },
-      })
-    })
+    await refuseWasm(page)
     await openWithFile(page, pages.url, source.path)
-    const run = await callPage(page, 'upload', { endpoint: server.httpUrl, hashing: true })
-    expect(run.error).toBeUndefined()
-    expect(run.upload.status.state).toBe('done')
     // The Worker's spark-md5 digest, checked by the server against the bytes it stored.
-    expect(run.hash).toBe(source.md5)
-    expect(run.result?.hash).toBe(source.md5)
+    const run = await uploadHashed(page, server.httpUrl, source.md5)
     expect(run.warnings.map((warning) => warning.code)).toEqual(['wasm-unavailable'])
     await page.close()
   })

@@ -6,21 +6,13 @@
 import { expect } from 'vitest'
 import { type UploadError, type UploaderSnapshot } from '../../src/core'
 import { en, formatError, zhCN } from '../../src/locales'
-import { FakeClock, settle } from './fake-clock'
 import { scriptedEngine, type ScriptedEngineOptions } from './engine'
 
 export { fileOf, LAST_MODIFIED } from './files'
+export { until } from './until'
 
 export function setup(overrides: ScriptedEngineOptions) {
   return scriptedEngine({ concurrency: 1, progressIntervalMs: 10, ...overrides }).uploader
-}
-
-export async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    if (clock) await clock.advance(10)
-    else await settle()
-  }
-  expect(condition()).toBe(true)
 }
 
 export const statusOf = (uploader: { getSnapshot(): UploaderSnapshot }, i = 0) =>

@@ -9,6 +9,7 @@ import {
   type UploadProtocol,
   type UploadResult,
 } from '../../src/core'
+import { Handoff } from './handoff'
 
 export interface PartCall {
   readonly index: number
@@ -50,8 +51,7 @@ export class FakeProtocol implements UploadProtocol {
   inFlight = 0
   maxInFlight = 0
   private created = 0
-  private waiters: ((call: PartCall) => void)[] = []
-  private unclaimed: PartCall[] = []
+  private parts = new Handoff<PartCall>()
 
   constructor(private readonly options: FakeProtocolOptions = {}) {
     this.capabilities = {
@@ -125,19 +125,13 @@ export class FakeProtocol implements UploadProtocol {
       }
       if (signal.aborted) return onAbort()
       if (this.options.onPart) this.options.onPart(call)
-      else {
-        const waiter = this.waiters.shift()
-        if (waiter) waiter(call)
-        else this.unclaimed.push(call)
-      }
+      else this.parts.give(call)
     })
   }
 
   /** With no `onPart` option, part calls queue up here for the test to answer. */
   nextPart(): Promise<PartCall> {
-    const call = this.unclaimed.shift()
-    if (call) return Promise.resolve(call)
-    return new Promise((resolve) => this.waiters.push(resolve))
+    return this.parts.take()
   }
 
   async complete(request: Parameters<UploadProtocol['complete']>[0]): Promise<UploadResult> {

@@ -5,6 +5,7 @@ import {
   type HttpResponse,
   type Transport,
 } from '../../src/core'
+import { Handoff } from './handoff'
 
 export interface ScriptedRequest extends HttpRequest {
   /** Reports upload progress for this request. */
@@ -21,8 +22,7 @@ export interface ScriptedRequest extends HttpRequest {
  */
 export class ScriptedTransport implements Transport {
   readonly requests: ScriptedRequest[] = []
-  private waiters: ((request: ScriptedRequest) => void)[] = []
-  private unclaimed: ScriptedRequest[] = []
+  private unanswered = new Handoff<ScriptedRequest>()
 
   request(request: HttpRequest): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
@@ -56,17 +56,13 @@ export class ScriptedTransport implements Transport {
         },
       }
       this.requests.push(scripted)
-      const waiter = this.waiters.shift()
-      if (waiter) waiter(scripted)
-      else this.unclaimed.push(scripted)
+      this.unanswered.give(scripted)
     })
   }
 
   /** The next request, in the order they were made. */
   next(): Promise<ScriptedRequest> {
-    const request = this.unclaimed.shift()
-    if (request) return Promise.resolve(request)
-    return new Promise((resolve) => this.waiters.push(resolve))
+    return this.unanswered.take()
   }
 
   get open(): ScriptedRequest[] {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { partError } from '../../src/protocols/s3/errors'
+import { preflightPut } from '../infra/cors'
 import { openS3Target, s3FromEnv, type S3Target } from '../infra/s3-target'
 
 const ORIGIN = 'http://127.0.0.1:5173'
@@ -114,15 +115,7 @@ describe.each(targets)('S3 behaviours the client relies on (%s)', (which) => {
     const { key, uploadId } = await upload()
     const md5 = randomBytes(16).toString('base64')
     const url = await partUrl(key, uploadId, 60, md5)
-    const preflight = (origin: string, headers: string) =>
-      fetch(url, {
-        method: 'OPTIONS',
-        headers: {
-          origin,
-          'access-control-request-method': 'PUT',
-          'access-control-request-headers': headers,
-        },
-      })
+    const preflight = (origin: string, headers: string) => preflightPut(url, origin, headers)
     const ok = await preflight(ORIGIN, 'content-md5,content-type')
     expect(ok.status).toBe(200)
     expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN)

@@ -3,32 +3,19 @@
  * `vue-chunked-upload/pinia`) with the packed tarball installed. Type-checks, builds, serves
  * its production build and uploads through the components in Chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startReferenceServer } from '../../server/index'
-import { launchChromium, randomFile, type BrowserSession } from '../browser/harness'
+import { describe, expect, it } from 'vitest'
+import { randomFile } from '../browser/harness'
+import { consumerRig } from './fixture'
 import { serveStatic } from './static-server'
-import { bin, installTarball, requireInstalled, ROOT, sh } from './tarball'
+import { bin, ROOT, sh } from './tarball'
 import { uploadThroughApp } from './upload-in-chromium'
 import { MiB } from '../fakes/files'
 
 const APP = join(ROOT, 'test/consumers/vite-app')
 
 describe('a Vite 8 vue-ts app using the packed package', () => {
-  let chromium: BrowserSession
-  let app: { url: string; close(): Promise<void> }
-  const cleanup: (() => unknown)[] = []
-
-  beforeAll(async () => {
-    requireInstalled(APP)
-    installTarball(APP, inject('tarball'))
-    chromium = await launchChromium()
-  })
-  afterAll(async () => {
-    await Promise.allSettled([chromium?.close(), app?.close(), ...cleanup.map((f) => f())])
-  })
+  const rig = consumerRig(APP)
 
   it('type-checks with strict and skipLibCheck: false', () => {
     expect(sh(APP, bin(APP, 'vue-tsc'), ['--noEmit', '--pretty', 'false'])).toBe('')
@@ -42,17 +29,12 @@ describe('a Vite 8 vue-ts app using the packed package', () => {
 
   for (const md5 of ['spark', 'wasm'] as const) {
     it(`uploads through <UploadDropzone> with md5: '${md5}', hashed in a Worker`, async () => {
-      const storeRoot = mkdtempSync(join(tmpdir(), 'vcu-consumer-'))
-      const reference = await startReferenceServer({ root: storeRoot })
-      cleanup.push(
-        () => reference.close(),
-        () => rmSync(storeRoot, { recursive: true, force: true }),
-      )
-      app ??= await serveStatic(join(APP, 'dist'))
+      const { httpUrl, storeRoot } = await rig.referenceServer()
+      const app = (rig.app ??= await serveStatic(join(APP, 'dist')))
       const source = await randomFile(24 * MiB, `vite-app-${md5}.bin`)
-      const endpoint = encodeURIComponent(reference.httpUrl)
+      const endpoint = encodeURIComponent(httpUrl)
       const run = await uploadThroughApp(
-        chromium,
+        rig.chromium,
         `${app.url}/?endpoint=${endpoint}&md5=${md5}`,
         source.path,
         storeRoot,

@@ -4,9 +4,10 @@
  */
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { docBlocks } from './docs-blocks'
-import { bin, installTarball, requireInstalled, ROOT } from './tarball'
+import { installInApp } from './fixture'
+import { bin, ROOT } from './tarball'
 import { execFileSync } from 'node:child_process'
 
 const APP = join(ROOT, 'test/consumers/vite-app')
@@ -17,8 +18,7 @@ describe('code blocks of README.md and docs/', () => {
   let diagnostics = ''
 
   beforeAll(() => {
-    requireInstalled(APP)
-    installTarball(APP, inject('tarball'))
+    installInApp(APP)
     rmSync(DIR, { recursive: true, force: true })
     mkdirSync(DIR)
     copyFileSync(join(ROOT, 'test/package/docs-prelude.d.ts'), join(DIR, 'docs-prelude.d.ts'))

@@ -17,6 +17,7 @@ const ARCHITECTURE_RULES = new Set([
   'no-restricted-imports',
   'no-restricted-globals',
   'import-x/no-restricted-paths',
+  'import-x/no-nodejs-modules',
 ])
 
 let eslint: ESLint

@@ -5,7 +5,12 @@ import { createS3Protocol } from '../../src/protocols/s3'
 import { createTusProtocol } from '../../src/protocols/tus'
 import { toEngineOptions } from '../../src/vue/options'
 import { FakeClock, settle } from '../fakes/fake-clock'
-import { scriptedEngine } from '../fakes/engine'
+import {
+  scriptedEngine,
+  scriptedTusEngine,
+  TUS_ENDPOINT as endpoint,
+  TUS_HEADERS as TUS,
+} from '../fakes/engine'
 import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
 
@@ -138,20 +143,8 @@ describe('withAuthRefresh', () => {
   })
 })
 
-const TUS = { 'tus-version': '1.0.0', 'tus-resumable': '1.0.0' }
-const endpoint = 'http://127.0.0.1:1/tus'
-
 function tusEngine(refreshAuth: () => Promise<Record<string, string>>) {
-  const engine = scriptedEngine({
-    protocol: createTusProtocol({ endpoint, headers: { authorization: 'Bearer old' } }),
-    concurrency: 1,
-    stream: false,
-    chunkSize: 64 * 1024,
-    hashing: false,
-    adaptive: false,
-    retry: { jitter: 0, baseDelayMs: 10 },
-    refreshAuth,
-  })
+  const engine = scriptedTusEngine({ refreshAuth }, { headers: { authorization: 'Bearer old' } })
   const events: string[] = []
   const errors: UploadEvents['upload-error'][] = []
   engine.uploader.on('upload-success', () => events.push('success'))

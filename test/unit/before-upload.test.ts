@@ -14,7 +14,7 @@ import { formatError } from '../../src/locales'
 import { scriptedEngine } from '../fakes/engine'
 import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol, type FakeProtocolOptions } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scopedUpload } from '../fakes/vue-scope'
 
 /** The fake backend, recording what reaches it: creates, part bodies and small bodies. */
 class RecordingProtocol extends FakeProtocol {
@@ -231,28 +231,21 @@ describe('beforeUpload', () => {
 
 describe('beforeUpload in Vue', () => {
   it('is handed through the Vue options', async () => {
-    const { effectScope } = await import('vue')
-    const { useChunkedUpload } = await import('../../src/vue')
     const protocol = new RecordingProtocol(false)
     const seen: string[] = []
-    const scope = effectScope(true)
-    const up = scope.run(() =>
-      useChunkedUpload({
-        protocol,
-        transport: new ScriptedTransport(),
-        hashing: false,
-        store: false,
-        beforeUpload: (file) => {
-          seen.push(file.name)
-          return 'not today'
-        },
-      }),
-    )!
+    const { up, stop } = scopedUpload({
+      protocol,
+      store: false,
+      beforeUpload: (file) => {
+        seen.push(file.name)
+        return 'not today'
+      },
+    })
     up.add([fileOf('h', 'vue.txt')])
     for (let i = 0; i < 20 && seen.length === 0; i++) await settle()
     await settle()
     expect(seen).toEqual(['vue.txt'])
     expect(protocol.calls).toEqual([])
-    scope.stop()
+    stop()
   })
 })

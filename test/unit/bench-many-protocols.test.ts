@@ -9,6 +9,7 @@ import {
 } from '../../bench/report'
 import type { ManyResult } from '../../bench/results'
 import { summarize } from '../../bench/stats'
+import { manyFigures } from '../fakes/bench'
 
 function many(
   variant: ManyResult['variant'],
@@ -34,18 +35,7 @@ function many(
   }
 }
 
-const figures = (rows: ManyResult[]) => ({
-  date: '2026-12-03T00:00:00.000Z',
-  quick: false,
-  runs: 1,
-  durationS: 60,
-  machine: { cores: 2, node: '20', chromium: 'Chromium', load: [4, 5] as [number, number] },
-  libraryOptions: {},
-  throughput: [],
-  resume: [],
-  many: rows,
-  bundles: [],
-})
+const figures = (rows: ManyResult[]) => manyFigures(rows, [4, 5])
 
 const target = (rows: ManyResult[], id: string) =>
   checkTargets(figures(rows)).find((t) => t.id === id)

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { CreateResult } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
-import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { scriptedEngine } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
+import { until } from '../fakes/until'
 
 /** A backend whose create answers only when the test says so (the request is on the wire). */
 class SlowCreate extends FakeProtocol {
@@ -20,11 +20,6 @@ class SlowCreate extends FakeProtocol {
   answer(): void {
     this.release?.()
   }
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await settle()
-  expect(condition()).toBe(true)
 }
 
 function setup(protocol: FakeProtocol) {

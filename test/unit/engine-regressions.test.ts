@@ -11,8 +11,15 @@ import { createTusProtocol } from '../../src/protocols/tus'
 import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type PartCall } from '../fakes/fake-protocol'
-import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import {
+  scriptedEngine,
+  scriptedTusEngine,
+  TUS_ENDPOINT as tusEndpoint,
+  TUS_HEADERS as TUS,
+  type ScriptedEngineOptions,
+} from '../fakes/engine'
 import { fileOf } from '../fakes/files'
+import { until } from '../fakes/until'
 
 /**
  * One test per engine bug that left an upload in a state it could not leave, started it
@@ -38,25 +45,9 @@ function setup(protocol: FakeProtocol, extra: Partial<ScriptedEngineOptions> = {
   return { uploader, clock, events }
 }
 
-async function until(condition: () => boolean, clock: FakeClock, stepMs = 10): Promise<void> {
-  for (let i = 0; i < 3000 && !condition(); i++) await clock.advance(stepMs)
-  expect(condition()).toBe(true)
-}
-
-const TUS = { 'tus-version': '1.0.0', 'tus-resumable': '1.0.0' }
-const tusEndpoint = 'http://127.0.0.1:1/tus'
-
 describe('engine regressions', () => {
   it('1: a retried tus part asks HEAD even with concurrency 1 (the status request needs its own slot)', async () => {
-    const { uploader, transport, clock } = scriptedEngine({
-      protocol: createTusProtocol({ endpoint: tusEndpoint }),
-      concurrency: 1,
-      stream: false,
-      chunkSize: 64 * 1024,
-      hashing: false,
-      adaptive: false,
-      retry: { jitter: 0, baseDelayMs: 10 },
-    })
+    const { uploader, transport, clock } = scriptedTusEngine()
     const size = 128 * 1024
     uploader.add(fileOf(size))
     ;(await transport.next()).respond({

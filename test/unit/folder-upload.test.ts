@@ -2,7 +2,6 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { defineComponent, h, nextTick } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { UploadDropzone } from '../../src/components'
-import { createUploader, type UploaderOptions } from '../../src/core'
 import { UploadError } from '../../src/core/errors'
 import { formatError } from '../../src/locales'
 import { createMemoryStore } from '../../src/persistence'
@@ -12,7 +11,8 @@ import { createFakeUploader } from '../fakes/fake-uploader'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { until } from '../fakes/until'
 
 const WHEN = 1_700_000_000_000
 const fileOf = (name: string, size = 10) =>
@@ -56,23 +56,8 @@ function dropOf(entries: Entry[]): DragEvent {
   } as unknown as DragEvent
 }
 
-function setup(protocol: FakeProtocol, options: Partial<UploaderOptions> = {}) {
-  const clock = (options.clock as FakeClock | undefined) ?? new FakeClock()
-  const uploader = createUploader({
-    protocol,
-    transport: new ScriptedTransport(),
-    clock,
-    chunkSize: 100,
-    adaptive: false,
-    ...options,
-  })
-  return { uploader, clock }
-}
-
-async function until(condition: () => boolean, clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 300 && !condition(); i++) await clock.advance(10)
-  expect(condition()).toBe(true)
-}
+const setup = (protocol: FakeProtocol, options: Partial<ScriptedEngineOptions> = {}) =>
+  scriptedEngine({ protocol, adaptive: false, ...options })
 
 describe('folder uploads', () => {
   it('walks nested dropped folders, giving each file its relative path', async () => {

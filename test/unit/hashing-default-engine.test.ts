@@ -8,6 +8,7 @@ import type { UploadError } from '../../src/core/errors'
 import { createHasher, createWorkerHasher } from '../../src/hashing'
 import { resolveMd5Engines, setWasmMd5Loader } from '../../src/hashing/md5-engine'
 import { stubWorker } from '../fakes/stub-worker'
+import { refusingLoader, restoreMd5Loader } from '../fakes/wasm-md5'
 
 const nodeMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
 const signal = () => new AbortController().signal
@@ -18,16 +19,7 @@ function bytes(size: number): Uint8Array<ArrayBuffer> {
   return out
 }
 
-/** A loader standing in for a page whose CSP refuses WebAssembly. */
-const refusingLoader = () =>
-  Promise.resolve(() =>
-    Promise.reject(new WebAssembly.CompileError('WebAssembly.instantiate(): Refused to compile')),
-  )
-
-afterEach(() => {
-  setWasmMd5Loader(undefined)
-  vi.unstubAllGlobals()
-})
+afterEach(restoreMd5Loader)
 
 describe('the default MD5 engine', () => {
   it('is WebAssembly in the Worker and spark-md5 inline; a chosen engine applies to both', () => {

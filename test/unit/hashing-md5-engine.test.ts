@@ -13,20 +13,12 @@ import { ScriptedTransport } from '../fakes/scripted-transport'
 import { createDefaultUploader } from '../../src/vue/defaults'
 import { noisyBytes as bytes } from '../fakes/files'
 import { stubWorker } from '../fakes/stub-worker'
+import { refusingLoader, restoreMd5Loader } from '../fakes/wasm-md5'
 
 const nodeMd5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex')
 const signal = () => new AbortController().signal
 
-/** A loader standing in for a page whose CSP refuses WebAssembly. */
-const refusingLoader = () =>
-  Promise.resolve(() =>
-    Promise.reject(new WebAssembly.CompileError('WebAssembly.instantiate(): Refused to compile')),
-  )
-
-afterEach(() => {
-  setWasmMd5Loader(undefined)
-  vi.unstubAllGlobals()
-})
+afterEach(restoreMd5Loader)
 
 describe("md5 engine 'wasm' (hash-wasm)", () => {
   it.each([0, 1, 63, 64, 65, 999, 1000, 1001, 4099, 65_537])(

@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { createUploader, type UploadError } from '../../src/core'
+import type { UploadError } from '../../src/core'
 import { formatError } from '../../src/locales'
-import { FakeClock } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
-
-const fileOf = (size: number, name: string) => new File([new Uint8Array(size).fill(1)], name)
+import { scriptedEngine } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
+import { scopedUpload } from '../fakes/vue-scope'
 
 describe('beforeAdd', () => {
   it('refuses with the app reason (false, a string, a throw) and adds metadata when asked', async () => {
-    const clock = new FakeClock()
     const protocol = new MetadataProtocol({ onPart: autoSucceed })
     const seen: string[] = []
-    const uploader = createUploader({
+    const { uploader, clock } = scriptedEngine({
       protocol,
-      transport: new ScriptedTransport(),
-      clock,
-      chunkSize: 100,
       adaptive: false,
       maxFileSize: 1000,
       beforeAdd: (file, context) => {
@@ -57,20 +52,13 @@ describe('beforeAdd', () => {
   })
 
   it('is handed through the Vue options', async () => {
-    const { effectScope } = await import('vue')
-    const { useChunkedUpload } = await import('../../src/vue')
-    const scope = effectScope(true)
-    const up = scope.run(() =>
-      useChunkedUpload({
-        protocol: new FakeProtocol({ onPart: autoSucceed }),
-        transport: new ScriptedTransport(),
-        hashing: false,
-        beforeAdd: (file) => (file.size === 0 ? 'empty files are not uploaded' : undefined),
-      }),
-    )!
+    const { up, stop } = scopedUpload({
+      protocol: new FakeProtocol({ onPart: autoSucceed }),
+      beforeAdd: (file) => (file.size === 0 ? 'empty files are not uploaded' : undefined),
+    })
     const result = up.add([fileOf(0, 'empty.txt'), fileOf(5, 'full.txt')])
     expect(result.rejected.map((r) => r.error.code)).toEqual(['file-refused'])
     expect(result.added.map((u) => u.file.name)).toEqual(['full.txt'])
-    scope.stop()
+    stop()
   })
 })

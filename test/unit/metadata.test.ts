@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createUploader, UploadError, type UploaderOptions } from '../../src/core'
+import { UploadError } from '../../src/core'
 import { metadataProblem } from '../../src/core/metadata'
 import { createMemoryStore } from '../../src/persistence'
 import { isResumeRecord } from '../../src/persistence/validate'
@@ -7,28 +7,13 @@ import { formatError } from '../../src/locales'
 import { FakeClock } from '../fakes/fake-clock'
 import { FakeHasher } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, MetadataProtocol } from '../fakes/fake-protocol'
-import { ScriptedTransport } from '../fakes/scripted-transport'
+import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
+import { fileOf } from '../fakes/files'
+import { scopedUpload } from '../fakes/vue-scope'
+import { until } from '../fakes/until'
 
-const fileOf = (size: number, name = 'a.bin') =>
-  new File([new Uint8Array(size).fill(7)], name, { lastModified: 1_700_000_000_000 })
-
-function setup(protocol: FakeProtocol, options: Partial<UploaderOptions> = {}) {
-  const clock = options.clock ?? new FakeClock()
-  const uploader = createUploader({
-    protocol,
-    transport: new ScriptedTransport(),
-    clock,
-    chunkSize: 100,
-    adaptive: false,
-    ...options,
-  })
-  return { uploader, clock: clock as FakeClock }
-}
-
-async function until(condition: () => boolean, clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 300 && !condition(); i++) await clock.advance(10)
-  expect(condition()).toBe(true)
-}
+const setup = (protocol: FakeProtocol, options: Partial<ScriptedEngineOptions> = {}) =>
+  scriptedEngine({ protocol, adaptive: false, ...options })
 
 describe('per-file metadata', () => {
   it('sends the option merged with what add() was given, per file', async () => {
@@ -136,19 +121,12 @@ describe('per-file metadata', () => {
 
 describe('metadata through the Vue options', () => {
   it('useChunkedUpload hands `metadata` to the engine; add() per call adds to it', async () => {
-    const { effectScope } = await import('vue')
-    const { useChunkedUpload } = await import('../../src/vue')
     const protocol = new MetadataProtocol({ onPart: autoSucceed })
-    const scope = effectScope(true)
-    const up = scope.run(() =>
-      useChunkedUpload({
-        protocol,
-        transport: new ScriptedTransport(),
-        hashing: false,
-        chunkSize: 100,
-        metadata: (file) => ({ source: 'vue', original: file.name }),
-      }),
-    )!
+    const { up, stop } = scopedUpload({
+      protocol,
+      chunkSize: 100,
+      metadata: (file) => ({ source: 'vue', original: file.name }),
+    })
     up.add(fileOf(120, 'v.txt'), { metadata: { ticket: '42' } })
     const refused = up.add(fileOf(10, 'w.txt'), { metadata: { ticket: 'a\tb' } })
     expect(refused.rejected[0].error.code).toBe('invalid-metadata')
@@ -156,6 +134,6 @@ describe('metadata through the Vue options', () => {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     expect(protocol.sent).toEqual([{ source: 'vue', original: 'v.txt', ticket: '42' }])
-    scope.stop()
+    stop()
   })
 })

@@ -7,6 +7,7 @@ import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'
 import { scriptedEngine } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
+import { until } from '../fakes/until'
 
 /** A server behind a link the test cuts and restores; `navigator.onLine` is not told. */
 function flakyLink() {
@@ -53,11 +54,6 @@ function setup(protocol: FakeProtocol, clock: FakeClock) {
 }
 
 const statusOf = (uploader: Uploader) => uploader.getSnapshot().uploads[0].status
-
-async function until(condition: () => boolean, clock: FakeClock, stepMs = 10): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await clock.advance(stepMs)
-  expect(condition()).toBe(true)
-}
 
 describe('network awareness: navigator.onLine lies', () => {
   it('repeated network failures while "online" pause as offline, probe with backoff, and resume by themselves', async () => {

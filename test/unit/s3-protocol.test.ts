@@ -29,6 +29,17 @@ function ctx(transport: ScriptedTransport) {
 }
 
 const protocol = createS3Protocol({ endpoint: `${base}/`, headers: { authorization: 'Bearer t' } })
+/** Part 1 of upload `id`: ten bytes, one part of a ten-byte file. */
+const sendTenBytes = (context: ReturnType<typeof ctx>) =>
+  protocol.uploadPart({
+    ...context,
+    remote: { id },
+    plan: { size: 10, partSize: 5 * MiB, count: 1 },
+    part: { index: 0, start: 0, end: 10 },
+    start: 0,
+    body: new Blob(['0123456789']),
+    onProgress: () => {},
+  })
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
 
 describe('S3 protocol client (scripted transport)', () => {
@@ -126,15 +137,7 @@ describe('S3 protocol client (scripted transport)', () => {
     ]
     for (const [status, body, code, retryable] of cases) {
       const transport = new ScriptedTransport()
-      const sending = protocol.uploadPart({
-        ...ctx(transport),
-        remote: { id },
-        plan: { size: 10, partSize: 5 * MiB, count: 1 },
-        part: { index: 0, start: 0, end: 10 },
-        start: 0,
-        body: new Blob(['0123456789']),
-        onProgress: () => {},
-      })
+      const sending = sendTenBytes(ctx(transport))
       ;(await transport.next()).respond({ json: { url: bucketUrl(1) } })
       ;(await transport.next()).respond({ status, body })
       const error = (await sending.catch((e: unknown) => e)) as UploadError
@@ -154,17 +157,7 @@ describe('S3 protocol client (scripted transport)', () => {
       const transport = new ScriptedTransport()
       const clock = new FakeClock()
       await clock.advance(now)
-      const sending = protocol.uploadPart({
-        transport,
-        signal: new AbortController().signal,
-        clock,
-        remote: { id },
-        plan: { size: 10, partSize: 5 * MiB, count: 1 },
-        part: { index: 0, start: 0, end: 10 },
-        start: 0,
-        body: new Blob(['0123456789']),
-        onProgress: () => {},
-      })
+      const sending = sendTenBytes({ transport, signal: new AbortController().signal, clock })
       ;(await transport.next()).respond({ json: { url } })
       ;(await transport.next()).respond({ status: 403, body: RGW_DENIED })
       return (await sending.catch((e: unknown) => e)) as UploadError
@@ -192,15 +185,7 @@ describe('S3 protocol client (scripted transport)', () => {
 
   it('fails with a typed error that explains CORS ExposeHeaders when the ETag is unreadable', async () => {
     const transport = new ScriptedTransport()
-    const sending = protocol.uploadPart({
-      ...ctx(transport),
-      remote: { id },
-      plan: { size: 10, partSize: 5 * MiB, count: 1 },
-      part: { index: 0, start: 0, end: 10 },
-      start: 0,
-      body: new Blob(['0123456789']),
-      onProgress: () => {},
-    })
+    const sending = sendTenBytes(ctx(transport))
     ;(await transport.next()).respond({ json: { url: bucketUrl(1) } })
     ;(await transport.next()).respond({ status: 200, headers: {} })
     const error = (await sending.catch((e: unknown) => e)) as UploadError

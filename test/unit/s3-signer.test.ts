@@ -28,6 +28,16 @@ async function createUpload(handler: (r: Request) => Promise<Response>, size: nu
   return ((await res.json()) as { id: string }).id
 }
 
+/** Asks to complete upload `id` from one part. */
+const completeOnePart = (handler: (r: Request) => Promise<Response>, id: string) =>
+  handler(
+    new Request(`http://x/s3/uploads/${id}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
+    }),
+  )
+
 describe('S3 signing endpoints (stub client)', () => {
   it('signs small objects past the count cap (they are not unfinished uploads) but within the byte cap, which they share with multipart uploads', async () => {
     const client = createS3Client({
@@ -162,13 +172,7 @@ describe('S3 signing endpoints (stub client)', () => {
     })
     const handler = createS3SigningHandler({ client, bucket: 'b' })
     const id = await createUpload(handler, 100)
-    const res = await handler(
-      new Request(`http://x/s3/uploads/${id}/complete`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
-      }),
-    )
+    const res = await completeOnePart(handler, id)
     expect(res.status).toBe(422)
     expect(calls.map((c) => c.name)).toContain('DeleteObjectCommand')
   })
@@ -206,13 +210,7 @@ describe('S3 signing endpoints (stub client)', () => {
     })
     const handler = createS3SigningHandler({ client, bucket: 'b' })
     const id = await createUpload(handler, 100)
-    const res = await handler(
-      new Request(`http://x/s3/uploads/${id}/complete`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'a'.repeat(32) }] }),
-      }),
-    )
+    const res = await completeOnePart(handler, id)
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ etag: `${'b'.repeat(32)}-1`, size: 100 })
     expect(calls.map((c) => c.name)).toContain('HeadObjectCommand')

@@ -17,6 +17,8 @@ import { FakeClock, settle } from '../fakes/fake-clock'
 import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol, type FakeProtocolOptions } from '../fakes/fake-protocol'
 import { ScriptedTransport } from '../fakes/scripted-transport'
+import { until } from '../fakes/until'
+import { Handoff } from '../fakes/handoff'
 
 function bytesOf(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size)
@@ -40,8 +42,7 @@ interface SmallCall {
 /** The fake backend with a small-file route; each call waits for the test unless `auto`. */
 class SmallProtocol extends FakeProtocol {
   readonly small: SmallCall[] = []
-  private smallWaiters: ((call: SmallCall) => void)[] = []
-  private smallPending: SmallCall[] = []
+  private smallCalls = new Handoff<SmallCall>()
 
   constructor(
     options: FakeProtocolOptions = {},
@@ -72,16 +73,12 @@ class SmallProtocol extends FakeProtocol {
       this.small.push(call)
       if (this.auto) return queueMicrotask(() => call.succeed())
       request.onProgress(Math.floor(request.body.size / 2))
-      const waiter = this.smallWaiters.shift()
-      if (waiter) waiter(call)
-      else this.smallPending.push(call)
+      this.smallCalls.give(call)
     })
   }
 
   nextSmall(): Promise<SmallCall> {
-    const call = this.smallPending.shift()
-    if (call) return Promise.resolve(call)
-    return new Promise((resolve) => this.smallWaiters.push(resolve))
+    return this.smallCalls.take()
   }
 }
 
@@ -121,14 +118,6 @@ function setup(protocol: SmallProtocol, extra: Partial<UploaderOptions> = {}) {
     if (state && states.at(-1) !== state) states.push(state)
   })
   return { uploader, clock, store, states }
-}
-
-async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    if (clock) await clock.advance(10)
-    else await settle()
-  }
-  expect(condition()).toBe(true)
 }
 
 const stateOf = (uploader: ReturnType<typeof setup>['uploader'], i = 0) =>

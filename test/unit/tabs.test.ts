@@ -8,6 +8,7 @@ import { FakeProtocol, type PartCall } from '../fakes/fake-protocol'
 import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
 import { FakeBus, FakeLockManager, type FakeTab } from '../fakes/fake-tabs'
+import { until } from '../fakes/until'
 
 /** Two (or more) tabs of one origin: shared locks, channel, IndexedDB and server. */
 function origin() {
@@ -57,11 +58,6 @@ afterEach(() => {
 
 const statusOf = (uploader: Uploader) => uploader.getSnapshot().uploads[0]?.status
 const held = (o: ReturnType<typeof origin>) => [...o.locks.holders.keys()]
-
-async function until(condition: () => boolean, clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 300 && !condition(); i++) await clock.advance(10)
-  expect(condition()).toBe(true)
-}
 
 /** Answers part calls as they come, `bytes` at a time, until told to stop. */
 function answerParts(protocol: FakeProtocol, onCall: (call: PartCall) => void) {

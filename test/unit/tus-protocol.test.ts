@@ -59,6 +59,19 @@ function part(
   }
 }
 
+/** A fresh tus protocol creating `file` (fingerprint `f`, no metadata) over its own transport. */
+function creating() {
+  const transport = new ScriptedTransport()
+  const created = createTusProtocol({ endpoint }).create({
+    ...ctx(transport),
+    file,
+    fingerprint: 'f',
+    plan,
+    metadata: {},
+  })
+  return { transport, created }
+}
+
 describe('tus protocol: creation and OPTIONS', () => {
   it('learns the server once, then creates with Upload-Length and UTF-8 metadata', async () => {
     const protocol = createTusProtocol({
@@ -127,15 +140,7 @@ describe('tus protocol: creation and OPTIONS', () => {
   })
 
   it('refuses a file over Tus-Max-Size before creating anything', async () => {
-    const protocol = createTusProtocol({ endpoint })
-    const transport = new ScriptedTransport()
-    const created = protocol.create({
-      ...ctx(transport),
-      file,
-      fingerprint: 'f',
-      plan,
-      metadata: {},
-    })
+    const { transport, created } = creating()
     await answerOptions(transport, { ...BASIC, 'tus-max-size': String(plan.size - 1) })
     await expect(created).rejects.toMatchObject({
       code: 'file-too-large',
@@ -146,29 +151,13 @@ describe('tus protocol: creation and OPTIONS', () => {
   })
 
   it('refuses a server that does not speak tus 1.0.0', async () => {
-    const protocol = createTusProtocol({ endpoint })
-    const transport = new ScriptedTransport()
-    const created = protocol.create({
-      ...ctx(transport),
-      file,
-      fingerprint: 'f',
-      plan,
-      metadata: {},
-    })
+    const { transport, created } = creating()
     await answerOptions(transport, { 'tus-version': '0.2.2', 'tus-extension': 'creation' })
     await expect(created).rejects.toMatchObject({ code: 'unsupported', retryable: false })
   })
 
   it('assumes creation when OPTIONS is not answered (405), and maps POST 413', async () => {
-    const protocol = createTusProtocol({ endpoint })
-    const transport = new ScriptedTransport()
-    const created = protocol.create({
-      ...ctx(transport),
-      file,
-      fingerprint: 'f',
-      plan,
-      metadata: {},
-    })
+    const { transport, created } = creating()
     ;(await transport.next()).respond({ status: 405 })
     const post = await transport.next()
     expect(post.method).toBe('POST')
@@ -177,15 +166,7 @@ describe('tus protocol: creation and OPTIONS', () => {
   })
 
   it('treats a creation answer without Location as a protocol error', async () => {
-    const protocol = createTusProtocol({ endpoint })
-    const transport = new ScriptedTransport()
-    const created = protocol.create({
-      ...ctx(transport),
-      file,
-      fingerprint: 'f',
-      plan,
-      metadata: {},
-    })
+    const { transport, created } = creating()
     await answerOptions(transport)
     ;(await transport.next()).respond({ status: 201 })
     await expect(created).rejects.toMatchObject({ code: 'protocol', retryable: false })

@@ -6,6 +6,7 @@ import { FakeHasher, md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { scriptedEngine, type ScriptedEngineOptions } from '../fakes/engine'
 import { fileOf } from '../fakes/files'
+import { until } from '../fakes/until'
 
 function setup(overrides: ScriptedEngineOptions) {
   return scriptedEngine({
@@ -15,14 +16,6 @@ function setup(overrides: ScriptedEngineOptions) {
     adaptive: false,
     ...overrides,
   })
-}
-
-async function until(condition: () => boolean, clock?: FakeClock): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    if (clock) await clock.advance(10)
-    else await settle()
-  }
-  expect(condition()).toBe(true)
 }
 
 const stateOf = (uploader: { getSnapshot(): UploaderSnapshot }, i = 0) =>

@@ -1,4 +1,4 @@
-import { effectScope, nextTick, ref } from 'vue'
+import { nextTick, ref } from 'vue'
 import { describe, expect, it } from 'vitest'
 import { createUploader, UploadError } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
@@ -7,6 +7,7 @@ import { settle } from '../fakes/fake-clock'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
 import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
+import { inScope, scopedUpload } from '../fakes/vue-scope'
 
 /** Waits (real time: snapshots are published in a microtask, progress every 100 ms). */
 async function until(condition: () => boolean): Promise<void> {
@@ -17,25 +18,14 @@ async function until(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true)
 }
 
-/** Runs the composable in a detached scope, as a component or store would. */
-function inScope<T>(fn: () => T): { value: T; stop: () => void } {
-  const scope = effectScope(true)
-  const value = scope.run(fn)!
-  return { value, stop: () => scope.stop() }
-}
-
 describe('useChunkedUpload with its own engine', () => {
   it('mirrors the engine: uploads, per-file and total progress, done', async () => {
     const protocol = new FakeProtocol({ onPart: autoSucceed })
-    const { value: up, stop } = inScope(() =>
-      useChunkedUpload({
-        protocol,
-        transport: new ScriptedTransport(),
-        store: createMemoryStore(),
-        hashing: false,
-        chunkSize: 100,
-      }),
-    )
+    const { up, stop } = scopedUpload({
+      protocol,
+      store: createMemoryStore(),
+      chunkSize: 100,
+    })
     expect(up.uploads.value).toEqual([])
     expect(up.progress.value).toBe(0)
     const { added } = up.add([fileOf(250, 'a.bin'), fileOf(100, 'b.bin')])
@@ -50,16 +40,12 @@ describe('useChunkedUpload with its own engine', () => {
 
   it('reports restriction failures as localized rejected files, reactive to the locale', () => {
     const locale = ref<'en' | 'zh-CN'>('en')
-    const { value: up, stop } = inScope(() =>
-      useChunkedUpload({
-        protocol: new FakeProtocol({ onPart: autoSucceed }),
-        transport: new ScriptedTransport(),
-        store: false,
-        hashing: false,
-        maxFileSize: 10,
-        locale,
-      }),
-    )
+    const { up, stop } = scopedUpload({
+      protocol: new FakeProtocol({ onPart: autoSucceed }),
+      store: false,
+      maxFileSize: 10,
+      locale,
+    })
     // The texts need no engine: no provider, no protocol.
     const { value: texts } = inScope(() => useUploadMessages({ locale }))
     const { rejected } = up.add(fileOf(11, 'big.bin'))
@@ -95,16 +81,12 @@ describe('useChunkedUpload with its own engine', () => {
 
   it('pauses, resumes, retries and cancels through the engine', async () => {
     const protocol = new FakeProtocol()
-    const { value: up, stop } = inScope(() =>
-      useChunkedUpload({
-        protocol,
-        transport: new ScriptedTransport(),
-        store: false,
-        hashing: false,
-        chunkSize: 100,
-        concurrency: 1,
-      }),
-    )
+    const { up, stop } = scopedUpload({
+      protocol,
+      store: false,
+      chunkSize: 100,
+      concurrency: 1,
+    })
     const [snapshot] = up.add(fileOf(300, 'a.bin')).added
     await protocol.nextPart()
     up.pause(snapshot.id)
@@ -183,14 +165,10 @@ describe('useChunkedUpload with its own engine', () => {
 
   it('destroys the engine it created when the scope is disposed', async () => {
     const protocol = new FakeProtocol()
-    const { value: up, stop } = inScope(() =>
-      useChunkedUpload({
-        protocol,
-        transport: new ScriptedTransport(),
-        store: false,
-        hashing: false,
-      }),
-    )
+    const { up, stop } = scopedUpload({
+      protocol,
+      store: false,
+    })
     up.add(fileOf(50, 'a.bin'))
     const part = await protocol.nextPart()
     stop()

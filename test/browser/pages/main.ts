@@ -122,6 +122,22 @@ async function upload(options: {
   }
 }
 
+/** XHR and fetch requests since resource entry `before` (module loads are not counted). */
+const requestsSince = (before: number): number =>
+  performance
+    .getEntriesByType('resource')
+    .slice(before)
+    .filter((entry) =>
+      ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
+    ).length
+
+/** The protocol a test names, talking to `endpoint` (the HTTP chunk protocol by default). */
+function protocolFor(protocol: 'http' | 'tus' | 's3' | undefined, endpoint: string) {
+  if (protocol === 's3') return createS3Protocol({ endpoint })
+  if (protocol === 'tus') return createTusProtocol({ endpoint })
+  return createHttpProtocol({ endpoint })
+}
+
 async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadRun> {
   takeLongest()
   const hasher = options.hashWorkers
@@ -129,12 +145,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     : undefined
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
-    protocol:
-      options.protocol === 's3'
-        ? createS3Protocol({ endpoint: options.endpoint })
-        : options.protocol === 'tus'
-          ? createTusProtocol({ endpoint: options.endpoint })
-          : createHttpProtocol({ endpoint: options.endpoint }),
+    protocol: protocolFor(options.protocol, options.endpoint),
     hashing: options.hashing ?? true,
     hasher,
     chunkSize: options.chunkSize,
@@ -204,12 +215,7 @@ async function runUpload(options: Parameters<typeof upload>[0]): Promise<UploadR
     hashMs,
     longestTaskMs: takeLongest(started),
     // Only the upload's own requests: on a cold Vite cache, module loads land here too.
-    requests: performance
-      .getEntriesByType('resource')
-      .slice(requestsBefore)
-      .filter((entry) =>
-        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
-      ).length,
+    requests: requestsSince(requestsBefore),
     upload: JSON.parse(JSON.stringify(snapshot)) as UploadSnapshot,
     warnings,
   }
@@ -336,12 +342,7 @@ async function uploadFolder(options: {
 }): Promise<{ uploads: UploadSnapshot[]; requests: number }> {
   const requestsBefore = performance.getEntriesByType('resource').length
   const uploader = createDefaultUploader({
-    protocol:
-      options.protocol === 's3'
-        ? createS3Protocol({ endpoint: options.endpoint })
-        : options.protocol === 'tus'
-          ? createTusProtocol({ endpoint: options.endpoint })
-          : createHttpProtocol({ endpoint: options.endpoint }),
+    protocol: protocolFor(options.protocol, options.endpoint),
     concurrency: options.concurrency,
   })
   const files = Array.from(
@@ -368,12 +369,7 @@ async function uploadFolder(options: {
   uploader.destroy()
   return {
     uploads: JSON.parse(JSON.stringify(uploads)) as UploadSnapshot[],
-    requests: performance
-      .getEntriesByType('resource')
-      .slice(requestsBefore)
-      .filter((entry) =>
-        ['xmlhttprequest', 'fetch'].includes((entry as PerformanceResourceTiming).initiatorType),
-      ).length,
+    requests: requestsSince(requestsBefore),
   }
 }
 
