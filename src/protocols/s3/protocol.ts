@@ -73,6 +73,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
   let noObjectRoute = false
   /** Set once `POST /objects/batch` answered 404/405, or a form POST failed in the browser. */
   let noForms = false
+  /** Form POSTs that failed in the browser since the last one that went through. */
+  let formsFailedInARow = 0
   /** Forms signed ahead by `prepareSmall`, each taken once by its file's `uploadSmall`. */
   const forms = new WeakMap<FileInfo, Promise<SignedForm | undefined>>()
 
@@ -226,11 +228,14 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
         try {
           etag = await postForm(request, form)
         } catch (error) {
-          // The browser fails every form to a bucket whose CORS rule lacks POST, as it fails a
-          // request on a dropped link: presigned PUTs from now on, either way.
-          if (!request.signal.aborted && (error as UploadError).code === 'network') noForms = true
+          // The browser fails every form to a bucket whose CORS rule lacks POST as it fails a
+          // request on a dropped link: after two in a row with none through, presigned PUTs.
+          if (!request.signal.aborted && (error as UploadError).code === 'network') {
+            if (++formsFailedInARow >= 2) noForms = true
+          }
           throw error
         }
+        formsFailedInARow = 0
         if (verify && md5 && etag !== md5) {
           throw new UploadError(
             'hash-mismatch',
