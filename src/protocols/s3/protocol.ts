@@ -15,7 +15,7 @@ import {
   type UploadProtocol,
 } from '../../core'
 import { etagUnreadableError, partError } from './errors'
-import { parseForms, postForm, type SignedForm } from './post-form'
+import { parseForms, postForm, QUIET_FORM_MAX, type SignedForm } from './post-form'
 import { hexToBase64, multipartEtag } from './md5'
 
 /** Options of {@link createS3Protocol}. */
@@ -191,11 +191,14 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
      */
     /**
      * Signs the queued small files' POST forms, up to {@link MAX_BATCH} a request
-     * (`POST /objects/batch`). A failed batch leaves its files to sign themselves.
+     * (`POST /objects/batch`), for files of at most 1 MiB (`QUIET_FORM_MAX`), the ones
+     * posted without a preflight. A failed batch leaves its files to sign themselves.
      */
     prepareSmall(request) {
       if (noForms || noObjectRoute) return
-      const files = request.files.filter((file) => !forms.has(file))
+      // A larger file needs upload progress, so the browser preflights its form anyway: a
+      // presigned PUT, whose Content-MD5 S3 checks, costs no more.
+      const files = request.files.filter((file) => file.size <= QUIET_FORM_MAX && !forms.has(file))
       for (let from = 0; from < files.length; from += MAX_BATCH) {
         const batch = files.slice(from, from + MAX_BATCH)
         const signed = signer(request, 'POST', `${base}/objects/batch`, {
