@@ -11,7 +11,7 @@ import { takesSmallPath } from '../run/small-file'
 /** Queued small files prepared ahead of the running ones, at most. */
 export const SMALL_AHEAD = 64
 /** Prepared files still queued below which the next batch is prepared. */
-const REFILL_BELOW = SMALL_AHEAD / 4
+const REFILL_BELOW = SMALL_AHEAD / 2
 
 /** Returns the function the file queue calls whenever it starts files. */
 export function createSmallAhead(ctx: FlowContext, jobs: ReadonlyMap<string, Job>) {

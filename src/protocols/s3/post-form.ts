@@ -22,9 +22,10 @@ export interface SignedForm {
 }
 
 /**
- * Files up to this size are posted without upload progress events: a listener on the
- * upload makes the browser preflight the request, which costs more than a 1 MiB body on a
- * fast link. Their progress jumps to done when the answer comes; larger ones report it.
+ * Files up to this size go as forms, posted without upload progress events: a listener on
+ * the upload makes the browser preflight the request, which costs more than a 1 MiB body on
+ * a fast link. Their progress jumps to done when the answer comes. Larger small files take
+ * a presigned PUT; a form that comes anyway (another signer's) reports progress.
  */
 export const QUIET_FORM_MAX = MiB
 

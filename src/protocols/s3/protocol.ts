@@ -15,7 +15,7 @@ import {
   type UploadProtocol,
 } from '../../core'
 import { etagUnreadableError, partError } from './errors'
-import { parseForms, postForm, type SignedForm } from './post-form'
+import { parseForms, postForm, QUIET_FORM_MAX, type SignedForm } from './post-form'
 import { hexToBase64, multipartEtag } from './md5'
 
 /** Options of {@link createS3Protocol}. */
@@ -73,6 +73,8 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
   let noObjectRoute = false
   /** Set once `POST /objects/batch` answered 404/405, or a form POST failed in the browser. */
   let noForms = false
+  /** Form POSTs that failed in the browser since the last one that went through. */
+  let formsFailedInARow = 0
   /** Forms signed ahead by `prepareSmall`, each taken once by its file's `uploadSmall`. */
   const forms = new WeakMap<FileInfo, Promise<SignedForm | undefined>>()
 
@@ -189,11 +191,14 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
      */
     /**
      * Signs the queued small files' POST forms, up to {@link MAX_BATCH} a request
-     * (`POST /objects/batch`). A failed batch leaves its files to sign themselves.
+     * (`POST /objects/batch`), for files of at most 1 MiB (`QUIET_FORM_MAX`), the ones
+     * posted without a preflight. A failed batch leaves its files to sign themselves.
      */
     prepareSmall(request) {
       if (noForms || noObjectRoute) return
-      const files = request.files.filter((file) => !forms.has(file))
+      // A larger file needs upload progress, so the browser preflights its form anyway: a
+      // presigned PUT, whose Content-MD5 S3 checks, costs no more.
+      const files = request.files.filter((file) => file.size <= QUIET_FORM_MAX && !forms.has(file))
       for (let from = 0; from < files.length; from += MAX_BATCH) {
         const batch = files.slice(from, from + MAX_BATCH)
         const signed = signer(request, 'POST', `${base}/objects/batch`, {
@@ -226,11 +231,14 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
         try {
           etag = await postForm(request, form)
         } catch (error) {
-          // The browser fails every form to a bucket whose CORS rule lacks POST, as it fails a
-          // request on a dropped link: presigned PUTs from now on, either way.
-          if (!request.signal.aborted && (error as UploadError).code === 'network') noForms = true
+          // The browser fails every form to a bucket whose CORS rule lacks POST as it fails a
+          // request on a dropped link: after two in a row with none through, presigned PUTs.
+          if (!request.signal.aborted && (error as UploadError).code === 'network') {
+            if (++formsFailedInARow >= 2) noForms = true
+          }
           throw error
         }
+        formsFailedInARow = 0
         if (verify && md5 && etag !== md5) {
           throw new UploadError(
             'hash-mismatch',
