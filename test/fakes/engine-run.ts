@@ -15,16 +15,22 @@ import { createAxiosTransport } from '../../src/transport'
  * `METHOD /path` per request (S3 part URLs get `#partNumber`), a disk-backed File, and the
  * promise of an upload's end.
  */
-export function recordingTransport(): Transport & { log: string[] } {
+export function recordingTransport(): Transport & { log: string[]; statuses: number[] } {
   const inner = createAxiosTransport()
   const log: string[] = []
+  // statuses[i] is the answer to log[i] (0 until it comes, or if the request failed).
+  const statuses: number[] = []
   return {
     log,
-    request: (request) => {
+    statuses,
+    request: async (request) => {
       const url = new URL(request.url)
       const part = url.searchParams.get('partNumber')
-      log.push(`${request.method} ${url.pathname}${part === null ? '' : `#${part}`}`)
-      return inner.request(request)
+      const at = log.push(`${request.method} ${url.pathname}${part === null ? '' : `#${part}`}`) - 1
+      statuses[at] = 0
+      const response = await inner.request(request)
+      statuses[at] = response.status
+      return response
     },
   }
 }

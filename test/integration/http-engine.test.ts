@@ -56,12 +56,19 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     // the chunks PUT are a strict subset of the 8, and far less than the file was re-sent.
     const puts = transport.log.filter((l) => l.includes('/chunks/'))
     const distinct = new Set(puts)
+    // A retry that reaches the server before it has noticed the cut connection finds the
+    // chunk still claimed (503 busy, Retry-After), or a prefix other than the status said
+    // (409 offset-mismatch: the next attempt sends the chunk whole). Either is retried and
+    // stores nothing; on a loaded machine there may be some, on a quiet one none.
+    const refused = transport.log.filter(
+      (l, i) => l.includes('/chunks/') && [409, 503].includes(transport.statuses[i] ?? 0),
+    ).length
     expect(transport.log.some((l) => l.startsWith('GET /http/uploads/'))).toBe(true)
     expect(distinct.size).toBeLessThan(8)
     expect(distinct.size).toBeGreaterThanOrEqual(8 - 2)
-    expect(puts.length).toBe(distinct.size + 1) // one chunk sent twice, after its cut
+    expect(puts.length).toBe(distinct.size + 1 + refused) // one chunk sent twice, after its cut
     expect(upload.bytesResent).toBeLessThan(20 * MiB)
-    expect(upload.retries).toBe(2)
+    expect(upload.retries).toBe(2 + refused)
     if (upload.status.state === 'done') {
       expect(await md5OfFile(join(root, 'files', String(upload.status.result.data?.id)))).toBe(
         source.md5,
