@@ -5,7 +5,7 @@
  * `launchEngine(engine)` (see engines.ts). Shared by the browser tests and `npm run bench`.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,8 +107,15 @@ function addHeaders(headers: NonNullable<PageServerOptions['headers']>): Plugin 
 export async function startPageServer(
   options: PageServerOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
+  // Each server pre-bundles its dependencies into a folder of its own. Servers with different
+  // plugins or includes start at once (two in one file, others in parallel files) and, sharing
+  // node_modules/.vite, replaced each other's deps: on a clean clone a page then never loaded.
+  const pagesCache = join(root, 'node_modules/.vite-pages')
+  mkdirSync(pagesCache, { recursive: true })
+  const cacheDir = mkdtempSync(join(pagesCache, 'server-'))
   const server: ViteDevServer = await createServer({
     configFile: false,
+    cacheDir,
     root: options.root ?? join(root, 'test/browser/pages'),
     // The public entry exports the components (.vue files) too.
     plugins: [vue(), ...(options.headers ? [addHeaders(options.headers)] : [])],
@@ -135,7 +142,13 @@ export async function startPageServer(
   await server.listen()
   const address = server.httpServer!.address()
   if (!address || typeof address === 'string') throw new Error('page server has no port')
-  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    async close() {
+      await server.close()
+      rmSync(cacheDir, { recursive: true, force: true })
+    },
+  }
 }
 
 /**
