@@ -45,7 +45,9 @@ export function callBench<K extends keyof BenchApi>(
  * Options every library case gets on top of `hashing` (e.g. a faster hasher once the
  * library has one); JSON only.
  */
-export const libraryOptions: Record<string, unknown> = {}
+export const libraryOptions: Record<string, unknown> = JSON.parse(
+  process.env.BENCH_LIBRARY_OPTIONS ?? '{}',
+)
 
 /**
  * This library with its defaults (WebAssembly MD5 in the Worker); `spark` picks spark-md5,

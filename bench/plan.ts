@@ -108,7 +108,11 @@ export const USAGE = `npm run bench -- [suite…] [options]
   --protocols=tus,s3  only these protocols in the resume and many suites (http, tus, s3)
   --files=100000      only the many-files scenarios of these file sizes in bytes (100000, 5000000)
   --publish           replace the README section and bench/results/chart.svg even when filtered
-  --no-publish        never replace them (a full run does by default)`
+  --no-publish        never replace them (a full run does by default)
+  environment:
+  BENCH_STORE_DIR=/dev/shm        where the servers store what they receive (default: the temp folder)
+  BENCH_CPU_PROFILE=<folder>      many files: save a CPU profile of the page and print CPU per process
+  BENCH_LIBRARY_OPTIONS='{...}'   JSON options every library case gets, e.g. '{"hashing":false}'`
 
 const suiteOf = (step: Step): Suite =>
   step.kind === 'throughput' ? (step.network.id === 'none' ? 'unthrottled' : 'emulated') : step.kind

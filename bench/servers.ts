@@ -64,13 +64,26 @@ async function emptyBucket(client: S3Client, Bucket: string): Promise<void> {
     await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }))
 }
 
+/**
+ * Where the servers keep what they receive: `BENCH_STORE_DIR`, or the system's temporary
+ * folder. Creating a file costs from 0.02 to 1 ms of CPU on this project's shared machine's
+ * ext4, depending on the folder (the allocator's state, not its path), and the stores create
+ * files per upload where the sink writes into one: with `BENCH_STORE_DIR=/dev/shm` (tmpfs)
+ * that cost, and the cost of syncs, leave the comparison (docs/performance.md).
+ */
+const storeDir = (): string => process.env.BENCH_STORE_DIR ?? tmpdir()
+
 export async function startBenchServers(): Promise<BenchServers> {
-  const s3 = await startLocalS3()
+  // The local S3 makes (and removes) its own temporary folder unless told where.
+  const s3Dir = process.env.BENCH_STORE_DIR
+    ? mkdtempSync(join(process.env.BENCH_STORE_DIR, 'vcu-s3-'))
+    : undefined
+  const s3 = await startLocalS3(s3Dir ? { directory: s3Dir } : {})
   const client = s3ClientFor(s3)
-  const sink = await startSink(join(tmpdir(), `vcu-bench-sink-${process.pid}.bin`))
+  const sink = await startSink(join(storeDir(), `vcu-bench-sink-${process.pid}.bin`))
 
   async function target({ countBytes = false } = {}): Promise<Target> {
-    const root = mkdtempSync(join(tmpdir(), 'vcu-bench-store-'))
+    const root = mkdtempSync(join(storeDir(), 'vcu-bench-store-'))
     const counters: ByteCounter[] = []
     // Counted: presigned URLs point at a counter in front of the bucket.
     const s3Counter = countBytes ? await startByteCounter(s3.endpoint) : undefined
@@ -115,6 +128,7 @@ export async function startBenchServers(): Promise<BenchServers> {
     async close() {
       client.destroy()
       await Promise.allSettled([s3.close(), sink.close()])
+      if (s3Dir) rmSync(s3Dir, { recursive: true, force: true })
     },
   }
 }
