@@ -67,26 +67,83 @@ export function createSnapshots(deps: SnapshotDeps) {
     return snapshot
   }
 
-  function total(uploads: readonly UploadSnapshot[]): TotalProgress {
-    let bytes = 0
-    let size = 0
-    let speed = 0
-    for (const upload of uploads) {
-      if (upload.status.state === 'canceled') continue
-      bytes += upload.bytesUploaded
-      size += upload.file.size
-      speed += upload.speed
+  /**
+   * The uploads list and its totals, kept up to date entry by entry: a flush costs what
+   * changed since the last one (plus a copy of the list), not a pass over every upload, so
+   * a thousand small files finishing one by one do not cost a million snapshot reads.
+   */
+  let list: UploadSnapshot[] | undefined
+  const position = new Map<string, number>()
+  /** Jobs changed since `list` was built; `list` is rebuilt whole when membership changed. */
+  const stale = new Set<string>()
+  let membershipChanged = true
+  const sums = { bytes: 0, size: 0, done: 0, ended: 0 }
+  /** Uploads whose snapshot has a speed: the few on the wire, summed afresh each time. */
+  const moving = new Map<string, number>()
+
+  function count(upload: UploadSnapshot, sign: 1 | -1): void {
+    const { state } = upload.status
+    if (state === 'canceled') {
+      sums.ended += sign
+      return
     }
-    const view = deriveProgress(bytes, size, speed)
-    const allDone =
-      uploads.some((u) => u.status.state === 'done') &&
-      uploads.every((u) => ['done', 'canceled'].includes(u.status.state))
+    sums.bytes += sign * upload.bytesUploaded
+    sums.size += sign * upload.file.size
+    if (state === 'done') {
+      sums.done += sign
+      sums.ended += sign
+    }
+  }
+
+  function setMoving(upload: UploadSnapshot): void {
+    if (upload.speed !== 0 && upload.status.state !== 'canceled')
+      moving.set(upload.id, upload.speed)
+    else moving.delete(upload.id)
+  }
+
+  function uploadsList(): UploadSnapshot[] {
+    if (!list || membershipChanged || list.length !== jobs.size) {
+      list = []
+      position.clear()
+      moving.clear()
+      sums.bytes = sums.size = sums.done = sums.ended = 0
+      for (const job of jobs.values()) {
+        const upload = of(job)
+        position.set(job.id, list.length)
+        list.push(upload)
+        count(upload, 1)
+        setMoving(upload)
+      }
+    } else if (stale.size > 0) {
+      list = list.slice()
+      for (const id of stale) {
+        const at = position.get(id)
+        const job = jobs.get(id)
+        if (at === undefined || !job) continue
+        const upload = of(job)
+        if (upload === list[at]) continue
+        count(list[at], -1)
+        count(upload, 1)
+        setMoving(upload)
+        list[at] = upload
+      }
+    }
+    stale.clear()
+    membershipChanged = false
+    return list
+  }
+
+  function total(uploads: readonly UploadSnapshot[]): TotalProgress {
+    let speed = 0
+    for (const value of moving.values()) speed += value
+    const view = deriveProgress(sums.bytes, sums.size, speed)
+    const allDone = sums.done > 0 && sums.ended === uploads.length
     return allDone ? { ...view, progress: 1 } : view
   }
 
   function snapshot(): UploaderSnapshot {
     if (!current) {
-      const uploads = [...jobs.values()].map(of)
+      const uploads = uploadsList()
       current = {
         uploads,
         total: total(uploads),
@@ -115,6 +172,7 @@ export function createSnapshots(deps: SnapshotDeps) {
   return {
     changed(job: Job, kind: 'state' | 'progress'): void {
       dirty.add(job.id)
+      stale.add(job.id)
       current = undefined
       if (kind === 'state') {
         if (!microtaskQueued) {
@@ -137,6 +195,7 @@ export function createSnapshots(deps: SnapshotDeps) {
     forget(id: string): void {
       cache.delete(id)
       dirty.delete(id)
+      membershipChanged = true
       current = undefined
       queueMicrotask(flush)
     },
