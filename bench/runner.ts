@@ -4,6 +4,7 @@
  * page (bench/page/instrument.ts), then the servers cleaned up.
  */
 import type { Page } from 'playwright-core'
+import { startProfile } from './profile'
 import type { BrowserSession } from '../test/browser/harness'
 import type { CaseDef } from './cases'
 import type { Network } from './networks'
@@ -88,8 +89,10 @@ export async function runCase(
     await openBenchPage(page, ctx.pageUrl, file.path)
     await emulate(page, network)
     const stopHeap = await sampleHeap(page)
+    const profile = await startProfile(page, `${def.id}-${file.size}-${network.id}`)
     let heap = { first: 0, peak: 0 }
     const run = await def.run(page, target).finally(async () => (heap = await stopHeap()))
+    await profile?.()
     return {
       mibps: file.size / MiB / (run.ms / 1000),
       firstByteMs: run.firstByteMs,

@@ -13,51 +13,7 @@ import { callBench, libraryOptions } from './cases'
 import type { Protocol } from './page/main'
 import type { ManyVariant } from './results'
 import { openBenchPage, type RunContext } from './runner'
-import { readdirSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-
-/**
- * With `BENCH_CPU_PROFILE=<folder>`, a CPU profile of the page's main thread over the run
- * (open it in Chromium's DevTools, Performance panel); the returned function saves it.
- */
-function chromiumCpuMs(): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (!stat.includes('(chromium)')) continue
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      const kind = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser'
-      const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1]
-      const key = sub ? `${kind}:${sub.split('.').pop()}` : kind
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out[key] = (out[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10
-    } catch {
-      // gone
-    }
-  }
-  return out
-}
-
-async function startProfile(page: Page, name: string) {
-  const folder = process.env.BENCH_CPU_PROFILE
-  if (!folder) return undefined
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Profiler.enable')
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-  await cdp.send('Profiler.start')
-  return async () => {
-    const { profile } = await cdp.send('Profiler.stop')
-    await mkdir(folder, { recursive: true })
-    const path = join(folder, `${name}-${Date.now()}.cpuprofile`)
-    await writeFile(path, JSON.stringify(profile))
-    console.log(`  cpu profile: ${path}`)
-    await cdp.detach().catch(() => undefined)
-  }
-}
+import { startProfile } from './profile'
 
 export interface ResumeRun {
   readonly extraBytes: number
@@ -130,8 +86,6 @@ export async function runMany(
   try {
     await openBenchPage(page, ctx.pageUrl)
     const profile = await startProfile(page, `${protocol}-${variant}-${count}x${size}`)
-    const cpu0 = process.cpuUsage()
-    const chrome0 = chromiumCpuMs()
     const run =
       variant === 'put-per-file'
         ? await callBench(page, 'putPerFile', target.sink, count, size)
@@ -151,14 +105,6 @@ export async function runMany(
                 deadlineMs,
               )
     await profile?.()
-    if (process.env.BENCH_CPU_PROFILE) {
-      const cpu = process.cpuUsage(cpu0)
-      const chrome = chromiumCpuMs()
-      const parts = Object.entries(chrome).map(([k, v]) => `${k} ${v - (chrome0[k] ?? 0)}`)
-      console.log(
-        `  cpu ms: bench node ${Math.round((cpu.user + cpu.system) / 1000)}, ${parts.join(', ')}`,
-      )
-    }
     // Only the library's run reports failures; the baselines throw on any.
     const { failed = 0, firstError } = run as { failed?: number; firstError?: string }
     return {
