@@ -37,7 +37,13 @@ export interface PartRange {
 // ---------------------------------------------------------------------------------------
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
-export type RequestBody = Blob | string | ArrayBuffer | Uint8Array
+/**
+ * A request body. A `FormData` is sent as `multipart/form-data` built by the platform, which
+ * also sets the Content-Type with its boundary: a transport must not set one for it (the S3
+ * protocol posts small files as forms this way; building such a body as a Blob costs the
+ * page far more).
+ */
+export type RequestBody = Blob | string | ArrayBuffer | Uint8Array | FormData
 
 export interface HttpRequest {
   readonly method: HttpMethod

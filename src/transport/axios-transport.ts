@@ -63,12 +63,15 @@ export function createAxiosTransport(options: AxiosTransportOptions = {}): Trans
 function toAxiosConfig(request: HttpRequest, withCredentials: boolean): AxiosRequestConfig {
   const headers: Record<string, string | false> = { ...request.headers }
   const given = Object.keys(headers).find((name) => name.toLowerCase() === 'content-type')
-  const isBinary = request.body !== undefined && typeof request.body !== 'string'
+  const form = isForm(request.body)
+  const isBinary = request.body !== undefined && typeof request.body !== 'string' && !form
   const contentType =
     given === undefined ? (isBinary ? OCTET_STREAM : undefined) : request.headers?.[given]
   // `false` makes axios send no Content-Type at all: otherwise it adds
-  // application/x-www-form-urlencoded to every POST, PUT and PATCH that has none.
-  if (given === undefined) headers['Content-Type'] = contentType ?? false
+  // application/x-www-form-urlencoded to every POST, PUT and PATCH that has none. A form's
+  // Content-Type (with its boundary) is the platform's to set: axios leaves it to the
+  // browser, and in Node writes the one of the stream it builds.
+  if (given === undefined && !form) headers['Content-Type'] = contentType ?? false
   const { onUploadProgress } = request
 
   return {
@@ -99,6 +102,7 @@ function toAxiosConfig(request: HttpRequest, withCredentials: boolean): AxiosReq
  */
 function toWireBody(body: RequestBody | undefined, contentType: string | undefined): unknown {
   if (body === undefined || typeof body === 'string' || body instanceof ArrayBuffer) return body
+  if (isForm(body)) return body
   if (body instanceof Uint8Array) {
     // A view over part of a buffer must send only its own bytes.
     const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
@@ -110,6 +114,10 @@ function toWireBody(body: RequestBody | undefined, contentType: string | undefin
   }
   return body
 }
+
+/** A FormData body (where the platform has FormData at all). */
+const isForm = (body: unknown): body is FormData =>
+  typeof FormData !== 'undefined' && body instanceof FormData
 
 /**
  * Without XMLHttpRequest axios uses its Node http adapter, which sends a Blob's own type as

@@ -4,6 +4,7 @@
  * strict CSP; and what the library does where a browser lacks a feature (no Worker, no
  * Web Locks or BroadcastChannel, no `navigator.storage.estimate` with a full disk).
  */
+import { createHash } from 'node:crypto'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +15,9 @@ import { callPage, openWithFile, randomFile, startPageServer } from './harness'
 import { en } from '../../src/locales/en'
 import { zhCN } from '../../src/locales/zh-CN'
 import { MiB } from '../fakes/files'
+import { folderBytes } from './pages/folder-bytes'
+
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex')
 
 type PageServer = { url: string; close(): Promise<void> }
 
@@ -70,6 +74,31 @@ describe.each(ENGINES)('uploads in %s', (engine) => {
         expect(run.warnings).toEqual([])
         if (protocol === 'http') expect(run.hash).toBe(source.md5)
         expect(await storedMd5s(rig, protocol)).toContain(source.md5)
+      })
+    })
+  }
+
+  for (const protocol of PROTOCOLS) {
+    it(`uploads a folder of small files over ${protocol}, each in its one request, stored byte-identical`, async () => {
+      // Every file under the threshold: S3 posts each as a FormData form, HTTP and tus send
+      // each in one request; the engine's own APIs (FormData, Blob, XHR) in this browser.
+      const source = await randomFile(300_000, `vcu-${engine}-${protocol}-small.bin`)
+      const count = 8
+      const size = 60_000
+      await withPage(async (page) => {
+        await openWithFile(page, pages.url, source.path)
+        const { uploads, requests } = await callPage(page, 'uploadFolder', {
+          endpoint: rig.endpoints[protocol],
+          protocol,
+          count,
+          size,
+        })
+        expect(uploads.map((u) => u.status.state)).toEqual(Array(count + 1).fill('done'))
+        // One request a file (plus S3's one batch of signatures); multipart would take 3+.
+        expect(requests).toBeLessThanOrEqual(count + 2)
+        const stored = await storedMd5s(rig, protocol)
+        expect(stored).toContain(source.md5)
+        for (let i = 0; i < count; i++) expect(stored).toContain(md5(folderBytes(i, size + i)))
       })
     })
   }

@@ -142,6 +142,18 @@ describe('createAxiosTransport (XHR adapter)', () => {
     await text
   })
 
+  it('hands a FormData to XHR as it is, with no Content-Type (the browser sets it, with its boundary)', async () => {
+    const form = new FormData()
+    form.append('key', 'uploads/a.jpg')
+    form.append('file', new Blob(['abc']), 'blob')
+    const response = send({ method: 'POST', body: form })
+    const xhr = await nextSent()
+    expect(xhr.body).toBe(form)
+    expect(xhr.headers['content-type']).toBeUndefined()
+    xhr.respond(201, '<PostResponse/>', '')
+    await expect(response).resolves.toMatchObject({ status: 201, body: '<PostResponse/>' })
+  })
+
   it('returns statuses and text bodies as they are, with lower-case header names', async () => {
     const response = send({ method: 'GET' })
     const xhr = await nextSent()
