@@ -1,7 +1,8 @@
 /**
  * A property over the three endpoints (HTTP chunk routes, tus, the S3 signer on the local
- * S3): whatever identity B sends, even knowing identity A's upload ids, no request of B
- * changes, reads or reveals A's uploads. B is another token, an anonymous client on
+ * S3), small-file routes included (HTTP `PUT /uploads`, the signer's `POST /objects` and
+ * `POST /objects/batch`): whatever identity B sends, even knowing identity A's upload ids,
+ * no request of B changes, reads or reveals A's uploads. B is another token, an anonymous client on
  * another address, or an anonymous client on A's address (A uses a token).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,6 +36,10 @@ const a = {
   s3: '',
   s3Key: '',
   etag: '',
+  /** A small file stored whole by `PUT /uploads`, and one posted to S3 as a batch-signed form. */
+  small: bytes(3000, 5),
+  httpSmall: '',
+  s3SmallKey: '',
 }
 const s3Part = bytes(64 * 1024, 3)
 
@@ -105,6 +110,38 @@ beforeAll(async () => {
   const signed = await rawJson(`${rig.server.url}/s3/uploads/${a.s3}/parts/1`, {}, alice)
   const put = await fetch(signed.json.url, { method: 'PUT', body: s3Part })
   a.etag = String(put.headers.get('etag')).replace(/"/g, '')
+
+  const small = await raw(http, {
+    method: 'PUT',
+    ...as(
+      { token: ALICE },
+      {
+        'content-type': 'application/octet-stream',
+        'upload-info': encodeURIComponent(
+          JSON.stringify({ name: SECRET_NAME, size: a.small.length, hash: md5(a.small) }),
+        ),
+      },
+    ),
+    body: a.small,
+  })
+  expect(small.status).toBe(201)
+  a.httpSmall = small.json.id
+  const batch = await rawJson(
+    `${rig.server.url}/s3/objects/batch`,
+    { files: [{ name: SECRET_NAME, size: a.small.length, type: 'application/octet-stream' }] },
+    alice,
+  )
+  expect(batch.status).toBe(200)
+  const [form] = batch.json.objects as {
+    url: string
+    key: string
+    fields: Record<string, string>
+  }[]
+  const body = new FormData()
+  for (const [name, value] of Object.entries(form!.fields)) body.append(name, value)
+  body.append('file', new Blob([a.small]), 'blob')
+  expect((await fetch(form!.url, { method: 'POST', body })).ok).toBe(true)
+  a.s3SmallKey = form!.key
 }, 60_000)
 
 afterAll(async () => {
@@ -129,6 +166,11 @@ async function aliceView(): Promise<unknown> {
     tusDone: await tusHead(a.tusDone),
     tusBytes: [md5(await tusFile(a.tusOpen)), md5(await tusFile(a.tusDone))],
     s3: (await raw(`${rig.server.url}/s3/uploads/${a.s3}/parts`, alice)).json,
+    httpSmall: (await raw(`${http}/${a.httpSmall}`, alice)).json,
+    httpSmallFile: md5(await readFile(join(rig.base, 'http', 'files', a.httpSmall))),
+    s3Small: md5(
+      await readFile(join(rig.s3.directory, rig.s3.bucket, `${a.s3SmallKey}._S3rver_object`)),
+    ),
   }
 }
 
@@ -204,6 +246,39 @@ const actions: fc.Arbitrary<[string, Action]> = fc.oneof(
         }),
     ]),
   fc
+    .constantFrom('GET', 'DELETE')
+    .map((method): [string, Action] => [
+      `http ${method} small`,
+      (who) => raw(`${http()}/${a.httpSmall}`, { method, ...as(who) }),
+    ]),
+  fc.constant<[string, Action]>([
+    'http PUT small (create)',
+    (who) => {
+      const own = bytes(a.small.length, 11)
+      return raw(http(), {
+        method: 'PUT',
+        ...as(who, {
+          'content-type': 'application/octet-stream',
+          'upload-info': encodeURIComponent(
+            JSON.stringify({ name: 'b.bin', size: own.length, hash: md5(own) }),
+          ),
+        }),
+        body: own,
+      })
+    },
+  ]),
+  fc.constantFrom('/objects', '/objects/batch').map((route): [string, Action] => [
+    `s3 POST ${route} (create)`,
+    (who) => {
+      const file = { name: 'b.bin', size: a.small.length, type: 'application/octet-stream' }
+      return rawJson(
+        `${rig.server.url}/s3${route}`,
+        route === '/objects' ? file : { files: [file, file] },
+        as(who),
+      )
+    },
+  ]),
+  fc
     .constantFrom('/parts', '/parts/1', '/parts/2', '/complete', '')
     .map((tail): [string, Action] => [
       `s3 ${tail || 'DELETE'}`,
@@ -237,26 +312,42 @@ describe('cross-identity property (fast-check, seeded)', () => {
             const what = `${label} as ${JSON.stringify(who)}`
             // Refused as unknown (HTTP DELETE is idempotent: 204, touching nothing), or, for a
             // create, a fresh upload of B's own (or B's cap).
+            // A signature is a 200 (a fresh key of B's own, never one B chose).
             const allowed = label.includes('create')
-              ? [201, 429]
-              : label === 'http DELETE'
+              ? [label.startsWith('s3') ? 200 : 201, 429]
+              : label.startsWith('http DELETE')
                 ? [204]
                 : [404]
             expect(allowed, `${what}: ${res.status} ${res.text.slice(0, 200)}`).toContain(
               res.status,
             )
-            for (const secret of [SECRET_NAME, md5(a.file), a.etag, a.s3Key]) {
+            for (const secret of [
+              SECRET_NAME,
+              md5(a.file),
+              a.etag,
+              a.s3Key,
+              md5(a.small),
+              a.s3SmallKey,
+            ]) {
               expect(res.text.includes(secret), `${what} reveals ${secret}`).toBe(false)
+            }
+            if (res.status === 200 && label.startsWith('s3 POST /objects')) {
+              const keys: unknown[] = res.json.objects?.map((o: { key: unknown }) => o.key) ?? [
+                res.json.key,
+              ]
+              // Every key is new: B's form or URL can never land on an object A holds.
+              for (const key of keys) expect(String(key), what).not.toBe(a.s3SmallKey)
+              expect(new Set(keys).size, what).toBe(keys.length)
             }
             if (res.status === 201) {
               expect(res.json.instant ?? false, what).toBe(false)
-              expect(res.json.duplicateCandidate, what).toBe(false)
+              expect(res.json.duplicateCandidate ?? false, what).toBe(false)
             }
           }
           expect(await aliceView()).toEqual(before)
         },
       ),
-      { numRuns: 40, seed: 0x14_1402, endOnFailure: true },
+      { numRuns: 80, seed: 0x14_1402, endOnFailure: true },
     )
   }, 120_000)
 })

@@ -3,7 +3,7 @@
  * (UploadPlugin, useChunkedUpload, <UploadProgress>), with Web Locks, BroadcastChannel and
  * useOnline wired by default. `window.tabs.start(...)` mounts it for one backend.
  */
-import { createApp, defineComponent, h } from 'vue'
+import { createApp, defineComponent, h, nextTick } from 'vue'
 import {
   createHttpProtocol,
   createS3Protocol,
@@ -67,8 +67,13 @@ function start(options: TabsStart): void {
   app.mount('#app')
 }
 
-function state(): TabsState {
+/**
+ * The state and what the list shows of it, read together once Vue has rendered the state
+ * (snapshots reach the DOM a render later: read at once, the label could lag the state).
+ */
+async function state(): Promise<TabsState> {
   if (!upload) throw new Error('not started')
+  await nextTick()
   const item = document.querySelector('.vcu-progress__item')
   const bar = item?.querySelector('[role=progressbar]')
   return JSON.parse(
