@@ -74,11 +74,8 @@ async function emptyBucket(client: S3Client, Bucket: string): Promise<void> {
 const storeDir = (): string => process.env.BENCH_STORE_DIR ?? tmpdir()
 
 export async function startBenchServers(): Promise<BenchServers> {
-  // The local S3 makes (and removes) its own temporary folder unless told where.
-  const s3Dir = process.env.BENCH_STORE_DIR
-    ? mkdtempSync(join(process.env.BENCH_STORE_DIR, 'vcu-s3-'))
-    : undefined
-  const s3 = await startLocalS3(s3Dir ? { directory: s3Dir } : {})
+  const s3Dir = mkdtempSync(join(storeDir(), 'vcu-s3-'))
+  const s3 = await startLocalS3({ directory: s3Dir })
   const client = s3ClientFor(s3)
   const sink = await startSink(join(storeDir(), `vcu-bench-sink-${process.pid}.bin`))
 
@@ -128,7 +125,7 @@ export async function startBenchServers(): Promise<BenchServers> {
     async close() {
       client.destroy()
       await Promise.allSettled([s3.close(), sink.close()])
-      if (s3Dir) rmSync(s3Dir, { recursive: true, force: true })
+      rmSync(s3Dir, { recursive: true, force: true })
     },
   }
 }
