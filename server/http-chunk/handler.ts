@@ -11,6 +11,7 @@ import {
 } from './control-routes'
 import { putChunk, putStream } from './data-routes'
 import { putSmall } from './small-route'
+import { putBatch } from './batch-route'
 import { HttpError, errorResponse, notFound } from './errors'
 import { ClientGone, DEFAULT_STALL_TIMEOUT_MS } from './body-reader'
 import { isUploadId } from './ids'
@@ -102,6 +103,10 @@ export function createHttpChunkHandler(options: HttpChunkHandlerOptions): HttpCh
       if (method === 'POST') return createUpload(request, store, limits, caller, bodyTimeoutMs)
       if (method === 'PUT') return putSmall(request, store, limits, caller, stallTimeoutMs)
       throw notAllowed(ALLOWED.uploads)
+    }
+    if (id === 'batch' && kind === undefined) {
+      if (method === 'PUT') return putBatch(request, store, limits, caller, stallTimeoutMs)
+      throw notAllowed('PUT')
     }
     if (!isUploadId(id)) throw notFound()
     if (kind === undefined) {

@@ -160,6 +160,12 @@ export async function ingestStream(options: {
   }
 }
 
+/** Where a whole file's bytes come from: a request body, or one file's share of a batch body. */
+export interface PieceSource {
+  /** The next piece, or null at the end. */
+  read(): Promise<Uint8Array | null>
+}
+
 /**
  * Streams a whole file's body into `handle` from byte 0, hashing it on the way in, and
  * resolves with its MD5 (lower-case hex): the small-file route never reads the file back.
@@ -168,7 +174,7 @@ export async function ingestStream(options: {
  */
 export async function ingestWhole(options: {
   handle: FileHandle
-  body: BodyReader
+  body: PieceSource
   size: number
 }): Promise<string> {
   const { handle, body, size } = options

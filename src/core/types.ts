@@ -315,6 +315,31 @@ export interface SmallUploadRequest extends ProtocolContext {
   readonly onProgress: (loaded: number) => void
 }
 
+/** One file of a {@link SmallBatchRequest}: what a {@link SmallUploadRequest} carries for it. */
+export interface SmallBatchFile {
+  readonly file: FileInfo
+  /** The bytes: the whole File. */
+  readonly body: Blob
+  /** MD5 (hex) of the body, when the engine hashes; absent with hashing off. */
+  readonly md5?: string
+  readonly metadata: Readonly<Record<string, string>>
+}
+
+/**
+ * Several small files in one request, each created and completed on its own (see
+ * {@link UploadProtocol.uploadSmallBatch}). Like a lone small file, nothing of a failed
+ * request is left on the server: the engine sends its files again.
+ */
+export interface SmallBatchRequest extends ProtocolContext {
+  /** In the order their bytes go out. */
+  readonly files: readonly SmallBatchFile[]
+  /**
+   * Cumulative bytes of the files sent (their bodies back to back, in order, without any
+   * framing); the engine replaces, never adds, and shares them out among the files.
+   */
+  readonly onProgress: (loaded: number) => void
+}
+
 /**
  * Small files the engine will soon send through {@link UploadProtocol.uploadSmall}, in
  * queue order (see {@link UploadProtocol.prepareSmall}).
@@ -360,6 +385,18 @@ export interface UploadProtocol {
    * the engine retries the whole request.
    */
   uploadSmall?(request: SmallUploadRequest): Promise<UploadResult | undefined>
+  /**
+   * Optional, with `uploadSmall`: several small files in one request (the engine groups
+   * files of at most 1 MiB, up to 16 and 4 MiB a request). Resolves with one answer per
+   * file, in order: its result, or the `UploadError` a lone `uploadSmall` of it would have
+   * thrown (a non-retryable one fails that file; a retryable one sends it on its own). Resolves
+   * `undefined` when the server has no such route (the engine then uses `uploadSmall`, and
+   * does not ask again); throws, like `uploadSmall`, when the request itself failed, and the
+   * engine retries it whole.
+   */
+  uploadSmallBatch?(
+    request: SmallBatchRequest,
+  ): Promise<readonly (UploadResult | UploadError)[] | undefined>
   /**
    * Optional, with `uploadSmall`: told which small files are queued next (a window ahead of
    * the running ones, each file once), so it can prepare them together, e.g. sign many in

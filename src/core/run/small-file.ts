@@ -12,11 +12,9 @@ import type { Job } from './job'
 import { setStatus, type FlowContext } from './run-context'
 import { orFileProblem } from './send-parts'
 import { withStallGuard } from './stall-guard'
+import { joinsBatches, sendInBatch, SMALL_KEY } from './small-batch'
 import { ackRequest, dropRequest, reportLoaded } from '../status/progress'
 import type { UploadResult } from '../types'
-
-/** The key the one request reports its bytes under (parts use their index, the stream -1). */
-const SMALL_KEY = -2
 
 /**
  * Whether this run of `job` takes the small-file path: the protocol has one, the file is at
@@ -64,13 +62,34 @@ export async function sendSmall(
   job: Job,
   signal: AbortSignal,
 ): Promise<UploadResult | undefined> {
-  const { protocol } = ctx
   // Bytes a paused run had sent are sent again.
   dropRequest(job.counts, SMALL_KEY)
   const md5 = await bodyMd5(ctx, job, signal)
   setStatus(ctx, job, { state: 'uploading', retrying: false })
   ctx.emit('upload-started', { upload: ctx.snapshot(job), resumed: false, bytesAlreadyUploaded: 0 })
-  const result = await ctx.scheduler.run({
+  // Several small files to a request where the protocol can (`small-batch.ts`).
+  const together = joinsBatches(ctx, job) ? await sendInBatch(ctx, job, md5, signal) : 'alone'
+  const result = together !== 'alone' ? together : await sendAlone(ctx, job, md5, signal)
+  if (signal.aborted) throw abortError(signal)
+  if (!result) {
+    dropRequest(job.counts, SMALL_KEY)
+    return undefined
+  }
+  ackRequest(job.counts, SMALL_KEY, job.info.size)
+  if (md5 && result.hash && result.hash.toLowerCase() !== md5) {
+    throw new UploadError('hash-mismatch', 'The stored file differs from the local file', {
+      retryable: false,
+      params: { name: job.info.name, expected: md5, actual: result.hash },
+    })
+  }
+  return result
+}
+
+/** The file in its own request, retried as a whole. */
+function sendAlone(ctx: FlowContext, job: Job, md5: string | undefined, signal: AbortSignal) {
+  const { protocol } = ctx
+  dropRequest(job.counts, SMALL_KEY)
+  return ctx.scheduler.run({
     owner: job.id,
     signal,
     onRetry: ({ error, attempt, delayMs }) => {
@@ -107,17 +126,4 @@ export async function sendSmall(
       }
     },
   })
-  if (signal.aborted) throw abortError(signal)
-  if (!result) {
-    dropRequest(job.counts, SMALL_KEY)
-    return undefined
-  }
-  ackRequest(job.counts, SMALL_KEY, job.info.size)
-  if (md5 && result.hash && result.hash.toLowerCase() !== md5) {
-    throw new UploadError('hash-mismatch', 'The stored file differs from the local file', {
-      retryable: false,
-      params: { name: job.info.name, expected: md5, actual: result.hash },
-    })
-  }
-  return result
 }

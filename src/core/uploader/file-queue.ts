@@ -8,6 +8,8 @@ import { watchOutages } from '../pauses/outage-probe'
 import { abortRemote } from '../run/control-requests'
 import { stopHashing } from '../run/full-hash'
 import { hashAhead } from '../run/hash-ahead'
+import { joinsBatches, SMALL_BATCH_LIMITS } from '../run/small-batch'
+import { takesSmallPath } from '../run/small-file'
 import type { Job } from '../run/job'
 import { setStatus, type FlowContext } from '../run/run-context'
 import { runUpload, stopClock } from '../run/run-upload'
@@ -46,16 +48,24 @@ export function createFileQueue(deps: FileQueueDeps) {
   const { scheduler, clock } = ctx
   const prepareSmallAhead = createSmallAhead(ctx, jobs)
 
-  /** Starts queued jobs in the order they were added while fewer than `concurrency` run. */
+  /**
+   * How much of the `concurrency` a running job takes: one, or for a small file sent together
+   * with others (`run/small-batch.ts`) its share of a batch, so that enough of them run to
+   * fill the batches of every lane.
+   */
+  const share = (job: Job): number =>
+    takesSmallPath(ctx, job) && joinsBatches(ctx, job) ? 1 / SMALL_BATCH_LIMITS.files : 1
+
+  /** Starts queued jobs in the order they were added while they take less than `concurrency`. */
   function pumpFiles(): void {
     if (ctx.lifetime.aborted) return
     prepareSmallAhead()
     let running = 0
-    for (const job of jobs.values()) if (job.run) running++
+    for (const job of jobs.values()) if (job.run) running += share(job)
     for (const job of jobs.values()) {
       if (running >= concurrency) break
       if (job.status.state === 'queued' && !job.run) {
-        running++
+        running += share(job)
         void runUpload(ctx, job).finally(pumpFiles)
       }
     }

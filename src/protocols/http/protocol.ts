@@ -11,8 +11,9 @@ import {
   type ProtocolContext,
   type RequestBody,
   type UploadProtocol,
+  type UploadResult,
 } from '../../core'
-import { idFrom, partialChunks, partsFromRanges, resultFrom } from './wire'
+import { idFrom, isObject, partialChunks, partsFromRanges, resultFrom } from './wire'
 
 /** Options of {@link createHttpProtocol}. */
 export interface HttpProtocolOptions {
@@ -52,7 +53,8 @@ function endpointNotFound(url: string): UploadError {
  * The client of the HTTP chunk protocol (docs/http-protocol.md): parallel idempotent chunk
  * PUTs, one status query that lists every chunk held, instant upload by hash, a whole-File
  * stream from byte 0, completion verified by MD5, and a small file in one `PUT /uploads`
- * that creates and completes it (a server without that route gets the chunk path).
+ * that creates and completes it, or several in one `PUT /uploads/batch` (a server without
+ * those routes gets one request per file, or the chunk path).
  */
 export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol {
   const base = options.endpoint.replace(/\/+$/, '')
@@ -60,6 +62,8 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
     typeof options.headers === 'function' ? options.headers() : (options.headers ?? {})
   /** Set once the server answered the small-file route 404/405: an older server. */
   let noSmallRoute = false
+  /** Likewise for the batch route. */
+  let noBatchRoute = false
   const uploadUrl = (remote: { readonly id?: unknown }) =>
     `${base}/uploads/${encodeURIComponent(String(remote.id))}`
 
@@ -81,21 +85,26 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
   const sendJson = (ctx: ProtocolContext, url: string, body: unknown) =>
     send(ctx, 'POST', url, { body: JSON.stringify(body), headers: JSON_HEADERS })
 
-  function fail(ctx: ProtocolContext, response: HttpResponse, what: string): never {
+  /** The error an answer other than success stands for. */
+  function errorOf(ctx: ProtocolContext, response: HttpResponse, what: string): UploadError {
     const code = serverErrorCode(response)
     if (code === 'bad-digest') {
-      throw new UploadError('server', `${what}: the server received corrupted bytes`, {
+      return new UploadError('server', `${what}: the server received corrupted bytes`, {
         retryable: true,
         status: response.status,
       })
     }
     if (code === 'hash-mismatch') {
-      throw new UploadError('hash-mismatch', `${what}: the stored file's MD5 differs`, {
+      return new UploadError('hash-mismatch', `${what}: the stored file's MD5 differs`, {
         retryable: false,
         status: response.status,
       })
     }
-    throw httpError(response, ctx.clock.now(), what)
+    return httpError(response, ctx.clock.now(), what)
+  }
+
+  function fail(ctx: ProtocolContext, response: HttpResponse, what: string): never {
+    throw errorOf(ctx, response, what)
   }
 
   return {
@@ -153,6 +162,54 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
       }
       if (response.status !== 201 && response.status !== 200) fail(request, response, 'Upload')
       return resultFrom(parseJsonObject(response, 'Upload'), 'complete')
+    },
+
+    async uploadSmallBatch(request) {
+      if (noBatchRoute) return undefined
+      // The body: the manifest (each file's create fields, as JSON), then the files back to back.
+      const manifest = new TextEncoder().encode(
+        JSON.stringify({
+          files: request.files.map(({ file, md5, metadata }) => ({
+            name: file.name,
+            size: file.size,
+            type: file.type,
+            lastModified: file.lastModified,
+            hash: md5,
+            metadata,
+          })),
+        }),
+      )
+      const head = manifest.byteLength
+      const response = await send(request, 'PUT', `${base}/uploads/batch`, {
+        body: new Blob([manifest, ...request.files.map((f) => f.body)]),
+        headers: { 'content-type': 'application/octet-stream', 'upload-batch': String(head) },
+        onUploadProgress: (loaded) => request.onProgress(Math.max(0, loaded - head)),
+      })
+      if (response.status === 404 || response.status === 405) {
+        noBatchRoute = true
+        return undefined
+      }
+      if (response.status !== 200) fail(request, response, 'Upload')
+      const answers = parseJsonObject(response, 'Upload').files
+      if (!Array.isArray(answers) || answers.length !== request.files.length)
+        throw new UploadError('protocol', "The server's batch answer is malformed", {
+          retryable: false,
+        })
+      return answers.map((answer: unknown): UploadResult | UploadError => {
+        if (!isObject(answer) || !Number.isInteger(answer.status))
+          return new UploadError('protocol', "The server's batch answer is malformed", {
+            retryable: false,
+          })
+        if (answer.status === 201 && isObject(answer.file))
+          return resultFrom(answer.file, 'complete')
+        // The answer a lone `PUT /uploads` of the file would have had.
+        const alone: HttpResponse = {
+          status: answer.status as number,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: answer.error }),
+        }
+        return errorOf(request, alone, 'Upload')
+      })
     },
 
     async status(request) {
