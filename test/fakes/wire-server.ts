@@ -35,6 +35,12 @@ const json = (status: number, body: unknown): Partial<HttpResponse> => ({
   body: JSON.stringify(body),
 })
 
+/** `PUT …/uploads/batch` of the HTTP chunk protocol. */
+const isBatch = (kind: WireKind, request: HttpRequest) =>
+  kind === 'http' &&
+  request.method === 'PUT' &&
+  new URL(request.url).pathname.endsWith('/uploads/batch')
+
 export class WireServer implements Transport {
   readonly endpoint: string
   readonly inFlight = new Set<InFlight>()
@@ -72,11 +78,13 @@ export class WireServer implements Transport {
     const { signal } = request
     if (signal.aborted) throw abortError(signal)
     const route = this.route(request)
-    this.requests.set(route.name, (this.requests.get(route.name) ?? 0) + 1)
+    // A batch of small files is in flight for each of its files.
+    const names = (await this.batchNames(request)) ?? [route.name]
+    for (const name of names) this.requests.set(name, (this.requests.get(name) ?? 0) + 1)
     const fault = this.faults.shift()
-    const op: InFlight = { name: route.name, kind: route.kind, signal }
-    this.inFlight.add(op)
-    if (fault) this.failed(route.name)
+    const ops: InFlight[] = names.map((name) => ({ name, kind: route.kind, signal }))
+    for (const op of ops) this.inFlight.add(op)
+    if (fault) for (const name of names) this.failed(name)
     try {
       if (fault === 'stall') {
         // Never answers: the stall guard aborts a body, the control timeout the rest.
@@ -102,8 +110,18 @@ export class WireServer implements Transport {
       const answer = await route.handle(body, fault === 'cut')
       return { status: 200, headers: {}, body: '', ...answer }
     } finally {
-      this.inFlight.delete(op)
+      for (const op of ops) this.inFlight.delete(op)
     }
+  }
+
+  /** The files of a `PUT /uploads/batch` (HTTP): its manifest's names. */
+  private async batchNames(request: HttpRequest): Promise<string[] | undefined> {
+    if (!isBatch(this.kind, request) || !(request.body instanceof Blob)) return undefined
+    const head = Number(request.headers?.['upload-batch'])
+    const manifest = JSON.parse(await request.body.slice(0, head).text()) as {
+      files: { name: string }[]
+    }
+    return manifest.files.map((file) => file.name)
   }
 
   /** The answers a fault gives instead of the handler's. */
@@ -156,9 +174,15 @@ export class WireServer implements Transport {
   private httpRoute(request: HttpRequest, url: URL) {
     const [, , , id, action, index] = url.pathname.split('/') // /api/uploads/:id/:action/:i
     const stored = this.live(id)
-    const name = id ? (this.uploads.get(id)?.name ?? '?') : this.createName(request)
+    // PUT /uploads/batch: small files, each created and completed, in one data request.
+    const batch = isBatch(this.kind, request)
+    const name = batch
+      ? 'batch'
+      : id
+        ? (this.uploads.get(id)?.name ?? '?')
+        : this.createName(request)
     // PUT /uploads: a small file created and completed in one data request.
-    const small = !id && request.method === 'PUT'
+    const small = batch || (!id && request.method === 'PUT')
     const kind: InFlight['kind'] = small
       ? 'part'
       : !id
@@ -180,6 +204,29 @@ export class WireServer implements Transport {
       return ranges
     }
     const handle = async (body: Uint8Array | string | undefined, cut: boolean) => {
+      if (batch) {
+        const bytes = body as Uint8Array
+        const head = Number(request.headers?.['upload-batch'])
+        const { files } = JSON.parse(new TextDecoder().decode(bytes.subarray(0, head))) as {
+          files: { name: string; size: number }[]
+        }
+        // Cut: nothing of a batch is kept (the reference server deletes what it stored).
+        if (cut) {
+          request.onUploadProgress?.(Math.floor(bytes.length / 2))
+          for (const file of files) this.failed(file.name)
+          throw new UploadError('network', 'connection reset')
+        }
+        request.onUploadProgress?.(bytes.length)
+        let at = head
+        const answers = files.map((file) => {
+          const own = bytes.slice(at, at + file.size)
+          at += file.size
+          this.completed.set(file.name, own)
+          const hash = createHash('md5').update(own).digest('hex')
+          return { status: 201, file: { size: own.length, hash } }
+        })
+        return json(200, { files: answers })
+      }
       if (small) {
         const bytes = body as Uint8Array
         if (cut) return this.cut(request, bytes.length / 2, name)

@@ -330,7 +330,7 @@ describe('small-file path: prepareSmall', () => {
 })
 
 describe('small-file path of the HTTP client', () => {
-  it('a server without PUT /uploads (405) gets create and chunks, and is not asked again', async () => {
+  it('a server without PUT /uploads/batch and PUT /uploads (405) gets create and chunks, and is not asked again', async () => {
     const transport = new ScriptedTransport()
     const protocol = createHttpProtocol({ endpoint: 'http://server/http' })
     const uploader = createUploader({ protocol, transport, concurrency: 1 })
@@ -350,7 +350,7 @@ describe('small-file path of the HTTP client', () => {
       if (!request) break
       const path = new URL(request.url).pathname
       log.push(`${request.method} ${path}`)
-      if (request.method === 'PUT' && path === '/http/uploads') {
+      if (request.method === 'PUT' && (path === '/http/uploads' || path === '/http/uploads/batch')) {
         request.respond({ status: 405, json: { error: { code: 'method-not-allowed' } } })
       } else if (request.method === 'POST' && path === '/http/uploads') {
         request.respond({ status: 201, json: { id: `upload-id-number-${++id}`, received: [] } })
@@ -361,6 +361,7 @@ describe('small-file path of the HTTP client', () => {
       } else request.respond({ status: 500 })
     }
     expect(done.sort()).toEqual(['a.jpg', 'b.jpg'])
+    expect(log.filter((l) => l === 'PUT /http/uploads/batch')).toHaveLength(1)
     expect(log.filter((l) => l === 'PUT /http/uploads')).toHaveLength(1)
     expect(log.filter((l) => l === 'POST /http/uploads')).toHaveLength(2)
   })

@@ -234,7 +234,11 @@ function createBatcher(ctx: FlowContext): Batcher {
       const answer = answers[i]
       // A retryable refusal of this file alone (a cap, no room now): the lone request has
       // the scheduler's retries and backoff.
-      member.settle(answer instanceof UploadError && answer.retryable ? 'alone' : answer)
+      const outcome = answer instanceof UploadError && answer.retryable ? 'alone' : answer
+      // One file's end (its status, events, the next file it starts) per task: a batch's
+      // files all ending in one task would hold the main thread for tens of ms.
+      if (i === 0) member.settle(outcome)
+      else ctx.clock.setTimeout(() => member.settle(outcome), 0)
     })
   }
 
