@@ -92,7 +92,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     uploader.destroy()
   })
 
-  it('uploads a zero-byte file: one small-file request with an empty body, the empty MD5 verified', async () => {
+  it('uploads a zero-byte file: one small-files request with no bytes for it, the empty MD5 verified', async () => {
     const transport = recordingTransport()
     const uploader = uploaderFor(server.httpUrl, transport)
     const done = finished(uploader)
@@ -102,7 +102,7 @@ describe('engine + HTTP chunk protocol against the real reference server', () =>
     if (upload.status.state === 'done')
       expect(upload.status.result.hash).toBe('d41d8cd98f00b204e9800998ecf8427e')
     expect(upload.progress).toBe(1)
-    expect(transport.log).toEqual(['PUT /http/uploads'])
+    expect(transport.log).toEqual(['PUT /http/uploads/batch'])
     uploader.destroy()
   })
 

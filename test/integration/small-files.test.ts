@@ -14,6 +14,7 @@ import { createS3SigningHandler } from '../../server/s3'
 import { openS3Target, type S3Target } from '../infra/s3-target'
 import { CuttingProxy } from '../fakes/cutting-proxy'
 import { recordingTransport, testUploader } from '../fakes/engine-run'
+import { SMALL_BATCH_LIMITS } from '../../src/core/run/small-batch'
 
 const KiB = 1024
 
@@ -39,7 +40,7 @@ function allFinished(uploader: Uploader, count: number): Promise<UploadSnapshot[
   })
 }
 
-describe('small files: one request each against the reference servers', () => {
+describe('small files: one request each, or several together, against the reference servers', () => {
   let server: RunningReferenceServer
   let tus: TusEndpoint
   let root: string
@@ -54,42 +55,69 @@ describe('small files: one request each against the reference servers', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  it('HTTP: each file is one PUT /uploads, stored byte-identical and verified by MD5', async () => {
+  it('HTTP: small files go several to a PUT /uploads/batch, each stored byte-identical and verified by MD5', async () => {
     const transport = recordingTransport()
     const uploader = testUploader(createHttpProtocol({ endpoint: server.httpUrl }), transport)
-    const files = smallFiles(12, 100 * KiB)
+    const files = smallFiles(40, 100 * KiB)
     const done = allFinished(uploader, files.length)
     uploader.add(files.map((f) => f.file))
     const uploads = await done
-    expect(transport.log).toEqual(files.map(() => 'PUT /http/uploads'))
+    expect(new Set(transport.log)).toEqual(new Set(['PUT /http/uploads/batch']))
+    expect(transport.log.length).toBeLessThan(files.length / 2)
+    const ids = new Set<string>()
     for (const [i, upload] of uploads.entries()) {
       expect(upload.status.state).toBe('done')
       if (upload.status.state !== 'done') continue
       const { bytes } = files[i]!
       expect(upload.status.result.hash).toBe(md5(bytes))
       const id = String(upload.status.result.data?.id)
+      ids.add(id)
       expect(readFileSync(join(root, 'http', 'files', id)).equals(bytes)).toBe(true)
     }
+    expect(ids.size).toBe(files.length)
     uploader.destroy()
   })
 
-  it('HTTP: a body cut on the way is sent again whole, and the server keeps nothing of the cut one', async () => {
-    const proxy = new CuttingProxy(server.port)
-    const endpoint = `${await proxy.listen()}/http`
-    proxy.cutAfter(150 * KiB)
+  it('HTTP: a small file over the batch limit is one PUT /uploads, stored and verified', async () => {
     const transport = recordingTransport()
-    const uploader = testUploader(createHttpProtocol({ endpoint }), transport)
-    const [{ file, bytes }] = smallFiles(1, 400 * KiB)
+    const uploader = testUploader(createHttpProtocol({ endpoint: server.httpUrl }), transport)
+    const [{ file, bytes }] = smallFiles(1, SMALL_BATCH_LIMITS.fileBytes + 1)
     const done = allFinished(uploader, 1)
     uploader.add(file!)
     const [upload] = await done
+    expect(transport.log).toEqual(['PUT /http/uploads'])
     expect(upload!.status.state).toBe('done')
-    expect(upload!.retries).toBe(1)
-    expect(transport.log).toEqual(['PUT /http/uploads', 'PUT /http/uploads'])
-    if (upload!.status.state === 'done') expect(upload!.status.result.hash).toBe(md5(bytes!))
-    // Only the finished file is stored; the cut request left no upload behind.
-    const uploadsDir = join(root, 'http', 'uploads')
-    expect(readdirSync(uploadsDir)).toEqual([])
+    if (upload!.status.state !== 'done') return
+    expect(upload!.status.result.hash).toBe(md5(bytes!))
+    const id = String(upload!.status.result.data?.id)
+    expect(readFileSync(join(root, 'http', 'files', id)).equals(bytes!)).toBe(true)
+    uploader.destroy()
+  })
+
+  it('HTTP: a batch cut on the way is sent again whole, and the server keeps nothing of the cut one', async () => {
+    const proxy = new CuttingProxy(server.port)
+    const endpoint = `${await proxy.listen()}/http`
+    // Into the first batch (server/test/server-batch.test.ts cuts one after a stored file).
+    proxy.cutAfter(100 * KiB)
+    const transport = recordingTransport()
+    const uploader = testUploader(createHttpProtocol({ endpoint }), transport, {
+      concurrency: 1,
+    })
+    const files = smallFiles(3, 200 * KiB)
+    const before = new Set(readdirSync(join(root, 'http', 'files')))
+    const done = allFinished(uploader, files.length)
+    uploader.add(files.map((f) => f.file))
+    const uploads = await done
+    expect(uploads.every((u) => u.status.state === 'done')).toBe(true)
+    expect(transport.log.every((l) => l === 'PUT /http/uploads/batch')).toBe(true)
+    expect(uploads.reduce((n, u) => n + u.retries, 0)).toBeGreaterThan(0)
+    // Only the finished files are stored (a data file and its meta each).
+    const added = readdirSync(join(root, 'http', 'files')).filter((n) => !before.has(n))
+    const kept = uploads.map((u) =>
+      u.status.state === 'done' ? String(u.status.result.data?.id) : '',
+    )
+    expect(added.sort()).toEqual(kept.flatMap((id) => [id, `${id}.json`]).sort())
+    expect(readdirSync(join(root, 'http', 'uploads'))).toEqual([])
     uploader.destroy()
     await proxy.close()
   })
