@@ -1,6 +1,6 @@
 /**
  * A property over the three endpoints (HTTP chunk routes, tus, the S3 signer on the local
- * S3), small-file routes included (HTTP `PUT /uploads`, the signer's `POST /objects` and
+ * S3), small-file routes included (HTTP `PUT /uploads` and `PUT /uploads/batch`, the signer's `POST /objects` and
  * `POST /objects/batch`): whatever identity B sends, even knowing identity A's upload ids,
  * no request of B changes, reads or reveals A's uploads. B is another token, an anonymous client on
  * another address, or an anonymous client on A's address (A uses a token).
@@ -267,6 +267,25 @@ const actions: fc.Arbitrary<[string, Action]> = fc.oneof(
       })
     },
   ]),
+  fc.constant<[string, Action]>([
+    'http PUT batch (create)',
+    (who) => {
+      const files = [bytes(a.small.length, 12), bytes(700, 13)]
+      const manifest = Buffer.from(
+        JSON.stringify({
+          files: files.map((own, i) => ({ name: `b${i}.bin`, size: own.length, hash: md5(own) })),
+        }),
+      )
+      return raw(`${http()}/batch`, {
+        method: 'PUT',
+        ...as(who, {
+          'content-type': 'application/octet-stream',
+          'upload-batch': String(manifest.length),
+        }),
+        body: Buffer.concat([manifest, ...files]),
+      })
+    },
+  ]),
   fc.constantFrom('/objects', '/objects/batch').map((route): [string, Action] => [
     `s3 POST ${route} (create)`,
     (who) => {
@@ -314,7 +333,7 @@ describe('cross-identity property (fast-check, seeded)', () => {
             // create, a fresh upload of B's own (or B's cap).
             // A signature is a 200 (a fresh key of B's own, never one B chose).
             const allowed = label.includes('create')
-              ? [label.startsWith('s3') ? 200 : 201, 429]
+              ? [label.startsWith('s3') || label.includes('batch') ? 200 : 201, 429]
               : label.startsWith('http DELETE')
                 ? [204]
                 : [404]
@@ -342,6 +361,22 @@ describe('cross-identity property (fast-check, seeded)', () => {
             if (res.status === 201) {
               expect(res.json.instant ?? false, what).toBe(false)
               expect(res.json.duplicateCandidate ?? false, what).toBe(false)
+            }
+            if (res.status === 200 && label === 'http PUT batch (create)') {
+              // Each file is B's own, fresh: stored (or refused for B's cap), never A's.
+              const answers = res.json.files as {
+                status: number
+                file?: { id: string; instant?: boolean }
+              }[]
+              expect(
+                answers.map((f) => f.status).every((st) => st === 201 || st === 429),
+                what,
+              ).toBe(true)
+              const ids = answers.flatMap((f) => (f.file ? [f.file.id] : []))
+              for (const id of ids)
+                expect([a.httpOpen, a.httpDone, a.httpSmall], what).not.toContain(id)
+              expect(new Set(ids).size, what).toBe(ids.length)
+              for (const f of answers) expect(f.file?.instant ?? false, what).toBe(false)
             }
           }
           expect(await aliceView()).toEqual(before)
