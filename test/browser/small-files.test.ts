@@ -56,7 +56,7 @@ describe('a folder of 50 small files and one big file in real Chromium', () => {
   }
 
   for (const protocol of ['http', 'tus', 's3'] as const) {
-    it(`${protocol}: every file is stored byte-identical, the small ones in one request each`, async () => {
+    it(`${protocol}: every file is stored byte-identical, the small ones in one request each (HTTP: several to a request)`, async () => {
       const page = await chromium.newPage()
       // What goes to the bucket, preflights included (the page's own count has none).
       const toBucket: string[] = []
@@ -97,6 +97,8 @@ describe('a folder of 50 small files and one big file in real Chromium', () => {
       // One request per small file (on S3 the forms are signed in one batch), a handful for
       // the big one; the multipart path would take three or more per file.
       expect(requests).toBeLessThan(COUNT + 30)
+      // HTTP sends them several to a PUT /uploads/batch.
+      if (protocol === 'http') expect(requests).toBeLessThan(COUNT / 2)
       if (protocol === 's3') {
         // Each small file is one form POST to the bucket with only CORS-safelisted headers
         // (no upload progress listener either), which the browser sends without a preflight.
