@@ -39,7 +39,10 @@ export interface UploaderOptions {
    * and the snapshot's `elsewhere` lists what they send. @default none (`createDefaultUploader`: BroadcastChannel)
    */
   readonly peers?: TabPeers
-  /** Requests in flight across all files. @default 4 */
+  /**
+   * Requests in flight across all files, and files started at once (small files sent
+   * together, up to 16 to a request, count as a sixteenth each). @default 4
+   */
   readonly concurrency?: number
   /** Preferred part size in bytes; grown for very large files, clamped to the protocol's limits. @default 8 MiB */
   readonly chunkSize?: number
