@@ -21,19 +21,37 @@ const entry = (file: Buffer, extra: Record<string, unknown> = {}): Entry => ({
   ...extra,
 })
 
+const BOUNDARY = 'vcu-batch-boundary-1234'
+
+/** A multipart/form-data body by hand: `parts` as [name, bytes]. */
+function formBody(parts: readonly [string, Buffer][], boundary = BOUNDARY): Buffer {
+  const chunks: Buffer[] = []
+  for (const [name, bytes] of parts) {
+    const filename = name === 'file' ? '; filename="blob"' : ''
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename}\r\n` +
+          (filename ? 'Content-Type: application/octet-stream\r\n' : '') +
+          '\r\n',
+      ),
+      bytes,
+      Buffer.from('\r\n'),
+    )
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return Buffer.concat(chunks)
+}
+
 /** The batch body: the manifest, then each file; and its headers. */
 function batchBody(files: readonly Buffer[], entries: readonly Entry[]) {
   const manifest = Buffer.from(JSON.stringify({ files: entries }))
   return {
-    body: Buffer.concat([manifest, ...files]),
-    headers: {
-      'content-type': 'application/octet-stream',
-      'upload-batch': String(manifest.length),
-    },
+    body: formBody([['manifest', manifest], ...files.map((f): [string, Buffer] => ['file', f])]),
+    headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
   }
 }
 
-async function putBatch(body: Uint8Array, headers: Record<string, string>) {
+async function putBatch(body: Uint8Array | FormData, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.httpUrl}/uploads/batch`, {
     method: 'PUT',
     headers,
@@ -53,15 +71,21 @@ async function stored(): Promise<string[]> {
 }
 
 describe('reference server: small files together (PUT /uploads/batch)', () => {
-  it('creates and completes each file of the body, in order, each verified by its MD5', async () => {
+  it('creates and completes each file of the form, in order, each verified by its MD5', async () => {
     const files = [randomFile(100 * KiB + 7), randomFile(0), randomFile(3), randomFile(700 * KiB)]
-    const { body, headers } = batchBody(
-      files,
-      files.map((file, i) =>
-        entry(file, { name: `p${i}.jpg`, hash: md5Hex(file), metadata: { i: String(i) } }),
-      ),
+    // The form as a platform builds it (Node's FormData here, a browser's in the client).
+    const form = new FormData()
+    form.append(
+      'manifest',
+      JSON.stringify({
+        files: files.map((file, i) =>
+          entry(file, { name: `p${i}.jpg`, hash: md5Hex(file), metadata: { i: String(i) } }),
+        ),
+      }),
     )
-    const res = await putBatch(body, headers)
+    for (const [i, file] of files.entries())
+      form.append('file', new Blob([file as Uint8Array<ArrayBuffer>]), `p${i}.jpg`)
+    const res = await putBatch(form)
     expect(res.status).toBe(200)
     expect(res.body.files).toHaveLength(files.length)
     for (const [i, file] of files.entries()) {
@@ -106,48 +130,129 @@ describe('reference server: small files together (PUT /uploads/batch)', () => {
   it('refuses a malformed request whole and keeps nothing of it', async () => {
     const a = randomFile(5 * KiB)
     const b = randomFile(6 * KiB)
-    const good = batchBody([a, b], [entry(a), entry(b)])
-    const manifest = (value: unknown) => {
-      const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
-      return {
-        body: Buffer.concat([bytes, a]),
-        headers: { ...good.headers, 'upload-batch': String(bytes.length) },
-      }
-    }
+    const multipart = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+    const form = (parts: [string, Buffer][]) => ({ body: formBody(parts), headers: multipart })
+    const manifest = (value: unknown) =>
+      Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
+    const good = manifest({ files: [entry(a), entry(b)] })
     const cases: [{ body: Buffer; headers: Record<string, string> }, number, string][] = [
-      [
-        { body: good.body, headers: { 'content-type': 'application/octet-stream' } },
-        400,
-        'bad-request',
-      ],
-      [{ body: good.body, headers: { ...good.headers, 'upload-batch': 'x' } }, 400, 'bad-request'],
-      [{ body: good.body, headers: { ...good.headers, 'upload-batch': '0' } }, 400, 'bad-request'],
-      [manifest('{"files": [nope'), 400, 'bad-request'],
-      [manifest({ files: [] }), 400, 'bad-request'],
-      [manifest({ files: [1] }), 400, 'bad-request'],
-      [manifest({ files: [{ name: 'a.jpg', size: -1 }] }), 400, 'bad-request'],
-      [
-        manifest({ files: Array.from({ length: 65 }, () => entry(Buffer.alloc(0))) }),
-        400,
-        'bad-request',
-      ],
-      // The sizes add up to more or less than the body.
-      [manifest({ files: [entry(a, { size: a.length + 1 })] }), 400, 'chunk-size-mismatch'],
-      [manifest({ files: [entry(a), entry(b)] }), 400, 'chunk-size-mismatch'],
-      // A manifest length past the body's end.
+      // Not a form.
       [
         {
-          body: good.body,
-          headers: { ...good.headers, 'upload-batch': String(good.body.length + 1) },
+          body: Buffer.concat([good, a, b]),
+          headers: { 'content-type': 'application/octet-stream' },
+        },
+        415,
+        'unsupported-media-type',
+      ],
+      [{ body: Buffer.from('no parts at all'), headers: multipart }, 400, 'bad-request'],
+      [
+        {
+          body: formBody(
+            [
+              ['manifest', good],
+              ['file', a],
+              ['file', b],
+            ],
+            'other',
+          ),
+          headers: multipart,
         },
         400,
+        'bad-request',
+      ],
+      // The manifest.
+      [
+        form([
+          ['file', a],
+          ['manifest', good],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [
+        form([
+          ['manifest', manifest('{"files": [nope')],
+          ['file', a],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [form([['manifest', manifest({ files: [] })]]), 400, 'bad-request'],
+      [
+        form([
+          ['manifest', manifest({ files: [1] })],
+          ['file', a],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [
+        form([
+          ['manifest', manifest({ files: [{ name: 'a.jpg', size: -1 }] })],
+          ['file', a],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [
+        form([
+          [
+            'manifest',
+            manifest({ files: Array.from({ length: 65 }, () => entry(Buffer.alloc(0))) }),
+          ],
+        ]),
+        400,
+        'bad-request',
+      ],
+      // Parts and entries that do not match.
+      [
+        form([
+          ['manifest', manifest({ files: [entry(a, { size: a.length + 1 })] })],
+          ['file', a],
+        ]),
+        400,
         'chunk-size-mismatch',
+      ],
+      [
+        form([
+          ['manifest', manifest({ files: [entry(a, { size: a.length - 1 })] })],
+          ['file', a],
+        ]),
+        400,
+        'chunk-size-mismatch',
+      ],
+      [
+        form([
+          ['manifest', good],
+          ['file', a],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [
+        form([
+          ['manifest', manifest({ files: [entry(a)] })],
+          ['file', a],
+          ['file', b],
+        ]),
+        400,
+        'bad-request',
+      ],
+      [
+        form([
+          ['manifest', good],
+          ['file', a],
+          ['other', b],
+        ]),
+        400,
+        'bad-request',
       ],
     ]
     for (const [{ body, headers }, status, code] of cases) {
       const res = await putBatch(body, headers)
-      expect(res.status, JSON.stringify(headers) + body.subarray(0, 40).toString()).toBe(status)
-      expect(res.body.error.code).toBe(code)
+      expect(res.status, body.subarray(0, 120).toString()).toBe(status)
+      expect(res.body.error.code, body.subarray(0, 120).toString()).toBe(code)
     }
     expect(await stored()).toEqual([])
   })

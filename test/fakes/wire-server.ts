@@ -35,6 +35,10 @@ const json = (status: number, body: unknown): Partial<HttpResponse> => ({
   body: JSON.stringify(body),
 })
 
+/** The manifest of a batch form. */
+const batchManifest = (form: FormData) =>
+  (JSON.parse(String(form.get('manifest'))) as { files: { name: string; size: number }[] }).files
+
 /** `PUT …/uploads/batch` of the HTTP chunk protocol. */
 const isBatch = (kind: WireKind, request: HttpRequest) =>
   kind === 'http' &&
@@ -116,12 +120,8 @@ export class WireServer implements Transport {
 
   /** The files of a `PUT /uploads/batch` (HTTP): its manifest's names. */
   private async batchNames(request: HttpRequest): Promise<string[] | undefined> {
-    if (!isBatch(this.kind, request) || !(request.body instanceof Blob)) return undefined
-    const head = Number(request.headers?.['upload-batch'])
-    const manifest = JSON.parse(await request.body.slice(0, head).text()) as {
-      files: { name: string }[]
-    }
-    return manifest.files.map((file) => file.name)
+    if (!isBatch(this.kind, request) || !(request.body instanceof FormData)) return undefined
+    return batchManifest(request.body).map((file) => file.name)
   }
 
   /** The answers a fault gives instead of the handler's. */
@@ -205,26 +205,25 @@ export class WireServer implements Transport {
     }
     const handle = async (body: Uint8Array | string | undefined, cut: boolean) => {
       if (batch) {
-        const bytes = body as Uint8Array
-        const head = Number(request.headers?.['upload-batch'])
-        const { files } = JSON.parse(new TextDecoder().decode(bytes.subarray(0, head))) as {
-          files: { name: string; size: number }[]
-        }
+        const form = request.body as FormData
+        const files = batchManifest(form)
+        const parts = form.getAll('file') as Blob[]
+        const total = files.reduce((sum, file) => sum + file.size, 0)
         // Cut: nothing of a batch is kept (the reference server deletes what it stored).
         if (cut) {
-          request.onUploadProgress?.(Math.floor(bytes.length / 2))
+          request.onUploadProgress?.(Math.floor(total / 2))
           for (const file of files) this.failed(file.name)
           throw new UploadError('network', 'connection reset')
         }
-        request.onUploadProgress?.(bytes.length)
-        let at = head
-        const answers = files.map((file) => {
-          const own = bytes.slice(at, at + file.size)
-          at += file.size
-          this.completed.set(file.name, own)
-          const hash = createHash('md5').update(own).digest('hex')
-          return { status: 201, file: { size: own.length, hash } }
-        })
+        request.onUploadProgress?.(total)
+        const answers = await Promise.all(
+          files.map(async (file, i) => {
+            const own = new Uint8Array(await parts[i]!.arrayBuffer())
+            this.completed.set(file.name, own)
+            const hash = createHash('md5').update(own).digest('hex')
+            return { status: 201, file: { size: own.length, hash } }
+          }),
+        )
         return json(200, { files: answers })
       }
       if (small) {

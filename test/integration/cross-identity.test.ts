@@ -269,21 +269,21 @@ const actions: fc.Arbitrary<[string, Action]> = fc.oneof(
   ]),
   fc.constant<[string, Action]>([
     'http PUT batch (create)',
-    (who) => {
+    async (who) => {
       const files = [bytes(a.small.length, 12), bytes(700, 13)]
-      const manifest = Buffer.from(
+      const form = new FormData()
+      form.append(
+        'manifest',
         JSON.stringify({
           files: files.map((own, i) => ({ name: `b${i}.bin`, size: own.length, hash: md5(own) })),
         }),
       )
-      return raw(`${http()}/batch`, {
-        method: 'PUT',
-        ...as(who, {
-          'content-type': 'application/octet-stream',
-          'upload-batch': String(manifest.length),
-        }),
-        body: Buffer.concat([manifest, ...files]),
-      })
+      for (const own of files) form.append('file', new Blob([own]))
+      // The form's bytes and its boundary, as the platform encodes them.
+      const encoded = new Response(form)
+      const type = encoded.headers.get('content-type')!
+      const body = new Uint8Array(await encoded.arrayBuffer())
+      return raw(`${http()}/batch`, { method: 'PUT', ...as(who, { 'content-type': type }), body })
     },
   ]),
   fc.constantFrom('/objects', '/objects/batch').map((route): [string, Action] => [

@@ -28,22 +28,28 @@ interface Sent {
   readonly bytes: Uint8Array
 }
 
-/** The files of a batch request as the server reads them: its manifest, then the bytes. */
+/** The files of a batch request as the server reads them: its manifest, then each file part. */
 async function readBatch(request: ScriptedRequest): Promise<Sent[]> {
-  const head = Number(request.headers?.['upload-batch'])
-  const body = new Uint8Array(await (request.body as Blob).arrayBuffer())
-  const manifest = JSON.parse(new TextDecoder().decode(body.subarray(0, head))) as {
+  const form = request.body as FormData
+  expect(form).toBeInstanceOf(FormData)
+  expect([...form.keys()][0]).toBe('manifest')
+  const manifest = JSON.parse(String(form.get('manifest'))) as {
     files: { name: string; size: number; hash?: string }[]
   }
-  let at = head
-  const files = manifest.files.map((entry) => {
-    const bytes = body.subarray(at, at + entry.size)
-    at += entry.size
-    return { ...entry, bytes }
-  })
-  expect(at).toBe(body.length)
-  return files
+  const parts = form.getAll('file') as Blob[]
+  expect(parts).toHaveLength(manifest.files.length)
+  return Promise.all(
+    manifest.files.map(async (entry, i) => {
+      const bytes = new Uint8Array(await parts[i]!.arrayBuffer())
+      expect(bytes.length).toBe(entry.size)
+      return { ...entry, bytes }
+    }),
+  )
 }
+
+/** What the form's framing adds before the files, as the client reckons it. */
+const framing = (request: ScriptedRequest) =>
+  new TextEncoder().encode(String((request.body as FormData).get('manifest'))).byteLength + 160
 
 const stored = (file: Sent) => ({
   status: 201,
@@ -126,7 +132,7 @@ describe('small files together (PUT /uploads/batch)', () => {
     }
     expect(files.length).toBeGreaterThan(1)
     const first = files[0]!
-    request.progress(Number(request.headers!['upload-batch']) + first.size + 500)
+    request.progress(framing(request) + first.size + 500)
     await clock.advance(100)
     const bytesOf_ = (name: string) =>
       uploader.getSnapshot().uploads.find((u) => u.file.name === name)!.bytesUploaded

@@ -36,6 +36,9 @@ export const httpCapabilities = Object.freeze({
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
+/** About what a form part's boundary and headers take. */
+const FORM_PART_BYTES = 160
+
 /**
  * Create answered 404: no upload can be missing yet, so the endpoint is wrong (a common one:
  * `endpoint: '/uploads'`, which posts to `/uploads/uploads`).
@@ -166,24 +169,26 @@ export function createHttpProtocol(options: HttpProtocolOptions): UploadProtocol
 
     async uploadSmallBatch(request) {
       if (noBatchRoute) return undefined
-      // The body: the manifest (each file's create fields, as JSON), then the files back to back.
-      const manifest = new TextEncoder().encode(
-        JSON.stringify({
-          files: request.files.map(({ file, md5, metadata }) => ({
-            name: file.name,
-            size: file.size,
-            type: file.type,
-            lastModified: file.lastModified,
-            hash: md5,
-            metadata,
-          })),
-        }),
-      )
-      const head = manifest.byteLength
+      // A form: the manifest (each file's create fields, as JSON), then each file. The
+      // browser builds the body as it sends it, from the files themselves.
+      const manifest = JSON.stringify({
+        files: request.files.map(({ file, md5, metadata }) => ({
+          name: file.name,
+          size: file.size,
+          type: file.type,
+          lastModified: file.lastModified,
+          hash: md5,
+          metadata,
+        })),
+      })
+      const form = new FormData()
+      form.append('manifest', manifest)
+      for (const { body } of request.files) form.append('file', body)
+      // Progress counts the form's framing too: about the manifest and a part header per file.
+      const framing = new TextEncoder().encode(manifest).byteLength + FORM_PART_BYTES
       const response = await send(request, 'PUT', `${base}/uploads/batch`, {
-        body: new Blob([manifest, ...request.files.map((f) => f.body)]),
-        headers: { 'content-type': 'application/octet-stream', 'upload-batch': String(head) },
-        onUploadProgress: (loaded) => request.onProgress(Math.max(0, loaded - head)),
+        body: form,
+        onUploadProgress: (loaded) => request.onProgress(Math.max(0, loaded - framing)),
       })
       if (response.status === 404 || response.status === 405) {
         noBatchRoute = true
