@@ -350,7 +350,10 @@ describe('small-file path of the HTTP client', () => {
       if (!request) break
       const path = new URL(request.url).pathname
       log.push(`${request.method} ${path}`)
-      if (request.method === 'PUT' && (path === '/http/uploads' || path === '/http/uploads/batch')) {
+      if (
+        request.method === 'PUT' &&
+        (path === '/http/uploads' || path === '/http/uploads/batch')
+      ) {
         request.respond({ status: 405, json: { error: { code: 'method-not-allowed' } } })
       } else if (request.method === 'POST' && path === '/http/uploads') {
         request.respond({ status: 201, json: { id: `upload-id-number-${++id}`, received: [] } })
