@@ -73,24 +73,38 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
     deps.touch()
   })
 
+  /**
+   * Jobs that took a key (`claim`): only those are ever published. Small files take none, so
+   * a folder of them costs no walk over every job on every change.
+   */
+  const keyed = new Set<Job>()
+
+  /** A finished upload no longer told about, or one removed: it will not be published again. */
+  const gone = (job: Job) =>
+    jobs.get(job.id) !== job ||
+    (job.status.state === 'done' &&
+      deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
+
   function publish(): void {
     if (!peers) return
+    for (const job of keyed) if (gone(job)) keyed.delete(job)
     const list: TabUploadSummary[] = []
-    for (const job of jobs.values()) {
-      const { state } = job.status
-      if (!job.key || !isPublished(state)) continue
-      // Only what this tab really sends (or finished): never an upload waiting for the lock.
-      if (state !== 'done' && !job.run?.release) continue
-      if (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
-        continue
-      list.push({
-        key: job.key,
-        name: job.info.name,
-        size: job.info.size,
-        bytesUploaded: deps.snapshot(job).bytesUploaded,
-        state: state as TabUploadSummary['state'],
-      })
-    }
+    if (keyed.size > 0)
+      for (const job of jobs.values()) {
+        const { state } = job.status
+        if (!job.key || !isPublished(state)) continue
+        // Only what this tab really sends (or finished): never an upload waiting for the lock.
+        if (state !== 'done' && !job.run?.release) continue
+        if (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
+          continue
+        list.push({
+          key: job.key,
+          name: job.info.name,
+          size: job.info.size,
+          bytesUploaded: deps.snapshot(job).bytesUploaded,
+          state: state as TabUploadSummary['state'],
+        })
+      }
     peers.publish(list)
   }
 
@@ -119,6 +133,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
   return {
     async claim(job, key, signal) {
       job.key = key
+      keyed.add(job)
       const run = job.run
       if (run?.release) return { waited: false }
       const { release, waited } = await lockFor(job, key, signal)
