@@ -5,7 +5,7 @@ import { HttpError, badRequest, jsonResponse } from './errors'
 import { ingestWhole, type PieceSource } from './ingest'
 import type { CompletedMeta } from './meta'
 import type { Creator, FileStore } from './store'
-import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, parseCreate } from './validate'
+import { hashMismatch, parseSmall } from './small-route'
 import type { UploadLimits } from './validate'
 
 /** Files in one batch, at most. */
@@ -207,12 +207,10 @@ export async function putBatch(
         throw malformed(
           `the manifest lists ${infos.length} files; part ${answers.length + 2} is not "file"`,
         )
-      let upload: ReturnType<typeof parseCreate> | undefined
+      let upload: ReturnType<typeof parseSmall> | undefined
       let refused: HttpError | undefined
       try {
-        if (info.chunkSize === undefined)
-          info.chunkSize = Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, size))
-        upload = parseCreate(info, limits)
+        upload = parseSmall(info, limits)
         await admitUpload(store, limits, creator, size)
       } catch (error) {
         if (!(error instanceof HttpError)) throw error
@@ -244,15 +242,7 @@ export async function putBatch(
               stored.push(result.file)
               return { status: 201, file: completionBody(result.file) }
             }
-            if (result.kind === 'mismatch')
-              return refusal(
-                new HttpError(
-                  422,
-                  'hash-mismatch',
-                  `the received file's MD5 is ${result.hash}, the client sent ${hash ?? ''}`,
-                  { hash: result.hash },
-                ),
-              )
+            if (result.kind === 'mismatch') return refusal(hashMismatch(result.hash, hash))
             throw new Error('a small upload did not complete')
           })
         answers.push(outcome)

@@ -33,6 +33,25 @@ function readInfo(request: Request): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+/** A whole small file's create fields, checked like a create body; one chunk when it fits. */
+export function parseSmall(info: Record<string, unknown>, limits: UploadLimits) {
+  // Chunks are the unit of the status query, never sent here.
+  const size = info.size
+  if (info.chunkSize === undefined && Number.isSafeInteger(size)) {
+    info.chunkSize = Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, size as number))
+  }
+  return parseCreate(info, limits)
+}
+
+/** 422: the received file's MD5 is not the one the client sent. */
+export const hashMismatch = (received: string, sent: string | null): HttpError =>
+  new HttpError(
+    422,
+    'hash-mismatch',
+    `the received file's MD5 is ${received}, the client sent ${sent ?? ''}`,
+    { hash: received },
+  )
+
 /**
  * `PUT /uploads`: a whole small file in one request that creates and completes the upload.
  * The create fields come in `Upload-Info` and are checked like a create body (size, name,
@@ -49,13 +68,7 @@ export async function putSmall(
   creator: Creator,
   stallTimeoutMs: number,
 ): Promise<Response> {
-  const info = readInfo(request)
-  // One chunk when it fits (chunks are the unit of the status query, never sent here).
-  const size = info.size
-  if (info.chunkSize === undefined && Number.isSafeInteger(size)) {
-    info.chunkSize = Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, size as number))
-  }
-  const { hash, ...upload } = parseCreate(info, limits)
+  const { hash, ...upload } = parseSmall(readInfo(request), limits)
   const declared = request.headers.get('content-length')
   if (declared !== String(upload.size)) {
     throw new HttpError(
@@ -87,14 +100,7 @@ export async function putSmall(
       },
       hash,
     )
-    if (outcome.kind === 'mismatch') {
-      throw new HttpError(
-        422,
-        'hash-mismatch',
-        `the received file's MD5 is ${outcome.hash}, the client sent ${hash ?? ''}`,
-        { hash: outcome.hash },
-      )
-    }
+    if (outcome.kind === 'mismatch') throw hashMismatch(outcome.hash, hash)
     if (outcome.kind !== 'done') throw new Error('a small upload did not complete')
     return jsonResponse(completionBody(outcome.file), 201)
   } finally {

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KiB, eventually, getStatus, md5Hex, randomFile } from '../testing/harness'
+import { KiB, eventually, getStatus, md5Hex, randomFile, storedNames } from '../testing/harness'
 import type { TestServer } from '../testing/harness'
 import { serverPerTest } from '../testing/fixtures'
 
@@ -62,13 +62,7 @@ async function putBatch(body: Uint8Array | FormData, headers: Record<string, str
 }
 
 /** Every name left in the store's folders. */
-async function stored(): Promise<string[]> {
-  const [uploads, files] = await Promise.all([
-    readdir(join(server.root, 'uploads')),
-    readdir(join(server.root, 'files')),
-  ])
-  return [...uploads, ...files]
-}
+const stored = () => storedNames(server)
 
 describe('reference server: small files together (PUT /uploads/batch)', () => {
   it('creates and completes each file of the form, in order, each verified by its MD5', async () => {

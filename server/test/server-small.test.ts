@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KiB, eventually, getStatus, md5Hex, randomFile } from '../testing/harness'
+import { KiB, eventually, getStatus, md5Hex, randomFile, storedNames } from '../testing/harness'
 import type { TestServer } from '../testing/harness'
 import { serverPerTest } from '../testing/fixtures'
 
@@ -25,13 +25,7 @@ async function putSmall(body: Uint8Array, headers: Record<string, string>) {
 }
 
 /** Every name left in the store's folders. */
-async function stored(): Promise<string[]> {
-  const [uploads, files] = await Promise.all([
-    readdir(join(server.root, 'uploads')),
-    readdir(join(server.root, 'files')),
-  ])
-  return [...uploads, ...files]
-}
+const stored = () => storedNames(server)
 
 describe('reference server: small-file route (PUT /uploads)', () => {
   it('creates and completes a file in one request, verified by its MD5', async () => {

@@ -118,6 +118,15 @@ export async function filesOf(
 }
 
 /** Polls `check` until it returns true (or fails after `timeoutMs`). */
+/** Every name left in a test server's store folders (incomplete uploads and files). */
+export async function storedNames(server: TestServer): Promise<string[]> {
+  const [uploads, files] = await Promise.all([
+    readdir(join(server.root, 'uploads')),
+    readdir(join(server.root, 'files')),
+  ])
+  return [...uploads, ...files]
+}
+
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
