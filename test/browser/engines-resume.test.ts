@@ -137,24 +137,25 @@ describe.each(ENGINES)('resume in %s', (engine: EngineName) => {
         // What the banner says was sent is what the server holds, not the record's count
         // (which a one-request upload from byte 0 only updates when the request ends).
         // A request cut by the reload may still be landing on the server (WebKit's network
-        // process sends what it had buffered once the throttle is off): wait until the server
-        // holds still, then have the banner ask again.
+        // process sends what it had buffered once the throttle is off, at times after a pause
+        // of a second or more): have the banner ask again until the server held the same
+        // before and after its answer, and the banner says that.
         let held = -1
+        let listed: { name: string; bytes: number } | undefined
         await expect
           .poll(
             async () => {
-              const now = await heldOnServer(rig, protocol, saved.remote)
-              const settled = now === held
-              held = now
-              return settled
+              const before = await heldOnServer(rig, protocol, saved.remote)
+              await page.evaluate(() => window.vcuResume.refreshPending())
+              ;[listed] = await page.evaluate(() => window.vcuResume.pending())
+              held = await heldOnServer(rig, protocol, saved.remote)
+              return before === held && listed?.bytes === held
             },
             { timeout: 30_000, interval: 500 },
           )
           .toBe(true)
-        await page.evaluate(() => window.vcuResume.refreshPending())
-        const [listed] = await page.evaluate(() => window.vcuResume.pending())
-        expect(listed.name).toBe(name)
-        expect(listed.bytes).toBe(held)
+        expect(listed!.name).toBe(name)
+        expect(listed!.bytes).toBe(held)
         if (protocol !== 's3') expect(held).toBeGreaterThan(0)
         // No File System Access: no Resume button, and the banner says why.
         const banner = await page.evaluate(() => ({
