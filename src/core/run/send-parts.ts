@@ -22,7 +22,8 @@ export async function orFileProblem(job: Job, error: unknown): Promise<unknown> 
 /** The key the whole-file stream reports its bytes under (parts use their index). */
 const STREAM_KEY = -1
 
-function onRetry(ctx: FlowContext, job: Job) {
+/** A data request of `job` is retried: counted, shown (`retrying`) and told (`upload-retry`). */
+export function onRetry(ctx: FlowContext, job: Job) {
   return ({
     error,
     attempt,

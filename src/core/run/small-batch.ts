@@ -17,8 +17,8 @@ import { abortError, toUploadError, UploadError } from '../errors'
 import type { UploadResult } from '../types'
 import { dropRequest, reportLoaded } from '../status/progress'
 import type { Job } from './job'
-import { setStatus, type FlowContext } from './run-context'
-import { orFileProblem } from './send-parts'
+import type { FlowContext } from './run-context'
+import { onRetry, orFileProblem } from './send-parts'
 import { withStallGuard } from './stall-guard'
 
 /** The key a small file's one request reports its bytes under (parts use their index, the stream -1). */
@@ -144,12 +144,8 @@ function createBatcher(ctx: FlowContext): Batcher {
       .run({
         owner: pending[0].job.id,
         signal: batch.signal,
-        onRetry: ({ error, attempt, delayMs }) => {
-          for (const { job } of members ?? []) {
-            job.stats.retries++
-            setStatus(ctx, job, { state: 'uploading', retrying: true })
-            ctx.emit('upload-retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
-          }
+        onRetry: (info) => {
+          for (const { job } of members ?? []) onRetry(ctx, job)(info)
         },
         run: (attemptSignal) => {
           if (!members) {

@@ -10,7 +10,7 @@ import { abortError, UploadError } from '../errors'
 import { awaitHash, startHashing, wantsFileHash } from './full-hash'
 import type { Job } from './job'
 import { setStatus, type FlowContext } from './run-context'
-import { orFileProblem } from './send-parts'
+import { onRetry, orFileProblem } from './send-parts'
 import { withStallGuard } from './stall-guard'
 import { joinsBatches, sendInBatch, SMALL_KEY } from './small-batch'
 import { ackRequest, dropRequest, reportLoaded } from '../status/progress'
@@ -92,11 +92,7 @@ function sendAlone(ctx: FlowContext, job: Job, md5: string | undefined, signal: 
   return ctx.scheduler.run({
     owner: job.id,
     signal,
-    onRetry: ({ error, attempt, delayMs }) => {
-      job.stats.retries++
-      setStatus(ctx, job, { state: 'uploading', retrying: true })
-      ctx.emit('upload-retry', { upload: ctx.snapshot(job), error, attempt, delayMs })
-    },
+    onRetry: onRetry(ctx, job),
     run: async (attemptSignal) => {
       try {
         return await withStallGuard(
