@@ -126,6 +126,13 @@ export const CASES: readonly CaseDef[] = [
     run: (page) => callBench(page, 'md5Wasm'),
   },
   {
+    id: 'md5-put',
+    label: 'hash-wasm MD5 in a Worker and one XHR PUT of the File, at once (hashing-on limit)',
+    family: 'limit',
+    ours: false,
+    run: (page, target) => callBench(page, 'md5AndPut', target.sink),
+  },
+  {
     id: 'xhr-put',
     label: 'one XHR PUT of the File (browser limit)',
     family: 'limit',

@@ -127,6 +127,23 @@ describe('bench target: hashing on vs the raw hashing rate', () => {
     expect(unmet['http-on-vs-md5']).toMatchObject({ value: 0.5, met: false })
     expect(byId([hashOnly])['http-on-vs-md5'].met).toBeUndefined()
   })
+
+  it("names the machine's own limit (hashing and one PUT at once, no library) when it ran", () => {
+    const byId = (rows: ThroughputResult[]) =>
+      Object.fromEntries(checkTargets(results(rows)).map((t) => [t.id, t]))
+    const rows = [
+      row('http-on', 200, { sizeMiB: 256, family: 'http' }),
+      row('md5-wasm', 400, { sizeMiB: 256, family: 'limit', ours: false }),
+    ]
+    expect(byId(rows)['http-on-vs-md5'].basis).not.toContain('limit')
+    const withLimit = byId([
+      ...rows,
+      row('md5-put', 260, { sizeMiB: 256, family: 'limit', ours: false }),
+    ])['http-on-vs-md5']
+    // The target itself still compares with hashing alone.
+    expect(withLimit).toMatchObject({ value: 0.5, met: false })
+    expect(withLimit.basis).toContain("the machine's limit, no library: 0.65 × (md5-put 260")
+  })
 })
 
 describe('bench report and chart', () => {
