@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTabGuard } from '../../src/core/pauses/cross-tab-guard'
 import { createJob, type Job } from '../../src/core/run/job'
-import type { TabUploadSummary } from '../../src/core'
+import type { TabUpload, TabUploadSummary } from '../../src/core'
 import { FakeClock } from '../fakes/fake-clock'
 
 /** `count` jobs whose status reads are counted. */
@@ -89,5 +89,85 @@ describe('tab guard: publish', () => {
     const before = reads()
     for (let i = 0; i < 10; i++) guard.publish()
     expect(reads()).toBe(before)
+  })
+
+  it('walks only the keyed uploads beside a folder of small files, in the order they took keys', async () => {
+    const clock = new FakeClock()
+    const { jobs, reads } = countedJobs(2000)
+    const { guard, published } = guardOver(jobs, clock)
+    // A big file and a second one among 2,000 small files: only those two take a key.
+    for (const id of ['j1500', 'j3']) {
+      const job = jobs.get(id)!
+      const controller = new AbortController()
+      job.run = { controller, signal: controller.signal }
+      job.status = { state: 'uploading', retrying: false }
+      await guard.claim(job, `key-${id}`, controller.signal)
+    }
+    const before = reads()
+    for (let i = 0; i < 100; i++) guard.publish()
+    // Two keyed jobs, one status read each per publish (was 2,000 per publish).
+    expect(reads() - before).toBe(200)
+    expect(published.at(-1)!.map((upload) => upload.key)).toEqual(['key-j1500', 'key-j3'])
+    // A keyed upload removed from the uploader is no longer told about, nor walked.
+    jobs.delete('j3')
+    guard.publish()
+    expect(published.at(-1)!.map((upload) => upload.key)).toEqual(['key-j1500'])
+    const after = reads()
+    guard.publish()
+    expect(reads() - after).toBe(1)
+  })
+
+  it("walks only the keyed uploads when another tab's list arrives, and a waiting one follows it", async () => {
+    const clock = new FakeClock()
+    const { jobs, reads } = countedJobs(2000)
+    let deliver: ((list: readonly TabUpload[]) => void) | undefined
+    const guard = createTabGuard({
+      clock,
+      // Another tab holds every key.
+      locks: {
+        tryLock: async () => undefined,
+        lock: (_key, signal) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason)),
+          ),
+      },
+      peers: {
+        publish: () => undefined,
+        subscribe: (listener) => {
+          deliver = listener
+          return () => undefined
+        },
+      },
+      jobs,
+      setStatus: (job, status) => (job.status = status),
+      emit: () => undefined,
+      snapshot: (job) => ({ bytesUploaded: job.counts.acked }) as never,
+      changed: () => undefined,
+      touch: () => undefined,
+    })
+    const big = jobs.get('j1200')!
+    const controller = new AbortController()
+    big.run = { controller, signal: controller.signal }
+    big.status = { state: 'preparing' }
+    const claimed = guard.claim(big, 'key-big', controller.signal).catch(() => 'aborted')
+    await clock.advance(0)
+    expect(big.status).toMatchObject({ state: 'paused', reason: 'elsewhere' })
+    const other = {
+      key: 'key-big',
+      name: 'f1200',
+      size: 10,
+      state: 'uploading',
+      tab: 't2',
+      seenAt: 0,
+    }
+    const before = reads()
+    for (let i = 1; i <= 100; i++)
+      deliver!([{ ...other, bytesUploaded: Math.min(10, i) } as TabUpload])
+    // One status read per message, for the one job that waits (was 2,000 per message).
+    expect(reads() - before).toBe(100)
+    expect(big.counts.shown).toBe(10)
+    controller.abort()
+    expect(await claimed).toBe('aborted')
+    guard.dispose()
   })
 })

@@ -64,47 +64,47 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
     deps.changed(job, 'progress')
   }
 
+  /**
+   * Jobs that took a key (`claim`), in the order they first did: only those are ever
+   * published, and a publish walks only them. Small files take none, so a folder of them costs
+   * no walk over every job on every change, even beside a big file that holds a key.
+   */
+  const keyed = new Set<Job>()
+
   const finishWaiters = new Set<() => void>()
   const off = peers?.subscribe((list) => {
     others = list
     for (const upload of list) if (upload.state === 'done') finished.set(upload.key, upload)
     for (const wake of [...finishWaiters]) wake()
-    for (const job of jobs.values()) if (waiting(job)) showElsewhere(job)
+    // Only a job that took a key can wait for another tab.
+    for (const job of keyed) if (jobs.get(job.id) === job && waiting(job)) showElsewhere(job)
     deps.touch()
   })
 
-  /**
-   * Jobs that took a key (`claim`): only those are ever published. Small files take none, so
-   * a folder of them costs no walk over every job on every change.
-   */
-  const keyed = new Set<Job>()
-
-  /** A finished upload no longer told about, or one removed: it will not be published again. */
-  const gone = (job: Job) =>
-    jobs.get(job.id) !== job ||
-    (job.status.state === 'done' &&
-      deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
-
   function publish(): void {
     if (!peers) return
-    for (const job of keyed) if (gone(job)) keyed.delete(job)
     const list: TabUploadSummary[] = []
-    if (keyed.size > 0)
-      for (const job of jobs.values()) {
-        const { state } = job.status
-        if (!job.key || !isPublished(state)) continue
-        // Only what this tab really sends (or finished): never an upload waiting for the lock.
-        if (state !== 'done' && !job.run?.release) continue
-        if (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
-          continue
-        list.push({
-          key: job.key,
-          name: job.info.name,
-          size: job.info.size,
-          bytesUploaded: deps.snapshot(job).bytesUploaded,
-          state: state as TabUploadSummary['state'],
-        })
+    for (const job of keyed) {
+      const { state } = job.status
+      // One removed, or finished and no longer told about: it will not be published again.
+      const gone =
+        jobs.get(job.id) !== job ||
+        (state === 'done' && deps.clock.now() - (job.stats.finishedAt ?? 0) > DONE_PUBLISHED_MS)
+      if (gone) {
+        keyed.delete(job)
+        continue
       }
+      if (!job.key || !isPublished(state)) continue
+      // Only what this tab really sends (or finished): never an upload waiting for the lock.
+      if (state !== 'done' && !job.run?.release) continue
+      list.push({
+        key: job.key,
+        name: job.info.name,
+        size: job.info.size,
+        bytesUploaded: deps.snapshot(job).bytesUploaded,
+        state: state as TabUploadSummary['state'],
+      })
+    }
     peers.publish(list)
   }
 
