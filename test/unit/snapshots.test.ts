@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createJob, type Job } from '../../src/core/run/job'
 import { ackRequest, deriveProgress, reportLoaded } from '../../src/core/status/progress'
-import { createSnapshots } from '../../src/core/status/snapshots'
+import { BUSY_LIST_MS, createSnapshots, LARGE_LIST } from '../../src/core/status/snapshots'
 import type { UploaderSnapshot, UploadStatus } from '../../src/core/status/upload-state'
 import { FakeClock } from '../fakes/fake-clock'
 
@@ -172,5 +172,43 @@ describe('engine snapshots', () => {
     const last = snapshots.current()
     expect(last.total.progress).toBe(1)
     expect(last.uploads.every((u) => u.status.state === 'done')).toBe(true)
+  })
+
+  it('publishes state changes of a large list at most once a frame, of a small one at once', async () => {
+    const publishes = async (count: number) => {
+      const { clock, jobs, snapshots } = rig()
+      let published = 0
+      let latest: UploaderSnapshot | undefined
+      snapshots.subscribe((next) => {
+        published++
+        latest = next
+      })
+      for (let i = 0; i < count; i++) {
+        const job = createJob(`u${i}`, new Blob(), fileInfo(100, i), 0, false)
+        jobs.set(job.id, job)
+        snapshots.changed(job, 'state')
+      }
+      await clock.advance(BUSY_LIST_MS)
+      const before = published
+      // 100 uploads finishing one by one, each in its own turn, within one frame.
+      const finishing = ([...Map.prototype.values.call(jobs)] as Job[]).slice(0, 100)
+      for (const job of finishing) {
+        job.status = { state: 'done', result: { size: 100 } }
+        snapshots.changed(job, 'state')
+        await Promise.resolve()
+        await Promise.resolve()
+      }
+      const withinFrame = published - before
+      // Nothing is lost: the next frame publishes every change.
+      await clock.advance(BUSY_LIST_MS)
+      const done = latest!.uploads.filter((u) => u.status.state === 'done').length
+      return { withinFrame, done, total: published - before }
+    }
+    const small = await publishes(LARGE_LIST)
+    expect(small).toEqual({ withinFrame: 100, done: 100, total: 100 })
+    const large = await publishes(LARGE_LIST + 1)
+    // The first change after a quiet frame goes at once; the other 99 wait for the next frame
+    // (was 100 publishes: one copy of the 1,001-entry list per finished upload).
+    expect(large).toEqual({ withinFrame: 1, done: 100, total: 2 })
   })
 })

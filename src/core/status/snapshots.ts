@@ -14,8 +14,18 @@ interface SnapshotDeps {
 }
 
 /**
+ * Above this many uploads a state change is not published on its own: each publish copies
+ * the list, so 20,000 small files finishing one by one would copy it hundreds of thousands
+ * of times. Publishes then come at most every {@link BUSY_LIST_MS}, with every change since.
+ */
+export const LARGE_LIST = 1000
+/** At most one publish per frame for a large list. */
+export const BUSY_LIST_MS = 16
+
+/**
  * Immutable snapshots of the engine's state, rebuilt only for jobs that changed. State
- * changes are published in the next microtask, progress at most every `intervalMs`, so
+ * changes are published in the next microtask (a list of more than {@link LARGE_LIST}
+ * uploads: at most every {@link BUSY_LIST_MS}), progress at most every `intervalMs`, so
  * a fast stream of progress events costs one notification per interval.
  */
 export function createSnapshots(deps: SnapshotDeps) {
@@ -27,6 +37,21 @@ export function createSnapshots(deps: SnapshotDeps) {
   let current: UploaderSnapshot | undefined
   let microtaskQueued = false
   let cancelTimer: (() => void) | undefined
+  /** A large list's next publish, waiting for its frame. */
+  let cancelFrame: (() => void) | undefined
+  let lastFlushAt = -Infinity
+
+  /** Publishes a state change: in the next microtask, or a large list in its next frame. */
+  function soon(): void {
+    if (microtaskQueued || cancelFrame) return
+    const wait = jobs.size > LARGE_LIST ? lastFlushAt + BUSY_LIST_MS - clock.now() : 0
+    if (wait > 0) {
+      cancelFrame = clock.setTimeout(flush, wait)
+      return
+    }
+    microtaskQueued = true
+    queueMicrotask(flush)
+  }
 
   function build(job: Job): UploadSnapshot {
     const now = clock.now()
@@ -159,6 +184,9 @@ export function createSnapshots(deps: SnapshotDeps) {
     microtaskQueued = false
     cancelTimer?.()
     cancelTimer = undefined
+    cancelFrame?.()
+    cancelFrame = undefined
+    lastFlushAt = clock.now()
     current = undefined
     const next = snapshot()
     for (const id of progressed) {
@@ -174,12 +202,8 @@ export function createSnapshots(deps: SnapshotDeps) {
       dirty.add(job.id)
       stale.add(job.id)
       current = undefined
-      if (kind === 'state') {
-        if (!microtaskQueued) {
-          microtaskQueued = true
-          queueMicrotask(flush)
-        }
-      } else {
+      if (kind === 'state') soon()
+      else {
         progressed.add(job.id)
         cancelTimer ??= clock.setTimeout(flush, deps.intervalMs)
       }
@@ -197,19 +221,18 @@ export function createSnapshots(deps: SnapshotDeps) {
       dirty.delete(id)
       membershipChanged = true
       current = undefined
-      queueMicrotask(flush)
+      soon()
     },
     /** Something outside the jobs changed (online state, uploads in other tabs). */
     touch(): void {
       current = undefined
-      if (!microtaskQueued) {
-        microtaskQueued = true
-        queueMicrotask(flush)
-      }
+      soon()
     },
     dispose(): void {
       cancelTimer?.()
       cancelTimer = undefined
+      cancelFrame?.()
+      cancelFrame = undefined
       listeners.clear()
     },
   }

@@ -26,6 +26,7 @@ import {
 import type { UploadEvents } from '../status/upload-state'
 import type { Emitter } from './emitter'
 import { createSmallAhead } from './small-ahead'
+import { createWaitingLine } from './waiting-line'
 import type { Uploader } from './uploader-api'
 
 /** What the queue shares with the rest of the uploader. */
@@ -46,7 +47,10 @@ export type FileQueue = ReturnType<typeof createFileQueue>
 export function createFileQueue(deps: FileQueueDeps) {
   const { ctx, jobs, snapshots, emitter, online, concurrency, policy } = deps
   const { scheduler, clock } = ctx
-  const prepareSmallAhead = createSmallAhead(ctx, jobs)
+  const line = createWaitingLine(jobs)
+  const prepareSmallAhead = createSmallAhead(ctx, line)
+  /** The jobs this queue started whose run may still be going (pruned on each pump). */
+  const started = new Set<Job>()
 
   /**
    * How much of the `concurrency` a running job takes: one, or for a small file sent together
@@ -56,21 +60,26 @@ export function createFileQueue(deps: FileQueueDeps) {
   const share = (job: Job): number =>
     takesSmallPath(ctx, job) && joinsBatches(ctx, job) ? 1 / SMALL_BATCH_LIMITS.files : 1
 
-  /** Starts queued jobs in the order they were added while they take less than `concurrency`. */
+  /**
+   * Starts queued jobs in the order they were added while they take less than `concurrency`.
+   * It looks only at the jobs it started and at the waiting ones: never at every job.
+   */
   function pumpFiles(): void {
     if (ctx.lifetime.aborted) return
     prepareSmallAhead()
     let running = 0
-    for (const job of jobs.values()) if (job.run) running += share(job)
-    for (const job of jobs.values()) {
+    for (const job of started) {
+      if (job.run && jobs.get(job.id) === job) running += share(job)
+      else started.delete(job)
+    }
+    for (const job of line.waiting()) {
       if (running >= concurrency) break
-      if (job.status.state === 'queued' && !job.run) {
-        running += share(job)
-        void runUpload(ctx, job).finally(pumpFiles)
-      }
+      running += share(job)
+      started.add(job)
+      void runUpload(ctx, job).finally(pumpFiles)
     }
     // The next small files' MD5s are ready before a lane frees up (run/hash-ahead.ts).
-    if (running > 0) hashAhead(ctx, jobs.values(), concurrency)
+    if (running > 0) hashAhead(ctx, line.waiting(), concurrency)
     // A probe that ended without reaching the server (a local failure) must not leave
     // the link down with nobody probing: every upload paused offline would stay so.
     if (running === 0) link.idle()
@@ -97,6 +106,7 @@ export function createFileQueue(deps: FileQueueDeps) {
 
   function requeue(job: Job): void {
     setStatus(ctx, job, { state: 'queued' })
+    line.requeued()
     emitter.emit('upload-resumed', { upload: snapshots.of(job) })
   }
 
@@ -207,5 +217,5 @@ export function createFileQueue(deps: FileQueueDeps) {
     link.dispose()
   }
 
-  return { pumpFiles, pauseJob, verbs, dispose }
+  return { pumpFiles, pauseJob, verbs, dispose, added: line.added }
 }

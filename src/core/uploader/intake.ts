@@ -29,7 +29,7 @@ export interface IntakeDeps {
   readonly snapshots: ReturnType<typeof createSnapshots>
   readonly emitter: Pick<Emitter<UploadEvents>, 'emit'>
   readonly online: { readonly value: boolean }
-  readonly queue: Pick<FileQueue, 'pumpFiles' | 'pauseJob'>
+  readonly queue: Pick<FileQueue, 'pumpFiles' | 'pauseJob' | 'added'>
   readonly pending: ReturnType<typeof createPendingRecords>
 }
 
@@ -129,6 +129,7 @@ export function createIntake(deps: IntakeDeps) {
       }
       if (options.autoStart === false) job.status = { state: 'idle' }
       jobs.set(job.id, job)
+      deps.queue.added(job)
       taken.add(job.added.file, job.added.info)
       snapshots.changed(job, 'state')
       const snapshot = snapshots.of(job)

@@ -7,6 +7,7 @@
 import type { Job } from '../run/job'
 import type { FlowContext } from '../run/run-context'
 import { takesSmallPath } from '../run/small-file'
+import type { WaitingLine } from './waiting-line'
 
 /** Queued small files prepared ahead of the running ones, at most. */
 export const SMALL_AHEAD = 64
@@ -14,15 +15,15 @@ export const SMALL_AHEAD = 64
 const REFILL_BELOW = SMALL_AHEAD / 2
 
 /** Returns the function the file queue calls whenever it starts files. */
-export function createSmallAhead(ctx: FlowContext, jobs: ReadonlyMap<string, Job>) {
+export function createSmallAhead(ctx: FlowContext, line: Pick<WaitingLine, 'waiting'>) {
   const prepared = new WeakSet<Job>()
   return function prepareAhead(): void {
     const { protocol } = ctx
     if (!protocol.prepareSmall || ctx.lifetime.aborted) return
     let ready = 0
     const next: Job[] = []
-    for (const job of jobs.values()) {
-      if (job.status.state !== 'queued' || job.run || !takesSmallPath(ctx, job)) continue
+    for (const job of line.waiting()) {
+      if (!takesSmallPath(ctx, job)) continue
       if (prepared.has(job)) ready++
       else if (ready + next.length < SMALL_AHEAD) next.push(job)
       if (ready + next.length >= SMALL_AHEAD) break

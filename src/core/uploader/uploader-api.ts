@@ -228,8 +228,13 @@ export interface Uploader {
    * snapshot carries only the file's name, size and type.
    */
   getFile(id: string): Blob | undefined
+  /** The current state of every upload and the totals, always up to date when asked. */
   getSnapshot(): UploaderSnapshot
-  /** Called after every change (progress at most every `progressIntervalMs`). */
+  /**
+   * Called after every change: a state change in the next microtask, progress at most every
+   * `progressIntervalMs`. With more than 1,000 uploads, changes are passed on together at
+   * most every 16 ms (each snapshot copies the list); events (`on`) still come one by one.
+   */
   subscribe(listener: (snapshot: UploaderSnapshot) => void): () => void
   on: Emitter<UploadEvents>['on']
   /**

@@ -1,0 +1,124 @@
+/**
+ * `npx tsx bench/engine-scale.ts`: what the engine itself costs per file as the number of
+ * files grows, in Node (no browser, no network). Every file is 1 byte and its one small-file
+ * request answers in the next turn of the event loop, so nothing but the engine's own
+ * bookkeeping (queue, scheduler, statuses, snapshots) takes time. The baseline is a plain
+ * loop sending the same files through the same answer, 4 at a time. Time per file that grows
+ * with the number of files means a walk over every upload per finished file somewhere.
+ * `--baseline=<checkout>/src/core/index.ts` adds the engine of another checkout, for a
+ * before/after in one run.
+ *
+ *   npx tsx bench/engine-scale.ts --files=2000,8000,32000 --rounds=3
+ */
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { UploadProtocol } from '../src/core'
+import { fmt, fmtSummary, summarize, type Summary } from './stats'
+
+const arg = (name: string, fallback: string): string =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const COUNTS = arg('files', '2000,8000,32000').split(',').map(Number)
+const ROUNDS = Number(arg('rounds', '3'))
+const BASELINE = arg('baseline', '')
+const LANES = 4
+
+type Core = typeof import('../src/core')
+
+const nextTurn = () => new Promise<void>((done) => setImmediate(done))
+const notUsed = () => Promise.reject(new Error('not used by 1-byte files'))
+
+/** A protocol whose small-file request answers in the next turn. */
+const protocol: UploadProtocol = {
+  name: 'next-turn',
+  capabilities: {
+    minPartSize: 1,
+    maxPartSize: 2 ** 40,
+    maxParts: 10_000,
+    parallel: true,
+    keepsPartialBodies: false,
+  },
+  create: notUsed,
+  status: notUsed,
+  uploadPart: notUsed,
+  complete: notUsed,
+  abort: () => Promise.resolve(),
+  async uploadSmall(request) {
+    await nextTurn()
+    return { size: request.file.size }
+  },
+}
+
+const filesOf = (count: number) =>
+  Array.from({ length: count }, (_, i) => new File([new Uint8Array(1)], `f${i}.txt`))
+
+/** Wall and CPU ms of `run`. */
+async function timed(run: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await run()
+  const cpu = process.cpuUsage(cpu0)
+  return { wall: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1000 }
+}
+
+/** The floor: the same requests from a plain loop, `LANES` at a time. */
+async function plainLoop(files: File[]): Promise<void> {
+  let next = 0
+  const lane = async () => {
+    while (next < files.length) {
+      const file = files[next++]!
+      await protocol.uploadSmall!({ file: { name: file.name, size: file.size } } as never)
+    }
+  }
+  await Promise.all(Array.from({ length: LANES }, lane))
+}
+
+async function engine(core: Core, files: File[]): Promise<void> {
+  const uploader = core.createUploader({
+    protocol,
+    transport: { request: notUsed } as never,
+    concurrency: LANES,
+    hashing: false,
+  })
+  let left = files.length
+  await new Promise<void>((done, fail) => {
+    uploader.on('upload-success', () => --left === 0 && done())
+    uploader.on('upload-error', ({ upload }) => fail(new Error(JSON.stringify(upload.status))))
+    uploader.add(files)
+  })
+  uploader.destroy()
+}
+
+async function main() {
+  const ours: Core = await import('../src/core')
+  const cases: [string, (files: File[]) => Promise<void>][] = [
+    ['plain loop', plainLoop],
+    ['engine', (files) => engine(ours, files)],
+  ]
+  if (BASELINE) {
+    const before = (await import(pathToFileURL(resolve(BASELINE)).href)) as Core
+    cases.push(['engine (baseline)', (files) => engine(before, files)])
+  }
+  console.log(`1-byte files, ${LANES} at a time, ${ROUNDS} rounds, interleaved; µs per file:`)
+  for (const count of COUNTS) {
+    const wall = new Map<string, number[]>()
+    const cpu = new Map<string, number[]>()
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, run] of cases) {
+        const files = filesOf(count)
+        const t = await timed(() => run(files))
+        wall.set(name, [...(wall.get(name) ?? []), (t.wall * 1000) / count])
+        cpu.set(name, [...(cpu.get(name) ?? []), (t.cpu * 1000) / count])
+      }
+    }
+    const floor = summarize(wall.get('plain loop')!).median
+    for (const [name] of cases) {
+      const w: Summary = summarize(wall.get(name)!)
+      const c: Summary = summarize(cpu.get(name)!)
+      console.log(
+        `  ${String(count).padStart(6)} files  ${name.padEnd(18)} wall ${fmtSummary(w, 0).padEnd(18)} cpu ${fmtSummary(c, 0).padEnd(18)} ${fmt(w.median / floor, 1)}× the loop`,
+      )
+    }
+  }
+}
+
+await main()
