@@ -15,6 +15,13 @@ import { createDefaultUploader } from './defaults'
 import { createFrameBatch } from './frame-batched'
 import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } from './options'
 
+/**
+ * Least time between two reads of the pending uploads that uploads starting and finishing
+ * ask for (the app's `refresh()`, going online, another tab's uploads and a finished discard
+ * read at once).
+ */
+export const EVENT_READ_MS = 500
+
 export const EMPTY_SNAPSHOT: UploaderSnapshot = Object.freeze({
   uploads: Object.freeze([]),
   total: Object.freeze({ bytesUploaded: 0, size: 0, progress: 0, speed: 0, eta: undefined }),
@@ -70,6 +77,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
   /** The read running now, and whether another must follow it. */
   let reading: Promise<void> | undefined
   let readAgain = false
+  let lastReadAt = -Infinity
 
   const showPending = () => {
     pending.value = records.value.filter((record) => !dismissed.has(record.key))
@@ -92,6 +100,7 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       try {
         do {
           readAgain = false
+          lastReadAt = Date.now()
           const list = await uploader.pending()
           if (disposed) return
           records.value = list
@@ -125,6 +134,19 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     const uploader = engine
     snapshot.value = uploader.getSnapshot()
     const refresh = () => void refreshPending()
+    // Uploads starting and finishing read again at most every EVENT_READ_MS: a folder of
+    // small files must not read the store and ask the server about each pending upload
+    // back to back for the whole run.
+    let eventRead: ReturnType<typeof setTimeout> | undefined
+    const refreshAfterEvent = () => {
+      if (eventRead !== undefined) return
+      const wait = lastReadAt + EVENT_READ_MS - Date.now()
+      if (wait <= 0) return refresh()
+      eventRead = setTimeout(() => {
+        eventRead = undefined
+        refresh()
+      }, wait)
+    }
     // Uploads other tabs start or stop sending leave or join the pending list.
     const keysElsewhere = (s: UploaderSnapshot) =>
       [...new Set((s.elsewhere ?? []).map((u) => u.key))].sort().join('\n')
@@ -138,9 +160,10 @@ export function createUploadContext(options: UploadOptions): UploadContext {
       uploader.subscribe((next) => frames.push(next)),
       () => frames.dispose(),
       // A resumed upload leaves the pending list; a finished or canceled one may free a record.
-      uploader.on('upload-started', refresh),
-      uploader.on('upload-success', refresh),
-      uploader.on('upload-canceled', refresh),
+      uploader.on('upload-started', refreshAfterEvent),
+      uploader.on('upload-success', refreshAfterEvent),
+      uploader.on('upload-canceled', refreshAfterEvent),
+      () => clearTimeout(eventRead),
       // A discard that waited for the server went through.
       uploader.on('pending-changed', refresh),
     ]

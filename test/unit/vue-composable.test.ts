@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { createUploader, UploadError } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { useChunkedUpload, usePendingUploads, useUploadMessages } from '../../src/vue'
+import { EVENT_READ_MS } from '../../src/vue/context'
 import { settle } from '../fakes/fake-clock'
-import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
+import { autoSucceed, FakeProtocol, type PartCall } from '../fakes/fake-protocol'
 import { fileOf } from '../fakes/files'
 import { ScriptedTransport } from '../fakes/scripted-transport'
 import { inScope, scopedUpload } from '../fakes/vue-scope'
@@ -232,5 +233,62 @@ describe('useChunkedUpload with its own engine', () => {
 
   it('throws an actionable error when there is no backend', () => {
     expect(() => inScope(() => useChunkedUpload())).toThrow(/no backend.*protocol/)
+  })
+
+  it('reads the pending uploads at most every EVENT_READ_MS while a folder of files uploads', async () => {
+    const store = createMemoryStore()
+    let reads = 0
+    const counted = {
+      ...store,
+      list: () => {
+        reads++
+        return store.list()
+      },
+    }
+    // The earlier visit's upload keeps its second part waiting; every later part succeeds.
+    const held: PartCall[] = []
+    const protocol = new FakeProtocol({
+      onPart: (call) =>
+        call.uploadId === 'up1' && call.index > 0 ? held.push(call) : call.succeed(),
+    })
+    const first = createUploader({
+      protocol,
+      transport: new ScriptedTransport(),
+      store,
+      chunkSize: 100,
+      stream: false,
+    })
+    first.add(fileOf(300, 'earlier.bin'))
+    await until(() => held.length > 0)
+    await first.flush()
+    first.destroy()
+
+    const options = {
+      protocol,
+      transport: new ScriptedTransport(),
+      store: counted,
+      chunkSize: 100,
+      hashing: false,
+    }
+    const {
+      value: { up, banner },
+      stop,
+    } = inScope(() => ({ up: useChunkedUpload(options), banner: usePendingUploads(options) }))
+    await until(() => banner.pending.value.length === 1)
+    const statusCalls = () => protocol.calls.filter((call) => call === 'status').length
+    const before = { reads, status: statusCalls(), at: Date.now() }
+    up.add(Array.from({ length: 150 }, (_, i) => fileOf(10, `photo-${i}.jpg`)))
+    await until(() => up.uploads.value.filter((u) => u.status.state === 'done').length === 150)
+    // What the banner shows is still right once the reads catch up.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_READ_MS + 50))
+    await settle()
+    expect(banner.pending.value.map((p) => p.file.name)).toEqual(['earlier.bin'])
+    const elapsed = Date.now() - before.at
+    // 300 events (each file starting and finishing) read the store and asked the server
+    // about earlier.bin up to once each; now once per EVENT_READ_MS at most, plus the last.
+    const bound = Math.ceil(elapsed / EVENT_READ_MS) + 2
+    expect(reads - before.reads).toBeLessThanOrEqual(bound)
+    expect(statusCalls() - before.status).toBeLessThanOrEqual(bound)
+    stop()
   })
 })
