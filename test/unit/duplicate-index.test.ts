@@ -1,7 +1,7 @@
 /**
- * `add()` refuses a file already in the list through an index built once per call (each
+ * `add()` refuses a file already in the list through an index of the live uploads (each
  * file checked in constant time, not against every upload): the same answers as comparing
- * against each one.
+ * against each one; an upload that ends or fails is deleted from it.
  */
 import { describe, expect, it } from 'vitest'
 import { createDuplicateIndex } from '../../src/core/uploader/input-checks'
@@ -49,5 +49,19 @@ describe('createDuplicateIndex', () => {
     index.add(one, infoOf(one))
     const other = { name: 'a', size: 12, type: '', lastModified: 5 } satisfies FileInfo
     expect(index.has(new Blob(['x']), other)).toBe(false)
+  })
+
+  it('keeps a file indexed twice until it is deleted twice', () => {
+    const index = createDuplicateIndex()
+    const file = new File(['ab'], 'a.txt', { lastModified: 9 })
+    const described = new File(['ab'], 'a.txt', { lastModified: 9 })
+    index.add(file, infoOf(file))
+    index.add(described, infoOf(described))
+    index.delete(file, infoOf(file))
+    // Still held by the other File of the same description, and no longer by identity alone.
+    expect(index.has(file, infoOf(file))).toBe(true)
+    index.delete(described, infoOf(described))
+    expect(index.has(file, infoOf(file))).toBe(false)
+    expect(index.has(described, infoOf(described))).toBe(false)
   })
 })

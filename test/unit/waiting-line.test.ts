@@ -1,38 +1,14 @@
 /**
  * The waiting line (src/core/uploader/waiting-line.ts): generated runs of adds, starts, state
  * changes and removals check that it hands out exactly the queued jobs without a run, in the
- * order they were added, through compactions; and through the uploader, that starting 3,000
- * small files does not read every job's status once per finished file.
+ * order they were added, through compactions. Its cost through the uploader:
+ * many-uploads-cost.test.ts.
  */
 import fc from 'fast-check'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createJob, type Job } from '../../src/core/run/job'
 import type { UploadStatus } from '../../src/core/status/upload-state'
 import { createWaitingLine } from '../../src/core/uploader/waiting-line'
-import { createUploader, type UploadProtocol } from '../../src/core'
-import { FakeClock } from '../fakes/fake-clock'
-
-/** Status reads of the jobs the uploader creates (counted through `createJob`). */
-const statusReads = vi.hoisted(() => ({ count: 0 }))
-
-vi.mock('../../src/core/run/job', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/core/run/job')>()
-  return {
-    ...original,
-    createJob: (...args: Parameters<typeof original.createJob>) => {
-      const job = original.createJob(...args)
-      let status = job.status
-      Object.defineProperty(job, 'status', {
-        get: () => {
-          statusReads.count++
-          return status
-        },
-        set: (next: UploadStatus) => (status = next),
-      })
-      return job
-    },
-  }
-})
 
 const jobOf = (index: number) =>
   createJob(
@@ -148,43 +124,5 @@ describe('waiting line', () => {
       ),
       { numRuns: 300, seed: 4242 },
     )
-  })
-
-  it('starting 3,000 small files reads each status a few times, not once per finished file', async () => {
-    const clock = new FakeClock()
-    const notUsed = () => Promise.reject(new Error('not used'))
-    const protocol: UploadProtocol = {
-      name: 'instant',
-      capabilities: {
-        minPartSize: 1,
-        maxPartSize: 2 ** 40,
-        maxParts: 10_000,
-        parallel: true,
-        keepsPartialBodies: false,
-      },
-      create: notUsed,
-      status: notUsed,
-      uploadPart: notUsed,
-      complete: notUsed,
-      abort: () => Promise.resolve(),
-      uploadSmall: async (request) => ({ size: request.file.size }),
-    }
-    const uploader = createUploader({
-      protocol,
-      transport: { request: notUsed } as never,
-      clock,
-      concurrency: 4,
-      hashing: false,
-    })
-    const count = 3000
-    let finished = 0
-    uploader.on('upload-success', () => finished++)
-    statusReads.count = 0
-    uploader.add(Array.from({ length: count }, (_, i) => new File([new Uint8Array(1)], `f${i}`)))
-    for (let i = 0; i < 200 && finished < count; i++) await clock.advance(20)
-    expect(finished).toBe(count)
-    // Walking every job on each of the 3,000 pumps read statuses about 18,000,000 times.
-    expect(statusReads.count).toBeLessThan(100 * count)
-    uploader.destroy()
   })
 })

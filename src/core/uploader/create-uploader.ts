@@ -90,7 +90,10 @@ export function createUploader(options: UploaderOptions): Uploader {
     writer: createRecordWriter(store, warn),
     options: flowOptions,
     emit: emitter.emit,
-    changed: snapshots.changed,
+    changed(job, kind) {
+      snapshots.changed(job, kind)
+      if (kind === 'state') intake.stateChanged(job)
+    },
     snapshot: snapshots.of,
     tabs,
     beforeUpload: options.beforeUpload,
@@ -98,6 +101,7 @@ export function createUploader(options: UploaderOptions): Uploader {
   const queue = createFileQueue({ ctx, jobs, snapshots, emitter, online, concurrency, policy })
   const pending = createPendingRecords(ctx, jobs, warn)
   const restrictions = createRestrictionState(options)
+  // Told of every state change by ctx.changed (no job changes state before this runs).
   const intake = createIntake({
     options,
     restrictions,

@@ -92,27 +92,34 @@ export function notAFile(value: unknown): { file: FileInfo; error: UploadError }
 /**
  * The files already in the list, indexed by what makes two added files the same file:
  * identity, or name, folder path, size and date (a known one: 0 matches by identity only;
- * same-name files from different subfolders are different files). Adding n files to a list
- * of m checks each in constant time, not against all m.
+ * same-name files from different subfolders are different files). Each check takes constant
+ * time, not a pass over the list. A file indexed twice stays until deleted twice.
  */
 export interface DuplicateIndex {
   /** True when `file` is the same file as one indexed. */
   has(file: Blob, info: FileInfo): boolean
   /** Indexes a file. */
   add(file: Blob, info: FileInfo): void
+  /** Undoes one `add` of the same file. */
+  delete(file: Blob, info: FileInfo): void
 }
 
 /** A {@link DuplicateIndex} of the given files. */
 export function createDuplicateIndex(
   files: Iterable<{ readonly file: Blob; readonly info: FileInfo }> = [],
 ): DuplicateIndex {
-  const blobs = new Set<Blob>()
-  const described = new Set<string>()
+  const blobs = new Map<Blob, number>()
+  const described = new Map<string, number>()
   // An unknown date (0) matches only by identity, as in `sameFile`.
   const keyOf = (info: FileInfo) =>
     info.lastModified === 0
       ? undefined
       : JSON.stringify([info.name, info.size, info.lastModified, info.relativePath ?? ''])
+  const bump = <K>(map: Map<K, number>, key: K, by: 1 | -1) => {
+    const count = (map.get(key) ?? 0) + by
+    if (count > 0) map.set(key, count)
+    else map.delete(key)
+  }
   const index: DuplicateIndex = {
     has(file, info) {
       if (blobs.has(file)) return true
@@ -120,9 +127,14 @@ export function createDuplicateIndex(
       return key !== undefined && described.has(key)
     },
     add(file, info) {
-      blobs.add(file)
+      bump(blobs, file, 1)
       const key = keyOf(info)
-      if (key !== undefined) described.add(key)
+      if (key !== undefined) bump(described, key, 1)
+    },
+    delete(file, info) {
+      bump(blobs, file, -1)
+      const key = keyOf(info)
+      if (key !== undefined) bump(described, key, -1)
     },
   }
   for (const { file, info } of files) index.add(file, info)

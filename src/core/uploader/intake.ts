@@ -9,12 +9,12 @@ import { checkAgainstRecord } from '../resume/reselect-check'
 import { createJob, type Job } from '../run/job'
 import type { FlowContext } from '../run/run-context'
 import type { createSnapshots } from '../status/snapshots'
-import { isLive } from '../status/status-machine'
 import type { UploadEvents, UploadSnapshot } from '../status/upload-state'
 import type { FileInfo } from '../types'
 import type { Emitter } from './emitter'
 import type { FileQueue } from './file-queue'
-import { asItems, createDuplicateIndex, duplicateError, isBlobLike, notAFile } from './input-checks'
+import { asItems, duplicateError, isBlobLike, notAFile } from './input-checks'
+import { createLiveUploads } from './live-uploads'
 import { resolveMetadata, type UploadMetadata } from '../metadata'
 import { runBeforeAdd } from '../hooks'
 import { checkFile, type RestrictionState } from './restrictions'
@@ -52,6 +52,7 @@ export function createIntake(deps: IntakeDeps) {
   const { options, ctx, jobs, snapshots, emitter, online, pending } = deps
   const { clock, options: flowOptions } = ctx
   const { pumpFiles, pauseJob } = deps.queue
+  const live = createLiveUploads(jobs)
 
   function add(
     files: Blob | Iterable<Blob> | ArrayLike<Blob>,
@@ -61,16 +62,10 @@ export function createIntake(deps: IntakeDeps) {
   ) {
     const added: UploadSnapshot[] = []
     const rejected: { file: FileInfo; error: UploadError }[] = []
-    const live = [...jobs.values()].filter((job) => isLive(job.status.state))
     // Read once per add: every file of this call is checked against the same values.
     const limits = deps.restrictions.read()
-    const counted = { files: live.length, bytes: live.reduce((sum, job) => sum + job.info.size, 0) }
-    // A failed upload may be added again (it resumes from its record); a live one may not.
-    const taken = createDuplicateIndex(
-      live
-        .filter((job) => job.status.state !== 'error')
-        .map((job) => ({ file: job.added.file, info: job.added.info })),
-    )
+    // The live uploads, this call's files included as they are added (`live-uploads.ts`).
+    const { counted } = live
     for (const file of asItems(files)) {
       if (!isBlobLike(file)) {
         const refusal = notAFile(file)
@@ -79,7 +74,8 @@ export function createIntake(deps: IntakeDeps) {
         continue
       }
       const info = fileInfo(file)
-      const error = taken.has(file, info)
+      // A failed upload may be added again (it resumes from its record); a live one may not.
+      const error = live.holds(file, info)
         ? duplicateError(info)
         : limits instanceof UploadError
           ? limits
@@ -117,8 +113,6 @@ export function createIntake(deps: IntakeDeps) {
         emitter.emit('file-rejected', refusal)
         continue
       }
-      counted.files++
-      counted.bytes += info.size
       const job = createJob(`u${++nextId}`, file, info, clock.now(), flowOptions.hashing)
       if (Object.keys(metadata).length > 0) job.metadata = metadata
       job.handle = addOptions.handles?.get(file)
@@ -130,7 +124,7 @@ export function createIntake(deps: IntakeDeps) {
       if (options.autoStart === false) job.status = { state: 'idle' }
       jobs.set(job.id, job)
       deps.queue.added(job)
-      taken.add(job.added.file, job.added.info)
+      live.sync(job)
       snapshots.changed(job, 'state')
       const snapshot = snapshots.of(job)
       added.push(snapshot)
@@ -176,5 +170,7 @@ export function createIntake(deps: IntakeDeps) {
     add: (files: Blob | Iterable<Blob> | ArrayLike<Blob>, addOptions?: AddOptions) =>
       add(files, addOptions),
     resumeFrom,
+    /** Called on every state change of an upload (the uploader's `changed`). */
+    stateChanged: live.sync,
   }
 }
