@@ -4,7 +4,9 @@
  * request answers in the next turn of the event loop, so nothing but the engine's own
  * bookkeeping (queue, scheduler, statuses, snapshots) takes time. The baseline is a plain
  * loop sending the same files through the same answer, 4 at a time. Time per file that grows
- * with the number of files means a walk over every upload per finished file somewhere.
+ * with the number of files means a walk over every upload per finished file somewhere. A
+ * second table adds the files one `add()` call each (with metadata of their own, as an app
+ * that names each file's metadata does), against putting them in a Map.
  * `--baseline=<checkout>/src/core/index.ts` adds the engine of another checkout, for a
  * before/after in one run.
  *
@@ -88,17 +90,55 @@ async function engine(core: Core, files: File[]): Promise<void> {
   uploader.destroy()
 }
 
+/** `add()` once per file, with metadata of its own (autoStart off: nothing is sent). */
+async function addOneByOne(core: Core, files: File[]): Promise<void> {
+  const uploader = core.createUploader({
+    protocol,
+    transport: { request: notUsed } as never,
+    autoStart: false,
+    hashing: false,
+  })
+  for (const [i, file] of files.entries()) {
+    if (uploader.add(file, { metadata: { index: String(i) } }).added.length !== 1)
+      throw new Error(`${file.name} was not added`)
+  }
+  uploader.destroy()
+}
+
+/** The floor for adding: each file and its metadata into a Map. */
+async function mapLoop(files: File[]): Promise<void> {
+  const kept = new Map<string, { file: File; metadata: Record<string, string> }>()
+  for (const [i, file] of files.entries())
+    kept.set(`u${i}`, { file, metadata: { index: String(i) } })
+}
+
 async function main() {
   const ours: Core = await import('../src/core')
-  const cases: [string, (files: File[]) => Promise<void>][] = [
+  const before = BASELINE
+    ? ((await import(pathToFileURL(resolve(BASELINE)).href)) as Core)
+    : undefined
+  const sending: Case[] = [
     ['plain loop', plainLoop],
     ['engine', (files) => engine(ours, files)],
+    ...(before ? [['engine (baseline)', (files: File[]) => engine(before, files)] as Case] : []),
   ]
-  if (BASELINE) {
-    const before = (await import(pathToFileURL(resolve(BASELINE)).href)) as Core
-    cases.push(['engine (baseline)', (files) => engine(before, files)])
-  }
+  const adding: Case[] = [
+    ['Map loop', mapLoop],
+    ['add() each', (files) => addOneByOne(ours, files)],
+    ...(before
+      ? [['add() (baseline)', (files: File[]) => addOneByOne(before, files)] as Case]
+      : []),
+  ]
   console.log(`1-byte files, ${LANES} at a time, ${ROUNDS} rounds, interleaved; µs per file:`)
+  await table(sending)
+  console.log('added one add() call each (each with its own metadata), nothing sent; µs per file:')
+  await table(adding)
+}
+
+type Case = [string, (files: File[]) => Promise<void>]
+
+/** Runs `cases` at every count, interleaved round by round; the first case is the floor. */
+async function table(cases: readonly Case[]) {
   for (const count of COUNTS) {
     const wall = new Map<string, number[]>()
     const cpu = new Map<string, number[]>()
@@ -110,12 +150,12 @@ async function main() {
         cpu.set(name, [...(cpu.get(name) ?? []), (t.cpu * 1000) / count])
       }
     }
-    const floor = summarize(wall.get('plain loop')!).median
+    const floor = summarize(wall.get(cases[0]![0])!).median
     for (const [name] of cases) {
       const w: Summary = summarize(wall.get(name)!)
       const c: Summary = summarize(cpu.get(name)!)
       console.log(
-        `  ${String(count).padStart(6)} files  ${name.padEnd(18)} wall ${fmtSummary(w, 0).padEnd(18)} cpu ${fmtSummary(c, 0).padEnd(18)} ${fmt(w.median / floor, 1)}× the loop`,
+        `  ${String(count).padStart(6)} files  ${name.padEnd(18)} wall ${fmtSummary(w, 0).padEnd(18)} cpu ${fmtSummary(c, 0).padEnd(18)} ${fmt(w.median / floor, 1)}× the floor`,
       )
     }
   }

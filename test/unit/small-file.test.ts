@@ -320,6 +320,31 @@ describe('small-file path: prepareSmall', () => {
     }
   })
 
+  it('looks a window ahead: small files behind many big ones are prepared as they come near', async () => {
+    class Counting extends PreparingProtocol {
+      /** Big files created when each `prepareSmall` came. */
+      readonly createdBefore: number[] = []
+      override prepareSmall(request: PrepareSmallRequest): void {
+        super.prepareSmall(request)
+        this.createdBefore.push(this.calls.filter((call) => call === 'create').length)
+      }
+    }
+    const protocol = new Counting()
+    const { uploader } = setup(protocol)
+    const bigs = Array.from({ length: 100 }, (_, i) => fileOf(2000, `big${i}.mov`))
+    uploader.add([...bigs, ...Array.from({ length: 5 }, (_, i) => fileOf(500, `s${i}.jpg`))])
+    await until(() => uploader.getSnapshot().uploads.every((u) => u.status.state === 'done'))
+    expect(protocol.prepared.flat().map((file) => file.name)).toEqual([
+      's0.jpg',
+      's1.jpg',
+      's2.jpg',
+      's3.jpg',
+      's4.jpg',
+    ])
+    // Not before they were within SMALL_AHEAD files of the front (was: at once, with 0 created).
+    expect(protocol.createdBefore[0]).toBeGreaterThanOrEqual(100 - SMALL_AHEAD)
+  })
+
   it('is not asked for files that do not take the small path', async () => {
     const protocol = new PreparingProtocol()
     const { uploader } = setup(protocol, { smallFileThreshold: 0 })

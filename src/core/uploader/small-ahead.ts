@@ -9,7 +9,7 @@ import type { FlowContext } from '../run/run-context'
 import { takesSmallPath } from '../run/small-file'
 import type { WaitingLine } from './waiting-line'
 
-/** Queued small files prepared ahead of the running ones, at most. */
+/** Queued files looked at ahead of the running ones, and small files prepared ahead, at most. */
 export const SMALL_AHEAD = 64
 /** Prepared files still queued below which the next batch is prepared. */
 const REFILL_BELOW = SMALL_AHEAD / 2
@@ -21,8 +21,12 @@ export function createSmallAhead(ctx: FlowContext, line: Pick<WaitingLine, 'wait
     const { protocol } = ctx
     if (!protocol.prepareSmall || ctx.lifetime.aborted) return
     let ready = 0
+    let seen = 0
     const next: Job[] = []
     for (const job of line.waiting()) {
+      // A window over the queue: a big file in it takes its place, so a queue of big files
+      // is never walked to its end on every pump.
+      if (++seen > SMALL_AHEAD) break
       if (!takesSmallPath(ctx, job)) continue
       if (prepared.has(job)) ready++
       else if (ready + next.length < SMALL_AHEAD) next.push(job)
