@@ -14,7 +14,7 @@
  */
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { UploadProtocol } from '../src/core'
+import { instantSmallProtocol, noTransport } from '../test/fakes/instant-protocol'
 import { fmt, fmtSummary, summarize, type Summary } from './stats'
 
 const arg = (name: string, fallback: string): string =>
@@ -26,29 +26,8 @@ const LANES = 4
 
 type Core = typeof import('../src/core')
 
-const nextTurn = () => new Promise<void>((done) => setImmediate(done))
-const notUsed = () => Promise.reject(new Error('not used by 1-byte files'))
-
-/** A protocol whose small-file request answers in the next turn. */
-const protocol: UploadProtocol = {
-  name: 'next-turn',
-  capabilities: {
-    minPartSize: 1,
-    maxPartSize: 2 ** 40,
-    maxParts: 10_000,
-    parallel: true,
-    keepsPartialBodies: false,
-  },
-  create: notUsed,
-  status: notUsed,
-  uploadPart: notUsed,
-  complete: notUsed,
-  abort: () => Promise.resolve(),
-  async uploadSmall(request) {
-    await nextTurn()
-    return { size: request.file.size }
-  },
-}
+/** Every small-file request answers in the next turn. */
+const protocol = instantSmallProtocol(() => new Promise<void>((done) => setImmediate(done)))
 
 const filesOf = (count: number) =>
   Array.from({ length: count }, (_, i) => new File([new Uint8Array(1)], `f${i}.txt`))
@@ -77,7 +56,7 @@ async function plainLoop(files: File[]): Promise<void> {
 async function engine(core: Core, files: File[]): Promise<void> {
   const uploader = core.createUploader({
     protocol,
-    transport: { request: notUsed } as never,
+    transport: noTransport,
     concurrency: LANES,
     hashing: false,
   })
@@ -94,7 +73,7 @@ async function engine(core: Core, files: File[]): Promise<void> {
 async function addOneByOne(core: Core, files: File[]): Promise<void> {
   const uploader = core.createUploader({
     protocol,
-    transport: { request: notUsed } as never,
+    transport: noTransport,
     autoStart: false,
     hashing: false,
   })

@@ -102,50 +102,43 @@ function nextMessage(worker: Worker): Promise<Md5WasmResponse> {
 }
 
 /**
- * The hashing limit: hash-wasm's MD5 of the File in a Worker, no upload. The Worker is
- * started and WebAssembly instantiated before the clock starts, so only hashing is timed.
+ * Runs `timed` with the bench's hash-wasm Worker started and WebAssembly instantiated before
+ * the clock starts, so only the work is timed; `hash` asks it for the File's MD5.
  */
-async function md5Wasm(sliceSize = 4 * 1024 * 1024) {
+async function withMd5Worker<T extends object>(
+  timed: (hash: () => Promise<{ hex?: string }>) => Promise<T>,
+  sliceSize = 4 * 1024 * 1024,
+) {
   const worker = new Worker(new URL('./md5-wasm.worker.ts', import.meta.url), { type: 'module' })
   const post = (message: Md5WasmRequest) => worker.postMessage(message)
   try {
     const ready = nextMessage(worker)
     post({ type: 'warm' })
     await ready
-    return await measure(async () => {
-      const done = nextMessage(worker)
-      post({ type: 'hash', file: file(), sliceSize })
-      const answer = await done
-      return answer.type === 'done' ? { hex: answer.hex } : {}
-    })
+    return await measure(() =>
+      timed(async () => {
+        const done = nextMessage(worker)
+        post({ type: 'hash', file: file(), sliceSize })
+        const answer = await done
+        return answer.type === 'done' ? { hex: answer.hex } : {}
+      }),
+    )
   } finally {
     worker.terminate()
   }
 }
 
+/** The hashing limit: hash-wasm's MD5 of the File in a Worker, no upload. */
+const md5Wasm = () => withMd5Worker((hash) => hash())
+
 /**
  * The hashing-on limit of the machine, no library: hash-wasm's MD5 of the File in a Worker
- * (started and warmed before the clock) and one XHR PUT of the same File to the sink, both at
- * once; the run ends when both have. On a machine where either alone keeps the cores busy,
- * this is what any uploader that hashes and sends the same bytes can reach.
+ * and one XHR PUT of the same File to the sink, both at once; the run ends when both have.
+ * On a machine where either alone keeps the cores busy, this is what any uploader that
+ * hashes and sends the same bytes can reach.
  */
-async function md5AndPut(url: string, sliceSize = 4 * 1024 * 1024) {
-  const worker = new Worker(new URL('./md5-wasm.worker.ts', import.meta.url), { type: 'module' })
-  const post = (message: Md5WasmRequest) => worker.postMessage(message)
-  try {
-    const ready = nextMessage(worker)
-    post({ type: 'warm' })
-    await ready
-    return await measure(async () => {
-      const done = nextMessage(worker)
-      post({ type: 'hash', file: file(), sliceSize })
-      const [answer] = await Promise.all([done, xhrSend('PUT', url, file())])
-      return answer.type === 'done' ? { hex: answer.hex } : {}
-    })
-  } finally {
-    worker.terminate()
-  }
-}
+const md5AndPut = (url: string) =>
+  withMd5Worker(async (hash) => (await Promise.all([hash(), xhrSend('PUT', url, file())]))[0])
 
 const api = {
   library,

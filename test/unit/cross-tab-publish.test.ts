@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTabGuard } from '../../src/core/pauses/cross-tab-guard'
 import { createJob, type Job } from '../../src/core/run/job'
-import type { TabUpload, TabUploadSummary } from '../../src/core'
+import type { TabLocks, TabUpload, TabUploadSummary } from '../../src/core'
 import { FakeClock } from '../fakes/fake-clock'
 
 /** `count` jobs whose status reads are counted. */
@@ -35,12 +35,20 @@ function countedJobs(count: number) {
   return { jobs, reads: () => reads }
 }
 
-function guardOver(jobs: Map<string, Job>, clock: FakeClock) {
+/** A guard over `jobs`; `locks` decides who holds a key, `deliver` receives the other tabs' lists. */
+function guardOver(jobs: Map<string, Job>, clock: FakeClock, locks?: TabLocks) {
   const published: (readonly TabUploadSummary[])[] = []
+  let deliver: ((list: readonly TabUpload[]) => void) | undefined
   const guard = createTabGuard({
     clock,
-    locks: undefined,
-    peers: { publish: (list) => published.push(list), subscribe: () => () => undefined },
+    locks,
+    peers: {
+      publish: (list) => published.push(list),
+      subscribe: (listener) => {
+        deliver = listener
+        return () => undefined
+      },
+    },
     jobs,
     setStatus: (job, status) => (job.status = status),
     emit: () => undefined,
@@ -48,7 +56,7 @@ function guardOver(jobs: Map<string, Job>, clock: FakeClock) {
     changed: () => undefined,
     touch: () => undefined,
   })
-  return { guard, published }
+  return { guard, published, deliver: (list: readonly TabUpload[]) => deliver!(list) }
 }
 
 describe('tab guard: publish', () => {
@@ -120,30 +128,13 @@ describe('tab guard: publish', () => {
   it("walks only the keyed uploads when another tab's list arrives, and a waiting one follows it", async () => {
     const clock = new FakeClock()
     const { jobs, reads } = countedJobs(2000)
-    let deliver: ((list: readonly TabUpload[]) => void) | undefined
-    const guard = createTabGuard({
-      clock,
-      // Another tab holds every key.
-      locks: {
-        tryLock: async () => undefined,
-        lock: (_key, signal) =>
-          new Promise((_resolve, reject) =>
-            signal.addEventListener('abort', () => reject(signal.reason)),
-          ),
-      },
-      peers: {
-        publish: () => undefined,
-        subscribe: (listener) => {
-          deliver = listener
-          return () => undefined
-        },
-      },
-      jobs,
-      setStatus: (job, status) => (job.status = status),
-      emit: () => undefined,
-      snapshot: (job) => ({ bytesUploaded: job.counts.acked }) as never,
-      changed: () => undefined,
-      touch: () => undefined,
+    // Another tab holds every key.
+    const { guard, deliver } = guardOver(jobs, clock, {
+      tryLock: async () => undefined,
+      lock: (_key, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
     })
     const big = jobs.get('j1200')!
     const controller = new AbortController()
@@ -162,7 +153,7 @@ describe('tab guard: publish', () => {
     }
     const before = reads()
     for (let i = 1; i <= 100; i++)
-      deliver!([{ ...other, bytesUploaded: Math.min(10, i) } as TabUpload])
+      deliver([{ ...other, bytesUploaded: Math.min(10, i) } as TabUpload])
     // One status read per message, for the one job that waits (was 2,000 per message).
     expect(reads() - before).toBe(100)
     expect(big.counts.shown).toBe(10)

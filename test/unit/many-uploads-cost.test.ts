@@ -6,8 +6,9 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 import type { UploadStatus } from '../../src/core/status/upload-state'
-import { createUploader, type UploadProtocol } from '../../src/core'
+import { createUploader } from '../../src/core'
 import { FakeClock } from '../fakes/fake-clock'
+import { instantSmallProtocol, noTransport } from '../fakes/instant-protocol'
 
 /** Status reads of the jobs the uploader creates (counted through `createJob`). */
 const statusReads = vi.hoisted(() => ({ count: 0 }))
@@ -31,32 +32,14 @@ vi.mock('../../src/core/run/job', async (importOriginal) => {
   }
 })
 
-const notUsed = () => Promise.reject(new Error('not used'))
-
-/** Every small file's one request answers at once. */
-const protocol: UploadProtocol = {
-  name: 'instant',
-  capabilities: {
-    minPartSize: 1,
-    maxPartSize: 2 ** 40,
-    maxParts: 10_000,
-    parallel: true,
-    keepsPartialBodies: false,
-  },
-  create: notUsed,
-  status: notUsed,
-  uploadPart: notUsed,
-  complete: notUsed,
-  abort: () => Promise.resolve(),
-  uploadSmall: async (request) => ({ size: request.file.size }),
-}
+const protocol = instantSmallProtocol()
 
 describe('cost per file with thousands of uploads', () => {
   it('starting 3,000 small files reads each status a few times, not once per finished file', async () => {
     const clock = new FakeClock()
     const uploader = createUploader({
       protocol,
-      transport: { request: notUsed } as never,
+      transport: noTransport,
       clock,
       concurrency: 4,
       hashing: false,
@@ -76,7 +59,7 @@ describe('cost per file with thousands of uploads', () => {
   it('adding 3,000 files one call at a time reads each status a few times, not once per call', () => {
     const uploader = createUploader({
       protocol,
-      transport: { request: notUsed } as never,
+      transport: noTransport,
       autoStart: false,
       hashing: false,
       maxFiles: 3000,

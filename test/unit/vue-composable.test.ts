@@ -1,6 +1,6 @@
 import { nextTick, ref } from 'vue'
 import { describe, expect, it } from 'vitest'
-import { createUploader, UploadError } from '../../src/core'
+import { createUploader, UploadError, type ResumeStore } from '../../src/core'
 import { createMemoryStore } from '../../src/persistence'
 import { useChunkedUpload, usePendingUploads, useUploadMessages } from '../../src/vue'
 import { EVENT_READ_MS } from '../../src/vue/context'
@@ -17,6 +17,28 @@ async function until(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   expect(condition()).toBe(true)
+}
+
+/**
+ * An earlier visit: `earlier.bin` (300 bytes, 100-byte parts) starts uploading, and once
+ * `partway` resolves (one part acknowledged, the next on the wire) the page goes away.
+ */
+async function earlierVisit(
+  protocol: FakeProtocol,
+  store: ResumeStore,
+  partway: () => Promise<void>,
+): Promise<void> {
+  const first = createUploader({
+    protocol,
+    transport: new ScriptedTransport(),
+    store,
+    chunkSize: 100,
+    stream: false,
+  })
+  first.add(fileOf(300, 'earlier.bin'))
+  await partway()
+  await first.flush()
+  first.destroy()
 }
 
 describe('useChunkedUpload with its own engine', () => {
@@ -111,19 +133,10 @@ describe('useChunkedUpload with its own engine', () => {
   it('lists pending records from an earlier visit; dismiss hides one, undismiss shows it, discard deletes it', async () => {
     const store = createMemoryStore()
     const protocol = new FakeProtocol()
-    // An earlier visit: an upload that got one part acknowledged, then the page went away.
-    const first = createUploader({
-      protocol,
-      transport: new ScriptedTransport(),
-      store,
-      chunkSize: 100,
-      stream: false,
+    await earlierVisit(protocol, store, async () => {
+      ;(await protocol.nextPart()).succeed()
+      await protocol.nextPart()
     })
-    first.add(fileOf(300, 'earlier.bin'))
-    ;(await protocol.nextPart()).succeed()
-    await protocol.nextPart()
-    await first.flush()
-    first.destroy()
 
     const { value: up, stop } = inScope(() =>
       usePendingUploads({
@@ -251,17 +264,7 @@ describe('useChunkedUpload with its own engine', () => {
       onPart: (call) =>
         call.uploadId === 'up1' && call.index > 0 ? held.push(call) : call.succeed(),
     })
-    const first = createUploader({
-      protocol,
-      transport: new ScriptedTransport(),
-      store,
-      chunkSize: 100,
-      stream: false,
-    })
-    first.add(fileOf(300, 'earlier.bin'))
-    await until(() => held.length > 0)
-    await first.flush()
-    first.destroy()
+    await earlierVisit(protocol, store, () => until(() => held.length > 0))
 
     const options = {
       protocol,
