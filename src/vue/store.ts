@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, shallowRef, watch } from 'vue'
-import type { UploaderSnapshot } from '../core'
+import type { UploaderSnapshot, UploadSnapshot } from '../core'
 import { toUploadRecord, type PendingRecord, type UploadRecord } from './records'
 import { useChunkedUpload } from './use-chunked-upload'
 import { usePendingUploads } from './use-pending-uploads'
@@ -22,11 +22,23 @@ export const useUploadStore = /* @__PURE__ */ defineStore('vue-chunked-upload', 
   const online = shallowRef(true)
   const pending = shallowRef<PendingRecord[]>([])
 
+  // The engine hands back the same snapshot for an upload that did not change, so its record
+  // is kept too: a frame where one of 10,000 uploads moved builds one record, not 10,000, and
+  // what renders the others sees the same objects. A failed one's record is built each time:
+  // its message follows the locale.
+  const made = new WeakMap<UploadSnapshot, UploadRecord>()
+  const recordOf = (snapshot: UploadSnapshot): UploadRecord => {
+    if (snapshot.status.state === 'error') return toUploadRecord(snapshot, message)
+    let record = made.get(snapshot)
+    if (!record) made.set(snapshot, (record = toUploadRecord(snapshot, message)))
+    return record
+  }
+
   watch(
     [upload.uploads, upload.total, upload.online, locale],
     ([uploads, nextTotal, nextOnline]) => {
       const next: Record<string, UploadRecord> = {}
-      for (const snapshot of uploads) next[snapshot.id] = toUploadRecord(snapshot, message)
+      for (const snapshot of uploads) next[snapshot.id] = recordOf(snapshot)
       records.value = next
       order.value = uploads.map((snapshot) => snapshot.id)
       total.value = { ...nextTotal }

@@ -55,6 +55,25 @@ describe('useUploadStore', () => {
     app.unmount()
   })
 
+  it('keeps the record of an upload whose snapshot did not change; a failed one follows the locale', async () => {
+    const still = uploadIn({ state: 'uploading', retrying: false }, 0.5, { name: 'still.mp4' })
+    const moving = uploadIn({ state: 'uploading', retrying: false }, 0.1, { name: 'moving.mp4' })
+    const failed = uploadIn({ state: 'error', error: errorOf('expired') }, 0.2, { name: 'b.mp4' })
+    const engine = createFakeUploader({ uploads: [still, moving, failed] })
+    const { store, app } = storeWith(engine)
+    const before = { ...store.records }
+    engine.set({ uploads: [still, { ...moving, bytesUploaded: moving.bytesUploaded + 1 }, failed] })
+    await nextTick()
+    // Was a new record for every upload on every change.
+    expect(store.records[still.id]).toBe(before[still.id])
+    expect(store.records[moving.id]).not.toBe(before[moving.id])
+    expect(store.records[moving.id]!.bytesUploaded).toBe(moving.bytesUploaded + 1)
+    expect(store.records[failed.id]!.errorMessage).toBe(
+      'This upload expired on the server. It has to start again.',
+    )
+    app.unmount()
+  })
+
   it('lists pending records and delegates actions to the engine', async () => {
     const engine = createFakeUploader({}, [pendingOf('old.iso', 4000, 0.25)])
     const { store, app } = storeWith(engine, 'zh-CN')
