@@ -29,8 +29,7 @@ export function createSmallAhead(ctx: FlowContext, line: Pick<WaitingLine, 'wait
       if (++seen > SMALL_AHEAD) break
       if (!takesSmallPath(ctx, job)) continue
       if (prepared.has(job)) ready++
-      else if (ready + next.length < SMALL_AHEAD) next.push(job)
-      if (ready + next.length >= SMALL_AHEAD) break
+      else next.push(job)
     }
     if (next.length === 0 || ready >= REFILL_BELOW) return
     for (const job of next) prepared.add(job)
