@@ -38,6 +38,7 @@ export function withAuthRefresh(transport: Transport, refresh: RefreshAuth): Tra
     transport.request({ ...request, headers: merged(request.headers, extra) })
 
   return {
+    prepare: () => transport.prepare?.(),
     async request(request) {
       if (request.signedUrl) return transport.request(request)
       const sentWith = generation

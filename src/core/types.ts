@@ -77,6 +77,13 @@ export interface HttpResponse {
  */
 export interface Transport {
   request(request: HttpRequest): Promise<HttpResponse>
+  /**
+   * Optional: called as an upload starts, before its first request, so a transport that
+   * loads its HTTP client lazily loads it while the file is still being identified instead
+   * of in front of the first request. Called again for every upload: make it cheap, and
+   * never throw (a failed load is the first request's error to report).
+   */
+  prepare?(): void
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
  * core's `Transport` port on axios: XHR in browsers (the only way to get upload progress),
  * Node's http module elsewhere. Statuses are returned, never thrown; bodies go out as they
  * are, so a File is streamed by the platform instead of read into memory. axios is imported
- * on the first request: an app pays for it only when it uploads, and a server render (which
- * never sends) never loads it or its Node dependencies.
+ * when the first upload starts (`prepare`) or on the first request: an app pays for it only
+ * when it uploads, and a server render (which never sends) never loads it or its Node
+ * dependencies.
  */
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, AxiosStatic } from 'axios'
 import { UploadError, abortError, throwIfAborted } from '../core/errors'
@@ -40,6 +41,10 @@ const loadAxios = (): Promise<AxiosStatic> =>
 export function createAxiosTransport(options: AxiosTransportOptions = {}): Transport {
   const { withCredentials = false } = options
   return {
+    prepare() {
+      // Reported by the first request if it fails: not here, and never unhandled.
+      loadAxios().catch(() => undefined)
+    },
     async request(request: HttpRequest): Promise<HttpResponse> {
       throwIfAborted(request.signal)
       const axios = await loadAxios()

@@ -26,6 +26,12 @@ export async function runUpload(ctx: FlowContext, job: Job): Promise<void> {
   job.stats.runningSince = ctx.clock.now()
   try {
     setStatus(ctx, job, { state: 'preparing' })
+    // A lazily loaded HTTP client loads while the file is identified, not before a request.
+    try {
+      ctx.transport.prepare?.()
+    } catch {
+      // Documented never to throw; if it does, the first request reports what is wrong.
+    }
     // The app's hook may refuse the file or replace it: before its size picks the path.
     await runBeforeUpload(ctx, job, signal)
     // A small file is sent in one request; a server without that route gets the parts.
