@@ -7,6 +7,7 @@ import type {
   BenchResults,
   ManyResult,
   ManyVariant,
+  ResumeResult,
   TargetCheck,
   ThroughputResult,
 } from './results'
@@ -190,6 +191,27 @@ export function headlessVsPutPerFile(many: readonly ManyResult[]) {
   return headlessVsBaseline(many, 'http', 'put-per-file')
 }
 
+/**
+ * One protocol's reload-and-resume figure (its median over runs); not met when a run
+ * started over instead of resuming, whatever the figure.
+ */
+export function resumeFigure(
+  resume: readonly ResumeResult[],
+  protocol: ResumeResult['protocol'],
+  pick: 'extraKiB' | 'reselectMs',
+): { value?: number; basis: string; unmet?: boolean } {
+  const row = resume.find((r) => r.protocol === protocol)
+  if (!row) return { basis: 'not measured in this run' }
+  const summary = pick === 'extraKiB' ? row.extraBytes : row.reselectToFirstByteMs
+  const scale = pick === 'extraKiB' ? 1 / 1024 : 1
+  const range = `${fmt(summary.min * scale)}–${fmt(summary.max * scale)}`
+  return {
+    value: summary.median * scale,
+    basis: `${protocol}, ${sizeLabel(row.sizeMiB)}, median of ${summary.runs.length} (${range})${row.resumed ? '' : '; a run did NOT resume'}`,
+    unmet: !row.resumed,
+  }
+}
+
 /** The many-files baselines: none of their time or tasks is ours. */
 export const MANY_BASELINES: readonly ManyVariant[] = ['put-per-file', 'tusjs-per-file', 'uppy-s3']
 
@@ -282,6 +304,22 @@ export function checkTargets(figures: Figures): TargetCheck[] {
       'MiB',
       '≤',
       16,
+    ),
+    check(
+      'resume-http-extra',
+      'reload at ~50 %, HTTP: extra bytes sent (1 MiB)',
+      resumeFigure(figures.resume, 'http', 'extraKiB'),
+      'KiB',
+      '≤',
+      1024,
+    ),
+    check(
+      'resume-s3-first-byte',
+      'reload at ~50 %, S3: reselect → first byte',
+      resumeFigure(figures.resume, 's3', 'reselectMs'),
+      'ms',
+      '≤',
+      150,
     ),
     check(
       'many-http-vs-put',

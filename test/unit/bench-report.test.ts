@@ -3,7 +3,7 @@ import { panelSize, renderChart } from '../../bench/chart'
 import { planFrom } from '../../bench/plan'
 import { replaceSection } from '../../bench/publish'
 import { checkTargets, commonSize, renderMarkdown, sizeLabel } from '../../bench/report'
-import type { BenchResults, ThroughputResult } from '../../bench/results'
+import type { BenchResults, ResumeResult, ThroughputResult } from '../../bench/results'
 import { fmtSummary, summarize } from '../../bench/stats'
 
 const one = (median: number, min = median, max = median) => ({
@@ -106,6 +106,51 @@ describe('bench targets', () => {
     expect(byId.heap).toMatchObject({ value: 20, met: false })
     expect(byId['long-task']).toMatchObject({ value: 70, met: false })
     expect(byId.bundle).toMatchObject({ value: 16, met: false })
+  })
+})
+
+describe('bench targets: reload at ~50 % and resume', () => {
+  const resumed = (
+    protocol: ResumeResult['protocol'],
+    extraKiB: number[],
+    reselectMs: number[],
+    didResume = true,
+  ): ResumeResult => ({
+    protocol,
+    sizeMiB: 256,
+    extraBytes: summarize(extraKiB.map((k) => k * 1024)),
+    reselectToFirstByteMs: summarize(reselectMs),
+    resumed: didResume,
+  })
+  const byId = (resume: ResumeResult[]) =>
+    Object.fromEntries(checkTargets({ ...results([]), resume }).map((t) => [t.id, t]))
+
+  it('HTTP extra bytes ≤ 1 MiB and S3 reselect → first byte ≤ 150 ms, from the medians', () => {
+    const met = byId([
+      resumed('http', [20, 21, 900], [60, 70, 80]),
+      resumed('s3', [1, 2, 3], [90, 140, 400]),
+    ])
+    expect(met['resume-http-extra']).toMatchObject({
+      value: 21,
+      met: true,
+      unit: 'KiB',
+      target: '≤ 1024',
+    })
+    expect(met['resume-s3-first-byte']).toMatchObject({ value: 140, met: true, target: '≤ 150' })
+    expect(met['resume-s3-first-byte'].basis).toContain('s3, 256 MiB, median of 3 (90–400)')
+    const unmet = byId([
+      resumed('http', [2048, 2048, 4096], [1]),
+      resumed('s3', [1], [151, 160, 170]),
+    ])
+    expect(unmet['resume-http-extra']).toMatchObject({ value: 2048, met: false })
+    expect(unmet['resume-s3-first-byte']).toMatchObject({ value: 160, met: false })
+  })
+
+  it('is not met when a run started over, and not measured when the protocol did not run', () => {
+    const checks = byId([resumed('http', [1], [50], false)])
+    expect(checks['resume-http-extra']).toMatchObject({ met: false })
+    expect(checks['resume-http-extra'].basis).toContain('did NOT resume')
+    expect(checks['resume-s3-first-byte'].met).toBeUndefined()
   })
 })
 
