@@ -356,6 +356,17 @@ export interface PrepareSmallRequest extends ProtocolContext {
   readonly files: readonly FileInfo[]
 }
 
+/**
+ * The parts a resumed upload will most likely send first (see
+ * {@link UploadProtocol.prepareParts}).
+ */
+export interface PreparePartsRequest extends ProtocolContext {
+  readonly remote: RemoteUpload
+  readonly plan: ChunkPlan
+  /** Part indexes (0-based), in the order they will be sent. */
+  readonly indexes: readonly number[]
+}
+
 export interface ClaimRequest extends RemoteRequest {
   readonly hash: string
 }
@@ -412,6 +423,15 @@ export interface UploadProtocol {
    * `signal` is the uploader's lifetime.
    */
   prepareSmall?(request: PrepareSmallRequest): void
+  /**
+   * Optional: told, as a resumed upload asks the server what it holds, which parts it will
+   * most likely send first (today the first one its record lacks), so it can prepare them
+   * (sign their URLs) alongside that request instead of after it. Only parts
+   * sent without `partMd5` may use what was prepared. Fire and forget: it must not throw;
+   * `uploadPart` of a part whose preparation failed, went stale or never came does the
+   * work itself. `signal` is the run's.
+   */
+  prepareParts?(request: PreparePartsRequest): void
   /** Optional instant upload: claims a stored file with this hash instead of sending bytes. */
   claim?(request: ClaimRequest): Promise<UploadResult | undefined>
   /** Assembles the file on the server once every part is acknowledged. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HashOptions, PartRequest } from '../../src/core'
+import type { HashOptions, PartRequest, PreparePartsRequest } from '../../src/core'
 import { createPartDigests } from '../../src/core/run/part-digests'
 import { md5Hex } from '../fakes/fake-hasher'
 import { autoSucceed, FakeProtocol } from '../fakes/fake-protocol'
@@ -99,6 +99,7 @@ describe('a resumed upload whose part ETags are their MD5s (S3)', () => {
   async function resumeWith(
     partEtagIsMd5: boolean,
     etagOf: (index: number, md5: string) => string,
+    prepare?: boolean,
   ) {
     const data = bytes(5000)
     const file = () => new File([data], 'a.bin', { lastModified: 1_700_000_000_000 })
@@ -123,6 +124,12 @@ describe('a resumed upload whose part ETags are their MD5s (S3)', () => {
       ...first.uploads.get('up1')!,
       held: new Map(first.uploads.get('up1')!.held),
     })
+    if (prepare) {
+      const prepareParts = ({ indexes }: PreparePartsRequest) => {
+        second.calls.push(`prepare:${indexes.join()}`)
+      }
+      Object.assign(second, { prepareParts })
+    }
     const uploadPart = second.uploadPart.bind(second)
     second.uploadPart = async (request: PartRequest) => {
       sent.push({ index: request.part.index, md5: request.partMd5 })
@@ -147,6 +154,14 @@ describe('a resumed upload whose part ETags are their MD5s (S3)', () => {
     expect(sent.map((s) => s.index).sort()).toEqual([2, 3, 4])
     expect(sent.filter((s) => s.md5 === undefined).map((s) => s.index)).toEqual([2, 3])
     expect(sent.find((s) => s.index === 4)?.md5).toBe(md5Of(4))
+  })
+
+  it('tells the protocol the first part its record lacks while it asks for the status', async () => {
+    const { state, calls } = await resumeWith(true, (_, md5) => md5, true)
+    expect(state).toBe('done')
+    // Parts 0 and 1 were sent before the reload: part 2 goes first, prepared before any part.
+    expect(calls.slice(0, 2).sort()).toEqual(['prepare:2', 'status'])
+    expect(calls.filter((call) => call.startsWith('prepare'))).toEqual(['prepare:2'])
   })
 
   it('a part whose ETag is not its MD5 is sent again, with its MD5', async () => {

@@ -312,6 +312,95 @@ describe('S3 protocol client (scripted transport)', () => {
   })
 })
 
+describe('S3 protocol client: a resumed upload signs its first part beside the status request', () => {
+  const plan = { size: 20 * MiB, partSize: 5 * MiB, count: 4 }
+  /** Part 2 (index 1) of upload `id`, with or without its MD5. */
+  const partTwo = (
+    client: ReturnType<typeof createS3Protocol>,
+    context: ReturnType<typeof ctx>,
+    partMd5?: string,
+  ) =>
+    client.uploadPart({
+      ...context,
+      remote: { id },
+      plan,
+      part: { index: 1, start: 5 * MiB, end: 10 * MiB },
+      start: 5 * MiB,
+      body: new Blob(['x']),
+      partMd5,
+      onProgress: () => {},
+    })
+  const md5 = 'a'.repeat(32)
+
+  /** prepareParts for part 2, its sign request answered with `bucketUrl(2, 7)`. */
+  async function prepared() {
+    const transport = new ScriptedTransport()
+    const context = ctx(transport)
+    const client = createS3Protocol({ endpoint: base, verifyEtag: false })
+    client.prepareParts!({ ...context, remote: { id }, plan, indexes: [1] })
+    const sign = await transport.next()
+    expect([sign.method, sign.url]).toEqual(['POST', `${base}/uploads/${id}/parts/2`])
+    expect(JSON.parse(sign.body as string)).toEqual({})
+    return { transport, context, client, sign }
+  }
+
+  it('a part sent without its MD5 PUTs to the URL signed ahead, with no sign request of its own', async () => {
+    const { transport, context, client, sign } = await prepared()
+    sign.respond({ json: { url: bucketUrl(2, 7) } })
+    const sending = partTwo(client, context)
+    const put = await transport.next()
+    expect([put.method, put.url]).toEqual(['PUT', bucketUrl(2, 7)])
+    put.respond({ headers: { etag: `"${md5}"` } })
+    expect(await sending).toMatchObject({ index: 1, etag: md5 })
+    // Taken once: the part's next request (a retry) signs a fresh URL.
+    const again = partTwo(client, context)
+    const resign = await transport.next()
+    expect([resign.method, resign.url]).toEqual(['POST', `${base}/uploads/${id}/parts/2`])
+    resign.respond({ json: { url: bucketUrl(2, 8) } })
+    ;(await transport.next()).respond({ headers: { etag: `"${md5}"` } })
+    await again
+  })
+
+  it('a part sent with its MD5 signs its own URL (the Content-MD5 is in the signature)', async () => {
+    const { transport, context, client, sign } = await prepared()
+    sign.respond({ json: { url: bucketUrl(2, 7) } })
+    const sending = partTwo(client, context, md5)
+    const own = await transport.next()
+    expect([own.method, JSON.parse(own.body as string)]).toEqual([
+      'POST',
+      { md5: hexToBase64(md5) },
+    ])
+    own.respond({ json: { url: bucketUrl(2, 9) } })
+    const put = await transport.next()
+    expect(put.url).toBe(bucketUrl(2, 9))
+    put.respond({ headers: { etag: `"${md5}"` } })
+    await sending
+  })
+
+  it('a URL signed ahead more than 30 s ago, or whose signing failed, is signed again', async () => {
+    const stale = await prepared()
+    stale.sign.respond({ json: { url: bucketUrl(2, 7) } })
+    await stale.context.clock.advance(30_001)
+    const late = partTwo(stale.client, stale.context)
+    const resign = await stale.transport.next()
+    expect(resign.method).toBe('POST')
+    resign.respond({ json: { url: bucketUrl(2, 8) } })
+    const put = await stale.transport.next()
+    expect(put.url).toBe(bucketUrl(2, 8))
+    put.respond({ headers: { etag: `"${md5}"` } })
+    await late
+
+    const failed = await prepared()
+    failed.sign.respond({ status: 500 })
+    const sending = partTwo(failed.client, failed.context)
+    const own = await failed.transport.next()
+    expect(own.method).toBe('POST')
+    own.respond({ json: { url: bucketUrl(2, 8) } })
+    ;(await failed.transport.next()).respond({ headers: { etag: `"${md5}"` } })
+    await sending
+  })
+})
+
 describe('S3 protocol client: small files as one presigned PUT', () => {
   const bytes = new Uint8Array(1000).fill(9)
   const md5 = md5Hex(bytes)

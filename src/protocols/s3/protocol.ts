@@ -47,6 +47,11 @@ export const s3Capabilities = Object.freeze({
 })
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+/**
+ * How long a part URL signed ahead (`prepareParts`) is used: the status request it was
+ * signed beside takes a round trip, and a URL lives minutes; older ones are signed again.
+ */
+const PREPARED_PART_MS = 30_000
 /** Most files one `POST /objects/batch` signs (the reference signer's limit). */
 const MAX_BATCH = 100
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
@@ -75,6 +80,26 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
   let noForms = false
   /** Form POSTs that failed in the browser since the last one that went through. */
   let formsFailedInARow = 0
+  /**
+   * Part URLs (no Content-MD5) signed by `prepareParts` while a resumed upload's status was
+   * asked, by upload id and part number; each taken once by the part's `uploadPart`.
+   */
+  const preparedParts = new Map<string, { at: number; signed: Promise<SignedPart | undefined> }>()
+  const preparedKey = (remote: { readonly id?: unknown }, partNumber: number) =>
+    `${String(remote.id)}#${partNumber}`
+  /** The part URL signed ahead for this part, if one is fresh; undefined otherwise. */
+  const takePrepared = (
+    ctx: ProtocolContext,
+    remote: { readonly id?: unknown },
+    partNumber: number,
+  ): Promise<SignedPart | undefined> | undefined => {
+    const key = preparedKey(remote, partNumber)
+    const prepared = preparedParts.get(key)
+    preparedParts.delete(key)
+    return prepared && ctx.clock.now() - prepared.at <= PREPARED_PART_MS
+      ? prepared.signed
+      : undefined
+  }
   /** Forms signed ahead by `prepareSmall`, each taken once by its file's `uploadSmall`. */
   const forms = new WeakMap<FileInfo, Promise<SignedForm | undefined>>()
 
@@ -305,14 +330,36 @@ export function createS3Protocol(options: S3ProtocolOptions): UploadProtocol {
       return { parts }
     },
 
+    prepareParts(request) {
+      const now = request.clock.now()
+      for (const [key, prepared] of preparedParts) {
+        if (now - prepared.at > PREPARED_PART_MS) preparedParts.delete(key)
+      }
+      for (const index of request.indexes) {
+        const key = preparedKey(request.remote, index + 1)
+        if (preparedParts.has(key)) continue
+        // A failed signature is no error here: the part's own request signs again.
+        const signed = signPart(request, request.remote, index + 1, undefined).catch(
+          () => undefined,
+        )
+        preparedParts.set(key, { at: now, signed })
+      }
+    },
+
     async uploadPart(request) {
       const { part } = request
       const partNumber = part.index + 1
       if (request.start !== part.start) {
         throw new UploadError('protocol', 'S3 parts are sent whole', { retryable: false })
       }
-      // Signed now, not ahead: a URL lives minutes, and a retry signs a fresh one.
-      const signed = await signPart(request, request.remote, partNumber, request.partMd5)
+      // Signed now, not ahead: a URL lives minutes, and a retry signs a fresh one. The one
+      // exception: a resumed upload's first parts, signed beside its status request.
+      const prepared =
+        request.partMd5 === undefined
+          ? await takePrepared(request, request.remote, partNumber)
+          : undefined
+      const signed =
+        prepared ?? (await signPart(request, request.remote, partNumber, request.partMd5))
       const etag = await putPart(request, signed, partNumber, request.body, request.onProgress)
       if (verify && request.partMd5 && etag !== request.partMd5) {
         throw new UploadError(
