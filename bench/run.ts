@@ -168,24 +168,29 @@ const MANY_VARIANTS: Record<Protocol, readonly ManyVariant[]> = {
 async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]> {
   const { count, sizeBytes, runs, deadlineMs } = step
   const results: ManyResult[] = []
-  for (const protocol of step.protocols)
-    for (const variant of MANY_VARIANTS[protocol]) {
-      console.log(
-        `\n${count} files of ${fileSizeLabel(sizeBytes)}, ${protocol} ${variant} × ${runs}`,
-      )
-      const list: ManyRun[] = []
-      for (let i = 0; i < runs; i++) {
+  for (const protocol of step.protocols) {
+    const variants = MANY_VARIANTS[protocol]
+    console.log(
+      `\n${count} files of ${fileSizeLabel(sizeBytes)}, ${protocol}: ${variants.join(', ')} × ${runs}, interleaved`,
+    )
+    // Run i of every variant before run i + 1 of any: a noisy neighbour hurts all alike.
+    const lists = new Map<ManyVariant, ManyRun[]>(variants.map((v) => [v, []]))
+    for (let i = 0; i < runs; i++)
+      for (const variant of variants) {
+        const label = `${i + 1}/${runs} ${variant}`.padEnd(20)
         try {
           const run = await runMany(ctx, count, sizeBytes, deadlineMs, variant, protocol)
-          list.push(run)
+          lists.get(variant)!.push(run)
           console.log(
-            `  ${i + 1}/${runs} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms (load ${fmt(loadavg()[0], 1)})${run.failed ? `, ${run.failed} FAILED, first: ${run.firstError}` : ''}`,
+            `  ${label} ${run.done} done in ${fmt(run.totalMs / 1000, 1)} s, longest task ${fmt(run.longestTaskMs, 0)} ms, ${run.longTasksOver50} over 50 ms (load ${fmt(loadavg()[0], 1)})${run.failed ? `, ${run.failed} FAILED, first: ${run.firstError}` : ''}`,
           )
         } catch (error) {
           // A failed variant is reported, not the end of the run.
-          console.log(`  ${i + 1}/${runs} FAILED: ${String(error).slice(0, 300)}`)
+          console.log(`  ${label} FAILED: ${String(error).slice(0, 300)}`)
         }
       }
+    for (const variant of variants) {
+      const list = lists.get(variant)!
       if (list.length === 0) continue
       results.push({
         variant,
@@ -200,6 +205,7 @@ async function many(ctx: RunContext, step: StepOf<'many'>): Promise<ManyResult[]
         longTasksOver50: summarize(list.map((r) => r.longTasksOver50)),
       })
     }
+  }
   return results
 }
 
