@@ -56,6 +56,38 @@ describe('cost per file with thousands of uploads', () => {
     uploader.destroy()
   })
 
+  it.each(['added', 'reversed'] as const)(
+    'starting 3,000 idle files one start(id) at a time in %s order, each after the last finished, reads each status a few times',
+    async (order) => {
+      const clock = new FakeClock()
+      const uploader = createUploader({
+        protocol,
+        transport: noTransport,
+        clock,
+        autoStart: false,
+        hashing: false,
+      })
+      const count = 3000
+      let finished = 0
+      uploader.on('upload-success', () => finished++)
+      const { added } = uploader.add(
+        Array.from({ length: count }, (_, i) => new File([new Uint8Array(1)], `f${i}`)),
+      )
+      statusReads.count = 0
+      // An app that starts its files one by one, in the order it chose.
+      const chosen = order === 'added' ? added : [...added].reverse()
+      for (const [n, upload] of chosen.entries()) {
+        uploader.start(upload.id)
+        for (let i = 0; i < 20 && finished <= n; i++) await clock.advance(1)
+      }
+      expect(finished).toBe(count)
+      // Each pump walked the idle uploads after the started one, or the finished ones
+      // before it: about 13,500,000 reads either way.
+      expect(statusReads.count).toBeLessThan(100 * count)
+      uploader.destroy()
+    },
+  )
+
   it('adding 3,000 files one call at a time reads each status a few times, not once per call', () => {
     const uploader = createUploader({
       protocol,

@@ -105,7 +105,7 @@ describe('waiting line', () => {
               const { state } = job.status
               if (!job.run && (state === 'paused' || state === 'error' || state === 'idle')) {
                 job.status = { state: 'queued' }
-                line.requeued()
+                line.requeued(job)
               }
             } else if (s.kind === 'remove') {
               jobs.delete(job.id)

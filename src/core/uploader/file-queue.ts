@@ -106,7 +106,7 @@ export function createFileQueue(deps: FileQueueDeps) {
 
   function requeue(job: Job): void {
     setStatus(ctx, job, { state: 'queued' })
-    line.requeued()
+    line.requeued(job)
     emitter.emit('upload-resumed', { upload: snapshots.of(job) })
   }
 
