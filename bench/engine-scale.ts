@@ -6,7 +6,9 @@
  * loop sending the same files through the same answer, 4 at a time. Time per file that grows
  * with the number of files means a walk over every upload per finished file somewhere. A
  * second table adds the files one `add()` call each (with metadata of their own, as an app
- * that names each file's metadata does), against putting them in a Map.
+ * that names each file's metadata does), against putting them in a Map. A third starts files
+ * added idle one `start(id)` each, each once the one before finished (an app that sends
+ * files one by one, in its own order), against the plain loop sending them one at a time.
  * `--baseline=<checkout>/src/core/index.ts` adds the engine of another checkout, for a
  * before/after in one run.
  *
@@ -84,6 +86,35 @@ async function addOneByOne(core: Core, files: File[]): Promise<void> {
   uploader.destroy()
 }
 
+/** Files added idle, then one `start(id)` each once the one before finished. */
+async function startOneByOne(core: Core, files: File[]): Promise<void> {
+  const uploader = core.createUploader({
+    protocol,
+    transport: noTransport,
+    autoStart: false,
+    hashing: false,
+  })
+  const { added } = uploader.add(files)
+  let waiting: { id: string; done: () => void; fail: (e: Error) => void } | undefined
+  uploader.on('upload-success', ({ upload }) => upload.id === waiting?.id && waiting.done())
+  uploader.on('upload-error', ({ upload, error }) => {
+    if (upload.id === waiting?.id) waiting.fail(new Error(error.code))
+  })
+  for (const { id } of added) {
+    await new Promise<void>((done, fail) => {
+      waiting = { id, done, fail }
+      uploader.start(id)
+    })
+  }
+  uploader.destroy()
+}
+
+/** The floor for one at a time: the same requests from a plain loop, one lane. */
+async function oneLane(files: File[]): Promise<void> {
+  for (const file of files)
+    await protocol.uploadSmall!({ file: { name: file.name, size: file.size } } as never)
+}
+
 /** The floor for adding: each file and its metadata into a Map. */
 async function mapLoop(files: File[]): Promise<void> {
   const kept = new Map<string, { file: File; metadata: Record<string, string> }>()
@@ -108,10 +139,19 @@ async function main() {
       ? [['add() (baseline)', (files: File[]) => addOneByOne(before, files)] as Case]
       : []),
   ]
+  const starting: Case[] = [
+    ['one-lane loop', oneLane],
+    ['start(id) each', (files) => startOneByOne(ours, files)],
+    ...(before
+      ? [['start(id) (baseline)', (files: File[]) => startOneByOne(before, files)] as Case]
+      : []),
+  ]
   console.log(`1-byte files, ${LANES} at a time, ${ROUNDS} rounds, interleaved; µs per file:`)
   await table(sending)
   console.log('added one add() call each (each with its own metadata), nothing sent; µs per file:')
   await table(adding)
+  console.log('added idle, then one start(id) each once the one before finished; µs per file:')
+  await table(starting)
 }
 
 type Case = [string, (files: File[]) => Promise<void>]
@@ -134,7 +174,7 @@ async function table(cases: readonly Case[]) {
       const w: Summary = summarize(wall.get(name)!)
       const c: Summary = summarize(cpu.get(name)!)
       console.log(
-        `  ${String(count).padStart(6)} files  ${name.padEnd(18)} wall ${fmtSummary(w, 0).padEnd(18)} cpu ${fmtSummary(c, 0).padEnd(18)} ${fmt(w.median / floor, 1)}× the floor`,
+        `  ${String(count).padStart(6)} files  ${name.padEnd(20)} wall ${fmtSummary(w, 0).padEnd(18)} cpu ${fmtSummary(c, 0).padEnd(18)} ${fmt(w.median / floor, 1)}× the floor`,
       )
     }
   }
