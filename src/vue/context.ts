@@ -10,7 +10,7 @@ import {
   watch,
   type EffectScope,
 } from 'vue'
-import type { PendingUpload, Uploader, UploaderSnapshot } from '../core'
+import type { PendingUpload, Uploader, UploaderSnapshot, UploadSnapshot } from '../core'
 import { createDefaultUploader } from './defaults'
 import { createFrameBatch } from './frame-batched'
 import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } from './options'
@@ -18,7 +18,8 @@ import { hasEngine, restrictionGetters, toEngineOptions, type UploadOptions } fr
 /**
  * Least time between two reads of the pending uploads that uploads starting and finishing
  * ask for (the app's `refresh()`, going online, another tab's uploads and a finished discard
- * read at once).
+ * read at once). Only uploads of a file the list shows (same name and size) ask: no other
+ * upload can take a pending upload's place.
  */
 export const EVENT_READ_MS = 500
 
@@ -138,7 +139,12 @@ export function createUploadContext(options: UploadOptions): UploadContext {
     // small files must not read the store and ask the server about each pending upload
     // back to back for the whole run.
     let eventRead: ReturnType<typeof setTimeout> | undefined
-    const refreshAfterEvent = () => {
+    const refreshAfterEvent = ({ upload }: { upload: UploadSnapshot }) => {
+      // Only the same file can take a listed record over (its resume key holds the name and
+      // size). While a read runs, the list may not show it yet: ask anyway.
+      const { name, size } = upload.file
+      const listed = records.value.some((r) => r.file.name === name && r.file.size === size)
+      if (!listed && !reading) return
       if (eventRead !== undefined) return
       const wait = lastReadAt + EVENT_READ_MS - Date.now()
       if (wait <= 0) return refresh()
