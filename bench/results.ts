@@ -87,6 +87,8 @@ export interface BenchResults {
     readonly chromium: string
     /** 1-minute load average at start and at the end. */
     readonly load: readonly [number, number]
+    /** Where the servers kept what they received (`BENCH_STORE_DIR`); absent: the temp folder. */
+    readonly storeDir?: string
   }
   /** What every library case got on top of `hashing`. */
   readonly libraryOptions: Record<string, unknown>

@@ -241,6 +241,7 @@ async function main(): Promise<void> {
         node: process.versions.node,
         chromium: chromiumVersion(),
         load: [loadAtStart, loadavg()[0]] as [number, number],
+        ...(process.env.BENCH_STORE_DIR ? { storeDir: process.env.BENCH_STORE_DIR } : {}),
       },
       libraryOptions,
       throughput: throughputResults,

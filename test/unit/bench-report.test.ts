@@ -208,6 +208,10 @@ describe('bench report and chart', () => {
     expect(md).toContain('| <uppy5> | — | 100 (90–110) |')
     expect(md).toContain('### Throughput, net 50ms-100mbit: MiB/s')
     expect(md).toMatch(/S3 vs @uppy\/aws-s3 5.1, unthrottled \| 1.40 × \| ≥ 1.3 × \| yes/)
+    // Where the servers kept what they received: it moves the small-file figures.
+    expect(md).toContain('keep what they receive in the temp folder')
+    const onTmpfs = { ...full, machine: { ...full.machine, storeDir: '/dev/shm' } }
+    expect(renderMarkdown(onTmpfs)).toContain('keep what they receive in /dev/shm')
   })
 
   it('draws one bar per case at the size most cases ran, labels escaped', () => {
