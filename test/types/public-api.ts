@@ -126,6 +126,21 @@ expectTypeOf(createHasher).parameter(0).exclude<undefined>().toHaveProperty('wor
 expectTypeOf(createAxiosTransport).not.toBeAny()
 expectTypeOf(createIdbStore).not.toBeAny()
 expectTypeOf(createMemoryStore).returns.not.toBeAny()
+// A protocol of your own names the requests of every optional member it implements.
+expectTypeOf<core.SmallUploadRequest>().toEqualTypeOf<
+  Parameters<NonNullable<UploadProtocol['uploadSmall']>>[0]
+>()
+expectTypeOf<core.SmallBatchRequest>().toEqualTypeOf<
+  Parameters<NonNullable<UploadProtocol['uploadSmallBatch']>>[0]
+>()
+expectTypeOf<core.PrepareSmallRequest>().toEqualTypeOf<
+  Parameters<NonNullable<UploadProtocol['prepareSmall']>>[0]
+>()
+expectTypeOf<core.PreparePartsRequest>().toEqualTypeOf<
+  Parameters<NonNullable<UploadProtocol['prepareParts']>>[0]
+>()
+expectTypeOf<core.SmallBatchFile>().toHaveProperty('md5')
+expectTypeOf<core.Transport['prepare']>().toEqualTypeOf<(() => void) | undefined>()
 
 // pinia lives on its own entry.
 const store = useUploadStore()
