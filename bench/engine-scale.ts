@@ -71,14 +71,13 @@ async function engine(core: Core, files: File[]): Promise<void> {
   uploader.destroy()
 }
 
+/** An uploader that sends nothing until told to (`autoStart` off), no hashing. */
+const idleUploader = (core: Core) =>
+  core.createUploader({ protocol, transport: noTransport, autoStart: false, hashing: false })
+
 /** `add()` once per file, with metadata of its own (autoStart off: nothing is sent). */
 async function addOneByOne(core: Core, files: File[]): Promise<void> {
-  const uploader = core.createUploader({
-    protocol,
-    transport: noTransport,
-    autoStart: false,
-    hashing: false,
-  })
+  const uploader = idleUploader(core)
   for (const [i, file] of files.entries()) {
     if (uploader.add(file, { metadata: { index: String(i) } }).added.length !== 1)
       throw new Error(`${file.name} was not added`)
@@ -88,12 +87,7 @@ async function addOneByOne(core: Core, files: File[]): Promise<void> {
 
 /** Files added idle, then one `start(id)` each once the one before finished. */
 async function startOneByOne(core: Core, files: File[]): Promise<void> {
-  const uploader = core.createUploader({
-    protocol,
-    transport: noTransport,
-    autoStart: false,
-    hashing: false,
-  })
+  const uploader = idleUploader(core)
   const { added } = uploader.add(files)
   let waiting: { id: string; done: () => void; fail: (e: Error) => void } | undefined
   uploader.on('upload-success', ({ upload }) => upload.id === waiting?.id && waiting.done())
