@@ -112,7 +112,8 @@ export const USAGE = `npm run bench -- [suite…] [options]
   --no-publish        never replace them (a full run does by default)
   environment:
   BENCH_STORE_DIR=/dev/shm        where the servers store what they receive (default: the temp folder)
-  BENCH_CPU_PROFILE=<folder>      many files: save a CPU profile of the page and print CPU per process
+  BENCH_CPU_PROFILE=<folder>      save a CPU profile of the page and print CPU per process
+  BENCH_PIN=1                     the page's renderer on core 0, Chromium's other processes and the servers on core 1
   BENCH_LIBRARY_OPTIONS='{...}'   JSON options every library case gets, e.g. '{"hashing":false}'`
 
 const suiteOf = (step: Step): Suite =>

@@ -401,7 +401,7 @@ export function renderMarkdown(
   out.push(
     `\`npm run bench\` runs every case below in one headless Chromium (${m.chromium}), side by side against the same servers on 127.0.0.1, with disk-backed files of random bytes (the servers keep what they receive ${m.storeDir ? `in ${m.storeDir}` : 'in the temp folder'}); cases are interleaved so a noisy neighbour hurts all alike. ` +
       `\`npm run bench -- --quick\` is a small check; \`npm run bench -- --help\` lists the filters. ` +
-      `This run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} shared cores (load ${fmt(m.load[0], 1)} → ${fmt(m.load[1], 1)}), Node ${m.node}, ${results.runs} run${results.runs > 1 ? 's' : ''} per case unless a column says otherwise, ${Math.round(results.durationS / 60)} min${results.quick ? ', **quick mode**' : ''}. ` +
+      `This run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} shared cores (load ${fmt(m.load[0], 1)} → ${fmt(m.load[1], 1)}), Node ${m.node}, ${results.runs} run${results.runs > 1 ? 's' : ''} per case unless a column says otherwise, ${Math.round(results.durationS / 60)} min${results.quick ? ', **quick mode**' : ''}${m.pinned ? ', **the page pinned to a core of its own** (`BENCH_PIN`)' : ''}. ` +
       `Figures are medians with min–max; **bold** rows are this library. Differences under ~20 % are noise on this shared machine unless they repeat. ` +
       `Unthrottled means loopback: Chromium and the servers share the same cores (the local S3, s3rver, MD5s every part on write and copies the parts on Complete), so those figures measure client plus server CPU, not a network; the emulated rows add Chromium's latency and bandwidth limits.`,
     '',

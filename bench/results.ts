@@ -89,6 +89,8 @@ export interface BenchResults {
     readonly load: readonly [number, number]
     /** Where the servers kept what they received (`BENCH_STORE_DIR`); absent: the temp folder. */
     readonly storeDir?: string
+    /** `BENCH_PIN`: the page's renderers had core 0 to themselves (bench/pin.ts). */
+    readonly pinned?: boolean
   }
   /** What every library case got on top of `hashing`. */
   readonly libraryOptions: Record<string, unknown>

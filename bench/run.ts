@@ -17,6 +17,7 @@ import { caseById, libraryOptions } from './cases'
 import { planFrom, USAGE, type Step } from './plan'
 import { publish } from './publish'
 import { pruneResults } from './prune'
+import { startPinning } from './pin'
 import { checkTargets, fileSizeLabel, sizeLabel } from './report'
 import type { Protocol } from './page/main'
 import type {
@@ -242,6 +243,7 @@ async function main(): Promise<void> {
         chromium: chromiumVersion(),
         load: [loadAtStart, loadavg()[0]] as [number, number],
         ...(process.env.BENCH_STORE_DIR ? { storeDir: process.env.BENCH_STORE_DIR } : {}),
+        ...(stopPinning ? { pinned: true } : {}),
       },
       libraryOptions,
       throughput: throughputResults,
@@ -270,6 +272,7 @@ async function main(): Promise<void> {
         }),
       ])
     : []
+  const stopPinning = startPinning()
   try {
     for (const step of plan.steps) {
       if (step.kind === 'bundles') {
@@ -284,6 +287,7 @@ async function main(): Promise<void> {
       save()
     }
   } finally {
+    stopPinning?.()
     await Promise.allSettled([chromium?.close(), pages?.close(), servers?.close()])
   }
 

@@ -212,6 +212,10 @@ describe('bench report and chart', () => {
     expect(md).toContain('keep what they receive in the temp folder')
     const onTmpfs = { ...full, machine: { ...full.machine, storeDir: '/dev/shm' } }
     expect(renderMarkdown(onTmpfs)).toContain('keep what they receive in /dev/shm')
+    // A pinned run says so: its long tasks are not comparable with an unpinned one's.
+    expect(md).not.toContain('BENCH_PIN')
+    const pinned = { ...full, machine: { ...full.machine, pinned: true } }
+    expect(renderMarkdown(pinned)).toContain('the page pinned to a core of its own** (`BENCH_PIN`)')
   })
 
   it('draws one bar per case at the size most cases ran, labels escaped', () => {
