@@ -129,10 +129,17 @@ describe('tus protocol: creation and OPTIONS', () => {
     const first = protocol.status({ ...ctx(transport), remote: { url }, plan })
     const second = protocol.status({ ...ctx(transport), remote: { url }, plan })
     const options = await transport.next()
-    expect(transport.open.map((r) => r.method)).toEqual(['OPTIONS'])
+    // One OPTIONS for both, each with its own HEAD beside it.
+    expect(transport.open.map((r) => r.method)).toEqual(['OPTIONS', 'HEAD', 'HEAD'])
     options.respond({ status: 503 })
     await expect(first).rejects.toMatchObject({ code: 'server', retryable: true })
     await expect(second).rejects.toMatchObject({ code: 'server', retryable: true })
+    // A failed OPTIONS stops the HEADs sent beside it.
+    const heads = [await transport.next(), await transport.next()]
+    expect(heads.map((h) => [h.method, h.signal.aborted])).toEqual([
+      ['HEAD', true],
+      ['HEAD', true],
+    ])
     const third = protocol.status({ ...ctx(transport), remote: { url }, plan })
     await answerOptions(transport)
     ;(await transport.next()).respond({ status: 200, headers: { 'upload-offset': '0' } })
@@ -183,6 +190,37 @@ describe('tus protocol: HEAD, PATCH, DELETE', () => {
     await status
     return { protocol, transport }
   }
+
+  it('asks OPTIONS and HEAD at once for a server not learned yet (a resumed upload after a reload)', async () => {
+    const protocol = createTusProtocol({ endpoint })
+    const transport = new ScriptedTransport()
+    const status = protocol.status({ ...ctx(transport), remote: { url, expiresAt: null }, plan })
+    const options = await transport.next()
+    // Sent before OPTIONS is answered: on the old code this waited forever.
+    const head = await transport.next()
+    expect([options.method, head.method, head.url]).toEqual(['OPTIONS', 'HEAD', url])
+    head.respond({
+      status: 200,
+      headers: { 'upload-offset': '100', 'upload-length': String(plan.size) },
+    })
+    options.respond({
+      status: 204,
+      headers: { ...TUS, 'tus-extension': 'creation,checksum', 'tus-checksum-algorithm': 'md5' },
+    })
+    expect(await status).toEqual({ parts: [], offset: 100 })
+    // What OPTIONS said is known before the parts go.
+    expect(protocol.capabilities.partChecksum).toBe('md5')
+  })
+
+  it('a server refusing tus 1.0.0 fails status, whatever HEAD answered', async () => {
+    const protocol = createTusProtocol({ endpoint })
+    const transport = new ScriptedTransport()
+    const status = protocol.status({ ...ctx(transport), remote: { url, expiresAt: null }, plan })
+    const options = await transport.next()
+    ;(await transport.next()).respond({ status: 200, headers: { 'upload-offset': '0' } })
+    options.respond({ status: 204, headers: { 'tus-version': '2.0.0' } })
+    await expect(status).rejects.toMatchObject({ code: 'unsupported' })
+  })
 
   it('reads the offset from HEAD', async () => {
     const { protocol, transport } = await learned()

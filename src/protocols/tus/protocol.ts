@@ -211,14 +211,34 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
     },
 
     async status(request) {
-      // Learned here too, so a resumed upload knows the server before it sends parts.
-      await client.learn(request)
       const { remote, plan } = request
+      // Learned here too, so a resumed upload knows the server before it sends parts.
       if (isConcatRemote(remote)) {
+        await client.learn(request)
         return { parts: await partialsStatus(client, request, remote, plan, request.parts ?? []) }
       }
-      const offset = await client.head(request, urlOf(remote), plan.size, storedExpiry(remote))
-      return { parts: [], offset }
+      // HEAD needs nothing OPTIONS says: after a reload both go at once, one round trip
+      // before the first byte instead of two. OPTIONS failing stops the HEAD.
+      const head = new AbortController()
+      const stop = () => head.abort(request.signal.reason)
+      request.signal.addEventListener('abort', stop, { once: true })
+      try {
+        const [, offset] = await Promise.all([
+          client.learn(request).catch((error: unknown) => {
+            head.abort(error)
+            throw error
+          }),
+          client.head(
+            { ...request, signal: head.signal },
+            urlOf(remote),
+            plan.size,
+            storedExpiry(remote),
+          ),
+        ])
+        return { parts: [], offset }
+      } finally {
+        request.signal.removeEventListener('abort', stop)
+      }
     },
 
     async uploadPart(request) {
