@@ -221,6 +221,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       // before the first byte instead of two. OPTIONS failing stops the HEAD.
       const head = new AbortController()
       const stop = () => head.abort(request.signal.reason)
+      if (request.signal.aborted) stop()
       request.signal.addEventListener('abort', stop, { once: true })
       try {
         const [, offset] = await Promise.all([
