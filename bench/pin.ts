@@ -7,22 +7,15 @@
  * for a core the servers held (the shared 2-core machine has no other way to tell them apart).
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { chromiumProcesses } from './processes'
 
 /** Pids of the Chromium processes, split into renderers and the rest. */
 function chromiumPids(): { renderers: number[]; others: number[] } {
   const renderers: number[] = []
   const others: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (!readFileSync(`/proc/${entry}/stat`, 'utf8').includes('(chromium)')) continue
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      ;(cmd.includes('--type=renderer') ? renderers : others).push(Number(entry))
-    } catch {
-      // The process ended meanwhile.
-    }
+  for (const { pid, cmdline } of chromiumProcesses()) {
+    ;(cmdline.includes('--type=renderer') ? renderers : others).push(pid)
   }
   return { renderers, others }
 }

@@ -4,29 +4,21 @@
  * time each kind of Chromium process and the bench's own Node process (the servers) spent
  * over the run, printed.
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import { chromiumProcesses } from './processes'
 
 /** CPU milliseconds of the Chromium processes by kind (browser, renderer, network...). */
 function chromiumCpuMs(): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (!stat.includes('(chromium)')) continue
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      const kind = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser'
-      const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1]
-      const key = sub ? `${kind}:${sub.split('.').pop()}` : kind
-      // utime and stime, in clock ticks (100 a second on Linux).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out[key] = (out[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10
-    } catch {
-      // The process ended meanwhile.
-    }
+  for (const { stat, cmdline } of chromiumProcesses()) {
+    const kind = /--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser'
+    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmdline)?.[1]
+    const key = sub ? `${kind}:${sub.split('.').pop()}` : kind
+    // utime and stime, in clock ticks (100 a second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    out[key] = (out[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10
   }
   return out
 }
