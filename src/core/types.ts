@@ -427,7 +427,8 @@ export interface UploadProtocol {
    * Optional: told, as a resumed upload asks the server what it holds, which parts it will
    * most likely send first (today the first one its record lacks), so it can prepare them
    * (sign their URLs) alongside that request instead of after it. Only parts
-   * sent without `partMd5` may use what was prepared. Fire and forget: it must not throw;
+   * sent without `partMd5` may use what was prepared, so it is not called when the first
+   * parts will carry one (hashing on and no `partEtagIsMd5`). Fire and forget: it must not throw;
    * `uploadPart` of a part whose preparation failed, went stale or never came does the
    * work itself. `signal` is the run's.
    */

@@ -164,6 +164,13 @@ describe('a resumed upload whose part ETags are their MD5s (S3)', () => {
     expect(calls.filter((call) => call.startsWith('prepare'))).toEqual(['prepare:2'])
   })
 
+  it('prepares no part that will wait for its MD5 (ETags that are not MD5s)', async () => {
+    const { state, sent, calls } = await resumeWith(false, (index) => `e${index}`, true)
+    expect(state).toBe('done')
+    expect(sent.every((s) => s.md5 !== undefined)).toBe(true)
+    expect(calls.filter((call) => call.startsWith('prepare'))).toEqual([])
+  })
+
   it('a part whose ETag is not its MD5 is sent again, with its MD5', async () => {
     let wrong = true
     const { state, sent, md5Of } = await resumeWith(true, (index, md5) => {

@@ -142,7 +142,7 @@ export async function findOrCreate(
     await ctx.tabs.claim(job, known.key, signal)
     try {
       const asked = status(known)
-      prepareFirstPart(ctx, known, signal)
+      prepareFirstPart(ctx, job, known, signal)
       reconcile(job, known, await asked)
       job.stats.resumed = true
       return { kind: 'upload', server: known }
@@ -186,7 +186,7 @@ export async function findOrCreate(
     prefetchParts(ctx, job, server.plan, server.acked)
     try {
       const asked = status(server)
-      prepareFirstPart(ctx, server, signal)
+      prepareFirstPart(ctx, job, server, signal)
       reconcile(job, server, await asked)
       job.server = server
       job.stats.resumed = true
@@ -293,11 +293,18 @@ function prefetchParts(
  * (S3: sign its URL) beside that request instead of after it: one round trip less before
  * the first byte after a reload. One part, not one per lane: each preparation is a request
  * to the same backend as the status request, and more of them delayed it on a busy machine
- * without bringing the first byte sooner.
+ * without bringing the first byte sooner. Not when that part will carry its MD5 (hashed
+ * parts where the ETag does not show it): its URL is signed with the MD5, once known.
  */
-function prepareFirstPart(ctx: FlowContext, server: ServerSide, signal: AbortSignal): void {
+function prepareFirstPart(
+  ctx: FlowContext,
+  job: Job,
+  server: ServerSide,
+  signal: AbortSignal,
+): void {
   const { protocol } = ctx
   if (!protocol.prepareParts || server.plan.size === 0) return
+  if (job.digests && !protocol.capabilities.partEtagIsMd5) return
   let first = 0
   while (first < server.plan.count && server.acked.has(first)) first++
   if (first === server.plan.count) return
