@@ -118,6 +118,30 @@ export function abortError(signal: AbortSignal): UploadError {
   })
 }
 
+/** A controller that aborts when its parent does (with the parent's reason), until unlinked. */
+export interface LinkedAbort {
+  readonly controller: AbortController
+  readonly signal: AbortSignal
+  /** Stops following the parent; call it once the child's work is over. */
+  unlink(): void
+}
+
+/**
+ * A child of `parent`: aborting the child leaves the parent alone, aborting the parent aborts
+ * the child (at once if it already is). Unlink it when done, or the parent keeps a listener.
+ */
+export function linkedAbort(parent: AbortSignal): LinkedAbort {
+  const controller = new AbortController()
+  const onAbort = () => controller.abort(parent.reason)
+  if (parent.aborted) onAbort()
+  else parent.addEventListener('abort', onAbort, { once: true })
+  return {
+    controller,
+    signal: controller.signal,
+    unlink: () => parent.removeEventListener('abort', onAbort),
+  }
+}
+
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw abortError(signal)
 }

@@ -1,5 +1,5 @@
 import type { Emitter } from '../uploader/emitter'
-import { abortError, UploadError } from '../errors'
+import { abortError, linkedAbort, UploadError } from '../errors'
 import type { Job } from '../run/job'
 import type { UploadEvents, UploadSnapshot, UploadStatus } from '../status/upload-state'
 import type { Clock, TabLocks, TabPeers, TabUpload, TabUploadSummary } from '../types'
@@ -158,11 +158,9 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
     elsewhere: () => others,
     async finishedElsewhere(key, signal) {
       if (finished.has(key) || !peers) return finished.has(key)
-      const grace = new AbortController()
-      const onAbort = () => grace.abort()
-      signal.addEventListener('abort', onAbort, { once: true })
+      const grace = linkedAbort(signal)
       const wake = () => {
-        if (finished.has(key)) grace.abort()
+        if (finished.has(key)) grace.controller.abort()
       }
       finishWaiters.add(wake)
       try {
@@ -171,7 +169,7 @@ export function createTabGuard(deps: TabGuardDeps): TabGuard {
         // Woken early: by the summary we waited for, or by the run's abort (checked below).
       } finally {
         finishWaiters.delete(wake)
-        signal.removeEventListener('abort', onAbort)
+        grace.unlink()
       }
       if (signal.aborted) throw abortError(signal)
       return finished.has(key)

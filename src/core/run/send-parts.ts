@@ -1,6 +1,6 @@
 import { reconcile } from './find-or-create'
 import { askStatus } from './control-requests'
-import { abortError, toUploadError, UploadError } from '../errors'
+import { abortError, linkedAbort, toUploadError, UploadError } from '../errors'
 import type { Job, ServerSide } from './job'
 import { saveRecord, setStatus, type FlowContext } from './run-context'
 import { partAt } from './part-plan'
@@ -96,9 +96,8 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   }
   let cursor = 0
   // The first lane to fail stops its siblings, so no request outlives the failure.
-  const lanes = new AbortController()
-  const onAbort = () => lanes.abort(signal.reason)
-  signal.addEventListener('abort', onAbort, { once: true })
+  const link = linkedAbort(signal)
+  const lanes = link.controller
 
   // A resumed upload's first parts go before their MD5 is known where the ETag shows it.
   let unhashedStarts =
@@ -248,7 +247,7 @@ async function sendParts(ctx: FlowContext, job: Job, server: ServerSide, signal:
   }
   spawn()
   while (active.size > 0) await Promise.all(active)
-  signal.removeEventListener('abort', onAbort)
+  link.unlink()
   if (signal.aborted) throw abortError(signal)
   if (failure !== undefined) throw toUploadError(failure)
 }

@@ -1,4 +1,4 @@
-import { UploadError } from '../errors'
+import { linkedAbort, UploadError } from '../errors'
 import type { Clock } from '../types'
 
 /**
@@ -12,10 +12,8 @@ export async function withStallGuard<T>(
   parent: AbortSignal,
   fn: (signal: AbortSignal, touch: () => void) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController()
-  const onParentAbort = () => controller.abort(parent.reason)
-  parent.addEventListener('abort', onParentAbort, { once: true })
-  if (parent.aborted) controller.abort(parent.reason)
+  const link = linkedAbort(parent)
+  const { controller } = link
   let cancelTimer: (() => void) | undefined
   const arm = () => {
     cancelTimer?.()
@@ -35,6 +33,6 @@ export async function withStallGuard<T>(
     return await fn(controller.signal, arm)
   } finally {
     cancelTimer?.()
-    parent.removeEventListener('abort', onParentAbort)
+    link.unlink()
   }
 }

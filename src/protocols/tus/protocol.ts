@@ -1,6 +1,7 @@
 import {
   GiB,
   KiB,
+  linkedAbort,
   partAt,
   UploadError,
   type PartRequest,
@@ -219,14 +220,11 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
       }
       // HEAD needs nothing OPTIONS says: after a reload both go at once, one round trip
       // before the first byte instead of two. OPTIONS failing stops the HEAD.
-      const head = new AbortController()
-      const stop = () => head.abort(request.signal.reason)
-      if (request.signal.aborted) stop()
-      request.signal.addEventListener('abort', stop, { once: true })
+      const head = linkedAbort(request.signal)
       try {
         const [, offset] = await Promise.all([
           client.learn(request).catch((error: unknown) => {
-            head.abort(error)
+            head.controller.abort(error)
             throw error
           }),
           client.head(
@@ -238,7 +236,7 @@ export function createTusProtocol(options: TusProtocolOptions): UploadProtocol {
         ])
         return { parts: [], offset }
       } finally {
-        request.signal.removeEventListener('abort', stop)
+        head.unlink()
       }
     },
 
