@@ -30,7 +30,10 @@ export function resolveMd5Engines(md5?: Md5Engine): Md5Engines {
   return md5 === undefined ? { worker: 'wasm', inline: 'spark' } : { worker: md5, inline: md5 }
 }
 
-/** One running MD5: bytes in, lower-case hex out. `destroy` releases it (also after `end`). */
+/**
+ * One running MD5: bytes in, lower-case hex out. `destroy` releases it (also after `end`);
+ * nothing may be called on it after that.
+ */
 export interface IncrementalMd5 {
   append(bytes: ArrayBuffer): void
   end(): string
@@ -49,11 +52,14 @@ function sparkMd5(): IncrementalMd5 {
   }
 }
 
-type CreateWasmMd5 = () => Promise<{
+/** One hash-wasm MD5 instance (its own WebAssembly instance and memory). */
+interface WasmMd5 {
   init(): unknown
   update(data: Uint8Array): unknown
   digest(encoding: 'hex'): string
-}>
+}
+
+type CreateWasmMd5 = () => Promise<WasmMd5>
 
 /**
  * Loads hash-wasm's MD5 once per realm (page or worker). A refusal (CSP without
@@ -63,10 +69,20 @@ type CreateWasmMd5 = () => Promise<{
 let wasmLoader: Promise<CreateWasmMd5> | undefined
 let customLoad: (() => Promise<CreateWasmMd5>) | undefined
 
+/**
+ * Instances whose hash ended, kept for the next ones. Each `createMD5()` instantiates a new
+ * WebAssembly instance with its own memory, which costs about as much as hashing 100 KB: a
+ * folder of small files would pay it once a file. Concurrent hashes take distinct instances.
+ */
+const idleWasm: WasmMd5[] = []
+/** Most idle instances kept (more run at once only with more hashes in flight). */
+export const MAX_IDLE_WASM_MD5 = 4
+
 /** For tests: replaces how hash-wasm is loaded (`undefined` restores the real import). */
 export function setWasmMd5Loader(load: (() => Promise<CreateWasmMd5>) | undefined): void {
   customLoad = load
   wasmLoader = undefined
+  idleWasm.length = 0
 }
 
 function loadWasm(): Promise<CreateWasmMd5> {
@@ -77,13 +93,23 @@ function loadWasm(): Promise<CreateWasmMd5> {
 async function wasmMd5(): Promise<IncrementalMd5> {
   const createMD5 = await loadWasm()
   // Instantiation is where a strict CSP refuses WebAssembly, so it is inside the try of the caller.
-  const md5 = await createMD5()
+  const md5 = idleWasm.pop() ?? (await createMD5())
   md5.init()
+  let released = false
+  const live = () => {
+    if (released) throw new Error('This MD5 was destroyed')
+    return md5
+  }
   return {
     // A view, not a copy: hash-wasm reads the bytes into its own memory in chunks.
-    append: (bytes) => void md5.update(new Uint8Array(bytes)),
-    end: () => md5.digest('hex'),
-    destroy: () => undefined,
+    append: (bytes) => void live().update(new Uint8Array(bytes)),
+    end: () => live().digest('hex'),
+    // Back to the idle instances: the next hash starts it over with `init()`.
+    destroy: () => {
+      if (released) return
+      released = true
+      if (idleWasm.length < MAX_IDLE_WASM_MD5) idleWasm.push(md5)
+    },
   }
 }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { UploadError } from '../../src/core/errors'
 import { createHasher } from '../../src/hashing'
 import { createInlineHasher } from '../../src/hashing/inline-hasher'
-import { createMd5, setWasmMd5Loader } from '../../src/hashing/md5-engine'
+import { createMd5, MAX_IDLE_WASM_MD5, setWasmMd5Loader } from '../../src/hashing/md5-engine'
 import { md5OfBlob, sampleMd5 } from '../../src/hashing/md5-stream'
 import { handleMessage, type WorkerResponse } from '../../src/hashing/md5.worker'
 import { createUploader } from '../../src/core'
@@ -65,6 +65,50 @@ describe("md5 engine 'wasm' (hash-wasm)", () => {
     ).resolves.toBe(nodeMd5(data))
     expect(onFallback).not.toHaveBeenCalled()
     expect(load).toHaveBeenCalledTimes(1)
+    expect(instances).toHaveBeenCalledTimes(1)
+  })
+
+  /** hash-wasm loaded through a loader that counts the instances it creates. */
+  function countingWasm() {
+    const instances = vi.fn()
+    setWasmMd5Loader(async () => {
+      const { createMD5 } = await import('hash-wasm')
+      return () => (instances(), createMD5())
+    })
+    return instances
+  }
+
+  it('hashes one file after another with one WebAssembly instance, not one per file', async () => {
+    const instances = countingWasm()
+    for (let i = 0; i < 5; i++) {
+      const data = bytes(1000 + i, i)
+      await expect(md5OfBlob(new Blob([data]), { engine: 'wasm' })).resolves.toBe(nodeMd5(data))
+    }
+    expect(instances).toHaveBeenCalledTimes(1)
+  })
+
+  it('hashes running at once never share an instance, and the idle ones kept are bounded', async () => {
+    const instances = countingWasm()
+    const files = Array.from({ length: MAX_IDLE_WASM_MD5 + 3 }, (_, i) => bytes(5000 + i, i + 1))
+    // Small slices, so the hashes interleave slice by slice.
+    const digests = await Promise.all(
+      files.map((data) => md5OfBlob(new Blob([data]), { engine: 'wasm', sliceSize: 700 })),
+    )
+    expect(digests).toEqual(files.map((data) => nodeMd5(data)))
+    expect(instances).toHaveBeenCalledTimes(files.length)
+    // As many again at once: only the kept ones are taken again, the rest are new.
+    await Promise.all(files.map((data) => md5OfBlob(new Blob([data]), { engine: 'wasm' })))
+    expect(instances).toHaveBeenCalledTimes(files.length * 2 - MAX_IDLE_WASM_MD5)
+  })
+
+  it('an instance left mid-hash (aborted) starts over clean for the next file', async () => {
+    const instances = countingWasm()
+    const first = await createMd5('wasm')
+    first.append(bytes(3000, 7).buffer)
+    first.destroy()
+    expect(() => first.append(bytes(10).buffer)).toThrow()
+    const data = bytes(2000, 8)
+    await expect(md5OfBlob(new Blob([data]), { engine: 'wasm' })).resolves.toBe(nodeMd5(data))
     expect(instances).toHaveBeenCalledTimes(1)
   })
 
