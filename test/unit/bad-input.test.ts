@@ -27,6 +27,11 @@ import {
  */
 class DiskFile extends File {
   broken: 'NotReadableError' | 'NotFoundError' | null = null
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.broken
+      ? Promise.reject(new DOMException('The file changed', this.broken))
+      : super.arrayBuffer()
+  }
   override slice(start?: number, end?: number, type?: string): Blob {
     const piece = super.slice(start, end, type)
     const broken = () => this.broken

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { UploadError } from '../../src/core/errors'
 import { md5OfBlob, sampleMd5 } from '../../src/hashing/md5-stream'
 import { noisyBytes as bytes } from '../fakes/files'
@@ -95,24 +95,47 @@ describe('md5OfBlob', () => {
     expect(error).toMatchObject({ code: 'aborted', retryable: false, cause: reason })
   })
 
-  it('rejects with file-unreadable when the blob cannot be read', async () => {
+  it('rejects with file-unreadable when the blob cannot be read, whole or by slices', async () => {
+    const unreadable = () => Promise.reject(new Error('NotReadableError'))
     const broken = {
       size: 10,
-      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('NotReadableError')) }),
+      arrayBuffer: unreadable,
+      slice: () => ({ arrayBuffer: unreadable }),
     } as unknown as Blob
-    await expect(md5OfBlob(broken)).rejects.toMatchObject({
-      code: 'file-unreadable',
-      retryable: false,
-    })
+    for (const sliceSize of [100, 4]) {
+      await expect(md5OfBlob(broken, { sliceSize })).rejects.toMatchObject({
+        code: 'file-unreadable',
+        retryable: false,
+      })
+    }
   })
 
-  it('rejects with file-changed when the blob is shorter than it claims', async () => {
+  it('rejects with file-changed when the blob is shorter than it claims, whole or by slices', async () => {
     const inner = new Blob([bytes(5)])
     const shrunk = {
       size: 10,
+      arrayBuffer: () => inner.arrayBuffer(),
       slice: (s: number, e: number) => inner.slice(s, e),
     } as unknown as Blob
-    await expect(md5OfBlob(shrunk)).rejects.toMatchObject({ code: 'file-changed' })
+    for (const sliceSize of [100, 4]) {
+      await expect(md5OfBlob(shrunk, { sliceSize })).rejects.toMatchObject({
+        code: 'file-changed',
+      })
+    }
+  })
+
+  it('reads a blob that fits one slice whole, without slicing it (a new blob each)', async () => {
+    const data = bytes(3000, 3)
+    const blob = new Blob([data])
+    const slice = vi.spyOn(blob, 'slice')
+    await expect(md5OfBlob(blob, { sliceSize: 3000 })).resolves.toBe(nodeMd5(data))
+    expect(slice).not.toHaveBeenCalled()
+    await expect(md5OfBlob(blob, { sliceSize: 1000 })).resolves.toBe(nodeMd5(data))
+    expect(slice.mock.calls).toEqual([
+      [0, 1000],
+      [1000, 2000],
+      [2000, 3000],
+    ])
   })
 
   it('awaits yieldBetweenSlices between slices only', async () => {

@@ -136,9 +136,11 @@ describe('createWorkerHasher', () => {
   it('passes the code of a failed job through', async () => {
     const { createWorker } = fakeFactory()
     const hasher = createWorkerHasher({ createWorker })
+    const gone = () => Promise.reject(new Error('gone'))
     const broken = {
       size: 4,
-      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }),
+      arrayBuffer: gone,
+      slice: () => ({ arrayBuffer: gone }),
     } as unknown as Blob
     // The fake worker reads the fake blob in-process; a real one would get a structured clone.
     await expect(hasher.md5(broken, { signal: signal() })).rejects.toMatchObject({

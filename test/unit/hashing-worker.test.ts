@@ -70,9 +70,11 @@ describe('md5.worker handleMessage', () => {
   })
 
   it('reports a read failure as an error message with its code', async () => {
+    const gone = () => Promise.reject(new Error('gone'))
     const broken = {
       size: 4,
-      slice: () => ({ arrayBuffer: () => Promise.reject(new Error('gone')) }),
+      arrayBuffer: gone,
+      slice: () => ({ arrayBuffer: gone }),
     } as unknown as Blob
     const { posted, post } = collector()
     await handleMessage({ type: 'md5', id: 3, blob: broken }, post, new Map())
