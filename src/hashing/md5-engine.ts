@@ -75,7 +75,10 @@ let customLoad: (() => Promise<CreateWasmMd5>) | undefined
  * folder of small files would pay it once a file. Concurrent hashes take distinct instances.
  */
 const idleWasm: WasmMd5[] = []
-/** Most idle instances kept (more run at once only with more hashes in flight). */
+/**
+ * Most idle instances kept (more run at once only with more hashes in flight). Each holds
+ * 128 KiB of WebAssembly memory, whatever it hashed: at most 512 KiB kept in a realm.
+ */
 export const MAX_IDLE_WASM_MD5 = 4
 
 /** For tests: replaces how hash-wasm is loaded (`undefined` restores the real import). */
